@@ -1,0 +1,496 @@
+"""``apply``: validate one operation against a board and return the next board.
+
+``apply(board, op, ctx)`` is the only way a board changes. It is deterministic: the
+same board, operation and context always give the same result, which is what makes
+the operation log replayable (rooms reload from it; review replays it). New ids come
+from the operation's ``seq``, never from randomness or the clock.
+
+It returns ``(board, events)``. No events means the operation changed nothing (a card
+dropped where it already was); the caller acknowledges it without spending a seq.
+It raises ``Rejected`` with a code and a reason a person can read.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from typing import Any, Final
+
+import msgspec
+from msgspec import UNSET
+from msgspec.structs import replace
+
+from . import ops as o
+from . import ranks
+from .events import (
+    CardAdded,
+    CardArchived,
+    CardEdited,
+    CardMoved,
+    CardRestored,
+    ColumnAdded,
+    ColumnMoved,
+    ColumnRemoved,
+    ColumnRenamed,
+    ColumnReranked,
+    DecisionRecorded,
+    Event,
+    ForumRenamed,
+    NextStepAdded,
+    NextStepUpdated,
+    ParticipantsAdded,
+    SessionEnded,
+    SessionStarted,
+)
+from .kinds import forum_kind
+from .model import Board, Card, Column, Decision, NextStep, Session
+
+MAX_CARDS: Final = 5000
+MAX_COLUMNS: Final = 16
+MAX_DECISIONS: Final = 500
+MAX_OPEN_STEPS: Final = 500
+
+
+class Context(msgspec.Struct, frozen=True):
+    """Who applies an operation, when, and the seq it will get if it changes anything."""
+
+    seq: int
+    at: float
+    actor: str
+    teams: frozenset[str] | None = None  # known team ids; None skips the check (replay)
+
+
+class Rejected(Exception):
+    """An operation that cannot be applied; ``code`` is stable, ``reason`` is for people."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(f"{code}: {reason}")
+        self.code = code
+        self.reason = reason
+
+
+Result = tuple[Board, list[Event]]
+
+
+def apply(board: Board, op: o.Op, ctx: Context) -> Result:
+    """Validate ``op`` against ``board``; return the next board and what changed."""
+    if ctx.seq != board.seq + 1:
+        raise ValueError(f"context seq {ctx.seq} does not follow board seq {board.seq}")
+    handler = _HANDLERS[type(op)]
+    new, events = handler(board, op, ctx)
+    if not events:
+        return board, []
+    if new.session is not None and not isinstance(op, o.NotePresence):
+        new, joined = _add_participants(new, (ctx.actor,))
+        if joined is not None:
+            events.append(joined)
+    return replace(new, seq=ctx.seq), events
+
+
+# -- text ---------------------------------------------------------------------------
+
+
+def clean_text(text: str, *, single_line: bool) -> str:
+    """Trim, normalise newlines and drop control characters (keeping tabs and newlines)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if single_line:
+        text = " ".join(text.split())
+    text = "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+    )
+    return text.strip()
+
+
+def _required(text: str, what: str, *, single_line: bool = True) -> str:
+    cleaned = clean_text(text, single_line=single_line)
+    if not cleaned:
+        raise Rejected("invalid", f"{what} cannot be empty.")
+    return cleaned
+
+
+# -- lookups ------------------------------------------------------------------------
+
+
+def _card(board: Board, card_id: str) -> Card:
+    card = board.cards.get(card_id)
+    if card is None:
+        raise Rejected("not_found", f"There is no card {card_id!r} on this board.")
+    return card
+
+
+def _live_card(board: Board, card_id: str) -> Card:
+    card = _card(board, card_id)
+    if card.archived:
+        raise Rejected("conflict", f"Card {card.title!r} is archived; restore it first.")
+    return card
+
+
+def _column(board: Board, column_id: str) -> tuple[int, Column]:
+    for i, col in enumerate(board.columns):
+        if col.id == column_id:
+            return i, col
+    raise Rejected("not_found", f"There is no column {column_id!r} on this board.")
+
+
+def _session(board: Board) -> Session:
+    if board.session is None:
+        raise Rejected("no_session", "No session is running; start one first.")
+    return board.session
+
+
+def _check_kind(board: Board, kind: str) -> str:
+    allowed = forum_kind(board.kind).card_kinds
+    if kind not in allowed:
+        raise Rejected(
+            "invalid", f"A {board.kind} board holds {', '.join(allowed)} cards, not {kind!r}."
+        )
+    return kind
+
+
+def _check_team(team: str, ctx: Context) -> str:
+    team = clean_text(team, single_line=True)
+    if team and ctx.teams is not None and team not in ctx.teams:
+        raise Rejected("invalid", f"There is no team {team!r}.")
+    return team
+
+
+def _card_refs(board: Board, refs: tuple[str, ...]) -> tuple[str, ...]:
+    for ref in refs:
+        _card(board, ref)
+    return tuple(dict.fromkeys(refs))
+
+
+# -- placing cards ------------------------------------------------------------------
+
+
+def _place(
+    board: Board, ids: tuple[str, ...], index: int
+) -> tuple[str, dict[str, str] | None]:
+    """The rank for a card inserted at ``index`` among ``ids``, and a re-spread if needed."""
+    cards = board.cards
+    before = cards[ids[index - 1]].rank if index > 0 else None
+    after = cards[ids[index]].rank if index < len(ids) else None
+    rank = ranks.between(before, after)
+    if len(rank) <= ranks.MAX_RANK_LEN:
+        return rank, None
+    fresh = ranks.spread(len(ids) + 1)
+    others = {cid: fresh[i if i < index else i + 1] for i, cid in enumerate(ids)}
+    return fresh[index], others
+
+
+def _rerank(
+    cards: dict[str, Card], column_id: str, others: dict[str, str] | None, events: list[Event]
+) -> None:
+    if others is None:
+        return
+    for cid, rank in others.items():
+        cards[cid] = replace(cards[cid], rank=rank)
+    events.append(ColumnReranked(column=column_id, ranks=others))
+
+
+def _with_column(board: Board, i: int, column: Column) -> tuple[Column, ...]:
+    cols = list(board.columns)
+    cols[i] = column
+    return tuple(cols)
+
+
+# -- cards --------------------------------------------------------------------------
+
+
+def _add_card(board: Board, op: o.AddCard, ctx: Context) -> Result:
+    i, col = _column(board, op.column)
+    kind = _check_kind(board, op.kind or forum_kind(board.kind).default_card_kind)
+    title = _required(op.title, "A card's title")
+    if len(board.cards) >= MAX_CARDS:
+        raise Rejected("limit", f"A board holds at most {MAX_CARDS} cards.")
+    index = len(col.card_ids) if op.index is None else min(op.index, len(col.card_ids))
+    rank, others = _place(board, col.card_ids, index)
+    card = Card(
+        id=f"c{ctx.seq}",
+        kind=kind,
+        title=title,
+        column=col.id,
+        rank=rank,
+        created_at=ctx.at,
+        created_by=ctx.actor,
+        updated_at=ctx.at,
+        updated_by=ctx.actor,
+        body=clean_text(op.body, single_line=False),
+        team=_check_team(op.team, ctx),
+        to_team=_check_team(op.to_team, ctx),
+        owner=clean_text(op.owner, single_line=True),
+    )
+    cards = dict(board.cards)
+    events: list[Event] = []
+    _rerank(cards, col.id, others, events)
+    cards[card.id] = card
+    ids = (*col.card_ids[:index], card.id, *col.card_ids[index:])
+    events.append(CardAdded(card=card))
+    columns = _with_column(board, i, replace(col, card_ids=ids))
+    return replace(board, cards=cards, columns=columns), events
+
+
+def _edit_card(board: Board, op: o.EditCard, ctx: Context) -> Result:
+    card = _live_card(board, op.card)
+    changes: dict[str, Any] = {}
+    if op.title is not UNSET:
+        changes["title"] = _required(op.title, "A card's title")
+    if op.kind is not UNSET:
+        changes["kind"] = _check_kind(board, op.kind)
+    if op.body is not UNSET:
+        changes["body"] = clean_text(op.body, single_line=False)
+    if op.team is not UNSET:
+        changes["team"] = _check_team(op.team, ctx)
+    if op.to_team is not UNSET:
+        changes["to_team"] = _check_team(op.to_team, ctx)
+    if op.owner is not UNSET:
+        changes["owner"] = clean_text(op.owner, single_line=True)
+    changes = {k: v for k, v in changes.items() if getattr(card, k) != v}
+    if not changes:
+        return board, []
+    edited = replace(card, **changes, updated_at=ctx.at, updated_by=ctx.actor)
+    cards = dict(board.cards)
+    cards[card.id] = edited
+    return replace(board, cards=cards), [CardEdited(card=edited)]
+
+
+def _move_card(board: Board, op: o.MoveCard, ctx: Context) -> Result:
+    card = _live_card(board, op.card)
+    src_i, src = _column(board, card.column)
+    dst_i, dst = _column(board, op.column)
+    ids = tuple(cid for cid in dst.card_ids if cid != card.id)
+    index = min(op.index, len(ids))
+    if src_i == dst_i and dst.card_ids.index(card.id) == index:
+        return board, []
+    rank, others = _place(board, ids, index)
+    cards = dict(board.cards)
+    events: list[Event] = []
+    _rerank(cards, dst.id, others, events)
+    cards[card.id] = replace(card, column=dst.id, rank=rank, updated_at=ctx.at, updated_by=ctx.actor)
+    cols = list(board.columns)
+    if src_i != dst_i:
+        cols[src_i] = replace(src, card_ids=tuple(c for c in src.card_ids if c != card.id))
+    cols[dst_i] = replace(dst, card_ids=(*ids[:index], card.id, *ids[index:]))
+    events.append(CardMoved(card_id=card.id, from_column=src.id, column=dst.id, rank=rank))
+    return replace(board, cards=cards, columns=tuple(cols)), events
+
+
+def _archive_card(board: Board, op: o.ArchiveCard, ctx: Context) -> Result:
+    card = _card(board, op.card)
+    if card.archived:
+        return board, []
+    i, col = _column(board, card.column)
+    archived = replace(card, archived=True, updated_at=ctx.at, updated_by=ctx.actor)
+    cards = dict(board.cards)
+    cards[card.id] = archived
+    column = replace(col, card_ids=tuple(c for c in col.card_ids if c != card.id))
+    columns = _with_column(board, i, column)
+    return replace(board, cards=cards, columns=columns), [CardArchived(card=archived)]
+
+
+def _restore_card(board: Board, op: o.RestoreCard, ctx: Context) -> Result:
+    card = _card(board, op.card)
+    if not card.archived:
+        return board, []
+    i, col = _column(board, card.column)
+    rank, others = _place(board, col.card_ids, len(col.card_ids))
+    cards = dict(board.cards)
+    events: list[Event] = []
+    _rerank(cards, col.id, others, events)
+    restored = replace(card, archived=False, rank=rank, updated_at=ctx.at, updated_by=ctx.actor)
+    cards[card.id] = restored
+    columns = _with_column(board, i, replace(col, card_ids=(*col.card_ids, card.id)))
+    events.append(CardRestored(card=restored))
+    return replace(board, cards=cards, columns=columns), events
+
+
+# -- columns and the forum ----------------------------------------------------------
+
+
+def _add_column(board: Board, op: o.AddColumn, ctx: Context) -> Result:
+    title = _required(op.title, "A column's title")
+    if len(board.columns) >= MAX_COLUMNS:
+        raise Rejected("limit", f"A board has at most {MAX_COLUMNS} columns.")
+    index = len(board.columns) if op.index is None else min(op.index, len(board.columns))
+    column = Column(id=f"col{ctx.seq}", title=title)
+    columns = (*board.columns[:index], column, *board.columns[index:])
+    return replace(board, columns=columns), [ColumnAdded(column=column, index=index)]
+
+
+def _rename_column(board: Board, op: o.RenameColumn, ctx: Context) -> Result:
+    i, col = _column(board, op.column)
+    title = _required(op.title, "A column's title")
+    if title == col.title:
+        return board, []
+    columns = _with_column(board, i, replace(col, title=title))
+    return replace(board, columns=columns), [ColumnRenamed(column_id=col.id, title=title)]
+
+
+def _move_column(board: Board, op: o.MoveColumn, ctx: Context) -> Result:
+    i, col = _column(board, op.column)
+    others = [c for c in board.columns if c.id != col.id]
+    index = min(op.index, len(others))
+    if index == i:
+        return board, []
+    others.insert(index, col)
+    return replace(board, columns=tuple(others)), [ColumnMoved(column_id=col.id, index=index)]
+
+
+def _remove_column(board: Board, op: o.RemoveColumn, ctx: Context) -> Result:
+    _, col = _column(board, op.column)
+    if col.card_ids:
+        raise Rejected(
+            "conflict", f"Column {col.title!r} still has cards; move or archive them first."
+        )
+    if len(board.columns) == 1:
+        raise Rejected("conflict", "A board keeps at least one column.")
+    columns = tuple(c for c in board.columns if c.id != col.id)
+    cards = board.cards
+    if any(c.column == col.id for c in cards.values()):
+        home = columns[0].id  # archived cards of the column restore into the first one
+        cards = {k: replace(c, column=home) if c.column == col.id else c for k, c in cards.items()}
+    return replace(board, columns=columns, cards=cards), [ColumnRemoved(column_id=col.id)]
+
+
+def _rename_forum(board: Board, op: o.RenameForum, ctx: Context) -> Result:
+    name = _required(op.name, "A forum's name")
+    if name == board.name:
+        return board, []
+    return replace(board, name=name), [ForumRenamed(name=name)]
+
+
+# -- sessions, decisions, next steps ------------------------------------------------
+
+
+def _add_participants(board: Board, names: tuple[str, ...]) -> tuple[Board, Event | None]:
+    session = board.session
+    if session is None:
+        return board, None
+    new = tuple(n for n in dict.fromkeys(names) if n and n not in session.participants)
+    if not new:
+        return board, None
+    session = replace(session, participants=(*session.participants, *new))
+    return replace(board, session=session), ParticipantsAdded(session_id=session.id, names=new)
+
+
+def _start_session(board: Board, op: o.StartSession, ctx: Context) -> Result:
+    if board.session is not None:
+        raise Rejected(
+            "conflict", f"A session is already running (started by {board.session.started_by})."
+        )
+    number = board.sessions_held + 1
+    session = Session(
+        id=f"{board.forum_id}-{number}",
+        number=number,
+        started_at=ctx.at,
+        started_by=ctx.actor,
+        start_seq=ctx.seq,
+        participants=(ctx.actor,),
+    )
+    return replace(board, session=session), [SessionStarted(session=session)]
+
+
+def _end_session(board: Board, op: o.EndSession, ctx: Context) -> Result:
+    board, _ = _add_participants(board, (ctx.actor,))
+    session = _session(board)
+    made = tuple(s for s in board.next_steps.values() if s.session_id == session.id)
+    still_open = {k: s for k, s in board.next_steps.items() if s.status == "open"}
+    ended = SessionEnded(
+        session=session, ended_at=ctx.at, ended_by=ctx.actor, end_seq=ctx.seq, next_steps=made
+    )
+    new = replace(
+        board,
+        session=None,
+        sessions_held=session.number,
+        last_session_id=session.id,
+        next_steps=still_open,
+    )
+    return new, [ended]
+
+
+def _record_decision(board: Board, op: o.RecordDecision, ctx: Context) -> Result:
+    session = _session(board)
+    text = _required(op.text, "A decision", single_line=False)
+    if len(session.decisions) >= MAX_DECISIONS:
+        raise Rejected("limit", f"A session records at most {MAX_DECISIONS} decisions.")
+    decision = Decision(
+        id=f"d{ctx.seq}",
+        session_id=session.id,
+        text=text,
+        at=ctx.at,
+        by=ctx.actor,
+        card_ids=_card_refs(board, op.cards),
+    )
+    session = replace(session, decisions=(*session.decisions, decision))
+    return replace(board, session=session), [DecisionRecorded(decision=decision)]
+
+
+def _add_next_step(board: Board, op: o.AddNextStep, ctx: Context) -> Result:
+    session = _session(board)
+    text = _required(op.text, "A next step", single_line=False)
+    if len(board.open_steps()) >= MAX_OPEN_STEPS:
+        raise Rejected("limit", f"A forum keeps at most {MAX_OPEN_STEPS} open next steps.")
+    step = NextStep(
+        id=f"s{ctx.seq}",
+        session_id=session.id,
+        text=text,
+        created_at=ctx.at,
+        created_by=ctx.actor,
+        updated_at=ctx.at,
+        updated_by=ctx.actor,
+        owner=clean_text(op.owner, single_line=True),
+        due=op.due,
+        card_ids=_card_refs(board, op.cards),
+    )
+    steps = dict(board.next_steps)
+    steps[step.id] = step
+    return replace(board, next_steps=steps), [NextStepAdded(step=step)]
+
+
+def _update_next_step(board: Board, op: o.UpdateNextStep, ctx: Context) -> Result:
+    step = board.next_steps.get(op.step)
+    if step is None:
+        raise Rejected(
+            "not_found", f"There is no open next step {op.step!r} (it may be closed already)."
+        )
+    changes: dict[str, Any] = {}
+    if op.text is not UNSET:
+        changes["text"] = _required(op.text, "A next step", single_line=False)
+    if op.owner is not UNSET:
+        changes["owner"] = clean_text(op.owner, single_line=True)
+    if op.due is not UNSET:
+        changes["due"] = op.due
+    if op.status is not UNSET:
+        changes["status"] = op.status
+    changes = {k: v for k, v in changes.items() if getattr(step, k) != v}
+    if not changes:
+        return board, []
+    updated = replace(step, **changes, updated_at=ctx.at, updated_by=ctx.actor)
+    steps = dict(board.next_steps)
+    steps[step.id] = updated
+    return replace(board, next_steps=steps), [NextStepUpdated(step=updated)]
+
+
+def _note_presence(board: Board, op: o.NotePresence, ctx: Context) -> Result:
+    new, event = _add_participants(board, tuple(clean_text(n, single_line=True) for n in op.names))
+    return (new, [event]) if event is not None else (board, [])
+
+
+_HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
+    o.AddCard: _add_card,
+    o.EditCard: _edit_card,
+    o.MoveCard: _move_card,
+    o.ArchiveCard: _archive_card,
+    o.RestoreCard: _restore_card,
+    o.AddColumn: _add_column,
+    o.RenameColumn: _rename_column,
+    o.MoveColumn: _move_column,
+    o.RemoveColumn: _remove_column,
+    o.RenameForum: _rename_forum,
+    o.StartSession: _start_session,
+    o.EndSession: _end_session,
+    o.RecordDecision: _record_decision,
+    o.AddNextStep: _add_next_step,
+    o.UpdateNextStep: _update_next_step,
+    o.NotePresence: _note_presence,
+}

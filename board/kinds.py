@@ -1,0 +1,149 @@
+"""Forum kinds and card kinds: the starting templates of every board.
+
+Each Scrum@Scale forum starts from the columns and card kinds its meeting needs
+(see ``shared/scrum-at-scale.md``); columns can be edited afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import msgspec
+
+
+class CardKind(msgspec.Struct, frozen=True):
+    """A kind of card: how it is named and marked on the board."""
+
+    id: str
+    label: str
+    mark: str  # one or two letters shown on the card, for colour-blind readers too
+
+
+class ColumnTemplate(msgspec.Struct, frozen=True):
+    id: str
+    title: str
+    hint: str = ""
+
+
+class ForumKind(msgspec.Struct, frozen=True):
+    """What a forum of this kind is for, and the board it starts with."""
+
+    id: str
+    label: str
+    short: str
+    purpose: str
+    columns: tuple[ColumnTemplate, ...]
+    card_kinds: tuple[str, ...]
+    default_card_kind: str
+    strict_order: bool = False  # the backlog: a move is a re-ordering, shown as ranks 1..n
+
+
+CARD_KINDS: Final[dict[str, CardKind]] = {
+    k.id: k
+    for k in (
+        CardKind("impediment", "Impediment", "I"),
+        CardKind("dependency", "Dependency", "D"),
+        CardKind("risk", "Integration risk", "R"),
+        CardKind("backlog_item", "Backlog item", "B"),
+        CardKind("observation", "Observation", "O"),
+        CardKind("experiment", "Experiment", "E"),
+        CardKind("note", "Note", "N"),
+    )
+}
+
+FORUM_KINDS: Final[dict[str, ForumKind]] = {
+    k.id: k
+    for k in (
+        ForumKind(
+            id="sos",
+            label="Scrum of Scrums",
+            short="SoS",
+            purpose="Team representatives surface impediments, cross-team dependencies and "
+            "integration risks, and agree concrete next steps.",
+            columns=(
+                ColumnTemplate("new", "New", "Raised since the last Scaled Daily Scrum"),
+                ColumnTemplate("removing", "Being removed", "Someone in the SoS owns it"),
+                ColumnTemplate("needs-eat", "Needs EAT", "The SoS cannot remove it"),
+                ColumnTemplate("removed", "Removed"),
+            ),
+            card_kinds=("impediment", "dependency", "risk", "note"),
+            default_card_kind="impediment",
+        ),
+        ForumKind(
+            id="eat",
+            label="Executive Action Team",
+            short="EAT",
+            purpose="Leaders remove the organisational impediments the Scrum of Scrums "
+            "cannot remove, and standardise proven improvements.",
+            columns=(
+                ColumnTemplate("escalated", "Escalated"),
+                ColumnTemplate("accepted", "Accepted"),
+                ColumnTemplate("in-progress", "In progress"),
+                ColumnTemplate("removed", "Removed"),
+                ColumnTemplate("returned", "Returned", "Sent back to the SoS with a note"),
+            ),
+            card_kinds=("impediment", "experiment", "note"),
+            default_card_kind="impediment",
+        ),
+        ForumKind(
+            id="metascrum",
+            label="MetaScrum",
+            short="MetaScrum",
+            purpose="The Chief Product Owner, Product Owners and stakeholders order the "
+            "backlog and make trade-offs explicit.",
+            columns=(
+                ColumnTemplate("proposed", "Proposed"),
+                ColumnTemplate("ordered", "Ordered", "Strict order: no two items share a rank"),
+                ColumnTemplate("committed", "Committed"),
+                ColumnTemplate("parked", "Parked"),
+            ),
+            card_kinds=("backlog_item", "dependency", "risk", "note"),
+            default_card_kind="backlog_item",
+        ),
+        ForumKind(
+            id="ems",
+            label="Executive MetaScrum",
+            short="EMS",
+            purpose="Executives make strategic trade-offs across products: priorities, "
+            "budgets and team alignment change here and nowhere else.",
+            columns=(
+                ColumnTemplate("raised", "Raised"),
+                ColumnTemplate("decided", "Decided"),
+                ColumnTemplate("deferred", "Deferred"),
+            ),
+            card_kinds=("backlog_item", "risk", "impediment", "note"),
+            default_card_kind="backlog_item",
+        ),
+        ForumKind(
+            id="retro",
+            label="Scaled Retrospective",
+            short="Retro",
+            purpose="Representatives of all teams inspect the network itself and agree "
+            "experiments to improve it.",
+            columns=(
+                ColumnTemplate("went-well", "Went well"),
+                ColumnTemplate("to-improve", "To improve"),
+                ColumnTemplate("ideas", "Ideas"),
+                ColumnTemplate("experiments", "Experiments"),
+            ),
+            card_kinds=("observation", "experiment", "note"),
+            default_card_kind="observation",
+        ),
+        ForumKind(
+            id="backlog",
+            label="Scaled Backlog",
+            short="Backlog",
+            purpose="One ordered list of the work across teams, so ordering, sequencing "
+            "and trade-offs are visible to everyone.",
+            columns=(ColumnTemplate("ordered", "Ordered backlog"),),
+            card_kinds=("backlog_item",),
+            default_card_kind="backlog_item",
+            strict_order=True,
+        ),
+    )
+}
+
+
+def forum_kind(kind_id: str) -> ForumKind:
+    """The kind with this id; ``KeyError`` for an unknown one."""
+    return FORUM_KINDS[kind_id]

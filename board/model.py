@@ -1,0 +1,195 @@
+"""The board of one forum, as plain immutable data.
+
+A ``Board`` is the whole live state of a forum: its columns (each holding the ordered
+ids of its live cards), its cards, the running session with its decisions, and the
+next steps still open. Every value is a frozen ``msgspec.Struct``; ``apply`` never
+mutates one, it builds the next board and shares what did not change. That is what
+lets a page render one board while the room moves on to the next.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Final, Literal
+
+import msgspec
+
+from . import ranks
+from .kinds import forum_kind
+
+# Sizes that bound every text a person types; the wire schema enforces them too.
+MAX_TITLE: Final = 200
+MAX_BODY: Final = 4000
+MAX_NAME: Final = 60
+MAX_TEXT: Final = 2000
+MAX_ID: Final = 64
+MAX_FORUM_NAME: Final = 80
+MAX_COLUMN_TITLE: Final = 60
+
+Title = Annotated[str, msgspec.Meta(max_length=MAX_TITLE)]
+Body = Annotated[str, msgspec.Meta(max_length=MAX_BODY)]
+Name = Annotated[str, msgspec.Meta(max_length=MAX_NAME)]
+Text = Annotated[str, msgspec.Meta(max_length=MAX_TEXT)]
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_ID)]
+
+StepStatus = Literal["open", "done", "dropped"]
+
+
+class Team(msgspec.Struct, frozen=True):
+    """A Scrum team of the network."""
+
+    id: str
+    name: str
+    colour: str  # a CSS hex colour, e.g. "#1f77b4"
+
+
+class Card(msgspec.Struct, frozen=True):
+    """One card. ``column`` and ``rank`` place it; archived cards keep both."""
+
+    id: str
+    kind: str
+    title: str
+    column: str
+    rank: str
+    created_at: float
+    created_by: str
+    updated_at: float
+    updated_by: str
+    body: str = ""
+    team: str = ""
+    to_team: str = ""  # the other team of a dependency (team -> to_team)
+    owner: str = ""
+    archived: bool = False
+
+
+class Column(msgspec.Struct, frozen=True):
+    """A column and the ids of its live cards, top to bottom (ranks increasing)."""
+
+    id: str
+    title: str
+    card_ids: tuple[str, ...] = ()
+    wip_limit: int | None = None
+
+
+class Decision(msgspec.Struct, frozen=True):
+    id: str
+    session_id: str
+    text: str
+    at: float
+    by: str
+    card_ids: tuple[str, ...] = ()
+
+
+class NextStep(msgspec.Struct, frozen=True):
+    id: str
+    session_id: str
+    text: str
+    created_at: float
+    created_by: str
+    updated_at: float
+    updated_by: str
+    owner: str = ""
+    due: dt.date | None = None
+    status: StepStatus = "open"
+    card_ids: tuple[str, ...] = ()
+
+
+class Session(msgspec.Struct, frozen=True):
+    """The meeting running now: who is in it and what it decided so far."""
+
+    id: str
+    number: int
+    started_at: float
+    started_by: str
+    start_seq: int
+    participants: tuple[str, ...] = ()
+    decisions: tuple[Decision, ...] = ()
+
+
+class Board(msgspec.Struct, frozen=True):
+    """The live state of one forum after operation ``seq``."""
+
+    forum_id: str
+    kind: str
+    name: str
+    columns: tuple[Column, ...]
+    cards: dict[str, Card] = msgspec.field(default_factory=dict)
+    seq: int = 0
+    session: Session | None = None
+    sessions_held: int = 0
+    last_session_id: str | None = None
+    # Open next steps of earlier sessions, plus every step of the running session.
+    next_steps: dict[str, NextStep] = msgspec.field(default_factory=dict)
+
+    def column(self, column_id: str) -> Column | None:
+        for col in self.columns:
+            if col.id == column_id:
+                return col
+        return None
+
+    def live_cards(self, column: Column) -> list[Card]:
+        """The cards of a column, in order."""
+        cards = self.cards
+        return [cards[cid] for cid in column.card_ids]
+
+    def archived_cards(self) -> list[Card]:
+        """Archived cards, most recently changed first."""
+        return sorted(
+            (c for c in self.cards.values() if c.archived), key=lambda c: -c.updated_at
+        )
+
+    def open_steps(self) -> list[NextStep]:
+        return [s for s in self.next_steps.values() if s.status == "open"]
+
+
+def new_board(forum_id: str, kind: str, name: str) -> Board:
+    """An empty board laid out from its forum kind's template."""
+    template = forum_kind(kind)
+    return Board(
+        forum_id=forum_id,
+        kind=kind,
+        name=name,
+        columns=tuple(Column(id=c.id, title=c.title) for c in template.columns),
+    )
+
+
+def check(board: Board) -> list[str]:
+    """The ways ``board`` breaks the board invariants (empty when it is consistent).
+
+    - every live card is in exactly one column, the one its ``column`` names;
+    - archived cards are in no column, and name a column that exists;
+    - ranks are valid and strictly increasing down each column;
+    - column ids are unique.
+    """
+    problems: list[str] = []
+    col_ids = [c.id for c in board.columns]
+    if len(set(col_ids)) != len(col_ids):
+        problems.append("duplicate column ids")
+    placed: dict[str, str] = {}
+    for col in board.columns:
+        previous: str | None = None
+        for cid in col.card_ids:
+            card = board.cards.get(cid)
+            if card is None:
+                problems.append(f"column {col.id} lists missing card {cid}")
+                continue
+            if cid in placed:
+                problems.append(f"card {cid} in columns {placed[cid]} and {col.id}")
+            placed[cid] = col.id
+            if card.archived:
+                problems.append(f"archived card {cid} is in column {col.id}")
+            if card.column != col.id:
+                problems.append(f"card {cid} says column {card.column}, is in {col.id}")
+            if not ranks.is_valid(card.rank):
+                problems.append(f"card {cid} has invalid rank {card.rank!r}")
+            if previous is not None and not previous < card.rank:
+                problems.append(f"ranks not increasing in {col.id} at {cid}")
+            previous = card.rank
+    for cid, card in board.cards.items():
+        if card.id != cid:
+            problems.append(f"card key {cid} holds card {card.id}")
+        if not card.archived and cid not in placed:
+            problems.append(f"live card {cid} is in no column")
+        if card.column not in col_ids:
+            problems.append(f"card {cid} names missing column {card.column}")
+    return problems

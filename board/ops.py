@@ -1,0 +1,159 @@
+"""Operations: what a person asks a board to do, as a tagged union.
+
+An operation carries intent, not outcome: ``MoveCard`` says "put this card at index 2
+of that column", and ``apply`` turns it into the rank that every client then uses.
+Sizes are part of the schema, so a message that is too long fails at decoding, before
+it reaches ``apply``. ``NotePresence`` is written by the server, never by a client.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from .model import MAX_COLUMN_TITLE, MAX_FORUM_NAME, Body, Id, Name, StepStatus, Text, Title
+
+Index = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
+ForumName = Annotated[str, msgspec.Meta(max_length=MAX_FORUM_NAME)]
+ColumnTitle = Annotated[str, msgspec.Meta(max_length=MAX_COLUMN_TITLE)]
+CardRefs = Annotated[tuple[Id, ...], msgspec.Meta(max_length=20)]
+
+
+class _Op(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", forbid_unknown_fields=True):
+    pass
+
+
+class AddCard(_Op, tag="add_card"):
+    column: Id
+    title: Title
+    kind: Id | None = None  # None: the forum kind's default card kind
+    body: Body = ""
+    team: Name = ""
+    to_team: Name = ""
+    owner: Name = ""
+    index: Index | None = None  # None: at the bottom
+
+
+class EditCard(_Op, tag="edit_card"):
+    card: Id
+    title: Title | UnsetType = UNSET
+    kind: Id | UnsetType = UNSET
+    body: Body | UnsetType = UNSET
+    team: Name | UnsetType = UNSET
+    to_team: Name | UnsetType = UNSET
+    owner: Name | UnsetType = UNSET
+
+
+class MoveCard(_Op, tag="move_card"):
+    card: Id
+    column: Id
+    index: Index  # position among the column's other cards; past the end means last
+
+
+class ArchiveCard(_Op, tag="archive_card"):
+    card: Id
+
+
+class RestoreCard(_Op, tag="restore_card"):
+    card: Id
+
+
+class AddColumn(_Op, tag="add_column"):
+    title: ColumnTitle
+    index: Index | None = None
+
+
+class RenameColumn(_Op, tag="rename_column"):
+    column: Id
+    title: ColumnTitle
+
+
+class MoveColumn(_Op, tag="move_column"):
+    column: Id
+    index: Index
+
+
+class RemoveColumn(_Op, tag="remove_column"):
+    column: Id
+
+
+class RenameForum(_Op, tag="rename_forum"):
+    name: ForumName
+
+
+class StartSession(_Op, tag="start_session"):
+    pass
+
+
+class EndSession(_Op, tag="end_session"):
+    pass
+
+
+class RecordDecision(_Op, tag="record_decision"):
+    text: Text
+    cards: CardRefs = ()
+
+
+class AddNextStep(_Op, tag="add_next_step"):
+    text: Text
+    owner: Name = ""
+    due: dt.date | None = None
+    cards: CardRefs = ()
+
+
+class UpdateNextStep(_Op, tag="update_next_step"):
+    step: Id
+    text: Text | UnsetType = UNSET
+    owner: Name | UnsetType = UNSET
+    due: dt.date | None | UnsetType = UNSET
+    status: StepStatus | UnsetType = UNSET
+
+
+class NotePresence(_Op, tag="note_presence"):
+    """Server-made: these people were in the forum during the running session."""
+
+    names: tuple[Name, ...]
+
+
+ClientOp = (
+    AddCard
+    | EditCard
+    | MoveCard
+    | ArchiveCard
+    | RestoreCard
+    | AddColumn
+    | RenameColumn
+    | MoveColumn
+    | RemoveColumn
+    | RenameForum
+    | StartSession
+    | EndSession
+    | RecordDecision
+    | AddNextStep
+    | UpdateNextStep
+)
+"""Every operation a client may send."""
+
+Op = ClientOp | NotePresence
+"""Every operation the log may hold."""
+
+CLIENT_OP_TYPES: tuple[type[_Op], ...] = (
+    AddCard,
+    EditCard,
+    MoveCard,
+    ArchiveCard,
+    RestoreCard,
+    AddColumn,
+    RenameColumn,
+    MoveColumn,
+    RemoveColumn,
+    RenameForum,
+    StartSession,
+    EndSession,
+    RecordDecision,
+    AddNextStep,
+    UpdateNextStep,
+)

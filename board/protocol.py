@@ -1,0 +1,151 @@
+"""The live protocol's messages: JSON text frames, each a tagged ``msgspec.Struct``.
+
+``docs/protocol.md`` describes them for people; ``SPEC.md`` states the rules. Decoding
+is strict: unknown types, unknown fields, wrong types and over-long strings all fail
+in ``decode_client`` with a message that names the offending field.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Final
+
+import msgspec
+
+from .events import Event
+from .model import Id
+from .ops import ClientOp
+
+PROTOCOL_VERSION: Final = 1
+
+Seq = Annotated[int, msgspec.Meta(ge=0)]
+Epoch = Annotated[str, msgspec.Meta(max_length=64)]
+
+
+class _Msg(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", forbid_unknown_fields=True):
+    pass
+
+
+# -- client to server ---------------------------------------------------------------
+
+
+class Hello(_Msg, tag="hello"):
+    """First message on a connection: where the client's copy of the board stands."""
+
+    last_seq: Seq | None = None
+    epoch: Epoch | None = None
+
+
+class Send(_Msg, tag="op"):
+    """An operation with the client's id for it; resending the same id is safe (R6)."""
+
+    id: Id
+    op: ClientOp
+
+
+class Ping(_Msg, tag="ping"):
+    pass
+
+
+ClientMessage = Hello | Send | Ping
+
+
+# -- server to client ---------------------------------------------------------------
+
+
+class PeerInfo(msgspec.Struct, frozen=True):
+    """One connection in the forum (presence)."""
+
+    id: str
+    name: str
+    hue: int
+
+
+class WireItem(msgspec.Struct, frozen=True):
+    seq: int
+    op_id: str | None
+    actor: str
+    at: float
+    events: tuple[Event, ...]
+
+
+class Limits(msgspec.Struct, frozen=True):
+    max_message_bytes: int
+    ops_per_second: int
+
+
+class Welcome(_Msg, tag="welcome"):
+    """Answer to ``hello``: a delta (``full`` false, ``items``) or the whole board."""
+
+    epoch: str
+    seq: int
+    you: PeerInfo
+    peers: list[PeerInfo]
+    full: bool
+    items: list[WireItem]
+    html: dict[str, str]
+    limits: Limits
+
+
+class Batch(_Msg, tag="batch"):
+    """Everything that happened since the last batch, in seq order (R5)."""
+
+    items: list[WireItem]
+    html: dict[str, str]
+    joined: list[PeerInfo] = []
+    left: list[str] = []
+
+
+class Ack(_Msg, tag="ack"):
+    id: str
+    seq: int
+    duplicate: bool = False
+
+
+class Reject(_Msg, tag="reject"):
+    id: str
+    code: str
+    reason: str
+
+
+class Error(_Msg, tag="error"):
+    """A message that could not be read at all; the connection stays open (R10)."""
+
+    code: str
+    reason: str
+
+
+class Pong(_Msg, tag="pong"):
+    pass
+
+
+class Resync(_Msg, tag="resync"):
+    """The server lost track of what this client has; send ``hello`` again (R9)."""
+
+    reason: str
+
+
+ServerMessage = Welcome | Batch | Ack | Reject | Error | Pong | Resync
+
+_client_decoder = msgspec.json.Decoder(ClientMessage)
+_server_decoder = msgspec.json.Decoder(ServerMessage)
+_encoder = msgspec.json.Encoder()
+
+
+class BadMessage(ValueError):
+    """A client message that is not valid JSON or does not fit the schema."""
+
+
+def decode_client(data: str | bytes) -> ClientMessage:
+    try:
+        return _client_decoder.decode(data)
+    except msgspec.DecodeError as e:  # ValidationError is a DecodeError
+        raise BadMessage(str(e)) from None
+
+
+def decode_server(data: str | bytes) -> ServerMessage:
+    """For clients and tests: read a server frame."""
+    return _server_decoder.decode(data)
+
+
+def encode(msg: ServerMessage | ClientMessage) -> bytes:
+    return _encoder.encode(msg)

@@ -1,0 +1,371 @@
+"""The JSON API: forums, cards, sessions, decisions and next steps (OpenAPI at /schema).
+
+Every write goes through the forum's room, exactly like a websocket operation: it is
+validated by ``board.apply``, broadcast live to everyone on the board, and answered
+only once it is durable. Errors are ``{"code", "reason"}`` with a fitting status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Parameter
+
+from board import ops as o
+from board.events import CardAdded, CardArchived, CardEdited, CardMoved, CardRestored
+from board.kinds import FORUM_KINDS, ForumKind
+from board.model import (
+    Board,
+    Body,
+    Card,
+    Decision,
+    Id,
+    Name,
+    NextStep,
+    Session,
+    StepStatus,
+    Team,
+    Text,
+    Title,
+)
+from board.ops import CardRefs, ForumName, Index
+from board.sync import Accepted, Duplicate, Outcome, Refused
+
+from .identity import COOKIE, verify
+from .rooms import Rooms
+from .service import SessionDetail, SessionRecord, create_forum, session_detail, sessions, validate_forum
+from .store import Store
+
+STATUS = {
+    "not_found": 404,
+    "invalid": 400,
+    "conflict": 409,
+    "no_session": 409,
+    "limit": 409,
+    "rate_limited": 429,
+    "storage": 503,
+}
+
+
+class ApiError(msgspec.Struct):
+    code: str
+    reason: str
+
+
+class ApiProblem(Exception):
+    def __init__(self, status: int, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.code = code
+        self.reason = reason
+
+
+def problem_handler(_: Request[Any, Any, Any], exc: ApiProblem) -> Response[ApiError]:
+    return Response(ApiError(code=exc.code, reason=exc.reason), status_code=exc.status)
+
+
+ERRORS = {
+    400: ResponseSpec(data_container=ApiError, description="Invalid input"),
+    404: ResponseSpec(data_container=ApiError, description="No such forum or item"),
+    409: ResponseSpec(data_container=ApiError, description="Conflicts with the board"),
+}
+
+
+class ForumOut(msgspec.Struct):
+    id: str
+    kind: str
+    name: str
+    seq: int
+    live_cards: int
+    in_session: bool
+    created_at: float
+    updated_at: float
+
+
+class NewForum(msgspec.Struct, forbid_unknown_fields=True):
+    name: ForumName
+    kind: Annotated[str, msgspec.Meta(max_length=32)]
+
+
+class NewCard(msgspec.Struct, forbid_unknown_fields=True):
+    column: Id
+    title: Title
+    kind: Id | None = None
+    body: Body = ""
+    team: Name = ""
+    to_team: Name = ""
+    owner: Name = ""
+    index: Index | None = None
+
+
+class CardPatch(msgspec.Struct, forbid_unknown_fields=True):
+    title: Title | msgspec.UnsetType = msgspec.UNSET
+    kind: Id | msgspec.UnsetType = msgspec.UNSET
+    body: Body | msgspec.UnsetType = msgspec.UNSET
+    team: Name | msgspec.UnsetType = msgspec.UNSET
+    to_team: Name | msgspec.UnsetType = msgspec.UNSET
+    owner: Name | msgspec.UnsetType = msgspec.UNSET
+
+
+class MoveTo(msgspec.Struct, forbid_unknown_fields=True):
+    column: Id
+    index: Index
+
+
+class NewDecision(msgspec.Struct, forbid_unknown_fields=True):
+    text: Text
+    cards: CardRefs = ()
+
+
+class NewStep(msgspec.Struct, forbid_unknown_fields=True):
+    text: Text
+    owner: Name = ""
+    due: dt.date | None = None
+    cards: CardRefs = ()
+
+
+class StepPatch(msgspec.Struct, forbid_unknown_fields=True):
+    text: Text | msgspec.UnsetType = msgspec.UNSET
+    owner: Name | msgspec.UnsetType = msgspec.UNSET
+    due: dt.date | None | msgspec.UnsetType = msgspec.UNSET
+    status: StepStatus | msgspec.UnsetType = msgspec.UNSET
+
+
+class OpRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Any live operation, with an optional client op id that makes resends safe."""
+
+    op: o.ClientOp
+    id: Id | None = None
+
+
+class OpResult(msgspec.Struct):
+    seq: int
+    changed: bool
+    duplicate: bool = False
+
+
+def _actor(request: Request[Any, Any, Any]) -> str:
+    return verify(request.app.state.secret, request.cookies.get(COOKIE)) or "API"
+
+
+async def _apply(request: Request[Any, Any, Any], forum_id: str, op: o.Op, op_id: str | None = None) -> Outcome:
+    rooms: Rooms = request.app.state.rooms
+    room = await rooms.get(forum_id)
+    if room is None:
+        raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")
+    outcome = await room.submit(op, actor=_actor(request), op_id=op_id)
+    if isinstance(outcome, Refused):
+        raise ApiProblem(STATUS.get(outcome.code, 400), outcome.code, outcome.reason)
+    return outcome
+
+
+async def _board(request: Request[Any, Any, Any], forum_id: str) -> Board:
+    room = await request.app.state.rooms.get(forum_id)
+    if room is None:
+        raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")
+    board: Board = room.sync.board
+    return board
+
+
+def _card_after(board_card: Card | None, card_id: str) -> Card:
+    if board_card is None:
+        raise ApiProblem(404, "not_found", f"There is no card {card_id!r}.")
+    return board_card
+
+
+def _forum_out(board: Board, created_at: float, updated_at: float) -> ForumOut:
+    return ForumOut(
+        id=board.forum_id,
+        kind=board.kind,
+        name=board.name,
+        seq=board.seq,
+        live_cards=sum(len(c.card_ids) for c in board.columns),
+        in_session=board.session is not None,
+        created_at=created_at,
+        updated_at=updated_at,
+    )
+
+
+class ForumApi(Controller):
+    path = "/api"
+    tags = ["forums"]
+
+    @get("/kinds", tags=["network"])
+    async def kinds(self) -> list[ForumKind]:
+        """The kinds of forum and the board each starts with."""
+        return list(FORUM_KINDS.values())
+
+    @get("/teams", tags=["network"])
+    async def teams(self, request: Request[Any, Any, Any]) -> list[Team]:
+        """The teams of the network."""
+        store: Store = request.app.state.store
+        return await store.teams()
+
+    @get("/forums")
+    async def list_forums(self, request: Request[Any, Any, Any]) -> list[ForumOut]:
+        """Every forum, with its live card count and whether a session is running."""
+        store: Store = request.app.state.store
+        return [
+            ForumOut(
+                id=r.id, kind=r.kind, name=r.name, seq=r.seq, live_cards=r.live_cards,
+                in_session=r.session_id is not None, created_at=r.created_at, updated_at=r.updated_at,
+            )
+            for r in await store.forums()
+        ]
+
+    @post("/forums", responses={400: ERRORS[400]})
+    async def new_forum(self, request: Request[Any, Any, Any], data: NewForum) -> ForumOut:
+        """Create a forum of a kind; its board starts from the kind's template."""
+        errors = validate_forum(data.name, data.kind)
+        if errors:
+            raise ApiProblem(400, "invalid", " ".join(errors.values()))
+        board = await create_forum(request.app.state.store, data.name, data.kind)
+        now = time.time()
+        return _forum_out(board, now, now)
+
+    @get("/forums/{forum_id:str}", responses={404: ERRORS[404]})
+    async def get_forum(self, request: Request[Any, Any, Any], forum_id: str) -> Board:
+        """The whole live board: columns in order, every card, the running session."""
+        return await _board(request, forum_id)
+
+    @post("/forums/{forum_id:str}/ops", responses=ERRORS)
+    async def apply_op(self, request: Request[Any, Any, Any], forum_id: str, data: OpRequest) -> OpResult:
+        """Apply any live operation, as the websocket does; answered once it is on disk."""
+        outcome = await _apply(request, forum_id, data.op, data.id)
+        if isinstance(outcome, Accepted):
+            return OpResult(seq=outcome.item.seq, changed=True)
+        return OpResult(seq=outcome.seq, changed=False, duplicate=isinstance(outcome, Duplicate))
+
+    @get("/forums/{forum_id:str}/cards", responses={404: ERRORS[404]})
+    async def list_cards(
+        self,
+        request: Request[Any, Any, Any],
+        forum_id: str,
+        archived: Annotated[bool, Parameter(description="Include archived cards")] = False,
+    ) -> list[Card]:
+        """Live cards column by column, top to bottom (then archived ones if asked)."""
+        board = await _board(request, forum_id)
+        cards = [card for col in board.columns for card in board.live_cards(col)]
+        return cards + board.archived_cards() if archived else cards
+
+    @post("/forums/{forum_id:str}/cards", responses=ERRORS)
+    async def add_card(self, request: Request[Any, Any, Any], forum_id: str, data: NewCard) -> Card:
+        """Add a card to a column (at ``index``, or at the bottom)."""
+        op = o.AddCard(**msgspec.structs.asdict(data))
+        outcome = await _apply(request, forum_id, op)
+        assert isinstance(outcome, Accepted)
+        added = [e.card for e in outcome.item.events if isinstance(e, CardAdded)]
+        return added[0]
+
+    @get("/forums/{forum_id:str}/cards/{card_id:str}", responses={404: ERRORS[404]})
+    async def get_card(self, request: Request[Any, Any, Any], forum_id: str, card_id: str) -> Card:
+        board = await _board(request, forum_id)
+        return _card_after(board.cards.get(card_id), card_id)
+
+    @patch("/forums/{forum_id:str}/cards/{card_id:str}", responses=ERRORS)
+    async def edit_card(self, request: Request[Any, Any, Any], forum_id: str, card_id: str, data: CardPatch) -> Card:
+        """Change a card's fields; fields left out stay as they are."""
+        return await self._card_op(request, forum_id, card_id, o.EditCard(card=card_id, **msgspec.structs.asdict(data)))
+
+    @post("/forums/{forum_id:str}/cards/{card_id:str}/move", responses=ERRORS)
+    async def move_card(self, request: Request[Any, Any, Any], forum_id: str, card_id: str, data: MoveTo) -> Card:
+        """Move a card to ``index`` among the other cards of ``column``."""
+        return await self._card_op(request, forum_id, card_id, o.MoveCard(card=card_id, column=data.column, index=data.index))
+
+    @post("/forums/{forum_id:str}/cards/{card_id:str}/archive", responses=ERRORS)
+    async def archive_card(self, request: Request[Any, Any, Any], forum_id: str, card_id: str) -> Card:
+        return await self._card_op(request, forum_id, card_id, o.ArchiveCard(card=card_id))
+
+    @post("/forums/{forum_id:str}/cards/{card_id:str}/restore", responses=ERRORS)
+    async def restore_card(self, request: Request[Any, Any, Any], forum_id: str, card_id: str) -> Card:
+        return await self._card_op(request, forum_id, card_id, o.RestoreCard(card=card_id))
+
+    async def _card_op(self, request: Request[Any, Any, Any], forum_id: str, card_id: str, op: o.Op) -> Card:
+        outcome = await _apply(request, forum_id, op)
+        if isinstance(outcome, Accepted):
+            for e in outcome.item.events:
+                if isinstance(e, CardEdited | CardArchived | CardRestored):
+                    return e.card
+                if isinstance(e, CardMoved):
+                    return outcome.board.cards[e.card_id]
+        board = await _board(request, forum_id)
+        return _card_after(board.cards.get(card_id), card_id)
+
+
+class SessionApi(Controller):
+    path = "/api"
+    tags = ["sessions"]
+
+    @get("/forums/{forum_id:str}/sessions", responses={404: ERRORS[404]})
+    async def list_sessions(self, request: Request[Any, Any, Any], forum_id: str) -> list[SessionRecord]:
+        """The forum's sessions, newest first."""
+        store: Store = request.app.state.store
+        forum = await store.forum(forum_id)
+        if forum is None:
+            raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")
+        room = request.app.state.rooms.live().get(forum_id)
+        return await sessions(store, forum_id, room.sync.seq if room else forum.seq)
+
+    @post("/forums/{forum_id:str}/sessions", responses=ERRORS)
+    async def start_session(self, request: Request[Any, Any, Any], forum_id: str) -> Session:
+        """Start a session (a meeting of the forum)."""
+        outcome = await _apply(request, forum_id, o.StartSession())
+        assert isinstance(outcome, Accepted) and outcome.board.session is not None
+        return outcome.board.session
+
+    @post("/forums/{forum_id:str}/sessions/current/end", responses=ERRORS)
+    async def end_session(self, request: Request[Any, Any, Any], forum_id: str) -> SessionDetail:
+        """End the running session; it is recorded with the board as it stands."""
+        outcome = await _apply(request, forum_id, o.EndSession())
+        assert isinstance(outcome, Accepted) and outcome.board.last_session_id is not None
+        detail = await session_detail(request.app.state.store, outcome.board.last_session_id)
+        assert detail is not None
+        return detail
+
+    @get("/sessions/{session_id:str}", responses={404: ERRORS[404]})
+    async def get_session(self, request: Request[Any, Any, Any], session_id: str) -> SessionDetail:
+        """A recorded session: the board at its end, its decisions and next steps."""
+        detail = await session_detail(request.app.state.store, session_id)
+        if detail is None:
+            raise ApiProblem(404, "not_found", f"There is no session {session_id!r}.")
+        return detail
+
+    @post("/forums/{forum_id:str}/decisions", responses=ERRORS)
+    async def record_decision(self, request: Request[Any, Any, Any], forum_id: str, data: NewDecision) -> Decision:
+        """Record a decision in the running session."""
+        outcome = await _apply(request, forum_id, o.RecordDecision(text=data.text, cards=data.cards))
+        assert isinstance(outcome, Accepted) and outcome.board.session is not None
+        return outcome.board.session.decisions[-1]
+
+    @get("/forums/{forum_id:str}/next-steps", responses={404: ERRORS[404]})
+    async def list_steps(self, request: Request[Any, Any, Any], forum_id: str) -> list[NextStep]:
+        """Open next steps, and every step of the running session."""
+        board = await _board(request, forum_id)
+        return list(board.next_steps.values())
+
+    @post("/forums/{forum_id:str}/next-steps", responses=ERRORS)
+    async def add_step(self, request: Request[Any, Any, Any], forum_id: str, data: NewStep) -> NextStep:
+        """Agree a next step in the running session."""
+        op = o.AddNextStep(text=data.text, owner=data.owner, due=data.due, cards=data.cards)
+        outcome = await _apply(request, forum_id, op)
+        assert isinstance(outcome, Accepted)
+        return outcome.board.next_steps[f"s{outcome.item.seq}"]
+
+    @patch("/forums/{forum_id:str}/next-steps/{step_id:str}", responses=ERRORS)
+    async def update_step(self, request: Request[Any, Any, Any], forum_id: str, step_id: str, data: StepPatch) -> NextStep:
+        """Change a next step, or mark it done or dropped."""
+        op = o.UpdateNextStep(step=step_id, **msgspec.structs.asdict(data))
+        await _apply(request, forum_id, op)
+        board = await _board(request, forum_id)
+        step = board.next_steps.get(step_id)
+        if step is None:
+            raise ApiProblem(404, "not_found", f"There is no open next step {step_id!r}.")
+        return step
+
+
+API = [ForumApi, SessionApi]

@@ -1,0 +1,107 @@
+"""The Litestar application: pages, JSON API, websocket, static files, lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from .api import API, ApiProblem, problem_handler
+from .config import STATIC_DIR, TEMPLATES_DIR, Settings
+from .demo import seed_demo
+from .live import live
+from .pages import PAGES
+from .render import Renderer
+from .rooms import Rooms
+from .store import Store
+
+log = logging.getLogger("scaleboard")
+
+# No inline script or style anywhere: card text can never run, whatever it holds.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
+    "object-src 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+def security_headers(app: ASGIApp) -> ASGIApp:
+    """Add the CSP and friends to every HTTP response (pages, API, static, errors)."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return middleware
+
+
+def create_app(settings: Settings) -> Litestar:
+    """Build the app; the store opens, and the demo is seeded, at startup."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        store = await Store.open(settings.db)
+        renderer = Renderer(TEMPLATES_DIR)
+        rooms = Rooms(store, settings, renderer)
+        try:
+            if settings.demo and await store.is_new():
+                await seed_demo(store)
+                log.info("created the demo network in %s", settings.db)
+            teams = await store.teams()
+            renderer.set_teams(teams)
+            rooms.team_ids = frozenset(t.id for t in teams)
+            app.state.store = store
+            app.state.rooms = rooms
+            app.state.renderer = renderer
+            app.state.secret = await store.secret()
+            yield
+        finally:
+            await rooms.close()
+            await store.close()
+
+    return Litestar(
+        route_handlers=[
+            *PAGES,
+            *API,
+            live,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+        ],
+        lifespan=[lifespan],
+        state=State({"settings": settings}),
+        middleware=[security_headers],
+        exception_handlers={ApiProblem: problem_handler},  # type: ignore[dict-item]
+        openapi_config=OpenAPIConfig(
+            title="Scaleboard",
+            version="1.0.0",
+            description="Live boards for the forums of a Scrum@Scale network.",
+            path="/schema",
+        ),
+        request_max_body_size=256 * 1024,
+        debug=False,
+    )
+
+
+def app_from_env() -> Any:
+    """For ``uvicorn server.app:app_from_env --factory`` with defaults."""
+    return create_app(Settings())

@@ -1,0 +1,34 @@
+"""Settings of one server process, with the defaults the README's command runs with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = ROOT / "templates"
+STATIC_DIR = ROOT / "static"
+
+
+class Settings(msgspec.Struct, kw_only=True):
+    """Every number the server runs with. ``docs/architecture.md`` lists them."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    db: Path = Path("scaleboard.db")
+    demo: bool = True  # create the demo network when the database is new
+
+    # Live connections (SPEC R1, R14-R16).
+    max_message_bytes: int = 64 * 1024
+    ops_per_second: int = 50
+    ops_burst: int = 200
+    max_connections_per_forum: int = 2000
+    max_backlog_frames: int = 512  # frames queued for a slow client before it is dropped
+    ping_interval: float = 5.0
+    ping_timeout: float = 10.0
+
+    # Rooms.
+    idle_seconds: float = 60.0  # a room with nobody connected is evicted after this
+    snapshot_every: int = 500  # ops between board snapshots in the store
+    max_batch: int = 1024  # messages a room handles in one turn (one frame, one commit)

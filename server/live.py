@@ -1,0 +1,156 @@
+"""The websocket endpoint: read frames, check them, hand them to the forum's room.
+
+This is the only place a client's bytes enter the server live. Everything is checked
+here or in the schema before a room sees it: size (uvicorn closes over-large frames
+with 1009), JSON and schema (``error`` back to the sender, SPEC R12), hello first
+(R2), and the per-connection rate (R14). The room answers ops; this task only reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from urllib.parse import urlsplit
+
+from litestar import WebSocket, websocket
+from litestar.exceptions import WebSocketDisconnect
+
+from board.protocol import BadMessage, Error, Hello, Pong, Reject, Send, decode_client, encode
+
+from .config import Settings
+from .identity import COOKIE, verify
+from .peer import Peer, text_message
+from .render import hue
+from .rooms import Join, Leave, OpIn, Room, RoomClosed, RoomMessage, Rooms
+
+log = logging.getLogger("scaleboard.live")
+
+CLOSE_UNKNOWN_FORUM = 4404
+CLOSE_TRY_LATER = 1013
+CLOSE_POLICY = 1008
+
+
+class TokenBucket:
+    """``rate`` operations a second on average, with bursts up to ``burst``."""
+
+    __slots__ = ("burst", "rate", "stamp", "tokens")
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+def same_origin(origin: str, host: str | None) -> bool:
+    """Whether a browser's Origin header names the host it connected to."""
+    if not host:
+        return False
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
+
+
+def _error(code: str, reason: str) -> dict[str, object]:
+    return text_message(encode(Error(code=code, reason=reason)))
+
+
+@websocket("/forums/{forum_id:str}/live")
+async def live(socket: WebSocket, forum_id: str) -> None:
+    """One client's live connection to one forum (SPEC R1-R16)."""
+    state = socket.app.state
+    rooms: Rooms = state.rooms
+    settings: Settings = state.settings
+    origin = socket.headers.get("origin")
+    if origin and not same_origin(origin, socket.headers.get("host")):
+        await socket.close(code=CLOSE_POLICY, reason="cross-origin")  # before accept: 403
+        return
+    name = verify(state.secret, socket.cookies.get(COOKIE)) or f"Guest {secrets.token_hex(2)}"
+    await socket.accept()
+    room = await rooms.get(forum_id)
+    if room is None:
+        await socket.send_text(encode(Error(code="unknown_forum", reason="No such forum.")).decode())
+        await socket.close(code=CLOSE_UNKNOWN_FORUM, reason="unknown forum")
+        return
+    if len(room.peers) >= settings.max_connections_per_forum:
+        await socket.send_text(
+            encode(Error(code="full", reason="This forum has too many connections.")).decode()
+        )
+        await socket.close(code=CLOSE_TRY_LATER, reason="forum full")
+        return
+
+    task = asyncio.current_task()
+    assert task is not None
+    peer = Peer(
+        secrets.token_hex(6),
+        name,
+        hue(name),
+        socket.send,
+        max_backlog=settings.max_backlog_frames,
+        on_drop=lambda _: task.cancel(),
+    )
+
+    async def post(message: RoomMessage) -> Room | None:
+        nonlocal room
+        for _ in range(3):
+            if room is None:
+                return None
+            try:
+                room.post(message)
+                return room
+            except RoomClosed:
+                room = await rooms.get(forum_id)
+        return None
+
+    bucket = TokenBucket(settings.ops_per_second, settings.ops_burst)
+    said_hello = False
+    try:
+        while True:
+            message = await socket.receive()
+            if message["type"] != "websocket.receive":
+                break
+            data = message.get("text")
+            if data is None:
+                data = message.get("bytes") or b""
+            try:
+                msg = decode_client(data)
+            except BadMessage as e:
+                peer.deliver(_error("bad_message", str(e)))
+                continue
+            if type(msg) is Send:
+                if not said_hello:
+                    peer.deliver(_error("hello_first", "Send hello before any operation."))
+                elif not bucket.take():
+                    reject = Reject(id=msg.id, code="rate_limited", reason="Too many operations; slow down.")
+                    peer.deliver(text_message(encode(reject)))
+                elif await post(OpIn(msg.op, msg.id, name, peer)) is None:
+                    break
+            elif type(msg) is Hello:
+                said_hello = True
+                if await post(Join(peer, msg)) is None:
+                    break
+            else:
+                peer.deliver(text_message(encode(Pong())))
+    except asyncio.CancelledError:
+        if not peer.dropped:
+            raise
+        task.uncancel()  # we cancelled ourselves: the client was too slow (SPEC R15)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        peer.close()
+        if said_hello and room is not None:
+            try:
+                room.post(Leave(peer))
+            except RoomClosed:
+                pass

@@ -1,0 +1,183 @@
+"""Server-side markup: one Jinja environment for pages and for live updates.
+
+Every card, column, decision and next step is rendered by one macro in
+``templates/``. Pages call the macros through ``{% from %}``; live updates call the
+same macros here, so a card that arrives over the websocket is byte-for-byte the
+card the page would have shown (autoescaped: user text never becomes markup).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from board.events import (
+    CardAdded,
+    CardArchived,
+    CardEdited,
+    CardRestored,
+    ColumnAdded,
+    DecisionRecorded,
+    NextStepAdded,
+    NextStepUpdated,
+    ParticipantsAdded,
+    SessionEnded,
+    SessionStarted,
+)
+from board.kinds import CARD_KINDS, FORUM_KINDS
+from board.model import Board, Team
+from board.sync import Item
+
+SESSION_EVENTS = (SessionStarted, SessionEnded, ParticipantsAdded)
+
+
+def hue(name: str) -> int:
+    """A stable colour hue for a person's name (presence chips)."""
+    return int.from_bytes(hashlib.blake2s(name.encode(), digest_size=2).digest(), "big") % 360
+
+
+def initials(name: str) -> str:
+    parts = [p for p in name.replace("-", " ").split() if p]
+    if not parts:
+        return "?"
+    if len(parts) == 1:
+        return parts[0][:2].upper()
+    return (parts[0][0] + parts[-1][0]).upper()
+
+
+def clock(ts: float | None) -> str:
+    if ts is None:
+        return ""
+    return dt.datetime.fromtimestamp(ts).strftime("%H:%M")
+
+
+def when(ts: float | None) -> str:
+    if ts is None:
+        return ""
+    return dt.datetime.fromtimestamp(ts).strftime("%a %d %b %Y, %H:%M")
+
+
+def iso(ts: float | None) -> str:
+    if ts is None:
+        return ""
+    return dt.datetime.fromtimestamp(ts, tz=dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None or seconds < 0:
+        return ""
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+class View:
+    """What a macro needs besides the thing it renders."""
+
+    __slots__ = ("board", "kind", "readonly", "teams", "today")
+
+    def __init__(self, board: Board, teams: dict[str, Team], *, readonly: bool = False) -> None:
+        self.board = board
+        self.kind = FORUM_KINDS[board.kind]
+        self.teams = teams
+        self.readonly = readonly
+        self.today = dt.date.today()
+
+
+class Renderer:
+    """Renders pages and the fragments live updates carry."""
+
+    def __init__(self, templates: Path) -> None:
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(templates),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        self.env.globals.update(
+            CARD_KINDS=CARD_KINDS,
+            FORUM_KINDS=FORUM_KINDS,
+            hue=hue,
+            initials=initials,
+            clock=clock,
+            when=when,
+            iso=iso,
+            duration=duration,
+        )
+        self.teams: dict[str, Team] = {}
+        self._macros: dict[str, Any] = {}
+
+    def set_teams(self, teams: Iterable[Team]) -> None:
+        self.teams = {t.id: t for t in teams}
+
+    def view(self, board: Board, *, readonly: bool = False) -> View:
+        return View(board, self.teams, readonly=readonly)
+
+    def page(self, template: str, /, **context: Any) -> str:
+        return self.env.get_template(template).render(teams=self.teams, **context)
+
+    def macro(self, template: str, name: str) -> Any:
+        key = f"{template}:{name}"
+        found = self._macros.get(key)
+        if found is None:
+            found = getattr(self.env.get_template(template).module, name)
+            self._macros[key] = found
+        return found
+
+    def _call(self, template: str, name: str, *args: Any) -> str:
+        return str(Markup(self.macro(template, name)(*args))).strip()
+
+    # -- live fragments ---------------------------------------------------------------
+
+    def board_regions(self, board: Board) -> dict[str, str]:
+        """The whole board as the page's live regions (a full catch-up, SPEC R10)."""
+        view = self.view(board)
+        return {
+            "region:forum-name": self._call("_board.html", "forum_name", view),
+            "region:columns": self._call("_board.html", "columns", view),
+            "region:archive": self._call("_board.html", "archive", view),
+            **self.session_regions(view),
+        }
+
+    def session_regions(self, view: View) -> dict[str, str]:
+        return {
+            "region:session-status": self._call("_session.html", "status", view),
+            "region:decisions": self._call("_session.html", "decisions", view),
+            "region:next-steps": self._call("_session.html", "next_steps", view),
+        }
+
+    def items_html(self, items: Iterable[Item], board: Board) -> dict[str, str]:
+        """Markup for what the events of ``items`` added or changed, keyed for the client."""
+        out: dict[str, str] = {}
+        view: View | None = None
+        session_changed = False
+        for item in items:
+            for event in item.events:
+                if isinstance(event, SESSION_EVENTS):
+                    session_changed = True
+                    continue
+                if view is None:
+                    view = self.view(board)
+                if isinstance(event, CardAdded | CardEdited | CardArchived | CardRestored):
+                    card = event.card
+                    out[f"card:{card.id}"] = self._call("_card.html", "card", card, view)
+                elif isinstance(event, ColumnAdded):
+                    col = event.column
+                    out[f"column:{col.id}"] = self._call("_board.html", "column", col, view)
+                elif isinstance(event, DecisionRecorded):
+                    d = event.decision
+                    out[f"decision:{d.id}"] = self._call("_session.html", "decision", d, view)
+                elif isinstance(event, NextStepAdded | NextStepUpdated):
+                    s = event.step
+                    out[f"step:{s.id}"] = self._call("_session.html", "step", s, view)
+        if session_changed:
+            out.update(self.session_regions(view or self.view(board)))
+        return out

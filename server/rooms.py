@@ -1,0 +1,451 @@
+"""Rooms: one task per live forum, the only writer of that forum's board.
+
+A room drains its inbox in turns. Everything that arrived since the last turn is
+decided by the sans-I/O core (``board.sync.ForumSync``), then sent to every client as
+one frame, encoded once, and handed to the store as one write. Acks go out when that
+write is durable (SPEC R8, R9). A turn never awaits anything, so a room is never
+stuck behind a slow disk or a slow client; the store's group commit and the peers'
+backlogs absorb both.
+
+Rooms are loaded on first use and evicted when nobody has been connected for a while.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from board import ops as o
+from board.protocol import Ack, Batch, Hello, Limits, PeerInfo, Reject, Resync, Welcome, WireItem
+from board.protocol import encode as encode_msg
+from board.sync import Accepted, Duplicate, ForumSync, Item, LoggedOp, Outcome, Refused, Unchanged
+
+from .config import Settings
+from .peer import Message, Peer, text_message
+from .projections import rows_for
+from .store import Row, Store, forum_summary_row, op_row, snapshot_row
+
+if TYPE_CHECKING:
+    from .render import Renderer
+
+log = logging.getLogger("scaleboard.rooms")
+
+
+class Join:
+    __slots__ = ("hello", "peer")
+
+    def __init__(self, peer: Peer, hello: Hello) -> None:
+        self.peer = peer
+        self.hello = hello
+
+
+class Leave:
+    __slots__ = ("peer",)
+
+    def __init__(self, peer: Peer) -> None:
+        self.peer = peer
+
+
+class OpIn:
+    """An operation for the room: from a websocket peer, or from HTTP with a reply future."""
+
+    __slots__ = ("actor", "op", "op_id", "peer", "reply")
+
+    def __init__(
+        self,
+        op: o.Op,
+        op_id: str | None,
+        actor: str,
+        peer: Peer | None = None,
+        reply: asyncio.Future[Outcome] | None = None,
+    ) -> None:
+        self.op = op
+        self.op_id = op_id
+        self.actor = actor
+        self.peer = peer
+        self.reply = reply
+
+
+class _Idle:
+    __slots__ = ()
+
+
+class _Reload:
+    __slots__ = ()
+
+
+_IDLE = _Idle()
+_RELOAD = _Reload()
+
+RoomMessage = Join | Leave | OpIn | _Idle | _Reload
+
+
+class RoomClosed(Exception):
+    """The room was evicted; ask the registry for the forum again."""
+
+
+def new_epoch() -> str:
+    return secrets.token_hex(6)
+
+
+def wire(item: Item) -> WireItem:
+    return WireItem(seq=item.seq, op_id=item.op_id, actor=item.actor, at=item.at, events=item.events)
+
+
+class Room:
+    """The live state of one forum and everyone connected to it."""
+
+    def __init__(
+        self,
+        sync: ForumSync,
+        *,
+        store: Store,
+        settings: Settings,
+        renderer: Renderer,
+        teams: Callable[[], frozenset[str]],
+        on_evict: Callable[[Room], None],
+    ) -> None:
+        self.sync = sync
+        self.forum_id = sync.board.forum_id
+        self.store = store
+        self.settings = settings
+        self.renderer = renderer
+        self.teams = teams
+        self.on_evict = on_evict
+        self.peers: dict[str, Peer] = {}
+        self.closed = False
+        self.inbox: asyncio.Queue[RoomMessage] = asyncio.Queue()
+        self._last_write: asyncio.Future[None] | None = None
+        self._since_snapshot = 0
+        self._idle: asyncio.TimerHandle | None = None
+        self._limits = Limits(
+            max_message_bytes=settings.max_message_bytes, ops_per_second=settings.ops_per_second
+        )
+        self.task: asyncio.Task[None] = asyncio.get_running_loop().create_task(
+            self._run(), name=f"room-{self.forum_id}"
+        )
+        self._arm_idle()
+
+    # -- talking to the room ------------------------------------------------------
+
+    def post(self, message: RoomMessage) -> None:
+        if self.closed:
+            raise RoomClosed(self.forum_id)
+        self.inbox.put_nowait(message)
+
+    async def submit(self, op: o.Op, *, actor: str, op_id: str | None = None) -> Outcome:
+        """Apply one operation from HTTP; resolves once it is durable (or refused)."""
+        reply: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self.post(OpIn(op, op_id, actor, reply=reply))
+        return await reply
+
+    # -- the loop -------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        inbox = self.inbox
+        limit = self.settings.max_batch
+        while True:
+            batch = [await inbox.get()]
+            while len(batch) < limit and not inbox.empty():
+                batch.append(inbox.get_nowait())
+            try:
+                action = self._turn(batch)
+            except Exception:
+                log.exception("room %s failed a turn; reloading", self.forum_id)
+                action = "reload"
+            if action == "evict":
+                await self._evict()
+                return
+            if action == "reload":
+                await self._reload()
+
+    def _turn(self, batch: list[RoomMessage]) -> str | None:
+        """Decide one batch of messages; send and write what it produced. Never awaits."""
+        now = time.time()
+        accepted: list[Accepted] = []
+        answers: list[tuple[OpIn, Outcome]] = []
+        joined: list[PeerInfo] = []
+        left: list[str] = []
+        action: str | None = None
+        for msg in batch:
+            kind = type(msg)
+            if kind is OpIn:
+                assert isinstance(msg, OpIn)
+                outcome = self.sync.submit(
+                    msg.op, op_id=msg.op_id, actor=msg.actor, at=now, teams=self.teams()
+                )
+                if type(outcome) is Refused:
+                    self._answer(msg, outcome)
+                    continue
+                answers.append((msg, outcome))
+                if type(outcome) is Accepted:
+                    accepted.append(outcome)  # type: ignore[arg-type]
+                    if type(msg.op) is o.StartSession:
+                        self._note_presence([p.name for p in self.peers.values()], now, accepted)
+            elif kind is Join:
+                assert isinstance(msg, Join)
+                info = self._join(msg)
+                if info is not None:
+                    joined.append(info)
+                    self._note_presence([msg.peer.name], now, accepted)
+            elif kind is Leave:
+                assert isinstance(msg, Leave)
+                if self.peers.pop(msg.peer.id, None) is not None:
+                    left.append(msg.peer.id)
+                    if not self.peers:
+                        self._arm_idle()
+            elif kind is _Idle:
+                action = "evict"
+            elif kind is _Reload:
+                action = "reload"
+        if accepted or joined or left:
+            html = self.renderer.items_html([a.item for a in accepted], self.sync.board)
+            frame = Batch(items=[wire(a.item) for a in accepted], html=html, joined=joined, left=left)
+            self.broadcast(text_message(encode_msg(frame)))
+        if accepted:
+            self._write(accepted, answers, now)
+        elif answers:
+            self._after_last_write(answers)
+        if action == "evict" and (self.peers or not self.inbox.empty()):
+            action = None
+        return action
+
+    def broadcast(self, message: Message) -> None:
+        """Send one prepared frame to every peer: no per-peer encoding, no waiting."""
+        for peer in tuple(self.peers.values()):
+            peer.deliver(message)
+
+    def _join(self, msg: Join) -> PeerInfo | None:
+        peer = msg.peer
+        if peer.closed:
+            return None
+        is_new = peer.id not in self.peers
+        self.peers[peer.id] = peer
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
+        sync = self.sync
+        missed = sync.catch_up(msg.hello.epoch, msg.hello.last_seq)
+        board = sync.board
+        if missed is None:
+            html = self.renderer.board_regions(board)
+        else:
+            html = self.renderer.items_html(missed, board)
+        welcome = Welcome(
+            epoch=sync.epoch,
+            seq=board.seq,
+            you=PeerInfo(peer.id, peer.name, peer.hue),
+            peers=[PeerInfo(p.id, p.name, p.hue) for p in self.peers.values()],
+            full=missed is None,
+            items=[wire(i) for i in missed or ()],
+            html=html,
+            limits=self._limits,
+        )
+        peer.deliver(text_message(encode_msg(welcome)))
+        return PeerInfo(peer.id, peer.name, peer.hue) if is_new else None
+
+    def _note_presence(self, names: list[str], now: float, accepted: list[Accepted]) -> None:
+        session = self.sync.board.session
+        if session is None:
+            return
+        missing = tuple(n for n in dict.fromkeys(names) if n not in session.participants)
+        if not missing:
+            return
+        outcome = self.sync.submit(o.NotePresence(names=missing), op_id=None, actor="", at=now)
+        if isinstance(outcome, Accepted):
+            accepted.append(outcome)
+
+    # -- durability and answers -----------------------------------------------------
+
+    def _write(self, accepted: list[Accepted], answers: list[tuple[OpIn, Outcome]], now: float) -> None:
+        forum_id = self.forum_id
+        rows: list[Row] = []
+        for a in accepted:
+            it = a.item
+            rows.append(op_row(forum_id, LoggedOp(it.seq, it.actor, it.at, it.op, it.op_id)))
+        for a in accepted:
+            rows.extend(rows_for(a.item, a.board))
+        board = self.sync.board
+        rows.append(forum_summary_row(board, now))
+        self._since_snapshot += len(accepted)
+        if self._since_snapshot >= self.settings.snapshot_every:
+            rows.append(snapshot_row(board))
+            self._since_snapshot = 0
+        seqs = (accepted[0].item.seq, accepted[-1].item.seq)
+        future = self.store.write(rows, forum_id=forum_id, seqs=seqs)
+        self._last_write = future
+        future.add_done_callback(partial(self._committed, answers))
+
+    def _after_last_write(self, answers: list[tuple[OpIn, Outcome]]) -> None:
+        """Answer ops that wrote nothing, but not before what they depend on is durable."""
+        last = self._last_write
+        if last is None or last.done():
+            for msg, outcome in answers:
+                self._answer(msg, outcome)
+        else:
+            last.add_done_callback(partial(self._committed, answers))
+
+    def _committed(self, answers: list[tuple[OpIn, Outcome]], future: asyncio.Future[None]) -> None:
+        failed = future.cancelled() or future.exception() is not None
+        if failed:
+            storage = Refused(code="storage", reason="The server could not save this; try again.")
+            for msg, _ in answers:
+                self._answer(msg, storage)
+            if not self.closed:
+                self.inbox.put_nowait(_RELOAD)
+            return
+        for msg, outcome in answers:
+            self._answer(msg, outcome)
+
+    def _answer(self, msg: OpIn, outcome: Outcome) -> None:
+        if msg.reply is not None:
+            if not msg.reply.done():
+                msg.reply.set_result(outcome)
+            return
+        peer = msg.peer
+        if peer is None or msg.op_id is None:
+            return
+        answer: Ack | Reject
+        if isinstance(outcome, Refused):
+            answer = Reject(id=msg.op_id, code=outcome.code, reason=outcome.reason)
+        elif isinstance(outcome, Accepted):
+            answer = Ack(id=msg.op_id, seq=outcome.item.seq)
+        else:
+            assert isinstance(outcome, Unchanged | Duplicate)
+            answer = Ack(id=msg.op_id, seq=outcome.seq, duplicate=isinstance(outcome, Duplicate))
+        peer.deliver(text_message(encode_msg(answer)))
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def _arm_idle(self) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+        self._idle = asyncio.get_running_loop().call_later(
+            self.settings.idle_seconds, self._post_idle
+        )
+
+    def _post_idle(self) -> None:
+        self._idle = None
+        if not self.closed and not self.peers:
+            self.inbox.put_nowait(_IDLE)
+
+    async def _evict(self) -> None:
+        """Leave the registry at once, then make sure everything is on disk."""
+        self.closed = True
+        self.on_evict(self)
+        await self.flush(snapshot=True)
+        log.info("room %s evicted at seq %d", self.forum_id, self.sync.seq)
+
+    async def flush(self, *, snapshot: bool) -> None:
+        if snapshot and self._since_snapshot:
+            self._last_write = self.store.write([snapshot_row(self.sync.board)])
+            self._since_snapshot = 0
+        if self._last_write is not None:
+            await asyncio.gather(self._last_write, return_exceptions=True)
+
+    async def _reload(self) -> None:
+        """The store refused a write: the board in memory is ahead of the disk. Reload."""
+        await asyncio.gather(*(f for f in [self._last_write] if f), return_exceptions=True)
+        loaded = await self.store.load(self.forum_id)
+        if loaded is None:
+            log.error("forum %s vanished from the store", self.forum_id)
+            return
+        self.sync = ForumSync(loaded.board, new_epoch(), known_op_ids=loaded.known_op_ids)
+        self._last_write = None
+        self._since_snapshot = 0
+        log.warning("room %s reloaded from disk at seq %d", self.forum_id, self.sync.seq)
+        self.broadcast(text_message(encode_msg(Resync(reason="The board was reloaded."))))
+
+    async def close(self) -> None:
+        """Stop at shutdown: answer nothing more, flush, snapshot."""
+        self.closed = True
+        if self._idle is not None:
+            self._idle.cancel()
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
+        await self.flush(snapshot=True)
+
+
+class Rooms:
+    """The registry: the room of every live forum, loaded on first use."""
+
+    def __init__(self, store: Store, settings: Settings, renderer: Renderer) -> None:
+        self.store = store
+        self.settings = settings
+        self.renderer = renderer
+        self.team_ids: frozenset[str] = frozenset()
+        self._rooms: dict[str, Room] = {}
+        self._loading: dict[str, asyncio.Future[Room | None]] = {}
+        self._closing: dict[str, asyncio.Task[None]] = {}
+
+    def live(self) -> dict[str, Room]:
+        return dict(self._rooms)
+
+    async def get(self, forum_id: str) -> Room | None:
+        """The forum's room, loading it if needed; ``None`` for an unknown forum."""
+        room = self._rooms.get(forum_id)
+        if room is not None and not room.closed:
+            return room
+        pending = self._loading.get(forum_id)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Room | None] = asyncio.get_running_loop().create_future()
+        self._loading[forum_id] = future
+        try:
+            closing = self._closing.get(forum_id)
+            if closing is not None:
+                await asyncio.shield(closing)
+            loaded = await self.store.load(forum_id)
+            if loaded is None:
+                future.set_result(None)
+                return None
+            room = Room(
+                ForumSync(loaded.board, new_epoch(), known_op_ids=loaded.known_op_ids),
+                store=self.store,
+                settings=self.settings,
+                renderer=self.renderer,
+                teams=self._teams,
+                on_evict=self._evicted,
+            )
+            self._rooms[forum_id] = room
+            future.set_result(room)
+            return room
+        except BaseException as e:
+            if not future.done():
+                future.set_exception(e)
+                future.exception()  # retrieved: waiters get it through shield
+            raise
+        finally:
+            del self._loading[forum_id]
+
+    async def submit(self, forum_id: str, op: o.Op, *, actor: str) -> Outcome | None:
+        """Apply an operation from HTTP; ``None`` for an unknown forum."""
+        for _ in range(3):
+            room = await self.get(forum_id)
+            if room is None:
+                return None
+            try:
+                return await room.submit(op, actor=actor)
+            except RoomClosed:
+                continue
+        raise RuntimeError(f"room {forum_id} kept closing")
+
+    def _teams(self) -> frozenset[str]:
+        return self.team_ids
+
+    def _evicted(self, room: Room) -> None:
+        if self._rooms.get(room.forum_id) is room:
+            del self._rooms[room.forum_id]
+        self._closing[room.forum_id] = room.task
+        room.task.add_done_callback(lambda _: self._closing.pop(room.forum_id, None))
+
+    async def close(self) -> None:
+        rooms = list(self._rooms.values())
+        self._rooms.clear()
+        await asyncio.gather(*(r.close() for r in rooms), return_exceptions=True)
+        await asyncio.gather(*self._closing.values(), return_exceptions=True)

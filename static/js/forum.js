@@ -1,0 +1,368 @@
+// The forum page: connects the live board, the dialogs and the moves.
+
+import { between } from "./ranks.js";
+import { Live } from "./live.js";
+import { Mover } from "./drag.js";
+import { applyEvent, applyRegions, cardEl, columns, listOf, placeByRank, refreshCounts } from "./dom.js";
+
+const root = document.getElementById("forum");
+const announcer = document.getElementById("announcer");
+const toasts = document.getElementById("toasts");
+const conn = document.getElementById("conn");
+
+function announce(text) {
+  announcer.textContent = "";
+  setTimeout(() => { announcer.textContent = text; }, 30);
+}
+
+function toast(text, kind = "error") {
+  const el = document.createElement("p");
+  el.className = `toast ${kind}`;
+  el.setAttribute("role", kind === "error" ? "alert" : "status");
+  el.textContent = text;
+  toasts.append(el);
+  setTimeout(() => el.remove(), 6000);
+}
+
+const STATUS_TEXT = {
+  connecting: "Connecting…",
+  live: "Live",
+  reconnecting: "Reconnecting… your changes are kept",
+  gone: "This forum no longer exists",
+};
+
+// -- presence ------------------------------------------------------------------
+
+const peers = new Map();
+let me = null;
+
+function renderPresence() {
+  const list = document.getElementById("presence-list");
+  const byName = new Map();
+  for (const p of peers.values()) if (!byName.has(p.name)) byName.set(p.name, p);
+  const chips = [];
+  for (const p of byName.values()) {
+    const li = document.createElement("li");
+    li.className = "chip" + (me && p.name === me.name ? " me" : "");
+    li.title = p.name;
+    li.style.setProperty("--hue", String(p.hue));
+    const initials = document.createElement("span");
+    initials.setAttribute("aria-hidden", "true");
+    const parts = p.name.replace(/-/g, " ").split(/\s+/).filter(Boolean);
+    initials.textContent = parts.length > 1 ? (parts[0][0] + parts[parts.length - 1][0]).toUpperCase() : p.name.slice(0, 2).toUpperCase();
+    const name = document.createElement("span");
+    name.className = "sr-only";
+    name.textContent = p.name;
+    li.append(initials, name);
+    chips.push(li);
+  }
+  list.replaceChildren(...chips);
+  document.getElementById("presence-count").textContent = `${byName.size} here`;
+}
+
+for (const chip of document.querySelectorAll("#presence-list .chip")) {
+  chip.style.setProperty("--hue", chip.dataset.hue);
+}
+
+// -- the connection ------------------------------------------------------------
+
+const live = new Live({
+  forumId: root.dataset.forum,
+  seq: Number(root.dataset.seq),
+  epoch: root.dataset.epoch,
+  handlers: {
+    status(state) {
+      conn.dataset.state = state;
+      conn.textContent = STATUS_TEXT[state] || state;
+      document.body.classList.toggle("offline", state !== "live");
+    },
+    full(html) {
+      mover.yieldCard(null);
+      applyRegions(html);
+      refreshCounts();
+      tickElapsed();
+    },
+    event(ev, html) {
+      applyEvent(ev, html, { beforeMove: (id) => mover.yieldCard(id) });
+    },
+    after(html) {
+      applyRegions(html);
+      refreshCounts();
+      tickElapsed();
+    },
+    presence({ reset, you, joined, left }) {
+      if (reset) {
+        peers.clear();
+        for (const p of reset) peers.set(p.id, p);
+        me = you;
+      }
+      for (const p of joined || []) peers.set(p.id, p);
+      for (const id of left || []) peers.delete(id);
+      renderPresence();
+    },
+    error(msg) {
+      toast(msg.reason || "The server could not read a message.");
+    },
+  },
+});
+
+// -- moves -----------------------------------------------------------------------
+
+function rankAt(list, el) {
+  const prev = el.previousElementSibling;
+  const next = el.nextElementSibling;
+  return between(prev ? prev.dataset.rank : null, next ? next.dataset.rank : null);
+}
+
+const mover = new Mover({
+  root,
+  announce,
+  onOpen: (el) => openCardDialog(el),
+  onMove(el, column, index, from) {
+    const oldRank = el.dataset.rank;
+    const provisional = rankAt(el.parentNode, el);
+    if (provisional) el.dataset.rank = provisional;
+    el.dataset.column = column;
+    refreshCounts();
+    live.send(
+      { type: "move_card", card: el.dataset.card, column, index },
+      {
+        onReject(msg) {
+          el.dataset.rank = oldRank;
+          el.dataset.column = from.column;
+          const list = listOf(from.column);
+          if (list && el.isConnected) placeByRank(list, el);
+          refreshCounts();
+          toast(`The move was undone: ${msg.reason}`);
+        },
+      },
+    );
+  },
+});
+
+// -- dialogs ---------------------------------------------------------------------
+
+function dialogError(form, text) {
+  const out = form.querySelector(".form-error");
+  out.textContent = text;
+  out.hidden = !text;
+}
+
+function openDialog(id, fill) {
+  const dialog = document.getElementById(id);
+  const form = dialog.querySelector("form");
+  form.reset();
+  dialogError(form, "");
+  if (fill) fill(form);
+  dialog.showModal();
+  const first = form.querySelector("input:not([type=hidden]), textarea, select");
+  if (first) first.focus();
+  return dialog;
+}
+
+/** Send an op from a dialog: close it on ack, show the reason on reject. */
+function submitOp(form, op) {
+  const dialog = form.closest("dialog");
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  live.send(op, {
+    onAck() {
+      button.disabled = false;
+      dialog.close();
+    },
+    onReject(msg) {
+      button.disabled = false;
+      dialogError(form, msg.reason);
+    },
+  });
+  if (!live.ready) dialogError(form, "Offline: this will be saved when the connection is back.");
+}
+
+function fillColumns(select, selected) {
+  const options = columns().map((col) => {
+    const o = document.createElement("option");
+    o.value = col.dataset.column;
+    o.textContent = col.querySelector(".column-title").textContent;
+    o.selected = o.value === selected;
+    return o;
+  });
+  select.replaceChildren(...options);
+}
+
+function fillCardPicker(select, selected = []) {
+  const options = [];
+  for (const card of document.querySelectorAll("#columns .card")) {
+    const o = document.createElement("option");
+    o.value = card.dataset.card;
+    o.textContent = card.querySelector(".card-title").textContent;
+    o.selected = selected.includes(o.value);
+    options.push(o);
+  }
+  select.replaceChildren(...options);
+}
+
+function syncToTeam(form) {
+  const kind = form.elements.kind.value;
+  form.querySelector(".to-team-field").hidden = !(kind === "dependency" || kind === "risk");
+}
+
+function openCardDialog(card, columnId) {
+  openDialog("card-dialog", (form) => {
+    const editing = !!card;
+    document.getElementById("card-dialog-title").textContent = editing ? "Edit card" : "Add a card";
+    fillColumns(form.elements.column, editing ? card.dataset.column : columnId);
+    form.querySelector("label[for=card-column]").hidden = editing;
+    form.elements.column.hidden = editing;
+    form.elements.card.value = editing ? card.dataset.card : "";
+    if (editing) {
+      form.elements.title.value = card.querySelector(".card-title").textContent;
+      const body = card.querySelector(".card-body");
+      form.elements.body.value = body ? body.textContent : "";
+      form.elements.kind.value = card.dataset.kind;
+      form.elements.team.value = card.dataset.team;
+      form.elements.to_team.value = card.dataset.toTeam;
+      form.elements.owner.value = card.dataset.owner;
+    }
+    syncToTeam(form);
+  });
+}
+
+document.getElementById("card-form").addEventListener("change", (e) => {
+  if (e.target.name === "kind") syncToTeam(e.currentTarget);
+});
+
+document.getElementById("card-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const f = e.currentTarget.elements;
+  const fields = {
+    title: f.title.value, body: f.body.value, kind: f.kind.value,
+    team: f.team.value, to_team: f.to_team.value, owner: f.owner.value,
+  };
+  if (!["dependency", "risk"].includes(fields.kind)) fields.to_team = "";
+  const op = f.card.value
+    ? { type: "edit_card", card: f.card.value, ...fields }
+    : { type: "add_card", column: f.column.value, ...fields };
+  submitOp(e.currentTarget, op);
+});
+
+document.getElementById("column-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const f = e.currentTarget.elements;
+  const op = f.column.value
+    ? { type: "rename_column", column: f.column.value, title: f.title.value }
+    : { type: "add_column", title: f.title.value };
+  submitOp(e.currentTarget, op);
+});
+
+document.getElementById("forum-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  submitOp(e.currentTarget, { type: "rename_forum", name: e.currentTarget.elements.name.value });
+});
+
+function picked(select) {
+  return Array.from(select.selectedOptions, (o) => o.value);
+}
+
+document.getElementById("decision-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const f = e.currentTarget.elements;
+  submitOp(e.currentTarget, { type: "record_decision", text: f.text.value, cards: picked(f.cards) });
+});
+
+document.getElementById("step-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const f = e.currentTarget.elements;
+  submitOp(e.currentTarget, {
+    type: "add_next_step", text: f.text.value, owner: f.owner.value,
+    due: f.due.value || null, cards: picked(f.cards),
+  });
+});
+
+document.getElementById("end-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  submitOp(e.currentTarget, { type: "end_session" });
+});
+
+// -- buttons ---------------------------------------------------------------------
+
+function simple(op, what) {
+  live.send(op, { onReject: (msg) => toast(`${what}: ${msg.reason}`) });
+}
+
+const actions = {
+  "add-card": (btn) => openCardDialog(null, btn.closest(".column").dataset.column),
+  edit: (btn) => openCardDialog(btn.closest(".card")),
+  archive: (btn) => simple({ type: "archive_card", card: btn.closest(".card").dataset.card }, "Could not archive"),
+  restore: (btn) => simple({ type: "restore_card", card: btn.closest(".card").dataset.card }, "Could not restore"),
+  "add-column": () => openDialog("column-dialog", (form) => {
+    document.getElementById("column-dialog-title").textContent = "Add a column";
+    form.elements.column.value = "";
+  }),
+  "rename-column": (btn) => openDialog("column-dialog", (form) => {
+    const col = btn.closest(".column");
+    document.getElementById("column-dialog-title").textContent = "Rename the column";
+    form.elements.column.value = col.dataset.column;
+    form.elements.title.value = col.querySelector(".column-title").textContent;
+  }),
+  "move-column-left": (btn) => moveColumn(btn, -1),
+  "move-column-right": (btn) => moveColumn(btn, 1),
+  "remove-column": (btn) => {
+    const col = btn.closest(".column");
+    const title = col.querySelector(".column-title").textContent;
+    if (window.confirm(`Remove the column “${title}”?`)) {
+      simple({ type: "remove_column", column: col.dataset.column }, "Could not remove the column");
+    }
+  },
+  "rename-forum": () => openDialog("forum-dialog", (form) => {
+    form.elements.name.value = document.getElementById("forum-name").textContent;
+  }),
+  "start-session": () => simple({ type: "start_session" }, "Could not start"),
+  "end-session": () => openDialog("end-dialog"),
+  "record-decision": () => openDialog("decision-dialog", (form) => fillCardPicker(form.elements.cards)),
+  "add-next-step": () => openDialog("step-dialog", (form) => fillCardPicker(form.elements.cards)),
+  "step-done": (btn) => stepStatus(btn, "done"),
+  "step-drop": (btn) => stepStatus(btn, "dropped"),
+  "step-reopen": (btn) => stepStatus(btn, "open"),
+  "close-dialog": (btn) => btn.closest("dialog").close(),
+};
+
+function moveColumn(btn, delta) {
+  const col = btn.closest(".column");
+  const index = columns().indexOf(col) + delta;
+  btn.closest("details").open = false;
+  if (index < 0 || index >= columns().length) return;
+  simple({ type: "move_column", column: col.dataset.column, index }, "Could not move the column");
+}
+
+function stepStatus(btn, status) {
+  simple({ type: "update_next_step", step: btn.closest(".step").dataset.step, status }, "Could not update");
+}
+
+document.addEventListener("click", (e) => {
+  const btn = e.target.closest("[data-action]");
+  if (!btn || btn.dataset.action === "grab") return;
+  const action = actions[btn.dataset.action];
+  if (action) {
+    e.preventDefault();
+    action(btn);
+  }
+});
+
+// -- the session clock -----------------------------------------------------------
+
+function tickElapsed() {
+  for (const el of document.querySelectorAll(".elapsed[data-since]")) {
+    const minutes = Math.max(0, Math.floor((Date.now() / 1000 - Number(el.dataset.since)) / 60));
+    el.textContent = minutes < 60 ? `running for ${minutes} min` : `running for ${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
+  }
+}
+setInterval(tickElapsed, 15000);
+tickElapsed();
+
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") live.nudge();
+});
+window.addEventListener("online", () => live.nudge());
+
+live.connect();
+window.scaleboard = { live }; // for tests and the curious
