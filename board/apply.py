@@ -163,9 +163,7 @@ def _card_refs(board: Board, refs: tuple[str, ...]) -> tuple[str, ...]:
 # -- placing cards ------------------------------------------------------------------
 
 
-def _place(
-    board: Board, ids: tuple[str, ...], index: int
-) -> tuple[str, dict[str, str] | None]:
+def _place(board: Board, ids: tuple[str, ...], index: int) -> tuple[str, dict[str, str] | None]:
     """The rank for a card inserted at ``index`` among ``ids``, and a re-spread if needed."""
     cards = board.cards
     before = cards[ids[index - 1]].rank if index > 0 else None
@@ -266,7 +264,9 @@ def _move_card(board: Board, op: o.MoveCard, ctx: Context) -> Result:
     cards = dict(board.cards)
     events: list[Event] = []
     _rerank(cards, dst.id, others, events)
-    cards[card.id] = replace(card, column=dst.id, rank=rank, updated_at=ctx.at, updated_by=ctx.actor)
+    cards[card.id] = replace(
+        card, column=dst.id, rank=rank, updated_at=ctx.at, updated_by=ctx.actor
+    )
     cols = list(board.columns)
     if src_i != dst_i:
         cols[src_i] = replace(src, card_ids=tuple(c for c in src.card_ids if c != card.id))

@@ -16,69 +16,69 @@ class _Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     pass
 
 
-class CardAdded(_Event, tag="card_added"):
+class CardAdded(_Event, tag="card_added", frozen=True):
     card: Card
 
 
-class CardEdited(_Event, tag="card_edited"):
+class CardEdited(_Event, tag="card_edited", frozen=True):
     card: Card
 
 
-class CardMoved(_Event, tag="card_moved"):
+class CardMoved(_Event, tag="card_moved", frozen=True):
     card_id: str
     from_column: str
     column: str
     rank: str
 
 
-class ColumnReranked(_Event, tag="column_reranked"):
+class ColumnReranked(_Event, tag="column_reranked", frozen=True):
     """New ranks for cards already in ``column``; their order is unchanged."""
 
     column: str
     ranks: dict[str, str]
 
 
-class CardArchived(_Event, tag="card_archived"):
+class CardArchived(_Event, tag="card_archived", frozen=True):
     card: Card
 
 
-class CardRestored(_Event, tag="card_restored"):
+class CardRestored(_Event, tag="card_restored", frozen=True):
     card: Card
 
 
-class ColumnAdded(_Event, tag="column_added"):
+class ColumnAdded(_Event, tag="column_added", frozen=True):
     column: Column
     index: int
 
 
-class ColumnRenamed(_Event, tag="column_renamed"):
+class ColumnRenamed(_Event, tag="column_renamed", frozen=True):
     column_id: str
     title: str
 
 
-class ColumnMoved(_Event, tag="column_moved"):
+class ColumnMoved(_Event, tag="column_moved", frozen=True):
     column_id: str
     index: int
 
 
-class ColumnRemoved(_Event, tag="column_removed"):
+class ColumnRemoved(_Event, tag="column_removed", frozen=True):
     column_id: str
 
 
-class ForumRenamed(_Event, tag="forum_renamed"):
+class ForumRenamed(_Event, tag="forum_renamed", frozen=True):
     name: str
 
 
-class SessionStarted(_Event, tag="session_started"):
+class SessionStarted(_Event, tag="session_started", frozen=True):
     session: Session
 
 
-class ParticipantsAdded(_Event, tag="participants_added"):
+class ParticipantsAdded(_Event, tag="participants_added", frozen=True):
     session_id: str
     names: tuple[str, ...]
 
 
-class SessionEnded(_Event, tag="session_ended"):
+class SessionEnded(_Event, tag="session_ended", frozen=True):
     """The session is over; ``next_steps`` are the steps it created, as they ended."""
 
     session: Session
@@ -88,15 +88,15 @@ class SessionEnded(_Event, tag="session_ended"):
     next_steps: tuple[NextStep, ...]
 
 
-class DecisionRecorded(_Event, tag="decision_recorded"):
+class DecisionRecorded(_Event, tag="decision_recorded", frozen=True):
     decision: Decision
 
 
-class NextStepAdded(_Event, tag="next_step_added"):
+class NextStepAdded(_Event, tag="next_step_added", frozen=True):
     step: NextStep
 
 
-class NextStepUpdated(_Event, tag="next_step_updated"):
+class NextStepUpdated(_Event, tag="next_step_updated", frozen=True):
     step: NextStep
 
 

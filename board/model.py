@@ -134,9 +134,7 @@ class Board(msgspec.Struct, frozen=True):
 
     def archived_cards(self) -> list[Card]:
         """Archived cards, most recently changed first."""
-        return sorted(
-            (c for c in self.cards.values() if c.archived), key=lambda c: -c.updated_at
-        )
+        return sorted((c for c in self.cards.values() if c.archived), key=lambda c: -c.updated_at)
 
     def open_steps(self) -> list[NextStep]:
         return [s for s in self.next_steps.values() if s.status == "open"]

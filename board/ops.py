@@ -26,7 +26,7 @@ class _Op(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", forbid_un
     pass
 
 
-class AddCard(_Op, tag="add_card"):
+class AddCard(_Op, tag="add_card", frozen=True):
     column: Id
     title: Title
     kind: Id | None = None  # None: the forum kind's default card kind
@@ -37,7 +37,7 @@ class AddCard(_Op, tag="add_card"):
     index: Index | None = None  # None: at the bottom
 
 
-class EditCard(_Op, tag="edit_card"):
+class EditCard(_Op, tag="edit_card", frozen=True):
     card: Id
     title: Title | UnsetType = UNSET
     kind: Id | UnsetType = UNSET
@@ -47,72 +47,72 @@ class EditCard(_Op, tag="edit_card"):
     owner: Name | UnsetType = UNSET
 
 
-class MoveCard(_Op, tag="move_card"):
+class MoveCard(_Op, tag="move_card", frozen=True):
     card: Id
     column: Id
     index: Index  # position among the column's other cards; past the end means last
 
 
-class ArchiveCard(_Op, tag="archive_card"):
+class ArchiveCard(_Op, tag="archive_card", frozen=True):
     card: Id
 
 
-class RestoreCard(_Op, tag="restore_card"):
+class RestoreCard(_Op, tag="restore_card", frozen=True):
     card: Id
 
 
-class AddColumn(_Op, tag="add_column"):
+class AddColumn(_Op, tag="add_column", frozen=True):
     title: ColumnTitle
     index: Index | None = None
 
 
-class RenameColumn(_Op, tag="rename_column"):
+class RenameColumn(_Op, tag="rename_column", frozen=True):
     column: Id
     title: ColumnTitle
 
 
-class MoveColumn(_Op, tag="move_column"):
+class MoveColumn(_Op, tag="move_column", frozen=True):
     column: Id
     index: Index
 
 
-class RemoveColumn(_Op, tag="remove_column"):
+class RemoveColumn(_Op, tag="remove_column", frozen=True):
     column: Id
 
 
-class RenameForum(_Op, tag="rename_forum"):
+class RenameForum(_Op, tag="rename_forum", frozen=True):
     name: ForumName
 
 
-class StartSession(_Op, tag="start_session"):
+class StartSession(_Op, tag="start_session", frozen=True):
     pass
 
 
-class EndSession(_Op, tag="end_session"):
+class EndSession(_Op, tag="end_session", frozen=True):
     pass
 
 
-class RecordDecision(_Op, tag="record_decision"):
+class RecordDecision(_Op, tag="record_decision", frozen=True):
     text: Text
     cards: CardRefs = ()
 
 
-class AddNextStep(_Op, tag="add_next_step"):
+class AddNextStep(_Op, tag="add_next_step", frozen=True):
     text: Text
     owner: Name = ""
     due: dt.date | None = None
     cards: CardRefs = ()
 
 
-class UpdateNextStep(_Op, tag="update_next_step"):
+class UpdateNextStep(_Op, tag="update_next_step", frozen=True):
     step: Id
     text: Text | UnsetType = UNSET
     owner: Name | UnsetType = UNSET
-    due: dt.date | None | UnsetType = UNSET
+    due: dt.date | UnsetType | None = UNSET
     status: StepStatus | UnsetType = UNSET
 
 
-class NotePresence(_Op, tag="note_presence"):
+class NotePresence(_Op, tag="note_presence", frozen=True):
     """Server-made: these people were in the forum during the running session."""
 
     names: tuple[Name, ...]

@@ -28,21 +28,21 @@ class _Msg(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", forbid_u
 # -- client to server ---------------------------------------------------------------
 
 
-class Hello(_Msg, tag="hello"):
+class Hello(_Msg, tag="hello", frozen=True):
     """First message on a connection: where the client's copy of the board stands."""
 
     last_seq: Seq | None = None
     epoch: Epoch | None = None
 
 
-class Send(_Msg, tag="op"):
+class Send(_Msg, tag="op", frozen=True):
     """An operation with the client's id for it; resending the same id is safe (R6)."""
 
     id: Id
     op: ClientOp
 
 
-class Ping(_Msg, tag="ping"):
+class Ping(_Msg, tag="ping", frozen=True):
     pass
 
 
@@ -73,7 +73,7 @@ class Limits(msgspec.Struct, frozen=True):
     ops_per_second: int
 
 
-class Welcome(_Msg, tag="welcome"):
+class Welcome(_Msg, tag="welcome", frozen=True):
     """Answer to ``hello``: a delta (``full`` false, ``items``) or the whole board."""
 
     epoch: str
@@ -86,7 +86,7 @@ class Welcome(_Msg, tag="welcome"):
     limits: Limits
 
 
-class Batch(_Msg, tag="batch"):
+class Batch(_Msg, tag="batch", frozen=True):
     """Everything that happened since the last batch, in seq order (R5)."""
 
     items: list[WireItem]
@@ -95,30 +95,30 @@ class Batch(_Msg, tag="batch"):
     left: list[str] = []
 
 
-class Ack(_Msg, tag="ack"):
+class Ack(_Msg, tag="ack", frozen=True):
     id: str
     seq: int
     duplicate: bool = False
 
 
-class Reject(_Msg, tag="reject"):
+class Reject(_Msg, tag="reject", frozen=True):
     id: str
     code: str
     reason: str
 
 
-class Error(_Msg, tag="error"):
+class Error(_Msg, tag="error", frozen=True):
     """A message that could not be read at all; the connection stays open (R10)."""
 
     code: str
     reason: str
 
 
-class Pong(_Msg, tag="pong"):
+class Pong(_Msg, tag="pong", frozen=True):
     pass
 
 
-class Resync(_Msg, tag="resync"):
+class Resync(_Msg, tag="resync", frozen=True):
     """The server lost track of what this client has; send ``hello`` again (R9)."""
 
     reason: str
@@ -126,8 +126,8 @@ class Resync(_Msg, tag="resync"):
 
 ServerMessage = Welcome | Batch | Ack | Reject | Error | Pong | Resync
 
-_client_decoder = msgspec.json.Decoder(ClientMessage)
-_server_decoder = msgspec.json.Decoder(ServerMessage)
+_client_decoder: msgspec.json.Decoder[ClientMessage] = msgspec.json.Decoder(ClientMessage)
+_server_decoder: msgspec.json.Decoder[ServerMessage] = msgspec.json.Decoder(ServerMessage)
 _encoder = msgspec.json.Encoder()
 
 

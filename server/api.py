@@ -34,11 +34,18 @@ from board.model import (
     Title,
 )
 from board.ops import CardRefs, ForumName, Index
-from board.sync import Accepted, Duplicate, Outcome, Refused
+from board.sync import Accepted, Duplicate, Refused, Unchanged
 
 from .identity import COOKIE, verify
 from .rooms import Rooms
-from .service import SessionDetail, SessionRecord, create_forum, session_detail, sessions, validate_forum
+from .service import (
+    SessionDetail,
+    SessionRecord,
+    create_forum,
+    session_detail,
+    sessions,
+    validate_forum,
+)
 from .store import Store
 
 STATUS = {
@@ -132,7 +139,7 @@ class NewStep(msgspec.Struct, forbid_unknown_fields=True):
 class StepPatch(msgspec.Struct, forbid_unknown_fields=True):
     text: Text | msgspec.UnsetType = msgspec.UNSET
     owner: Name | msgspec.UnsetType = msgspec.UNSET
-    due: dt.date | None | msgspec.UnsetType = msgspec.UNSET
+    due: dt.date | msgspec.UnsetType | None = msgspec.UNSET
     status: StepStatus | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -153,7 +160,9 @@ def _actor(request: Request[Any, Any, Any]) -> str:
     return verify(request.app.state.secret, request.cookies.get(COOKIE)) or "API"
 
 
-async def _apply(request: Request[Any, Any, Any], forum_id: str, op: o.Op, op_id: str | None = None) -> Outcome:
+async def _apply(
+    request: Request[Any, Any, Any], forum_id: str, op: o.Op, op_id: str | None = None
+) -> Accepted | Unchanged | Duplicate:
     rooms: Rooms = request.app.state.rooms
     room = await rooms.get(forum_id)
     if room is None:
@@ -212,8 +221,14 @@ class ForumApi(Controller):
         store: Store = request.app.state.store
         return [
             ForumOut(
-                id=r.id, kind=r.kind, name=r.name, seq=r.seq, live_cards=r.live_cards,
-                in_session=r.session_id is not None, created_at=r.created_at, updated_at=r.updated_at,
+                id=r.id,
+                kind=r.kind,
+                name=r.name,
+                seq=r.seq,
+                live_cards=r.live_cards,
+                in_session=r.session_id is not None,
+                created_at=r.created_at,
+                updated_at=r.updated_at,
             )
             for r in await store.forums()
         ]
@@ -234,7 +249,9 @@ class ForumApi(Controller):
         return await _board(request, forum_id)
 
     @post("/forums/{forum_id:str}/ops", responses=ERRORS)
-    async def apply_op(self, request: Request[Any, Any, Any], forum_id: str, data: OpRequest) -> OpResult:
+    async def apply_op(
+        self, request: Request[Any, Any, Any], forum_id: str, data: OpRequest
+    ) -> OpResult:
         """Apply any live operation, as the websocket does; answered once it is on disk."""
         outcome = await _apply(request, forum_id, data.op, data.id)
         if isinstance(outcome, Accepted):
@@ -268,24 +285,41 @@ class ForumApi(Controller):
         return _card_after(board.cards.get(card_id), card_id)
 
     @patch("/forums/{forum_id:str}/cards/{card_id:str}", responses=ERRORS)
-    async def edit_card(self, request: Request[Any, Any, Any], forum_id: str, card_id: str, data: CardPatch) -> Card:
+    async def edit_card(
+        self, request: Request[Any, Any, Any], forum_id: str, card_id: str, data: CardPatch
+    ) -> Card:
         """Change a card's fields; fields left out stay as they are."""
-        return await self._card_op(request, forum_id, card_id, o.EditCard(card=card_id, **msgspec.structs.asdict(data)))
+        return await self._card_op(
+            request, forum_id, card_id, o.EditCard(card=card_id, **msgspec.structs.asdict(data))
+        )
 
     @post("/forums/{forum_id:str}/cards/{card_id:str}/move", responses=ERRORS)
-    async def move_card(self, request: Request[Any, Any, Any], forum_id: str, card_id: str, data: MoveTo) -> Card:
+    async def move_card(
+        self, request: Request[Any, Any, Any], forum_id: str, card_id: str, data: MoveTo
+    ) -> Card:
         """Move a card to ``index`` among the other cards of ``column``."""
-        return await self._card_op(request, forum_id, card_id, o.MoveCard(card=card_id, column=data.column, index=data.index))
+        return await self._card_op(
+            request,
+            forum_id,
+            card_id,
+            o.MoveCard(card=card_id, column=data.column, index=data.index),
+        )
 
     @post("/forums/{forum_id:str}/cards/{card_id:str}/archive", responses=ERRORS)
-    async def archive_card(self, request: Request[Any, Any, Any], forum_id: str, card_id: str) -> Card:
+    async def archive_card(
+        self, request: Request[Any, Any, Any], forum_id: str, card_id: str
+    ) -> Card:
         return await self._card_op(request, forum_id, card_id, o.ArchiveCard(card=card_id))
 
     @post("/forums/{forum_id:str}/cards/{card_id:str}/restore", responses=ERRORS)
-    async def restore_card(self, request: Request[Any, Any, Any], forum_id: str, card_id: str) -> Card:
+    async def restore_card(
+        self, request: Request[Any, Any, Any], forum_id: str, card_id: str
+    ) -> Card:
         return await self._card_op(request, forum_id, card_id, o.RestoreCard(card=card_id))
 
-    async def _card_op(self, request: Request[Any, Any, Any], forum_id: str, card_id: str, op: o.Op) -> Card:
+    async def _card_op(
+        self, request: Request[Any, Any, Any], forum_id: str, card_id: str, op: o.Op
+    ) -> Card:
         outcome = await _apply(request, forum_id, op)
         if isinstance(outcome, Accepted):
             for e in outcome.item.events:
@@ -302,7 +336,9 @@ class SessionApi(Controller):
     tags = ["sessions"]
 
     @get("/forums/{forum_id:str}/sessions", responses={404: ERRORS[404]})
-    async def list_sessions(self, request: Request[Any, Any, Any], forum_id: str) -> list[SessionRecord]:
+    async def list_sessions(
+        self, request: Request[Any, Any, Any], forum_id: str
+    ) -> list[SessionRecord]:
         """The forum's sessions, newest first."""
         store: Store = request.app.state.store
         forum = await store.forum(forum_id)
@@ -336,9 +372,13 @@ class SessionApi(Controller):
         return detail
 
     @post("/forums/{forum_id:str}/decisions", responses=ERRORS)
-    async def record_decision(self, request: Request[Any, Any, Any], forum_id: str, data: NewDecision) -> Decision:
+    async def record_decision(
+        self, request: Request[Any, Any, Any], forum_id: str, data: NewDecision
+    ) -> Decision:
         """Record a decision in the running session."""
-        outcome = await _apply(request, forum_id, o.RecordDecision(text=data.text, cards=data.cards))
+        outcome = await _apply(
+            request, forum_id, o.RecordDecision(text=data.text, cards=data.cards)
+        )
         assert isinstance(outcome, Accepted) and outcome.board.session is not None
         return outcome.board.session.decisions[-1]
 
@@ -349,7 +389,9 @@ class SessionApi(Controller):
         return list(board.next_steps.values())
 
     @post("/forums/{forum_id:str}/next-steps", responses=ERRORS)
-    async def add_step(self, request: Request[Any, Any, Any], forum_id: str, data: NewStep) -> NextStep:
+    async def add_step(
+        self, request: Request[Any, Any, Any], forum_id: str, data: NewStep
+    ) -> NextStep:
         """Agree a next step in the running session."""
         op = o.AddNextStep(text=data.text, owner=data.owner, due=data.due, cards=data.cards)
         outcome = await _apply(request, forum_id, op)
@@ -357,7 +399,9 @@ class SessionApi(Controller):
         return outcome.board.next_steps[f"s{outcome.item.seq}"]
 
     @patch("/forums/{forum_id:str}/next-steps/{step_id:str}", responses=ERRORS)
-    async def update_step(self, request: Request[Any, Any, Any], forum_id: str, step_id: str, data: StepPatch) -> NextStep:
+    async def update_step(
+        self, request: Request[Any, Any, Any], forum_id: str, step_id: str, data: StepPatch
+    ) -> NextStep:
         """Change a next step, or mark it done or dropped."""
         op = o.UpdateNextStep(step=step_id, **msgspec.structs.asdict(data))
         await _apply(request, forum_id, op)

@@ -85,7 +85,9 @@ def create_app(settings: Settings) -> Litestar:
             *PAGES,
             *API,
             live,
-            create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+            create_static_files_router(
+                path="/static", directories=[STATIC_DIR], include_in_schema=False
+            ),
         ],
         lifespan=[lifespan],
         state=State({"settings": settings}),

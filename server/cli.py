@@ -14,13 +14,24 @@ from .config import Settings
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="scaleboard", description="Live boards for Scrum@Scale forums.")
+    p = argparse.ArgumentParser(
+        prog="scaleboard", description="Live boards for Scrum@Scale forums."
+    )
     sub = p.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the server")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    serve.add_argument("--db", type=Path, default=Path("scaleboard.db"), help="SQLite file (default ./scaleboard.db)")
-    serve.add_argument("--no-demo", action="store_true", help="do not create the demo network in a new database")
+    serve.add_argument(
+        "--db",
+        type=Path,
+        default=Path("scaleboard.db"),
+        help="SQLite file (default ./scaleboard.db)",
+    )
+    serve.add_argument(
+        "--no-demo", action="store_true", help="do not create the demo network in a new database"
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     return p
 
@@ -48,9 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "serve":
         settings = Settings(host=args.host, port=args.port, db=args.db, demo=not args.no_demo)
-        logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+        )
         print(
-            f"Scaleboard: http://{settings.host}:{settings.port}/  (database: {settings.db.resolve()})",
+            f"Scaleboard: http://{settings.host}:{settings.port}/"
+            f"  (database: {settings.db.resolve()})",
             flush=True,
         )
         uvicorn.Server(uvicorn_config(settings, args.log_level)).run()

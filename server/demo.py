@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from board import ops as o
 from board.apply import Context, apply
@@ -47,25 +48,59 @@ class Script:
         self.rows.append(op_row(self.board.forum_id, entry))
         self.rows.extend(rows_for(item, self.board))
 
-    def card(self, actor: str, column: str, title: str, **fields: str) -> str:
+    def card(self, actor: str, column: str, title: str, **fields: Any) -> str:
         self.do(actor, o.AddCard(column=column, title=title, **fields))
         return f"c{self.board.seq}"
 
 
 def _scrum_of_scrums(start: float) -> Script:
     s = Script(new_board("sos-commerce", "sos", "Scrum of Scrums — Commerce"), start)
-    staging = s.card("Maya Chen", "new", "Staging environment goes down twice a week", team="platform",
-                     body="Teams lose half a day each time; integration tests cannot run.")
-    api = s.card("Leo Martin", "new", "Checkout needs the payment-intent API before sprint 14",
-                 kind="dependency", team="checkout", to_team="payments", owner="Leo Martin")
-    schema = s.card("Ana Souza", "new", "Cart schema changed by two teams in the same sprint",
-                    kind="risk", team="checkout", to_team="mobile")
-    review = s.card("Priya Nair", "new", "Security review queue is three weeks long", team="payments",
-                    owner="Priya Nair")
-    flag = s.card("Sam Okafor", "new", "Mobile release waits for the search ranking flag",
-                  kind="dependency", team="mobile", to_team="search")
-    access = s.card("Maya Chen", "new", "Production read access needs a VP's sign-off", team="platform",
-                    body="Every on-call engineer needs it; approvals take days.")
+    staging = s.card(
+        "Maya Chen",
+        "new",
+        "Staging environment goes down twice a week",
+        team="platform",
+        body="Teams lose half a day each time; integration tests cannot run.",
+    )
+    api = s.card(
+        "Leo Martin",
+        "new",
+        "Checkout needs the payment-intent API before sprint 14",
+        kind="dependency",
+        team="checkout",
+        to_team="payments",
+        owner="Leo Martin",
+    )
+    schema = s.card(
+        "Ana Souza",
+        "new",
+        "Cart schema changed by two teams in the same sprint",
+        kind="risk",
+        team="checkout",
+        to_team="mobile",
+    )
+    review = s.card(
+        "Priya Nair",
+        "new",
+        "Security review queue is three weeks long",
+        team="payments",
+        owner="Priya Nair",
+    )
+    flag = s.card(
+        "Sam Okafor",
+        "new",
+        "Mobile release waits for the search ranking flag",
+        kind="dependency",
+        team="mobile",
+        to_team="search",
+    )
+    access = s.card(
+        "Maya Chen",
+        "new",
+        "Production read access needs a VP's sign-off",
+        team="platform",
+        body="Every on-call engineer needs it; approvals take days.",
+    )
     flaky = s.card("Ana Souza", "new", "Flaky end-to-end suite blocks merges", team="checkout")
     s.card("Maya Chen", "new", "Scaled Daily Scrum moves to 09:15 from next week", kind="note")
     # Session 1, a week ago.
@@ -74,25 +109,68 @@ def _scrum_of_scrums(start: float) -> Script:
     s.do("Ana Souza", o.MoveCard(card=flaky, column="removed", index=0), minutes=2)
     s.do("Priya Nair", o.MoveCard(card=review, column="removing", index=0), minutes=2)
     s.do("Maya Chen", o.MoveCard(card=access, column="needs-eat", index=0), minutes=3)
-    s.do("Maya Chen", o.RecordDecision(text="Production access goes to the EAT: the SoS cannot change the approval policy.",
-                                       cards=(access,)), minutes=1)
-    s.do("Leo Martin", o.RecordDecision(text="Payments ships a stub of the payment-intent API by Friday so Checkout can integrate early.",
-                                        cards=(api,)), minutes=3)
-    s.do("Maya Chen", o.AddNextStep(text="Ask the EAT for a standing slot in the security review queue",
-                                    owner="Maya Chen", due=dt.date.fromtimestamp(s.at + 3 * DAY), cards=(review,)))
-    s.do("Leo Martin", o.AddNextStep(text="Publish the cart schema change plan to all teams",
-                                     owner="Ana Souza", due=dt.date.fromtimestamp(s.at + 2 * DAY), cards=(schema,)))
-    s.do("Sam Okafor", o.AddNextStep(text="Agree a date for the search ranking flag with Search",
-                                     owner="Sam Okafor", due=dt.date.fromtimestamp(s.at + 1 * DAY), cards=(flag,)))
+    s.do(
+        "Maya Chen",
+        o.RecordDecision(
+            text="Production access goes to the EAT: the SoS cannot change the approval policy.",
+            cards=(access,),
+        ),
+        minutes=1,
+    )
+    s.do(
+        "Leo Martin",
+        o.RecordDecision(
+            text="Payments ships a stub of the payment-intent API by Friday so Checkout can integrate early.",
+            cards=(api,),
+        ),
+        minutes=3,
+    )
+    s.do(
+        "Maya Chen",
+        o.AddNextStep(
+            text="Ask the EAT for a standing slot in the security review queue",
+            owner="Maya Chen",
+            due=dt.date.fromtimestamp(s.at + 3 * DAY),
+            cards=(review,),
+        ),
+    )
+    s.do(
+        "Leo Martin",
+        o.AddNextStep(
+            text="Publish the cart schema change plan to all teams",
+            owner="Ana Souza",
+            due=dt.date.fromtimestamp(s.at + 2 * DAY),
+            cards=(schema,),
+        ),
+    )
+    s.do(
+        "Sam Okafor",
+        o.AddNextStep(
+            text="Agree a date for the search ranking flag with Search",
+            owner="Sam Okafor",
+            due=dt.date.fromtimestamp(s.at + 1 * DAY),
+            cards=(flag,),
+        ),
+    )
     s.do("Maya Chen", o.EndSession(), minutes=6)
     # Since then.
-    s.do("Ana Souza", o.UpdateNextStep(step="s" + str(s.board.seq - 2), status="done"), minutes=60 * 24)
+    s.do(
+        "Ana Souza",
+        o.UpdateNextStep(step="s" + str(s.board.seq - 2), status="done"),
+        minutes=60 * 24,
+    )
     s.do("Leo Martin", o.MoveCard(card=api, column="removing", index=1), minutes=60 * 5)
     s.do("Maya Chen", o.EditCard(card=staging, owner="Maya Chen"), minutes=30)
     return s
 
 
-def _simple(forum_id: str, kind: str, name: str, start: float, cards: list[tuple[str, str, str, dict[str, str]]]) -> Script:
+def _simple(
+    forum_id: str,
+    kind: str,
+    name: str,
+    start: float,
+    cards: list[tuple[str, str, str, dict[str, str]]],
+) -> Script:
     s = Script(new_board(forum_id, kind, name), start)
     for actor, column, title, fields in cards:
         s.card(actor, column, title, **fields)
@@ -103,46 +181,209 @@ def demo_scripts(now: float) -> list[Script]:
     start = now - 7 * DAY
     return [
         _scrum_of_scrums(start),
-        _simple("eat", "eat", "Executive Action Team", start, [
-            ("Maya Chen", "escalated", "Production read access needs a VP's sign-off", {"team": "platform", "body": "Escalated by the Scrum of Scrums — Commerce."}),
-            ("Dana Weiss", "accepted", "Security review capacity is one person", {"owner": "Dana Weiss"}),
-            ("Dana Weiss", "in-progress", "Test devices take six weeks to procure", {"team": "mobile", "owner": "Tom Reyes"}),
-            ("Tom Reyes", "removed", "Travel approval for joint planning took two weeks", {}),
-            ("Dana Weiss", "returned", "Request to set the Search team's sprint goal", {"team": "search", "body": "Returned: sprint goals are the team's own. The EAT removes impediments; it does not task teams."}),
-            ("Dana Weiss", "escalated", "Standardise trunk-based development across teams", {"kind": "experiment", "body": "Proven by Checkout and Payments in the last retrospective."}),
-        ]),
-        _simple("metascrum-commerce", "metascrum", "MetaScrum — Commerce", start, [
-            ("Jonas Berg", "proposed", "One-click reorder", {"kind": "backlog_item", "team": "checkout"}),
-            ("Jonas Berg", "proposed", "Saved payment methods on mobile", {"kind": "backlog_item", "team": "mobile"}),
-            ("Jonas Berg", "ordered", "PSD2 strong customer authentication", {"kind": "backlog_item", "team": "payments", "body": "Regulatory deadline: 1 March."}),
-            ("Jonas Berg", "ordered", "Guest checkout", {"kind": "backlog_item", "team": "checkout"}),
-            ("Jonas Berg", "ordered", "Search typo tolerance", {"kind": "backlog_item", "team": "search"}),
-            ("Priya Nair", "committed", "Apple Pay", {"kind": "backlog_item", "team": "payments"}),
-            ("Jonas Berg", "parked", "Loyalty points", {"kind": "backlog_item"}),
-            ("Leo Martin", "ordered", "Guest checkout needs the payment-intent API", {"kind": "dependency", "team": "checkout", "to_team": "payments"}),
-        ]),
-        _simple("ems", "ems", "Executive MetaScrum", start, [
-            ("Jonas Berg", "raised", "Fund a second Payments team, or delay the marketplace launch?", {"kind": "backlog_item"}),
-            ("Jonas Berg", "raised", "Move the Mobile team to the checkout redesign for Q1?", {"kind": "backlog_item", "team": "mobile"}),
-            ("Rita Olsen", "decided", "Marketplace launch moves to Q3 to protect the PSD2 deadline", {"kind": "backlog_item"}),
-            ("Rita Olsen", "deferred", "Replace the search vendor", {"kind": "risk", "team": "search"}),
-        ]),
-        _simple("retro-q4", "retro", "Scaled Retrospective — Q4", start, [
-            ("Ana Souza", "went-well", "Cross-team pairing on the payment-intent API", {"kind": "observation"}),
-            ("Sam Okafor", "went-well", "Shared Definition of Done now includes integration tests", {"kind": "observation"}),
-            ("Leo Martin", "to-improve", "Dependencies are found at the sprint review: too late", {"kind": "observation"}),
-            ("Priya Nair", "to-improve", "The Scaled Daily Scrum runs 30 minutes", {"kind": "observation"}),
-            ("Maya Chen", "ideas", "Review the dependency board at every refinement", {"kind": "observation"}),
-            ("Maya Chen", "experiments", "Time-box the Scaled Daily Scrum to 15 minutes with a visible timer", {"kind": "experiment", "body": "Hypothesis: impediments get owners faster. Measure: time-to-removal over two sprints."}),
-        ]),
-        _simple("backlog-commerce", "backlog", "Scaled Backlog — Commerce", start, [
-            ("Jonas Berg", "ordered", "PSD2 strong customer authentication", {"team": "payments"}),
-            ("Jonas Berg", "ordered", "Guest checkout", {"team": "checkout"}),
-            ("Jonas Berg", "ordered", "Apple Pay", {"team": "payments"}),
-            ("Jonas Berg", "ordered", "Search typo tolerance", {"team": "search"}),
-            ("Jonas Berg", "ordered", "Offline basket on mobile", {"team": "mobile"}),
-            ("Jonas Berg", "ordered", "Observability for the checkout funnel", {"team": "platform"}),
-        ]),
+        _simple(
+            "eat",
+            "eat",
+            "Executive Action Team",
+            start,
+            [
+                (
+                    "Maya Chen",
+                    "escalated",
+                    "Production read access needs a VP's sign-off",
+                    {"team": "platform", "body": "Escalated by the Scrum of Scrums — Commerce."},
+                ),
+                (
+                    "Dana Weiss",
+                    "accepted",
+                    "Security review capacity is one person",
+                    {"owner": "Dana Weiss"},
+                ),
+                (
+                    "Dana Weiss",
+                    "in-progress",
+                    "Test devices take six weeks to procure",
+                    {"team": "mobile", "owner": "Tom Reyes"},
+                ),
+                ("Tom Reyes", "removed", "Travel approval for joint planning took two weeks", {}),
+                (
+                    "Dana Weiss",
+                    "returned",
+                    "Request to set the Search team's sprint goal",
+                    {
+                        "team": "search",
+                        "body": "Returned: sprint goals are the team's own. The EAT removes impediments; it does not task teams.",
+                    },
+                ),
+                (
+                    "Dana Weiss",
+                    "escalated",
+                    "Standardise trunk-based development across teams",
+                    {
+                        "kind": "experiment",
+                        "body": "Proven by Checkout and Payments in the last retrospective.",
+                    },
+                ),
+            ],
+        ),
+        _simple(
+            "metascrum-commerce",
+            "metascrum",
+            "MetaScrum — Commerce",
+            start,
+            [
+                (
+                    "Jonas Berg",
+                    "proposed",
+                    "One-click reorder",
+                    {"kind": "backlog_item", "team": "checkout"},
+                ),
+                (
+                    "Jonas Berg",
+                    "proposed",
+                    "Saved payment methods on mobile",
+                    {"kind": "backlog_item", "team": "mobile"},
+                ),
+                (
+                    "Jonas Berg",
+                    "ordered",
+                    "PSD2 strong customer authentication",
+                    {
+                        "kind": "backlog_item",
+                        "team": "payments",
+                        "body": "Regulatory deadline: 1 March.",
+                    },
+                ),
+                (
+                    "Jonas Berg",
+                    "ordered",
+                    "Guest checkout",
+                    {"kind": "backlog_item", "team": "checkout"},
+                ),
+                (
+                    "Jonas Berg",
+                    "ordered",
+                    "Search typo tolerance",
+                    {"kind": "backlog_item", "team": "search"},
+                ),
+                (
+                    "Priya Nair",
+                    "committed",
+                    "Apple Pay",
+                    {"kind": "backlog_item", "team": "payments"},
+                ),
+                ("Jonas Berg", "parked", "Loyalty points", {"kind": "backlog_item"}),
+                (
+                    "Leo Martin",
+                    "ordered",
+                    "Guest checkout needs the payment-intent API",
+                    {"kind": "dependency", "team": "checkout", "to_team": "payments"},
+                ),
+            ],
+        ),
+        _simple(
+            "ems",
+            "ems",
+            "Executive MetaScrum",
+            start,
+            [
+                (
+                    "Jonas Berg",
+                    "raised",
+                    "Fund a second Payments team, or delay the marketplace launch?",
+                    {"kind": "backlog_item"},
+                ),
+                (
+                    "Jonas Berg",
+                    "raised",
+                    "Move the Mobile team to the checkout redesign for Q1?",
+                    {"kind": "backlog_item", "team": "mobile"},
+                ),
+                (
+                    "Rita Olsen",
+                    "decided",
+                    "Marketplace launch moves to Q3 to protect the PSD2 deadline",
+                    {"kind": "backlog_item"},
+                ),
+                (
+                    "Rita Olsen",
+                    "deferred",
+                    "Replace the search vendor",
+                    {"kind": "risk", "team": "search"},
+                ),
+            ],
+        ),
+        _simple(
+            "retro-q4",
+            "retro",
+            "Scaled Retrospective — Q4",
+            start,
+            [
+                (
+                    "Ana Souza",
+                    "went-well",
+                    "Cross-team pairing on the payment-intent API",
+                    {"kind": "observation"},
+                ),
+                (
+                    "Sam Okafor",
+                    "went-well",
+                    "Shared Definition of Done now includes integration tests",
+                    {"kind": "observation"},
+                ),
+                (
+                    "Leo Martin",
+                    "to-improve",
+                    "Dependencies are found at the sprint review: too late",
+                    {"kind": "observation"},
+                ),
+                (
+                    "Priya Nair",
+                    "to-improve",
+                    "The Scaled Daily Scrum runs 30 minutes",
+                    {"kind": "observation"},
+                ),
+                (
+                    "Maya Chen",
+                    "ideas",
+                    "Review the dependency board at every refinement",
+                    {"kind": "observation"},
+                ),
+                (
+                    "Maya Chen",
+                    "experiments",
+                    "Time-box the Scaled Daily Scrum to 15 minutes with a visible timer",
+                    {
+                        "kind": "experiment",
+                        "body": "Hypothesis: impediments get owners faster. Measure: time-to-removal over two sprints.",
+                    },
+                ),
+            ],
+        ),
+        _simple(
+            "backlog-commerce",
+            "backlog",
+            "Scaled Backlog — Commerce",
+            start,
+            [
+                (
+                    "Jonas Berg",
+                    "ordered",
+                    "PSD2 strong customer authentication",
+                    {"team": "payments"},
+                ),
+                ("Jonas Berg", "ordered", "Guest checkout", {"team": "checkout"}),
+                ("Jonas Berg", "ordered", "Apple Pay", {"team": "payments"}),
+                ("Jonas Berg", "ordered", "Search typo tolerance", {"team": "search"}),
+                ("Jonas Berg", "ordered", "Offline basket on mobile", {"team": "mobile"}),
+                (
+                    "Jonas Berg",
+                    "ordered",
+                    "Observability for the checkout funnel",
+                    {"team": "platform"},
+                ),
+            ],
+        ),
     ]
 
 
@@ -158,8 +399,12 @@ async def seed_demo(store: Store) -> None:
         rows.append(
             (
                 "UPDATE forums SET seq=?, live_cards=?, updated_at=? WHERE id=?",
-                (script.board.seq, sum(len(c.card_ids) for c in script.board.columns), script.at,
-                 script.board.forum_id),
+                (
+                    script.board.seq,
+                    sum(len(c.card_ids) for c in script.board.columns),
+                    script.at,
+                    script.board.forum_id,
+                ),
             )
         )
     rows.append(("INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)", ("seeded", "demo")))

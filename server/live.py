@@ -9,9 +9,11 @@ with 1009), JSON and schema (``error`` back to the sender, SPEC R12), hello firs
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import time
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from litestar import WebSocket, websocket
@@ -22,6 +24,7 @@ from board.protocol import BadMessage, Error, Hello, Pong, Reject, Send, decode_
 from .config import Settings
 from .identity import COOKIE, verify
 from .peer import Peer, text_message
+from .peer import Send as AsgiSend
 from .render import hue
 from .rooms import Join, Leave, OpIn, Room, RoomClosed, RoomMessage, Rooms
 
@@ -65,6 +68,10 @@ def _error(code: str, reason: str) -> dict[str, object]:
     return text_message(encode(Error(code=code, reason=reason)))
 
 
+def _cancel(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+
+
 @websocket("/forums/{forum_id:str}/live")
 async def live(socket: WebSocket, forum_id: str) -> None:
     """One client's live connection to one forum (SPEC R1-R16)."""
@@ -79,7 +86,9 @@ async def live(socket: WebSocket, forum_id: str) -> None:
     await socket.accept()
     room = await rooms.get(forum_id)
     if room is None:
-        await socket.send_text(encode(Error(code="unknown_forum", reason="No such forum.")).decode())
+        await socket.send_text(
+            encode(Error(code="unknown_forum", reason="No such forum.")).decode()
+        )
         await socket.close(code=CLOSE_UNKNOWN_FORUM, reason="unknown forum")
         return
     if len(room.peers) >= settings.max_connections_per_forum:
@@ -95,9 +104,9 @@ async def live(socket: WebSocket, forum_id: str) -> None:
         secrets.token_hex(6),
         name,
         hue(name),
-        socket.send,
+        cast(AsgiSend, socket.send),
         max_backlog=settings.max_backlog_frames,
-        on_drop=lambda _: task.cancel(),
+        on_drop=lambda _: _cancel(task),
     )
 
     async def post(message: RoomMessage) -> Room | None:
@@ -119,9 +128,7 @@ async def live(socket: WebSocket, forum_id: str) -> None:
             message = await socket.receive()
             if message["type"] != "websocket.receive":
                 break
-            data = message.get("text")
-            if data is None:
-                data = message.get("bytes") or b""
+            data: str | bytes = message.get("text") or message.get("bytes") or b""
             try:
                 msg = decode_client(data)
             except BadMessage as e:
@@ -131,7 +138,9 @@ async def live(socket: WebSocket, forum_id: str) -> None:
                 if not said_hello:
                     peer.deliver(_error("hello_first", "Send hello before any operation."))
                 elif not bucket.take():
-                    reject = Reject(id=msg.id, code="rate_limited", reason="Too many operations; slow down.")
+                    reject = Reject(
+                        id=msg.id, code="rate_limited", reason="Too many operations; slow down."
+                    )
                     peer.deliver(text_message(encode(reject)))
                 elif await post(OpIn(msg.op, msg.id, name, peer)) is None:
                     break
@@ -150,7 +159,5 @@ async def live(socket: WebSocket, forum_id: str) -> None:
     finally:
         peer.close()
         if said_hello and room is not None:
-            try:
+            with contextlib.suppress(RoomClosed):
                 room.post(Leave(peer))
-            except RoomClosed:
-                pass

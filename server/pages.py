@@ -53,17 +53,21 @@ def current_name(request: Request[Any, Any, Any]) -> str | None:
     return verify(request.app.state.secret, request.cookies.get(COOKIE))
 
 
-def not_found(renderer: Renderer, what: str, back: str = "/", label: str = "Back to the forums") -> Response[str]:
+def not_found(
+    renderer: Renderer, what: str, back: str = "/", label: str = "Back to the forums"
+) -> Response[str]:
     body = renderer.page(
         "error.html", title="Not found", message=what, back_href=back, back_label=label
     )
     return html(body, status=404)
 
 
-async def _home(request: Request[Any, Any, Any], form: dict[str, str], errors: dict[str, str], status: int) -> Response[str]:
+async def _home(
+    request: Request[Any, Any, Any], form: dict[str, str], errors: dict[str, str], status: int
+) -> Response[str]:
     store, rooms, renderer = _parts(request)
     live = rooms.live()
-    forums = []
+    forums: list[dict[str, Any]] = []
     for row in await store.forums():
         room = live.get(row.id)
         forums.append(
@@ -195,7 +199,9 @@ async def set_name(request: Request[Any, Any, Any], data: FormData) -> Response[
             if raw.strip()
             else "Type the name others will see."
         )
-        body = renderer.page("name.html", next=target, name=raw[:200], error=error, max_name=MAX_NAME)
+        body = renderer.page(
+            "name.html", next=target, name=raw[:200], error=error, max_name=MAX_NAME
+        )
         return html(body, status=400)
     cookie = Cookie(
         key=COOKIE,

@@ -23,8 +23,9 @@ from .store import Row, encode
 
 def _step_row(forum_id: str, s: NextStep) -> Row:
     return (
-        "INSERT OR REPLACE INTO next_steps(forum_id, id, session_id, text, owner, due, status, "
-        "created_at, created_by, updated_at, updated_by, card_ids) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT OR REPLACE INTO next_steps(forum_id, id, session_id, text, owner, due, "
+        "status, created_at, created_by, updated_at, updated_by, card_ids) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             forum_id,
             s.id,
@@ -53,8 +54,15 @@ def rows_for(item: Item, board: Board) -> list[Row]:
                 (
                     "INSERT OR REPLACE INTO sessions(id, forum_id, number, started_at, started_by, "
                     "start_seq, participants) VALUES (?,?,?,?,?,?,?)",
-                    (s.id, forum_id, s.number, s.started_at, s.started_by, s.start_seq,
-                     encode(list(s.participants)).decode()),
+                    (
+                        s.id,
+                        forum_id,
+                        s.number,
+                        s.started_at,
+                        s.started_by,
+                        s.start_seq,
+                        encode(list(s.participants)).decode(),
+                    ),
                 )
             )
         elif isinstance(event, ParticipantsAdded) and board.session is not None:
@@ -68,10 +76,17 @@ def rows_for(item: Item, board: Board) -> list[Row]:
             d = event.decision
             rows.append(
                 (
-                    "INSERT OR REPLACE INTO decisions(forum_id, id, session_id, text, at, by, card_ids)"
-                    " VALUES (?,?,?,?,?,?,?)",
-                    (forum_id, d.id, d.session_id, d.text, d.at, d.by,
-                     encode(list(d.card_ids)).decode()),
+                    "INSERT OR REPLACE INTO decisions(forum_id, id, session_id, text, at, by, "
+                    "card_ids) VALUES (?,?,?,?,?,?,?)",
+                    (
+                        forum_id,
+                        d.id,
+                        d.session_id,
+                        d.text,
+                        d.at,
+                        d.by,
+                        encode(list(d.card_ids)).decode(),
+                    ),
                 )
             )
         elif isinstance(event, NextStepAdded | NextStepUpdated):
@@ -82,9 +97,16 @@ def rows_for(item: Item, board: Board) -> list[Row]:
                 (
                     "UPDATE sessions SET ended_at=?, ended_by=?, end_seq=?, participants=?, "
                     "decisions=?, next_steps=?, board=? WHERE id=?",
-                    (event.ended_at, event.ended_by, event.end_seq,
-                     encode(list(s.participants)).decode(), len(s.decisions),
-                     len(event.next_steps), encode(board), s.id),
+                    (
+                        event.ended_at,
+                        event.ended_by,
+                        event.end_seq,
+                        encode(list(s.participants)).decode(),
+                        len(s.decisions),
+                        len(event.next_steps),
+                        encode(board),
+                        s.id,
+                    ),
                 )
             )
     return rows

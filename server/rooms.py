@@ -94,7 +94,9 @@ def new_epoch() -> str:
 
 
 def wire(item: Item) -> WireItem:
-    return WireItem(seq=item.seq, op_id=item.op_id, actor=item.actor, at=item.at, events=item.events)
+    return WireItem(
+        seq=item.seq, op_id=item.op_id, actor=item.actor, at=item.at, events=item.events
+    )
 
 
 class Room:
@@ -205,7 +207,9 @@ class Room:
                 action = "reload"
         if accepted or joined or left:
             html = self.renderer.items_html([a.item for a in accepted], self.sync.board)
-            frame = Batch(items=[wire(a.item) for a in accepted], html=html, joined=joined, left=left)
+            frame = Batch(
+                items=[wire(a.item) for a in accepted], html=html, joined=joined, left=left
+            )
             self.broadcast(text_message(encode_msg(frame)))
         if accepted:
             self._write(accepted, answers, now)
@@ -262,7 +266,9 @@ class Room:
 
     # -- durability and answers -----------------------------------------------------
 
-    def _write(self, accepted: list[Accepted], answers: list[tuple[OpIn, Outcome]], now: float) -> None:
+    def _write(
+        self, accepted: list[Accepted], answers: list[tuple[OpIn, Outcome]], now: float
+    ) -> None:
         forum_id = self.forum_id
         rows: list[Row] = []
         for a in accepted:

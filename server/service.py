@@ -68,8 +68,18 @@ async def create_forum(store: Store, name: str, kind: str) -> Board:
 
 
 _SESSION_FIELDS = (
-    "id", "forum_id", "number", "started_at", "started_by", "start_seq", "participants",
-    "decisions", "next_steps", "ended_at", "ended_by", "end_seq",
+    "id",
+    "forum_id",
+    "number",
+    "started_at",
+    "started_by",
+    "start_seq",
+    "participants",
+    "decisions",
+    "next_steps",
+    "ended_at",
+    "ended_by",
+    "end_seq",
 )
 _SESSION_COLUMNS = ", ".join(_SESSION_FIELDS)
 
@@ -114,7 +124,11 @@ async def session_detail(store: Store, session_id: str) -> SessionDetail | None:
         board=board,
         decision_list=[
             Decision(
-                id=r[0], session_id=r[1], text=r[2], at=r[3], by=r[4],
+                id=r[0],
+                session_id=r[1],
+                text=r[2],
+                at=r[3],
+                by=r[4],
                 card_ids=tuple(msgspec.json.decode(r[5], type=list[str])),
             )
             for r in decisions
@@ -122,9 +136,16 @@ async def session_detail(store: Store, session_id: str) -> SessionDetail | None:
         step_list=[
             msgspec.convert(
                 {
-                    "id": r[0], "session_id": r[1], "text": r[2], "created_at": r[3],
-                    "created_by": r[4], "updated_at": r[5], "updated_by": r[6], "owner": r[7],
-                    "due": r[8], "status": r[9],
+                    "id": r[0],
+                    "session_id": r[1],
+                    "text": r[2],
+                    "created_at": r[3],
+                    "created_by": r[4],
+                    "updated_at": r[5],
+                    "updated_by": r[6],
+                    "owner": r[7],
+                    "due": r[8],
+                    "status": r[9],
                     "card_ids": msgspec.json.decode(r[10], type=list[str]),
                 },
                 NextStep,

@@ -231,7 +231,9 @@ class Store:
             if job.forum_id is not None and job.first_seq:
                 last = committed.get(job.forum_id)
                 if last is not None and job.first_seq != last + 1:
-                    _fail(job, StoreError(f"seq gap in {job.forum_id}: {last} then {job.first_seq}"))
+                    _fail(
+                        job, StoreError(f"seq gap in {job.forum_id}: {last} then {job.first_seq}")
+                    )
                     continue
                 committed[job.forum_id] = job.last_seq
             accepted.append(job)
@@ -277,7 +279,9 @@ class Store:
         value = await self.meta("secret")
         if value is None:
             value = secrets.token_urlsafe(32)
-            await self.write([("INSERT OR IGNORE INTO meta(key, value) VALUES (?,?)", ("secret", value))])
+            await self.write(
+                [("INSERT OR IGNORE INTO meta(key, value) VALUES (?,?)", ("secret", value))]
+            )
             value = await self.meta("secret")
             assert value is not None
         return value

@@ -1,0 +1,1 @@
+"""Benchmarks: Scaleboard against a bare websockets relay, run with ``python -m bench``."""

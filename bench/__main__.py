@@ -1,0 +1,247 @@
+"""``python -m bench``: Scaleboard against a bare websockets relay, same load, same run.
+
+Starts Scaleboard as a user would (``python -m server serve``: real process, real
+SQLite file, durability and validation on) and the baseline relay (``bench/baseline.py``),
+drives both from a separate load process (``bench/load.py``), and prints the figures
+and their ratios. ``--quick`` runs a small version of every scenario (CI runs it so the
+benchmark cannot rot); the figures of a quick run mean nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.proc import cpu_seconds, machine, rss_bytes
+from bench.static import page_render, replay_step
+from tests.support import ROOT, ServerProcess, free_port
+
+
+@dataclass
+class Servers:
+    """A Scaleboard process and a baseline process, started once for the whole run."""
+
+    tmp: Path
+    scaleboard: ServerProcess = field(init=False)
+    baseline: subprocess.Popen[bytes] = field(init=False)
+    baseline_port: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.scaleboard = ServerProcess(self.tmp / "bench.db").start()
+        self.baseline_port = free_port()
+        self.baseline = subprocess.Popen(
+            [sys.executable, "-m", "bench.baseline", "--port", str(self.baseline_port)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+        )
+        assert self.baseline.stdout is not None
+        if self.baseline.stdout.readline().strip() != b"ready":
+            raise RuntimeError("baseline did not start")
+
+    def close(self) -> None:
+        self.scaleboard.stop()
+        self.baseline.terminate()
+        self.baseline.wait()
+
+    def forum(self, cards: int) -> str:
+        """A fresh Scaleboard forum with cards c1..c<cards> in its first column."""
+        forum_id = str(self.scaleboard.new_forum("sos", "Bench")["id"])
+        for i in range(cards):
+            status, _ = self.scaleboard.request(
+                "POST", f"/api/forums/{forum_id}/cards", {"column": "new", "title": f"Card {i}"}
+            )
+            assert status == 201
+        return forum_id
+
+
+def load(
+    mode: str, port: int, pid: int, forums: list[str], **opts: Any
+) -> tuple[dict[str, Any], float]:
+    """Run one load process; return its result and the server's CPU seconds in the window."""
+    args = [sys.executable, "-m", "bench.load", "--mode", mode, "--port", str(port)]
+    args += ["--forums", ",".join(forums)]
+    for key, value in opts.items():
+        flag = "--" + key.replace("_", "-")
+        if value is True:
+            args.append(flag)
+        elif value is not False and value is not None:
+            args += [flag, str(value)]
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    cpu0 = cpu1 = 0.0
+    result: dict[str, Any] = {}
+    for line in proc.stdout:
+        msg = json.loads(line)
+        if msg["event"] == "start":
+            cpu0 = cpu_seconds(pid)
+        elif msg["event"] == "end":
+            cpu1 = cpu_seconds(pid)
+        elif msg["event"] == "result":
+            result = msg
+    if proc.wait() != 0 or not result:
+        raise RuntimeError(f"load process failed: {args}")
+    return result, cpu1 - cpu0
+
+
+def both(servers: Servers, cards: int, forums: int = 1, **opts: Any) -> dict[str, Any]:
+    """The same load against Scaleboard and the baseline."""
+    sb_forums = [servers.forum(cards) for _ in range(forums)]
+    sb, sb_cpu = load("scaleboard", servers.scaleboard.port, servers.scaleboard.proc.pid,  # type: ignore[union-attr]
+                      sb_forums, **opts)
+    base_forums = [f"relay-{time.monotonic_ns()}-{i}" for i in range(forums)]
+    bl, bl_cpu = load("baseline", servers.baseline_port, servers.baseline.pid, base_forums, **opts)
+    return {"scaleboard": sb, "baseline": bl, "cpu": {"scaleboard": sb_cpu, "baseline": bl_cpu}}
+
+
+def per_delivery_us(run: dict[str, Any], who: str) -> float:
+    delivered = max(1, run[who]["delivered"])
+    return float(run["cpu"][who]) / delivered * 1e6
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}×" if b else "n/a"
+
+
+def fanout(servers: Servers, quick: bool) -> list[dict[str, Any]]:
+    cases = [(20, 20, 2, 2.0)] if quick else [(50, 20, 4, 15.0), (200, 20, 4, 15.0),
+                                              (1000, 20, 4, 15.0), (50, 1000, 25, 10.0)]
+    rows = []
+    for n, rate, senders, duration in cases:
+        run = both(servers, cards=senders, clients=n, senders=senders, rate=rate, duration=duration)
+        rows.append({"clients": n, "rate": rate, **run})
+        sb, bl = run["scaleboard"], run["baseline"]
+        print(
+            f"fan-out N={n:5d} {rate:5d}/s | p50 {sb['latency']['p50']:6.2f} / {bl['latency']['p50']:6.2f} ms"
+            f" | p99 {sb['latency']['p99']:6.2f} / {bl['latency']['p99']:6.2f} ms"
+            f" ({ratio(sb['latency']['p99'], bl['latency']['p99'])})"
+            f" | max {sb['latency']['max']:6.1f} / {bl['latency']['max']:6.1f} ms"
+            f" | CPU/delivery {per_delivery_us(run, 'scaleboard'):5.2f} / {per_delivery_us(run, 'baseline'):5.2f} µs"
+            f" ({ratio(per_delivery_us(run, 'scaleboard'), per_delivery_us(run, 'baseline'))})"
+            f" | ack p99 {sb['ack']['p99']:5.2f} ms | delivered {sb['delivered']}/{sb['expected']}",
+            flush=True,
+        )
+    return rows
+
+
+def throughput(servers: Servers, quick: bool) -> list[dict[str, Any]]:
+    cases = [(1, 5, 40.0, 2.0), (2, 5, 40.0, 2.0)] if quick else [(1, 160, 45.0, 10.0), (20, 14, 45.0, 10.0)]
+    rows = []
+    for forums, senders, per_sender, duration in cases:
+        ids = [servers.forum(senders) for _ in range(forums)]
+        result, cpu = load(
+            "scaleboard", servers.scaleboard.port, servers.scaleboard.proc.pid, ids,  # type: ignore[union-attr]
+            clients=senders, senders=senders, rate=senders * per_sender, duration=duration,
+            no_latency=True,
+        )
+        total = result["acked_per_s"]
+        rows.append({"forums": forums, "senders": senders, "result": result, "cpu": cpu,
+                     "acked_per_s_total": total})
+        print(
+            f"throughput {forums:2d} forum(s) × {senders} senders | offered {result['offered_per_s']:8.0f}/s"
+            f" | durable acked {total:8.0f}/s | ack p99 {result['ack']['p99']:6.2f} ms"
+            f" | rejects {result['rejects']} | server CPU {cpu / result['seconds']:.2f} s/s",
+            flush=True,
+        )
+    return rows
+
+
+def connections(servers: Servers, quick: bool) -> dict[str, Any]:
+    forums, per_forum, hold = (4, 25, 2.0) if quick else (100, 100, 8.0)
+    ids = [servers.forum(0) for _ in range(forums)]
+    out: dict[str, Any] = {}
+    for who, port, pid, names in (
+        ("scaleboard", servers.scaleboard.port, servers.scaleboard.proc.pid, ids),  # type: ignore[union-attr]
+        ("baseline", servers.baseline_port, servers.baseline.pid, [f"idle-{i}" for i in range(forums)]),
+    ):
+        # Load each forum once so the rooms themselves are not counted per connection.
+        load(who, port, pid, names, clients=1, idle=True, duration=0.5)
+        time.sleep(0.5)
+        before = rss_bytes(pid)
+        cpu0 = cpu_seconds(pid)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.load", "--mode", who, "--port", str(port),
+             "--forums", ",".join(names), "--clients", str(per_forum), "--idle",
+             "--duration", str(hold)],
+            cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        )
+        assert proc.stdout is not None
+        peak = before
+        connected = 0
+        for line in proc.stdout:
+            msg = json.loads(line)
+            if msg["event"] == "connected":
+                connected = msg["clients"]
+                cpu0 = cpu_seconds(pid)
+                time.sleep(hold / 2)
+                peak = rss_bytes(pid)
+                cpu_idle = (cpu_seconds(pid) - cpu0) / (hold / 2)
+        proc.wait()
+        out[who] = {"connections": connected, "rss_before": before, "rss_peak": peak,
+                    "per_connection_kb": (peak - before) / max(1, connected) / 1024,
+                    "idle_cpu": cpu_idle}
+        print(
+            f"connections {who:10s} | {connected} idle across {forums} forums"
+            f" | {out[who]['per_connection_kb']:5.1f} KB each | idle CPU {cpu_idle:.2f} s/s",
+            flush=True,
+        )
+    return out
+
+
+def stall(servers: Servers, quick: bool) -> dict[str, Any]:
+    n, rate, duration = (20, 50, 2.0) if quick else (200, 100, 15.0)
+    out = {}
+    for stalled in (False, True):
+        forum = servers.forum(5)
+        result, _ = load("scaleboard", servers.scaleboard.port, servers.scaleboard.proc.pid,  # type: ignore[union-attr]
+                         [forum], clients=n, senders=5, rate=rate, duration=duration, stall=stalled)
+        out["stalled" if stalled else "normal"] = result
+    a, b = out["normal"]["latency"]["p99"], out["stalled"]["latency"]["p99"]
+    print(f"stalled client | others' p99 {a:.2f} ms without, {b:.2f} ms with ({ratio(b, a)})"
+          f" | stalled client dropped: {out['stalled']['stalled_closed']}", flush=True)
+    return out
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(prog="python -m bench")
+    p.add_argument("--quick", action="store_true", help="a short run of every scenario (for CI)")
+    p.add_argument("--only", default="fanout,throughput,connections,stall,render",
+                   help="comma-separated scenarios")
+    p.add_argument("--json", type=Path, help="write every figure to this file")
+    args = p.parse_args()
+    only = set(args.only.split(","))
+    print(f"# {time.strftime('%Y-%m-%d %H:%M')} · {machine()} · Python {platform.python_version()}"
+          f"{' · QUICK (figures mean nothing)' if args.quick else ''}", flush=True)
+    results: dict[str, Any] = {"machine": machine(), "quick": args.quick}
+    with tempfile.TemporaryDirectory() as tmp:
+        if only & {"render"}:
+            results["render"] = page_render(quick=args.quick)
+            results["replay"] = replay_step(quick=args.quick)
+        if only - {"render"}:
+            servers = Servers(Path(tmp))
+            try:
+                if "fanout" in only:
+                    results["fanout"] = fanout(servers, args.quick)
+                if "throughput" in only:
+                    results["throughput"] = throughput(servers, args.quick)
+                if "stall" in only:
+                    results["stall"] = stall(servers, args.quick)
+                if "connections" in only:
+                    results["connections"] = connections(servers, args.quick)
+            finally:
+                servers.close()
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

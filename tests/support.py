@@ -1,0 +1,238 @@
+"""Real parts for tests: a server process on a loopback port, and a live client.
+
+``ServerProcess`` starts ``python -m server serve`` exactly as the README does (real
+SQLite file, durability on), waits for ``/healthz``, and can stop it gently (SIGINT)
+or kill it (SIGKILL). ``LiveClient`` speaks the live protocol over a real websocket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServerProcess:
+    """``scaleboard serve`` in a child process."""
+
+    def __init__(self, db: Path, *, port: int | None = None, demo: bool = False) -> None:
+        self.db = Path(db)
+        self.port = port or free_port()
+        self.demo = demo
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = self.db.with_suffix(".log")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def ws_url(self, forum_id: str) -> str:
+        return f"ws://127.0.0.1:{self.port}/forums/{forum_id}/live"
+
+    def start(self, timeout: float = 20.0) -> ServerProcess:
+        args = [sys.executable, "-m", "server", "serve", "--port", str(self.port), "--db", str(self.db)]
+        if not self.demo:
+            args.append("--no-demo")
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
+        self.proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        self.kill()
+        raise RuntimeError(f"server did not start:\n{self.log()}")
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-5000:]
+        except FileNotFoundError:
+            return ""
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Ctrl-C: a graceful shutdown."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def kill(self) -> None:
+        """kill -9: no shutdown at all."""
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    # -- plain HTTP helpers (stdlib only, so they work from any test) ----------------
+
+    def request(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(f"{self.url}{path}", data=data, method=method)
+        req.add_header("content-type", "application/json")
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                raw = r.read()
+                status = r.status
+        except urllib.error.HTTPError as e:
+            raw = e.read()
+            status = e.code
+        try:
+            return status, json.loads(raw) if raw else None
+        except ValueError:
+            return status, raw.decode(errors="replace")
+
+    def new_forum(self, kind: str = "sos", name: str = "Test forum") -> dict[str, Any]:
+        status, forum = self.request("POST", "/api/forums", {"name": name, "kind": kind})
+        assert status == 201, forum
+        return dict(forum)
+
+    def board(self, forum_id: str) -> dict[str, Any]:
+        status, board = self.request("GET", f"/api/forums/{forum_id}")
+        assert status == 200, board
+        return dict(board)
+
+
+def column_order(board: dict[str, Any]) -> dict[str, list[str]]:
+    """Card ids per column, in order: what everyone must agree on."""
+    return {col["id"]: list(col["card_ids"]) for col in board["columns"]}
+
+
+class LiveClient:
+    """A websocket client of one forum that records everything it receives."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.received: list[dict[str, Any]] = []
+        self.seq = 0
+        self.epoch: str | None = None
+        self._counter = 0
+        self._inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    @classmethod
+    async def connect(
+        cls,
+        url: str,
+        *,
+        hello: bool = True,
+        last_seq: int | None = None,
+        epoch: str | None = None,
+        **kwargs: Any,
+    ) -> LiveClient:
+        ws = await websockets.connect(url, compression=None, max_size=2**24, **kwargs)
+        client = cls(ws)
+        if hello:
+            await client.hello(last_seq, epoch)
+        return client
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.ws:
+                msg = json.loads(raw)
+                self.received.append(msg)
+                if msg["type"] == "welcome":
+                    self.seq = msg["seq"]
+                    self.epoch = msg["epoch"]
+                elif msg["type"] == "batch":
+                    for item in msg["items"]:
+                        if item["seq"] > self.seq:
+                            self.seq = item["seq"]
+                await self._inbox.put(msg)
+        except websockets.ConnectionClosed:
+            pass
+
+    async def hello(self, last_seq: int | None = None, epoch: str | None = None) -> dict[str, Any]:
+        await self.send_json({"type": "hello", "last_seq": last_seq, "epoch": epoch})
+        return await self.expect("welcome")
+
+    async def send_json(self, msg: Any) -> None:
+        await self.ws.send(json.dumps(msg))
+
+    def next_id(self) -> str:
+        self._counter += 1
+        return f"{id(self):x}-{self._counter}"
+
+    async def op(self, op: dict[str, Any], op_id: str | None = None) -> str:
+        """Send an operation; returns its op id (answers arrive through ``expect``)."""
+        op_id = op_id or self.next_id()
+        await self.send_json({"type": "op", "id": op_id, "op": op})
+        return op_id
+
+    async def answer(self, op_id: str, timeout: float = 10.0) -> dict[str, Any]:
+        """The ack or reject for ``op_id``."""
+        return await self.expect(
+            ("ack", "reject"), match=lambda m: m.get("id") == op_id, timeout=timeout
+        )
+
+    async def call(self, op: dict[str, Any], op_id: str | None = None) -> dict[str, Any]:
+        return await self.answer(await self.op(op, op_id))
+
+    async def expect(
+        self,
+        types: str | Iterable[str],
+        *,
+        match: Any = None,
+        timeout: float = 10.0,
+    ) -> dict[str, Any]:
+        """Wait for the next message of these types (others are kept in ``received``)."""
+        wanted = {types} if isinstance(types, str) else set(types)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                raise TimeoutError(f"no {wanted} within {timeout}s; got {self.received[-5:]}")
+            msg = await asyncio.wait_for(self._inbox.get(), left)
+            if msg["type"] in wanted and (match is None or match(msg)):
+                return msg
+
+    async def wait_seq(self, seq: int, timeout: float = 10.0) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.seq < seq:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"seq {self.seq} < {seq}")
+            await asyncio.sleep(0.01)
+
+    def items(self) -> list[dict[str, Any]]:
+        """Every item received (welcome deltas and batches), in arrival order."""
+        out: list[dict[str, Any]] = []
+        for msg in self.received:
+            if msg["type"] in ("welcome", "batch"):
+                out.extend(msg["items"])
+        return out
+
+    async def close(self) -> None:
+        await self.ws.close()
+        self._reader.cancel()
+        await asyncio.gather(self._reader, return_exceptions=True)
