@@ -110,9 +110,13 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}×" if b else "n/a"
 
 
-def fanout(servers: Servers, quick: bool) -> list[dict[str, Any]]:
-    cases = [(20, 20, 2, 2.0)] if quick else [(50, 20, 4, 15.0), (200, 20, 4, 15.0),
-                                              (1000, 20, 4, 15.0), (50, 1000, 25, 10.0)]
+FANOUT_CASES = [(50, 20, 4, 15.0), (200, 20, 4, 15.0), (1000, 20, 4, 15.0), (50, 1000, 25, 10.0)]
+
+
+def fanout(servers: Servers, quick: bool, only: set[str] | None = None) -> list[dict[str, Any]]:
+    cases = [(20, 20, 2, 2.0)] if quick else FANOUT_CASES
+    if only:
+        cases = [c for c in cases if f"{c[0]}x{c[1]}" in only]
     rows = []
     for n, rate, senders, duration in cases:
         run = both(servers, cards=senders, clients=n, senders=senders, rate=rate, duration=duration)
@@ -125,7 +129,8 @@ def fanout(servers: Servers, quick: bool) -> list[dict[str, Any]]:
             f" | max {sb['latency']['max']:6.1f} / {bl['latency']['max']:6.1f} ms"
             f" | CPU/delivery {per_delivery_us(run, 'scaleboard'):5.2f} / {per_delivery_us(run, 'baseline'):5.2f} µs"
             f" ({ratio(per_delivery_us(run, 'scaleboard'), per_delivery_us(run, 'baseline'))})"
-            f" | ack p99 {sb['ack']['p99']:5.2f} ms | delivered {sb['delivered']}/{sb['expected']}",
+            f" | ack p99 {sb['ack']['p99']:5.2f} ms | delivered {sb['delivered']}/{sb['expected']}"
+            f" | server CPU {run['cpu']['scaleboard'] / sb['seconds']:.2f} / {run['cpu']['baseline'] / bl['seconds']:.2f} s/s",
             flush=True,
         )
     return rows
@@ -215,6 +220,7 @@ def main() -> int:
     p.add_argument("--only", default="fanout,throughput,connections,stall,render",
                    help="comma-separated scenarios")
     p.add_argument("--json", type=Path, help="write every figure to this file")
+    p.add_argument("--cases", default="", help="fan-out cases to run, e.g. 200x20,50x1000")
     args = p.parse_args()
     only = set(args.only.split(","))
     print(f"# {time.strftime('%Y-%m-%d %H:%M')} · {machine()} · Python {platform.python_version()}"
@@ -228,7 +234,7 @@ def main() -> int:
             servers = Servers(Path(tmp))
             try:
                 if "fanout" in only:
-                    results["fanout"] = fanout(servers, args.quick)
+                    results["fanout"] = fanout(servers, args.quick, set(filter(None, args.cases.split(","))))
                 if "throughput" in only:
                     results["throughput"] = throughput(servers, args.quick)
                 if "stall" in only:

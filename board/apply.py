@@ -93,11 +93,11 @@ def apply(board: Board, op: o.Op, ctx: Context) -> Result:
 def clean_text(text: str, *, single_line: bool) -> str:
     """Trim, normalise newlines and drop control characters (keeping tabs and newlines)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if single_line:
-        text = " ".join(text.split())
     text = "".join(
         ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
     )
+    if single_line:  # after dropping control characters, so no double spaces are left
+        text = " ".join(text.split())
     return text.strip()
 
 

@@ -140,6 +140,8 @@ def decode_client(data: str | bytes) -> ClientMessage:
         return _client_decoder.decode(data)
     except msgspec.DecodeError as e:  # ValidationError is a DecodeError
         raise BadMessage(str(e)) from None
+    except UnicodeError as e:  # bytes that are not UTF-8, or a str with lone surrogates
+        raise BadMessage(f"Not valid UTF-8: {e}") from None
 
 
 def decode_server(data: str | bytes) -> ServerMessage:

@@ -28,7 +28,7 @@ def between(a: str | None, b: str | None) -> str:
     """A rank strictly between ``a`` and ``b`` (``None`` means the open end).
 
     Appending (``b is None``) takes the shortest successor, so a column filled from
-    the bottom grows one character per 62 cards instead of one per six.
+    the bottom grows about one character per 31 cards instead of one per six.
     """
     if a is not None and b is not None and not a < b:
         raise ValueError(f"ranks out of order: {a!r} >= {b!r}")

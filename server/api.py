@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
+from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
@@ -75,6 +76,30 @@ class ApiProblem(Exception):
 def problem_handler(_: Request[Any, Any, Any], exc: ApiProblem) -> Response[ApiError]:
     return Response(ApiError(code=exc.code, reason=exc.reason), status_code=exc.status)
 
+
+HTTP_CODES = {400: "invalid", 404: "not_found", 409: "conflict", 413: "too_large"}
+
+
+def http_problem_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[ApiError]:
+    """Litestar's own refusals (schema validation, malformed JSON, too large) in the
+    API's ``{"code", "reason"}`` shape."""
+    reason = exc.detail
+    if isinstance(exc.extra, list):
+        found = [
+            f"{e['message']} (at `{e['key']}`)"
+            if e.get("key") not in (None, "data")
+            else e["message"]
+            for e in exc.extra
+            if isinstance(e, dict) and "message" in e
+        ]
+        reason = "; ".join(found) or reason
+    code = HTTP_CODES.get(exc.status_code, "error")
+    return Response(
+        ApiError(code=code, reason=reason), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+API_EXCEPTION_HANDLERS: dict[Any, Any] = {HTTPException: http_problem_handler}
 
 ERRORS = {
     400: ResponseSpec(data_container=ApiError, description="Invalid input"),
@@ -203,6 +228,7 @@ def _forum_out(board: Board, created_at: float, updated_at: float) -> ForumOut:
 class ForumApi(Controller):
     path = "/api"
     tags = ["forums"]
+    exception_handlers = API_EXCEPTION_HANDLERS
 
     @get("/kinds", tags=["network"])
     async def kinds(self) -> list[ForumKind]:
@@ -334,6 +360,7 @@ class ForumApi(Controller):
 class SessionApi(Controller):
     path = "/api"
     tags = ["sessions"]
+    exception_handlers = API_EXCEPTION_HANDLERS
 
     @get("/forums/{forum_id:str}/sessions", responses={404: ERRORS[404]})
     async def list_sessions(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -67,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
             f"  (database: {settings.db.resolve()})",
             flush=True,
         )
-        uvicorn.Server(uvicorn_config(settings, args.log_level)).run()
+        # uvicorn re-raises Ctrl-C once its graceful shutdown is done: not a crash.
+        with contextlib.suppress(KeyboardInterrupt):
+            uvicorn.Server(uvicorn_config(settings, args.log_level)).run()
         return 0
     return 2
 

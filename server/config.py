@@ -32,3 +32,4 @@ class Settings(msgspec.Struct, kw_only=True):
     idle_seconds: float = 60.0  # a room with nobody connected is evicted after this
     snapshot_every: int = 500  # ops between board snapshots in the store
     max_batch: int = 1024  # messages a room handles in one turn (one frame, one commit)
+    coalesce_seconds: float = 0.002  # under sustained load, a turn gathers this long

@@ -49,7 +49,13 @@ def valid_name(raw: str) -> str | None:
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """A local path to go back to after a form (never another site)."""
+    """A local path to go back to after a form (never another site).
+
+    Control characters are refused too: URL parsers drop tabs and newlines, so
+    ``/<tab>/evil.example`` would otherwise read as ``//evil.example``.
+    """
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    if any(ch < " " or ch == "\x7f" for ch in target):
         return default
     return target

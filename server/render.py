@@ -35,6 +35,16 @@ from board.model import Board, Team
 from board.sync import Item
 
 SESSION_EVENTS = (SessionStarted, SessionEnded, ParticipantsAdded)
+HTML_EVENTS = (
+    CardAdded,
+    CardEdited,
+    CardArchived,
+    CardRestored,
+    ColumnAdded,
+    DecisionRecorded,
+    NextStepAdded,
+    NextStepUpdated,
+)
 
 
 def hue(name: str) -> int:
@@ -164,6 +174,8 @@ class Renderer:
                 if isinstance(event, SESSION_EVENTS):
                     session_changed = True
                     continue
+                if not isinstance(event, HTML_EVENTS):
+                    continue  # moves and renames carry no markup: the hot path stays cheap
                 if view is None:
                     view = self.view(board)
                 if isinstance(event, CardAdded | CardEdited | CardArchived | CardRestored):

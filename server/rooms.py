@@ -151,8 +151,18 @@ class Room:
     async def _run(self) -> None:
         inbox = self.inbox
         limit = self.settings.max_batch
+        window = self.settings.coalesce_seconds
+        clock = asyncio.get_running_loop().time
+        last = clock()
+        gap = 1.0  # moving average of the time between turns
         while True:
             batch = [await inbox.get()]
+            now = clock()
+            gap = 0.8 * gap + 0.2 * (now - last)
+            if gap < window:
+                # Busy: turns come faster than the window. Gather for one window so
+                # that many moves share one frame per client and one commit.
+                await asyncio.sleep(last + window - now)
             while len(batch) < limit and not inbox.empty():
                 batch.append(inbox.get_nowait())
             try:
@@ -160,6 +170,7 @@ class Room:
             except Exception:
                 log.exception("room %s failed a turn; reloading", self.forum_id)
                 action = "reload"
+            last = clock()
             if action == "evict":
                 await self._evict()
                 return

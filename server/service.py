@@ -61,10 +61,21 @@ def slug(text: str) -> str:
 async def create_forum(store: Store, name: str, kind: str) -> Board:
     """Create a forum from its kind's template; the caller validated the fields."""
     name = clean_text(name, single_line=True)
+    # The suffix is short, so two forums of one name can draw the same one; an insert
+    # that collides would fail the whole group commit it shares with other writes.
     forum_id = f"{slug(name)}-{secrets.token_hex(2)}"
-    board = new_board(forum_id, kind, name)
-    await store.write(new_forum_rows(board, time.time()))
+    while await store.forum(forum_id) is not None or forum_id in _creating:
+        forum_id = f"{slug(name)}-{secrets.token_hex(3)}"
+    _creating.add(forum_id)
+    try:
+        board = new_board(forum_id, kind, name)
+        await store.write(new_forum_rows(board, time.time()))
+    finally:
+        _creating.discard(forum_id)
     return board
+
+
+_creating: set[str] = set()  # ids being written now (not yet visible to ``store.forum``)
 
 
 _SESSION_FIELDS = (

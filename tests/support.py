@@ -8,6 +8,7 @@ or kill it (SIGKILL). ``LiveClient`` speaks the live protocol over a real websoc
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
@@ -50,7 +52,16 @@ class ServerProcess:
         return f"ws://127.0.0.1:{self.port}/forums/{forum_id}/live"
 
     def start(self, timeout: float = 20.0) -> ServerProcess:
-        args = [sys.executable, "-m", "server", "serve", "--port", str(self.port), "--db", str(self.db)]
+        args = [
+            sys.executable,
+            "-m",
+            "server",
+            "serve",
+            "--port",
+            str(self.port),
+            "--db",
+            str(self.db),
+        ]
         if not self.demo:
             args.append("--no-demo")
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
@@ -113,6 +124,31 @@ class ServerProcess:
         except ValueError:
             return status, raw.decode(errors="replace")
 
+    def http(
+        self,
+        method: str,
+        path: str,
+        body: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> HttpResponse:
+        """One raw HTTP exchange that does not follow redirects (for pages and forms)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            r = conn.getresponse()
+            raw = r.read()
+            return HttpResponse(r.status, {k.lower(): v for k, v in r.getheaders()}, raw)
+        finally:
+            conn.close()
+
+    def form(
+        self, path: str, fields: dict[str, str], headers: dict[str, str] | None = None
+    ) -> HttpResponse:
+        """POST a URL-encoded form, as a browser does."""
+        body = urllib.parse.urlencode(fields)
+        h = {"content-type": "application/x-www-form-urlencoded", **(headers or {})}
+        return self.http("POST", path, body, h)
+
     def new_forum(self, kind: str = "sos", name: str = "Test forum") -> dict[str, Any]:
         status, forum = self.request("POST", "/api/forums", {"name": name, "kind": kind})
         assert status == 201, forum
@@ -122,6 +158,22 @@ class ServerProcess:
         status, board = self.request("GET", f"/api/forums/{forum_id}")
         assert status == 200, board
         return dict(board)
+
+
+class HttpResponse:
+    """What ``ServerProcess.http`` got back; header names are lower case."""
+
+    def __init__(self, status: int, headers: dict[str, str], raw: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.raw = raw
+
+    @property
+    def text(self) -> str:
+        return self.raw.decode(errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.raw)
 
 
 def column_order(board: dict[str, Any]) -> dict[str, list[str]]:
@@ -196,6 +248,19 @@ class LiveClient:
             ("ack", "reject"), match=lambda m: m.get("id") == op_id, timeout=timeout
         )
 
+    async def answers(self, op_ids: list[str], timeout: float = 15.0) -> list[dict[str, Any]]:
+        """The ack or reject of every op id, in the order of ``op_ids``, whatever order
+        they arrived in (read from ``received``, so ``expect`` may have passed them)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            found = {m["id"]: m for m in self.received if m["type"] in ("ack", "reject")}
+            if all(i in found for i in op_ids):
+                return [found[i] for i in op_ids]
+            if asyncio.get_running_loop().time() > deadline:
+                missing = [i for i in op_ids if i not in found]
+                raise TimeoutError(f"no answer for {len(missing)} ops, e.g. {missing[:3]}")
+            await asyncio.sleep(0.01)
+
     async def call(self, op: dict[str, Any], op_id: str | None = None) -> dict[str, Any]:
         return await self.answer(await self.op(op, op_id))
 
@@ -236,3 +301,85 @@ class LiveClient:
         await self.ws.close()
         self._reader.cancel()
         await asyncio.gather(self._reader, return_exceptions=True)
+
+
+class EventBoard:
+    """A client's copy of a board built only from the events it received (SPEC R5, R17).
+
+    It starts from a board as the API returns it and places cards by ``column`` and
+    ``rank`` exactly as a client must, so ``column_order()`` can be compared with the
+    server's board.
+    """
+
+    def __init__(self, board: dict[str, Any]) -> None:
+        self.seq = int(board["seq"])
+        self.columns: list[str] = [c["id"] for c in board["columns"]]
+        self.cards: dict[str, dict[str, Any]] = {k: dict(v) for k, v in board["cards"].items()}
+
+    def apply(self, items: Iterable[dict[str, Any]]) -> EventBoard:
+        for item in items:
+            if item["seq"] <= self.seq:
+                continue  # already held (a client ignores repeats)
+            assert item["seq"] == self.seq + 1, f"gap: {self.seq} then {item['seq']}"
+            self.seq = item["seq"]
+            for event in item["events"]:
+                self._event(event)
+        return self
+
+    def _event(self, e: dict[str, Any]) -> None:
+        kind = e["type"]
+        if kind in ("card_added", "card_edited", "card_archived", "card_restored"):
+            self.cards[e["card"]["id"]] = dict(e["card"])
+        elif kind == "card_moved":
+            card = self.cards[e["card_id"]]
+            card["column"], card["rank"] = e["column"], e["rank"]
+        elif kind == "column_reranked":
+            for card_id, rank in e["ranks"].items():
+                self.cards[card_id]["rank"] = rank
+        elif kind == "column_added":
+            self.columns.insert(e["index"], e["column"]["id"])
+        elif kind == "column_moved":
+            self.columns.remove(e["column_id"])
+            self.columns.insert(e["index"], e["column_id"])
+        elif kind == "column_removed":
+            self.columns.remove(e["column_id"])
+
+    def column_order(self) -> dict[str, list[str]]:
+        """Card ids per column, ordered by rank: what the page would show."""
+        out: dict[str, list[str]] = {c: [] for c in self.columns}
+        live = [c for c in self.cards.values() if not c["archived"]]
+        for card in sorted(live, key=lambda c: c["rank"]):
+            out[card["column"]].append(card["id"])
+        return out
+
+
+# -- live test helpers -------------------------------------------------------------------
+
+
+async def connect(server: ServerProcess, forum: dict[str, Any], n: int = 1) -> list[LiveClient]:
+    """``n`` clients of ``forum``, each welcomed."""
+    return [await LiveClient.connect(server.ws_url(forum["id"])) for _ in range(n)]
+
+
+async def close_all(clients: list[LiveClient]) -> None:
+    await asyncio.gather(*(c.close() for c in clients))
+
+
+async def add_cards(client: LiveClient, n: int, prefix: str = "Card") -> list[str]:
+    """Add ``n`` cards one by one to column ``new``; returns their ids (``c<seq>``)."""
+    ids = []
+    for i in range(n):
+        answer = await client.call({"type": "add_card", "column": "new", "title": f"{prefix} {i}"})
+        assert answer["type"] == "ack", answer
+        ids.append(f"c{answer['seq']}")
+    return ids
+
+
+async def barrier(sender: LiveClient, others: list[LiveClient]) -> dict[str, Any]:
+    """A valid op from ``sender`` that every client then holds: everything sent before
+    it has been handled, so what the others received up to it is all they will get."""
+    answer = await sender.call({"type": "add_column", "title": "Barrier"})
+    assert answer["type"] == "ack", answer
+    for c in others:
+        await c.wait_seq(answer["seq"])
+    return answer

@@ -257,9 +257,9 @@ export class Mover {
       }
       case "Escape": {
         const { from } = this.held;
+        this.keep(() => restore(el, from)); // while still held: keep() refocuses it
         this.held = null;
         el.classList.remove("held");
-        this.keep(() => restore(el, from));
         this.announce(`Move cancelled. ${titleOf(el)} is back in ${describe(el)}.`);
         break;
       }

@@ -155,7 +155,7 @@ function openDialog(id, fill) {
   dialogError(form, "");
   if (fill) fill(form);
   dialog.showModal();
-  const first = form.querySelector("input:not([type=hidden]), textarea, select");
+  const first = form.querySelector("[autofocus]") || form.querySelector("input:not([type=hidden]), textarea, select");
   if (first) first.focus();
   return dialog;
 }

@@ -162,5 +162,6 @@ export class Live {
     if (!entry) return;
     this.pending.delete(id);
     if (entry[key]) entry[key](msg);
+    else if (key === "onReject") this.h.error(msg); // never drop a refusal silently (R7)
   }
 }

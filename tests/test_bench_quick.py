@@ -1,0 +1,35 @@
+"""The benchmark's short run, so that it cannot rot (figures are not checked here:
+timing belongs in bench/, not in tests; see docs/performance.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support import ROOT
+
+
+def test_benchmark_quick_run_completes(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for scenario in ("fan-out", "throughput", "connections", "stalled client", "render", "replay"):
+        assert scenario in proc.stdout, proc.stdout
+    results = json.loads(out.read_text())
+    fanout = results["fanout"][0]
+    # Every move reached every client of both servers, and every move was acked.
+    for who in ("scaleboard", "baseline"):
+        run = fanout[who]
+        assert run["delivered"] == run["expected"] > 0, run
+    assert fanout["scaleboard"]["acked"] == fanout["scaleboard"]["moves"]
+    assert fanout["scaleboard"]["rejects"] == 0
+    assert all(t["result"]["rejects"] == 0 for t in results["throughput"])
+    assert results["connections"]["scaleboard"]["connections"] > 0
