@@ -94,8 +94,13 @@ def load(
 def both(servers: Servers, cards: int, forums: int = 1, **opts: Any) -> dict[str, Any]:
     """The same load against Scaleboard and the baseline."""
     sb_forums = [servers.forum(cards) for _ in range(forums)]
-    sb, sb_cpu = load("scaleboard", servers.scaleboard.port, servers.scaleboard.proc.pid,  # type: ignore[union-attr]
-                      sb_forums, **opts)
+    sb, sb_cpu = load(
+        "scaleboard",
+        servers.scaleboard.port,
+        servers.scaleboard.proc.pid,  # type: ignore[union-attr]
+        sb_forums,
+        **opts,
+    )
     base_forums = [f"relay-{time.monotonic_ns()}-{i}" for i in range(forums)]
     bl, bl_cpu = load("baseline", servers.baseline_port, servers.baseline.pid, base_forums, **opts)
     return {"scaleboard": sb, "baseline": bl, "cpu": {"scaleboard": sb_cpu, "baseline": bl_cpu}}
@@ -122,35 +127,57 @@ def fanout(servers: Servers, quick: bool, only: set[str] | None = None) -> list[
         run = both(servers, cards=senders, clients=n, senders=senders, rate=rate, duration=duration)
         rows.append({"clients": n, "rate": rate, **run})
         sb, bl = run["scaleboard"], run["baseline"]
+        lat_s, lat_b = sb["latency"], bl["latency"]
+        cpu_s, cpu_b = per_delivery_us(run, "scaleboard"), per_delivery_us(run, "baseline")
+        load_s = run["cpu"]["scaleboard"] / sb["seconds"]
+        load_b = run["cpu"]["baseline"] / bl["seconds"]
         print(
-            f"fan-out N={n:5d} {rate:5d}/s | p50 {sb['latency']['p50']:6.2f} / {bl['latency']['p50']:6.2f} ms"
-            f" | p99 {sb['latency']['p99']:6.2f} / {bl['latency']['p99']:6.2f} ms"
-            f" ({ratio(sb['latency']['p99'], bl['latency']['p99'])})"
-            f" | max {sb['latency']['max']:6.1f} / {bl['latency']['max']:6.1f} ms"
-            f" | CPU/delivery {per_delivery_us(run, 'scaleboard'):5.2f} / {per_delivery_us(run, 'baseline'):5.2f} µs"
-            f" ({ratio(per_delivery_us(run, 'scaleboard'), per_delivery_us(run, 'baseline'))})"
+            f"fan-out N={n:5d} {rate:5d}/s"
+            f" | p50 {lat_s['p50']:6.2f} / {lat_b['p50']:6.2f} ms"
+            f" | p99 {lat_s['p99']:6.2f} / {lat_b['p99']:6.2f} ms"
+            f" ({ratio(lat_s['p99'], lat_b['p99'])})"
+            f" | max {lat_s['max']:6.1f} / {lat_b['max']:6.1f} ms"
+            f" | CPU/delivery {cpu_s:5.2f} / {cpu_b:5.2f} µs ({ratio(cpu_s, cpu_b)})"
             f" | ack p99 {sb['ack']['p99']:5.2f} ms | delivered {sb['delivered']}/{sb['expected']}"
-            f" | server CPU {run['cpu']['scaleboard'] / sb['seconds']:.2f} / {run['cpu']['baseline'] / bl['seconds']:.2f} s/s",
+            f" | server CPU {load_s:.2f} / {load_b:.2f} s/s",
             flush=True,
         )
     return rows
 
 
 def throughput(servers: Servers, quick: bool) -> list[dict[str, Any]]:
-    cases = [(1, 5, 40.0, 2.0), (2, 5, 40.0, 2.0)] if quick else [(1, 160, 45.0, 10.0), (20, 14, 45.0, 10.0)]
+    cases = (
+        [(1, 5, 40.0, 2.0), (2, 5, 40.0, 2.0)]
+        if quick
+        else [(1, 160, 45.0, 10.0), (20, 14, 45.0, 10.0)]
+    )
     rows = []
     for forums, senders, per_sender, duration in cases:
         ids = [servers.forum(senders) for _ in range(forums)]
         result, cpu = load(
-            "scaleboard", servers.scaleboard.port, servers.scaleboard.proc.pid, ids,  # type: ignore[union-attr]
-            clients=senders, senders=senders, rate=senders * per_sender, duration=duration,
+            "scaleboard",
+            servers.scaleboard.port,
+            servers.scaleboard.proc.pid,
+            ids,  # type: ignore[union-attr]
+            clients=senders,
+            senders=senders,
+            rate=senders * per_sender,
+            duration=duration,
             no_latency=True,
         )
         total = result["acked_per_s"]
-        rows.append({"forums": forums, "senders": senders, "result": result, "cpu": cpu,
-                     "acked_per_s_total": total})
+        rows.append(
+            {
+                "forums": forums,
+                "senders": senders,
+                "result": result,
+                "cpu": cpu,
+                "acked_per_s_total": total,
+            }
+        )
         print(
-            f"throughput {forums:2d} forum(s) × {senders} senders | offered {result['offered_per_s']:8.0f}/s"
+            f"throughput {forums:2d} forum(s) × {senders} senders"
+            f" | offered {result['offered_per_s']:8.0f}/s"
             f" | durable acked {total:8.0f}/s | ack p99 {result['ack']['p99']:6.2f} ms"
             f" | rejects {result['rejects']} | server CPU {cpu / result['seconds']:.2f} s/s",
             flush=True,
@@ -164,7 +191,12 @@ def connections(servers: Servers, quick: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for who, port, pid, names in (
         ("scaleboard", servers.scaleboard.port, servers.scaleboard.proc.pid, ids),  # type: ignore[union-attr]
-        ("baseline", servers.baseline_port, servers.baseline.pid, [f"idle-{i}" for i in range(forums)]),
+        (
+            "baseline",
+            servers.baseline_port,
+            servers.baseline.pid,
+            [f"idle-{i}" for i in range(forums)],
+        ),
     ):
         # Load each forum once so the rooms themselves are not counted per connection.
         load(who, port, pid, names, clients=1, idle=True, duration=0.5)
@@ -172,10 +204,25 @@ def connections(servers: Servers, quick: bool) -> dict[str, Any]:
         before = rss_bytes(pid)
         cpu0 = cpu_seconds(pid)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.load", "--mode", who, "--port", str(port),
-             "--forums", ",".join(names), "--clients", str(per_forum), "--idle",
-             "--duration", str(hold)],
-            cwd=ROOT, stdout=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "bench.load",
+                "--mode",
+                who,
+                "--port",
+                str(port),
+                "--forums",
+                ",".join(names),
+                "--clients",
+                str(per_forum),
+                "--idle",
+                "--duration",
+                str(hold),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert proc.stdout is not None
         peak = before
@@ -189,9 +236,13 @@ def connections(servers: Servers, quick: bool) -> dict[str, Any]:
                 peak = rss_bytes(pid)
                 cpu_idle = (cpu_seconds(pid) - cpu0) / (hold / 2)
         proc.wait()
-        out[who] = {"connections": connected, "rss_before": before, "rss_peak": peak,
-                    "per_connection_kb": (peak - before) / max(1, connected) / 1024,
-                    "idle_cpu": cpu_idle}
+        out[who] = {
+            "connections": connected,
+            "rss_before": before,
+            "rss_peak": peak,
+            "per_connection_kb": (peak - before) / max(1, connected) / 1024,
+            "idle_cpu": cpu_idle,
+        }
         print(
             f"connections {who:10s} | {connected} idle across {forums} forums"
             f" | {out[who]['per_connection_kb']:5.1f} KB each | idle CPU {cpu_idle:.2f} s/s",
@@ -205,26 +256,44 @@ def stall(servers: Servers, quick: bool) -> dict[str, Any]:
     out = {}
     for stalled in (False, True):
         forum = servers.forum(5)
-        result, _ = load("scaleboard", servers.scaleboard.port, servers.scaleboard.proc.pid,  # type: ignore[union-attr]
-                         [forum], clients=n, senders=5, rate=rate, duration=duration, stall=stalled)
+        result, _ = load(
+            "scaleboard",
+            servers.scaleboard.port,
+            servers.scaleboard.proc.pid,  # type: ignore[union-attr]
+            [forum],
+            clients=n,
+            senders=5,
+            rate=rate,
+            duration=duration,
+            stall=stalled,
+        )
         out["stalled" if stalled else "normal"] = result
     a, b = out["normal"]["latency"]["p99"], out["stalled"]["latency"]["p99"]
-    print(f"stalled client | others' p99 {a:.2f} ms without, {b:.2f} ms with ({ratio(b, a)})"
-          f" | stalled client dropped: {out['stalled']['stalled_closed']}", flush=True)
+    print(
+        f"stalled client | others' p99 {a:.2f} ms without, {b:.2f} ms with ({ratio(b, a)})"
+        f" | stalled client dropped: {out['stalled']['stalled_closed']}",
+        flush=True,
+    )
     return out
 
 
 def main() -> int:
     p = argparse.ArgumentParser(prog="python -m bench")
     p.add_argument("--quick", action="store_true", help="a short run of every scenario (for CI)")
-    p.add_argument("--only", default="fanout,throughput,connections,stall,render",
-                   help="comma-separated scenarios")
+    p.add_argument(
+        "--only",
+        default="fanout,throughput,connections,stall,render",
+        help="comma-separated scenarios",
+    )
     p.add_argument("--json", type=Path, help="write every figure to this file")
     p.add_argument("--cases", default="", help="fan-out cases to run, e.g. 200x20,50x1000")
     args = p.parse_args()
     only = set(args.only.split(","))
-    print(f"# {time.strftime('%Y-%m-%d %H:%M')} · {machine()} · Python {platform.python_version()}"
-          f"{' · QUICK (figures mean nothing)' if args.quick else ''}", flush=True)
+    print(
+        f"# {time.strftime('%Y-%m-%d %H:%M')} · {machine()} · Python {platform.python_version()}"
+        f"{' · QUICK (figures mean nothing)' if args.quick else ''}",
+        flush=True,
+    )
     results: dict[str, Any] = {"machine": machine(), "quick": args.quick}
     with tempfile.TemporaryDirectory() as tmp:
         if only & {"render"}:
@@ -234,7 +303,9 @@ def main() -> int:
             servers = Servers(Path(tmp))
             try:
                 if "fanout" in only:
-                    results["fanout"] = fanout(servers, args.quick, set(filter(None, args.cases.split(","))))
+                    results["fanout"] = fanout(
+                        servers, args.quick, set(filter(None, args.cases.split(",")))
+                    )
                 if "throughput" in only:
                     results["throughput"] = throughput(servers, args.quick)
                 if "stall" in only:

@@ -32,7 +32,7 @@ async def relay(ws: ServerConnection) -> None:
 
 
 async def main(port: int) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     async with serve(relay, "127.0.0.1", port, compression=None, max_size=2**16) as server:
         print("ready", flush=True)

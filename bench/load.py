@@ -232,8 +232,8 @@ class Run:
             op_id = f"{tag}-{n}"
             column = columns[n % len(columns)]
             msg = (
-                '{"type":"op","id":"%s","op":{"type":"move_card","card":"%s","column":"%s","index":0}}'
-                % (op_id, card, column)
+                f'{{"type":"op","id":"{op_id}","op":{{"type":"move_card",'
+                f'"card":"{card}","column":"{column}","index":0}}}}'
             )
             self.sent[op_id.encode()] = time.perf_counter()
             client.send(msg)
@@ -303,7 +303,7 @@ def main() -> None:
     p.add_argument("--idle", action="store_true", help="connect, then hold the connections")
     p.add_argument("--no-latency", action="store_true")
     args = p.parse_args()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     try:
         asyncio.run(Run(args).run())

@@ -57,7 +57,11 @@ def page_render(quick: bool) -> dict[str, Any]:
 
     def render() -> None:
         template.render(
-            teams=renderer.teams, view=renderer.view(board), epoch="e", peers=[], name="Bench",
+            teams=renderer.teams,
+            view=renderer.view(board),
+            epoch="e",
+            peers=[],
+            name="Bench",
             limits=LIMITS,
         )
 
@@ -75,7 +79,7 @@ def page_render(quick: bool) -> dict[str, Any]:
 def replay_step(quick: bool) -> dict[str, Any]:
     """Any step of a long session from the nearest checkpoint (one every 100 ops)."""
     n_ops = 1000 if quick else 10_000
-    board, log = big_board(200)
+    board, _log = big_board(200)
     start = board
     rng = random.Random(2)
     ids = list(board.cards)
