@@ -1,8 +1,8 @@
 """The websocket endpoint: read frames, check them, hand them to the forum's room.
 
 This is the only place a client's bytes enter the server live. Everything is checked
-here or in the schema before a room sees it: size (uvicorn closes over-large frames
-with 1009), JSON and schema (``error`` back to the sender, SPEC R12), hello first
+here or in the schema before a room sees it: size (``error`` too_large; uvicorn
+closes frames too large even to read with 1009), JSON and schema (``error`` back to the sender, SPEC R12), hello first
 (R2), and the per-connection rate (R14). The room answers ops; this task only reads.
 """
 
@@ -62,6 +62,16 @@ def same_origin(origin: str, host: str | None) -> bool:
         return False
     parts = urlsplit(origin)
     return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
+
+
+def too_large(data: str | bytes, limit: int) -> bool:
+    """Whether a frame is over ``limit`` bytes of UTF-8 (cheap for the usual small frame)."""
+    n = len(data)
+    if n > limit:
+        return True
+    if isinstance(data, str) and n * 4 > limit:
+        return len(data.encode("utf-8", "surrogatepass")) > limit
+    return False
 
 
 def _error(code: str, reason: str) -> dict[str, object]:
@@ -138,6 +148,10 @@ async def live(socket: WebSocket, forum_id: str) -> None:
             if message["type"] != "websocket.receive":
                 break
             data: str | bytes = message.get("text") or message.get("bytes") or b""
+            if too_large(data, settings.max_message_bytes):
+                reason = f"Message over {settings.max_message_bytes} bytes; it was ignored."
+                peer.deliver(_error("too_large", reason))
+                continue
             try:
                 msg = decode_client(data)
             except BadMessage as e:
