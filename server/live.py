@@ -1,8 +1,8 @@
 """The websocket endpoint: read frames, check them, hand them to the forum's room.
 
 This is the only place a client's bytes enter the server live. Everything is checked
-here or in the schema before a room sees it: size (``error`` too_large; uvicorn
-closes frames too large even to read with 1009), JSON and schema (``error`` back to the sender, SPEC R12), hello first
+here or in the schema before a room sees it: size (``error`` too_large, then
+close 1009; uvicorn itself closes frames too large even to read), JSON and schema (``error`` back to the sender, SPEC R12), hello first
 (R2), and the per-connection rate (R14). The room answers ops; this task only reads.
 """
 
@@ -33,6 +33,7 @@ log = logging.getLogger("scaleboard.live")
 CLOSE_UNKNOWN_FORUM = 4404
 CLOSE_TRY_LATER = 1013
 CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
 
 
 class TokenBucket:
@@ -148,10 +149,11 @@ async def live(socket: WebSocket, forum_id: str) -> None:
             if message["type"] != "websocket.receive":
                 break
             data: str | bytes = message.get("text") or message.get("bytes") or b""
-            if too_large(data, settings.max_message_bytes):
-                reason = f"Message over {settings.max_message_bytes} bytes; it was ignored."
-                peer.deliver(_error("too_large", reason))
-                continue
+            if too_large(data, settings.max_message_bytes):  # SPEC R1
+                limit = settings.max_message_bytes
+                peer.deliver(_error("too_large", f"A message may be at most {limit} bytes."))
+                await peer.end(CLOSE_TOO_BIG, "message too big")
+                break
             try:
                 msg = decode_client(data)
             except BadMessage as e:

@@ -128,6 +128,17 @@ class Peer:
             if not self.closed:
                 self.backlog = None
 
+    async def end(self, code: int, reason: str) -> None:
+        """Close the socket after every frame already given to ``deliver`` went out."""
+        self.deliver({"type": "websocket.close", "code": code, "reason": reason})
+        drain = self._drain
+        if drain is not None and not drain.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(drain), 5)
+            except (TimeoutError, asyncio.CancelledError):
+                pass
+        self.closed = True
+
     def drop(self, reason: str) -> None:
         """Stop sending to this client and tell its connection to end."""
         if self.closed:
