@@ -16,9 +16,12 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from .api import API, ApiProblem, problem_handler
 from .config import STATIC_DIR, TEMPLATES_DIR, Settings
 from .demo import seed_demo
+from .exports import EXPORT_ROUTES
+from .history import HISTORY_ROUTES
 from .live import live
 from .pages import PAGES
 from .render import Renderer
+from .replay import REPLAY_ROUTES
 from .rooms import Rooms
 from .store import Store
 
@@ -84,6 +87,9 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=[
             *PAGES,
             *API,
+            *HISTORY_ROUTES,
+            *REPLAY_ROUTES,
+            *EXPORT_ROUTES,
             live,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
