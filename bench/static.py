@@ -9,7 +9,8 @@ from typing import Any
 from board import ops as o
 from board.apply import Context, apply
 from board.model import Board, new_board
-from board.sync import LoggedOp, replay
+from board.history import Timeline
+from board.sync import LoggedOp
 from server.config import TEMPLATES_DIR
 from server.pages import LIMITS
 from server.render import Renderer
@@ -93,14 +94,10 @@ def replay_step(quick: bool) -> dict[str, Any]:
             board = new
             session_log.append(LoggedOp(seq=ctx.seq, actor="bench", at=ctx.at, op=op))
     every = 100
-    checkpoints = [start]
-    for k in range(every, len(session_log) + 1, every):
-        checkpoints.append(replay(checkpoints[-1], session_log[k - every : k]))
+    timeline = Timeline(start, session_log, every=every)
 
     def step() -> None:
-        k = rng.randint(0, len(session_log))
-        base = checkpoints[k // every]
-        replay(base, session_log[(k // every) * every : k])
+        timeline.board_at(rng.randint(0, len(session_log)))
 
     result = timings(step, 50 if quick else 500)
     print(

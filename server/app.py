@@ -14,7 +14,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from .api import API, ApiProblem, problem_handler
-from .config import STATIC_DIR, TEMPLATES_DIR, Settings
+from .config import SERVER_SEND, STATIC_DIR, TEMPLATES_DIR, Settings
 from .demo import seed_demo
 from .exports import EXPORT_ROUTES
 from .history import HISTORY_ROUTES
@@ -57,6 +57,18 @@ def security_headers(app: ASGIApp) -> ASGIApp:
         await app(scope, receive, send_with_headers)
 
     return middleware
+
+
+def keep_server_send(app: ASGIApp) -> ASGIApp:
+    """Put the server's own ASGI ``send`` of a websocket in its scope, before any
+    middleware wraps it: the live fan-out writes through it (see ``server/peer.py``)."""
+
+    async def outermost(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            scope[SERVER_SEND] = send  # type: ignore[literal-required]
+        await app(scope, receive, send)
+
+    return outermost
 
 
 def create_app(settings: Settings) -> Litestar:

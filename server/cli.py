@@ -10,7 +10,7 @@ from pathlib import Path
 
 import uvicorn
 
-from .app import create_app
+from .app import create_app, keep_server_send
 from .config import Settings
 
 
@@ -40,7 +40,7 @@ def parser() -> argparse.ArgumentParser:
 def uvicorn_config(settings: Settings, log_level: str = "info") -> uvicorn.Config:
     """The one way the server runs: the README's command, the tests and the benchmark."""
     return uvicorn.Config(
-        create_app(settings),
+        keep_server_send(create_app(settings)),
         host=settings.host,
         port=settings.port,
         ws="websockets-sansio",

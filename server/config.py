@@ -9,6 +9,8 @@ import msgspec
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"
+# Scope key of the server's own websocket ``send`` (see ``app.keep_server_send``).
+SERVER_SEND = "scaleboard.server_send"
 
 
 class Settings(msgspec.Struct, kw_only=True):

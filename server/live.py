@@ -1,9 +1,10 @@
 """The websocket endpoint: read frames, check them, hand them to the forum's room.
 
 This is the only place a client's bytes enter the server live. Everything is checked
-here or in the schema before a room sees it: size (``error`` too_large, then
-close 1009; uvicorn itself closes frames too large even to read), JSON and schema (``error`` back to the sender, SPEC R12), hello first
-(R2), and the per-connection rate (R14). The room answers ops; this task only reads.
+here or in the schema before a room sees it: size (``error`` too_large, then close
+1009; uvicorn itself closes frames too large even to read), JSON and schema
+(``error`` back to the sender, SPEC R12), hello first (R2), and the per-connection
+rate (R14). The room answers ops; this task only reads.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from litestar.exceptions import WebSocketDisconnect
 
 from board.protocol import BadMessage, Error, Hello, Pong, Reject, Send, decode_client, encode
 
-from .config import Settings
+from .config import SERVER_SEND, Settings
 from .identity import COOKIE, verify
 from .peer import Peer, text_message
 from .peer import Send as AsgiSend
@@ -84,12 +85,13 @@ def _cancel(task: asyncio.Task[Any]) -> None:
 
 
 class LiveSocket(WebSocket[Any, Any, Any]):
-    """A WebSocket that keeps the server's own ASGI ``send``: the fan-out calls it
-    directly, one coroutine per frame instead of two (the hot path, see peer.py)."""
+    """A WebSocket that keeps the server's own ASGI ``send`` (put in the scope by
+    ``keep_server_send``, else the one Litestar passes): the fan-out calls it directly,
+    not through Litestar's wrappers (the hot path, see peer.py)."""
 
     def __init__(self, scope: Any, receive: Any, send: Any) -> None:
         super().__init__(scope, receive, send)
-        self.raw_send = send
+        self.raw_send = scope.get(SERVER_SEND, send)
 
 
 @websocket("/forums/{forum_id:str}/live", websocket_class=LiveSocket)

@@ -13,20 +13,62 @@ waits for it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 
+from websockets.protocol import State
+
 log = logging.getLogger("scaleboard.peer")
+_OPEN = State.OPEN
 
 Message = dict[str, Any]
 Send = Callable[[Message], Coroutine[Any, Any, None]]
 
+WIRE = "scaleboard.wire"  # key of a message's ready-made websocket frame (see ``wire``)
+
+
+def wire(payload: bytes) -> bytes:
+    """``payload`` as one unmasked text frame, the bytes a server puts on the socket.
+
+    Server frames are not masked, so one frame serves every client of a forum.
+    """
+    n = len(payload)
+    if n < 126:
+        return bytes((0x81, n)) + payload
+    if n < 1 << 16:
+        return bytes((0x81, 126)) + n.to_bytes(2, "big") + payload
+    return bytes((0x81, 127)) + n.to_bytes(8, "big") + payload
+
 
 def text_message(frame: bytes) -> Message:
-    """The ASGI message for one text frame; build it once, deliver it to everyone."""
-    return {"type": "websocket.send", "text": frame.decode()}
+    """The ASGI message for one text frame, with the frame itself ready for the fast path;
+    build it once, deliver it to everyone."""
+    return {"type": "websocket.send", "text": frame.decode(), WIRE: wire(frame)}
+
+
+def direct_transport(send: Send) -> Any | None:
+    """uvicorn's websockets-sansio protocol behind an ASGI ``send``, if that is what it is.
+
+    Its ``send`` frames the text again for every client (encode, build the frame, join,
+    write). When nothing else is pending for a client we write the frame built once for
+    everyone straight to its transport, the way ``websockets.broadcast`` writes to each
+    connection. Anything else (another server, a client being closed) uses ``send``.
+    """
+    proto = getattr(send, "__self__", None)
+    try:
+        from uvicorn.protocols.websockets.websockets_sansio_impl import (
+            WebSocketsSansIOProtocol,
+        )
+    except ImportError:  # pragma: no cover - uvicorn without websockets
+        return None
+    if isinstance(proto, WebSocketsSansIOProtocol) and all(
+        hasattr(proto, a) for a in ("transport", "conn", "writable", "close_sent")
+    ):
+        return proto
+    return None
 
 
 class _Resume:
@@ -60,6 +102,7 @@ class Peer:
 
     __slots__ = (
         "_drain",
+        "_proto",
         "_send",
         "backlog",
         "closed",
@@ -85,6 +128,7 @@ class Peer:
         self.name = name
         self.hue = hue
         self._send = send
+        self._proto = direct_transport(send)
         self.max_backlog = max_backlog
         self.on_drop = on_drop
         self.backlog: deque[Message] | None = None  # None: nothing waiting
@@ -103,6 +147,13 @@ class Peer:
                 return
             backlog.append(message)
             return
+        proto = self._proto
+        if proto is not None and not proto.close_sent and proto.writable.is_set():
+            data = message.get(WIRE)
+            transport = proto.transport
+            if data is not None and proto.conn.state is _OPEN and not transport.is_closing():
+                transport.write(data)
+                return
         coro = self._send(message)
         try:
             pending = coro.send(None)  # type: ignore[attr-defined]
@@ -133,10 +184,8 @@ class Peer:
         self.deliver({"type": "websocket.close", "code": code, "reason": reason})
         drain = self._drain
         if drain is not None and not drain.done():
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(drain), 5)
-            except (TimeoutError, asyncio.CancelledError):
-                pass
         self.closed = True
 
     def drop(self, reason: str) -> None:
