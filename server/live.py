@@ -128,6 +128,7 @@ async def live(socket: WebSocket, forum_id: str) -> None:
         hue(name),
         cast(AsgiSend, cast(LiveSocket, socket).raw_send),
         max_backlog=settings.max_backlog_frames,
+        max_backlog_bytes=settings.max_backlog_bytes,
         on_drop=lambda _: _cancel(task),
     )
 

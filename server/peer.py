@@ -105,11 +105,13 @@ class Peer:
         "_proto",
         "_send",
         "backlog",
+        "backlog_bytes",
         "closed",
         "dropped",
         "hue",
         "id",
         "max_backlog",
+        "max_backlog_bytes",
         "name",
         "on_drop",
     )
@@ -122,6 +124,7 @@ class Peer:
         send: Send,
         *,
         max_backlog: int,
+        max_backlog_bytes: int = 1 << 20,
         on_drop: Callable[[Peer], None],
     ) -> None:
         self.id = peer_id
@@ -130,6 +133,8 @@ class Peer:
         self._send = send
         self._proto = direct_transport(send)
         self.max_backlog = max_backlog
+        self.max_backlog_bytes = max_backlog_bytes
+        self.backlog_bytes = 0  # text queued in ``backlog`` (frames are few but may be big)
         self.on_drop = on_drop
         self.backlog: deque[Message] | None = None  # None: nothing waiting
         self.closed = False
@@ -142,7 +147,9 @@ class Peer:
             return
         backlog = self.backlog
         if backlog is not None:
-            if len(backlog) >= self.max_backlog:
+            size = len(message.get("text", ""))
+            self.backlog_bytes += size
+            if len(backlog) >= self.max_backlog or self.backlog_bytes > self.max_backlog_bytes:
                 self.drop("too far behind")
                 return
             backlog.append(message)
@@ -163,6 +170,7 @@ class Peer:
             self.close()
             return
         self.backlog = deque()
+        self.backlog_bytes = 0
         self._drain = asyncio.get_running_loop().create_task(self._finish(coro, pending))
 
     async def _finish(self, coro: Coroutine[Any, Any, Any], pending: Any) -> None:
@@ -170,7 +178,9 @@ class Peer:
             await _Resume(coro, pending)
             backlog = self.backlog
             while backlog:
-                await self._send(backlog.popleft())
+                message = backlog.popleft()
+                self.backlog_bytes -= len(message.get("text", ""))
+                await self._send(message)
         except asyncio.CancelledError:
             raise
         except Exception:
