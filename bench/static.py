@@ -8,8 +8,8 @@ from typing import Any
 
 from board import ops as o
 from board.apply import Context, apply
-from board.model import Board, new_board
 from board.history import Timeline
+from board.model import Board, new_board
 from board.sync import LoggedOp
 from server.config import TEMPLATES_DIR
 from server.pages import LIMITS

@@ -139,7 +139,21 @@ def describe(before: Board, events: Sequence[Event], actor: str) -> str:
     """One line saying what ``actor`` did, given the board before it and its events."""
     parts = [_describe_event(before, e) for e in events]
     text = "; ".join(p for p in parts if p)
-    return f"{actor} {text}" if text else f"{actor} changed the board"
+    if not text:
+        # Only people noted as taking part (the server notes who is connected, as
+        # nobody in particular): say who joined rather than "changed the board".
+        joined = [n for e in events if isinstance(e, ParticipantsAdded) for n in e.names]
+        if joined:
+            return f"{_names(joined)} joined the session"
+        text = "changed the board"
+    return f"{actor} {text}" if actor else f"Someone {text}"
+
+
+def _names(names: Sequence[str]) -> str:
+    """``Ana``, ``Ana and Bo``, ``Ana, Bo and Cy``."""
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _describe_event(before: Board, e: Event) -> str:
