@@ -31,7 +31,7 @@ from board.events import (
     SessionStarted,
 )
 from board.kinds import CARD_KINDS, FORUM_KINDS
-from board.model import Board, Team
+from board.model import Board, Card, Team
 from board.sync import Item
 
 SESSION_EVENTS = (SessionStarted, SessionEnded, ParticipantsAdded)
@@ -88,17 +88,60 @@ def duration(seconds: float | None) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
+class CardCache:
+    """Rendered cards, by the card itself (a frozen Struct: equal cards render the same).
+
+    A board shares every unchanged ``Card`` with the board before it, so a page or a
+    full catch-up re-renders only the cards that changed since the last render; the
+    markup still comes from the one ``card`` macro. Cleared when teams change (a card
+    shows its team's name); bounded by dropping everything when full.
+    """
+
+    __slots__ = ("_cards", "limit", "macro")
+
+    def __init__(self, macro: Any, limit: int = 50_000) -> None:
+        self.macro = macro
+        self.limit = limit
+        self._cards: dict[tuple[Card, bool], Markup] = {}
+
+    def render(self, card: Card, view: View) -> Markup:
+        key = (card, view.readonly)
+        html = self._cards.get(key)
+        if html is None:
+            if len(self._cards) >= self.limit:
+                self._cards.clear()
+            html = self._cards[key] = Markup(self.macro(card, view))
+        return html
+
+    def clear(self) -> None:
+        self._cards.clear()
+
+
 class View:
     """What a macro needs besides the thing it renders."""
 
-    __slots__ = ("board", "kind", "readonly", "teams", "today")
+    __slots__ = ("_cards", "board", "kind", "readonly", "teams", "today")
 
-    def __init__(self, board: Board, teams: dict[str, Team], *, readonly: bool = False) -> None:
+    def __init__(
+        self,
+        board: Board,
+        teams: dict[str, Team],
+        *,
+        readonly: bool = False,
+        cards: CardCache | None = None,
+    ) -> None:
         self.board = board
         self.kind = FORUM_KINDS[board.kind]
         self.teams = teams
         self.readonly = readonly
         self.today = dt.date.today()
+        self._cards = cards
+
+    def card(self, card: Card, marks: Any = ()) -> Markup | None:
+        """The card's markup from the cache; ``None``: the template calls the macro."""
+        if marks or self._cards is None:
+            return None
+        return self._cards.render(card, self)
 
 
 class Renderer:
@@ -124,12 +167,14 @@ class Renderer:
         )
         self.teams: dict[str, Team] = {}
         self._macros: dict[str, Any] = {}
+        self.cards = CardCache(self.macro("_card.html", "card"))
 
     def set_teams(self, teams: Iterable[Team]) -> None:
         self.teams = {t.id: t for t in teams}
+        self.cards.clear()
 
     def view(self, board: Board, *, readonly: bool = False) -> View:
-        return View(board, self.teams, readonly=readonly)
+        return View(board, self.teams, readonly=readonly, cards=self.cards)
 
     def page(self, template: str, /, **context: Any) -> str:
         return self.env.get_template(template).render(teams=self.teams, **context)
