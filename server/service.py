@@ -32,6 +32,7 @@ class SessionRecord(msgspec.Struct, frozen=True):
     ended_at: float | None = None
     ended_by: str | None = None
     end_seq: int | None = None
+    cards_moved: int = 0  # ``move_card`` operations between its start and its end
 
 
 class SessionDetail(msgspec.Struct, frozen=True):
@@ -93,33 +94,64 @@ _SESSION_FIELDS = (
     "end_seq",
 )
 _SESSION_COLUMNS = ", ".join(_SESSION_FIELDS)
+# The counts of a session still running are not stored yet (``SessionEnded`` writes
+# them): count its rows instead (both tables are indexed by session).
+_LIVE_COUNT = {
+    "decisions": "CASE WHEN sessions.end_seq IS NULL THEN (SELECT count(*) FROM decisions "
+    "WHERE decisions.session_id = sessions.id) ELSE sessions.decisions END",
+    "next_steps": "CASE WHEN sessions.end_seq IS NULL THEN (SELECT count(*) FROM next_steps "
+    "WHERE next_steps.session_id = sessions.id) ELSE sessions.next_steps END",
+}
+SESSION_COLUMNS = ", ".join(_LIVE_COUNT.get(f, f"sessions.{f}") for f in _SESSION_FIELDS)
+"""The columns ``session_record`` reads, qualified (for joins), with live counts."""
+
+# An op is logged as msgspec JSON, which writes the tag first: a move starts with
+# these bytes. Comparing a blob prefix uses the (forum_id, seq) key for the range and
+# parses no JSON (SQLite's LIKE does not match BLOBs; json_extract would parse each op).
+_MOVE_PREFIX = b'{"type":"move_card"'
+CARDS_MOVED = (
+    "(SELECT count(*) FROM ops WHERE ops.forum_id = sessions.forum_id "
+    "AND ops.seq BETWEEN sessions.start_seq AND coalesce(sessions.end_seq, 1 << 62) "
+    f"AND substr(ops.op, 1, {len(_MOVE_PREFIX)}) = X'{_MOVE_PREFIX.hex()}')"
+)
+"""SQL for the number of cards moved in a session (a row of ``sessions``)."""
 
 
-def _session(row: tuple[Any, ...], live_seq: int | None = None) -> SessionRecord:
+def session_record(
+    row: tuple[Any, ...], live_seq: int | None = None, cards_moved: int = 0
+) -> SessionRecord:
+    """A ``SessionRecord`` from the columns of ``SESSION_COLUMNS``; ``live_seq`` is the
+    forum's seq now, which counts the operations of a session still running."""
     data = dict(zip(_SESSION_FIELDS, row, strict=True))
     data["participants"] = msgspec.json.decode(data["participants"])
     last = data["end_seq"] if data["end_seq"] is not None else live_seq
     data["operations"] = max(0, last - data["start_seq"] + 1) if last is not None else 0
+    data["cards_moved"] = cards_moved
     return msgspec.convert(data, SessionRecord)
+
+
+_session = session_record
 
 
 async def sessions(store: Store, forum_id: str, live_seq: int | None = None) -> list[SessionRecord]:
     rows = await store.fetch(
-        f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE forum_id=? ORDER BY number DESC",
+        f"SELECT {SESSION_COLUMNS}, {CARDS_MOVED} FROM sessions WHERE sessions.forum_id=? "
+        "ORDER BY sessions.number DESC",
         (forum_id,),
     )
-    return [_session(r, live_seq) for r in rows]
+    return [_session(r[:-1], live_seq, r[-1]) for r in rows]
 
 
 async def session_detail(store: Store, session_id: str) -> SessionDetail | None:
     rows = await store.fetch(
-        f"SELECT {_SESSION_COLUMNS}, board FROM sessions WHERE id=?", (session_id,)
+        f"SELECT {_SESSION_COLUMNS}, {CARDS_MOVED}, board FROM sessions WHERE id=?",
+        (session_id,),
     )
     if not rows:
         return None
     row = rows[0]
     board = decode_board(row[-1]) if row[-1] is not None else None
-    record = _session(row[:-1])
+    record = _session(row[:-2], cards_moved=row[-2])
     decisions = await store.fetch(
         "SELECT id, session_id, text, at, by, card_ids FROM decisions "
         "WHERE session_id=? ORDER BY at, id",
