@@ -33,6 +33,18 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-demo", action="store_true", help="do not create the demo network in a new database"
     )
+    serve.add_argument(
+        "--ops-per-second",
+        type=int,
+        default=Settings().ops_per_second,
+        help="operations a second one connection may send, on average (default %(default)s)",
+    )
+    serve.add_argument(
+        "--ops-burst",
+        type=int,
+        default=Settings().ops_burst,
+        help="operations one connection may send in a burst (default %(default)s)",
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     return p
 
@@ -59,7 +71,17 @@ def uvicorn_config(settings: Settings, log_level: str = "info") -> uvicorn.Confi
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "serve":
-        settings = Settings(host=args.host, port=args.port, db=args.db, demo=not args.no_demo)
+        if args.ops_per_second < 1 or args.ops_burst < 1:
+            print("--ops-per-second and --ops-burst must be at least 1", file=sys.stderr)
+            return 2
+        settings = Settings(
+            host=args.host,
+            port=args.port,
+            db=args.db,
+            demo=not args.no_demo,
+            ops_per_second=args.ops_per_second,
+            ops_burst=args.ops_burst,
+        )
         logging.basicConfig(
             level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
         )

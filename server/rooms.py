@@ -316,17 +316,30 @@ class Room:
             if not self.closed:
                 self.inbox.put_nowait(_RELOAD)
             return
+        # One write per client for all its answers of this commit, not one per op.
+        frames: dict[Peer, list[Message]] = {}
         for msg, outcome in answers:
-            self._answer(msg, outcome)
+            frame = self._answer_frame(msg, outcome)
+            if frame is not None:
+                assert msg.peer is not None
+                frames.setdefault(msg.peer, []).append(frame)
+        for peer, messages in frames.items():
+            peer.deliver_all(messages)
 
     def _answer(self, msg: OpIn, outcome: Outcome) -> None:
+        frame = self._answer_frame(msg, outcome)
+        if frame is not None:
+            assert msg.peer is not None
+            msg.peer.deliver(frame)
+
+    def _answer_frame(self, msg: OpIn, outcome: Outcome) -> Message | None:
+        """The ack or reject frame for a client's op (``None``: answered otherwise)."""
         if msg.reply is not None:
             if not msg.reply.done():
                 msg.reply.set_result(outcome)
-            return
-        peer = msg.peer
-        if peer is None or msg.op_id is None:
-            return
+            return None
+        if msg.peer is None or msg.op_id is None:
+            return None
         answer: Ack | Reject
         if isinstance(outcome, Refused):
             answer = Reject(id=msg.op_id, code=outcome.code, reason=outcome.reason)
@@ -335,7 +348,7 @@ class Room:
         else:
             assert isinstance(outcome, Unchanged | Duplicate)
             answer = Ack(id=msg.op_id, seq=outcome.seq, duplicate=isinstance(outcome, Duplicate))
-        peer.deliver(text_message(encode_msg(answer)))
+        return text_message(encode_msg(answer))
 
     # -- lifecycle ------------------------------------------------------------------
 

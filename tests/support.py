@@ -37,10 +37,18 @@ def free_port() -> int:
 class ServerProcess:
     """``scaleboard serve`` in a child process."""
 
-    def __init__(self, db: Path, *, port: int | None = None, demo: bool = False) -> None:
+    def __init__(
+        self,
+        db: Path,
+        *,
+        port: int | None = None,
+        demo: bool = False,
+        extra_args: Iterable[str] = (),
+    ) -> None:
         self.db = Path(db)
         self.port = port or free_port()
         self.demo = demo
+        self.extra_args = list(extra_args)  # more ``scaleboard serve`` options
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = self.db.with_suffix(".log")
 
@@ -64,6 +72,7 @@ class ServerProcess:
         ]
         if not self.demo:
             args.append("--no-demo")
+        args += self.extra_args
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         self.proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         log.close()
