@@ -66,9 +66,6 @@ CREATE TABLE IF NOT EXISTS next_steps(
 CREATE INDEX IF NOT EXISTS next_steps_by_session ON next_steps(session_id);
 """
 
-COMMIT_GAP_PER_FORUM: Final = 0.0004  # seconds between commit starts, per forum written
-MAX_COMMIT_GAP: Final = 0.008
-
 INSERT_OP: Final = "INSERT INTO ops(forum_id, seq, op_id, actor, at, op) VALUES (?,?,?,?,?,?)"
 
 Row = tuple[str, Sequence[Any]]
@@ -213,19 +210,8 @@ class Store:
     async def _writer(self) -> None:
         queue = self._queue
         stopping = False
-        clock = asyncio.get_running_loop().time
-        last_start = 0.0
-        spread = 1  # forums written by the last commit
         while not stopping:
             job = await queue.get()
-            # A commit rewrites a page of the op log per forum it touches, so commits
-            # that each carry a little for many forums multiply what goes through the
-            # WAL (and the checkpoints that copy it back). When many forums write at
-            # once, space commits out a little so each carries more.
-            wait = last_start + min(MAX_COMMIT_GAP, COMMIT_GAP_PER_FORUM * spread) - clock()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            last_start = clock()
             jobs: list[_Job] = []
             while True:
                 if job is None:
@@ -236,7 +222,6 @@ class Store:
                     break
                 job = queue.get_nowait()
             if jobs:
-                spread = len({j.forum_id for j in jobs}) or 1
                 await self._commit(jobs)
 
     async def _commit(self, jobs: list[_Job]) -> None:
