@@ -20,6 +20,7 @@ from .demo import seed_demo
 from .exports import EXPORT_ROUTES
 from .history import HISTORY_ROUTES
 from .live import live
+from .metrics import METRICS_ROUTES
 from .pages import PAGES
 from .render import Renderer
 from .replay import REPLAY_ROUTES
@@ -111,6 +112,7 @@ def create_app(settings: Settings) -> Litestar:
             *HISTORY_ROUTES,
             *REPLAY_ROUTES,
             *EXPORT_ROUTES,
+            *METRICS_ROUTES,
             live,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
