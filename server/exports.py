@@ -36,7 +36,7 @@ from board.export import ImportProblem, SessionExport, check_import, encode, exp
 from board.export import with_forum_id as rename_forum_id
 from board.kinds import FORUM_KINDS
 from board.model import Board, NextStep
-from board.sync import Accepted, replay
+from board.sync import Accepted
 
 from . import service
 from .api import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem
@@ -49,7 +49,6 @@ from .store import (
     Row,
     Store,
     StoreError,
-    decode_board,
     forum_summary_row,
     new_forum_rows,
     op_row,
@@ -91,17 +90,11 @@ class ImportResult(msgspec.Struct, frozen=True):
 
 
 async def board_at(store: Store, forum_id: str, seq: int) -> Board | None:
-    """The forum's board after operation ``seq``: a snapshot at or before it, replayed."""
-    snap = await store.fetch(
-        "SELECT seq, board FROM snapshots WHERE forum_id=? AND seq<=? ORDER BY seq DESC LIMIT 1",
-        (forum_id, seq),
-    )
-    if not snap:
+    """The forum's board after operation ``seq``, or ``None`` if the store cannot say."""
+    try:
+        return await store.board_at(forum_id, seq)
+    except LookupError:
         return None
-    board = decode_board(snap[0][1])
-    if board.seq >= seq:
-        return board
-    return replay(board, await store.ops(forum_id, board.seq + 1, seq))
 
 
 async def build_export(store: Store, detail: SessionDetail) -> SessionExport:

@@ -26,10 +26,9 @@ import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 
-from board.apply import Rejected
 from board.history import BoardDiff, Step, Timeline, diff
 from board.model import Board
-from board.sync import LoggedOp, replay
+from board.sync import LoggedOp
 
 from .api import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem
 from .pages import html, not_found
@@ -123,22 +122,11 @@ def _contiguous(ops: list[LoggedOp], first: int) -> bool:
 
 
 async def board_at_seq(store: Store, forum_id: str, seq: int) -> Board:
-    """The forum's board right after op ``seq``: the latest snapshot at or before it,
-    then the logged ops after that snapshot, up to ``seq``."""
-    snap = await store.fetch(
-        "SELECT board FROM snapshots WHERE forum_id=? AND seq<=? ORDER BY seq DESC LIMIT 1",
-        (forum_id, seq),
-    )
-    if not snap:
-        raise Unavailable(f"No stored board of this forum goes back to operation {seq}.")
-    board = decode_board(snap[0][0])
-    ops = await store.ops(forum_id, board.seq + 1, seq)
-    if len(ops) != seq - board.seq or not _contiguous(ops, board.seq + 1):
-        raise Unavailable(f"The operations before {seq} are not all stored here.")
+    """The forum's board right after op ``seq`` (``Unavailable`` when it cannot be had)."""
     try:
-        return replay(board, ops)
-    except (Rejected, ValueError) as e:
-        raise Unavailable(f"The log of this forum does not replay: {e}") from None
+        return await store.board_at(forum_id, seq)
+    except LookupError as e:
+        raise Unavailable(str(e)) from None
 
 
 async def current_seq(request: Request_, forum_id: str) -> int:

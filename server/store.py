@@ -354,6 +354,27 @@ class Store:
         self._committed[forum_id] = board.seq
         return Loaded(board=board, known_op_ids={r[0]: r[1] for r in reversed(recent)})
 
+    async def board_at(self, forum_id: str, seq: int) -> Board:
+        """The forum's board right after op ``seq``: the latest snapshot at or before it,
+        then the logged ops after that snapshot. ``LookupError`` says why it cannot."""
+        from board.apply import Rejected  # local: keeps the import graph one-way
+        from board.sync import replay
+
+        snap = await self.fetch(
+            "SELECT board FROM snapshots WHERE forum_id=? AND seq<=? ORDER BY seq DESC LIMIT 1",
+            (forum_id, seq),
+        )
+        if not snap:
+            raise LookupError(f"No stored board of this forum goes back to operation {seq}.")
+        board = _board_decoder.decode(snap[0][0])
+        ops = await self.ops(forum_id, board.seq + 1, seq)
+        if [e.seq for e in ops] != list(range(board.seq + 1, seq + 1)):
+            raise LookupError(f"The operations before {seq} are not all stored here.")
+        try:
+            return replay(board, ops)
+        except (Rejected, ValueError) as e:
+            raise LookupError(f"The log of this forum does not replay: {e}") from None
+
     async def ops(self, forum_id: str, first: int, last: int) -> list[LoggedOp]:
         rows = await self.fetch(
             "SELECT seq, op_id, actor, at, op FROM ops "
