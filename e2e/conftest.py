@@ -89,11 +89,13 @@ def page_errors() -> PageErrors:
 async def join(
     browser: Browser, server: ServerProcess, forum: dict[str, Any], page_errors: PageErrors
 ) -> AsyncIterator[Join]:
-    """``await join("Maya")``: a new person on the test's forum, live."""
+    """``await join("Maya")``: a new person on the test's forum, live, through its
+    facilitator link (``role="participant"`` or ``"viewer"`` for the others)."""
     people: list[Person] = []
 
-    async def join_(name: str, forum_id: str | None = None) -> Person:
-        person = await Person.open(browser, server, forum_id or forum["id"], name, page_errors)
+    async def join_(name: str, forum_id: str | None = None, role: str = "facilitator") -> Person:
+        forum_id = forum_id or forum["id"]
+        person = await Person.open(browser, server, forum_id, name, page_errors, role)
         people.append(person)
         return person
 

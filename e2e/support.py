@@ -93,8 +93,16 @@ class Person:
 
     @classmethod
     async def open(
-        cls, browser: Browser, server: ServerProcess, forum_id: str, name: str, errors: PageErrors
+        cls,
+        browser: Browser,
+        server: ServerProcess,
+        forum_id: str,
+        name: str,
+        errors: PageErrors,
+        role: str = "facilitator",
     ) -> Person:
+        """Open the forum's ``role`` link in a new browser context, as a person does
+        with the link a facilitator shared, and pick the display name on the way."""
         context = await browser.new_context(
             base_url=server.url, viewport={"width": 1600, "height": 1000}
         )
@@ -104,7 +112,9 @@ class Person:
         page.on("console", lambda msg: errors.on_console(name, msg))
         page.on("pageerror", lambda err: errors.on_page_error(name, err))
         page.on("websocket", person._watch_socket)
-        await page.goto(f"/name?next=/forums/{forum_id}")
+        tokens = await asyncio.to_thread(server.links, forum_id)
+        await page.goto(f"/forums/{forum_id}?token={tokens[role]}")
+        await page.wait_for_url(f"**/name?next=/forums/{forum_id}")  # the token is gone
         await page.fill("#name-input", name)
         await page.click("main form button[type=submit]")
         await page.wait_for_url(f"**/forums/{forum_id}")
@@ -189,6 +199,12 @@ class Person:
 
 
 Join = Callable[..., Awaitable[Person]]  # the `join` fixture: await join("Maya")
+
+
+async def enter_as_admin(page: Page, server: ServerProcess) -> None:
+    """Open the admin link in ``page``'s browser context (it lands on ``/admin``)."""
+    await page.goto(f"/admin/enter?token={server.admin_token}")
+    await page.wait_for_url("**/admin")
 
 
 async def server_columns(server: ServerProcess, forum_id: str) -> Columns:

@@ -13,7 +13,7 @@ from playwright.async_api import Browser, Page, expect
 
 from tests.support import ServerProcess
 
-from .support import PageErrors
+from .support import PageErrors, enter_as_admin
 
 pytestmark = pytest.mark.e2e
 
@@ -50,6 +50,7 @@ async def _open(browser: Browser, server: ServerProcess, errors: PageErrors) -> 
     page = await context.new_page()
     page.on("console", lambda msg: errors.on_console("reader", msg))
     page.on("pageerror", lambda err: errors.on_page_error("reader", err))
+    await enter_as_admin(page, server)  # sessions of any forum, and the import form
     return page
 
 

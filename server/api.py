@@ -18,6 +18,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
 from board import ops as o
+from board.access import can, refusal
 from board.events import CardAdded, CardArchived, CardEdited, CardMoved, CardRestored
 from board.kinds import FORUM_KINDS, ForumKind
 from board.model import (
@@ -37,6 +38,7 @@ from board.model import (
 from board.ops import CardRefs, ForumName, Index
 from board.sync import Accepted, Duplicate, Refused, Unchanged
 
+from .access import Denied, admin_guard, forum_guard, member_guard, session_guard, who
 from .identity import COOKIE, verify
 from .rooms import Rooms
 from .service import (
@@ -103,6 +105,8 @@ API_EXCEPTION_HANDLERS: dict[Any, Any] = {HTTPException: http_problem_handler}
 
 ERRORS = {
     400: ResponseSpec(data_container=ApiError, description="Invalid input"),
+    401: ResponseSpec(data_container=ApiError, description="No valid token"),
+    403: ResponseSpec(data_container=ApiError, description="Not allowed with this role"),
     404: ResponseSpec(data_container=ApiError, description="No such forum or item"),
     409: ResponseSpec(data_container=ApiError, description="Conflicts with the board"),
 }
@@ -192,6 +196,9 @@ async def _apply(
     room = await rooms.get(forum_id)
     if room is None:
         raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")
+    role = (await who(request)).role(forum_id)
+    if not isinstance(op, o.ClientOp) or not can(role, op):  # the op's type decides
+        raise Denied(403, "forbidden", refusal(role, op))  # type: ignore[arg-type]
     outcome = await room.submit(op, actor=_actor(request), op_id=op_id)
     if isinstance(outcome, Refused):
         raise ApiProblem(STATUS.get(outcome.code, 400), outcome.code, outcome.reason)
@@ -235,7 +242,7 @@ class ForumApi(Controller):
         """The kinds of forum and the board each starts with."""
         return list(FORUM_KINDS.values())
 
-    @get("/teams", tags=["network"])
+    @get("/teams", tags=["network"], guards=[member_guard])
     async def teams(self, request: Request[Any, Any, Any]) -> list[Team]:
         """The teams of the network."""
         store: Store = request.app.state.store
@@ -243,8 +250,10 @@ class ForumApi(Controller):
 
     @get("/forums")
     async def list_forums(self, request: Request[Any, Any, Any]) -> list[ForumOut]:
-        """Every forum, with its live card count and whether a session is running."""
+        """The forums the caller may see (the admin: every forum), with their live card
+        count and whether a session is running."""
         store: Store = request.app.state.store
+        person = await who(request)
         return [
             ForumOut(
                 id=r.id,
@@ -257,9 +266,10 @@ class ForumApi(Controller):
                 updated_at=r.updated_at,
             )
             for r in await store.forums()
+            if person.sees(r.id)
         ]
 
-    @post("/forums", responses={400: ERRORS[400]})
+    @post("/forums", responses={400: ERRORS[400]}, guards=[admin_guard])
     async def new_forum(self, request: Request[Any, Any, Any], data: NewForum) -> ForumOut:
         """Create a forum of a kind; its board starts from the kind's template."""
         errors = validate_forum(data.name, data.kind)
@@ -269,12 +279,12 @@ class ForumApi(Controller):
         now = time.time()
         return _forum_out(board, now, now)
 
-    @get("/forums/{forum_id:str}", responses={404: ERRORS[404]})
+    @get("/forums/{forum_id:str}", responses={404: ERRORS[404]}, guards=[forum_guard("viewer")])
     async def get_forum(self, request: Request[Any, Any, Any], forum_id: str) -> Board:
         """The whole live board: columns in order, every card, the running session."""
         return await _board(request, forum_id)
 
-    @post("/forums/{forum_id:str}/ops", responses=ERRORS)
+    @post("/forums/{forum_id:str}/ops", responses=ERRORS, guards=[forum_guard("participant")])
     async def apply_op(
         self, request: Request[Any, Any, Any], forum_id: str, data: OpRequest
     ) -> OpResult:
@@ -284,7 +294,9 @@ class ForumApi(Controller):
             return OpResult(seq=outcome.item.seq, changed=True)
         return OpResult(seq=outcome.seq, changed=False, duplicate=isinstance(outcome, Duplicate))
 
-    @get("/forums/{forum_id:str}/cards", responses={404: ERRORS[404]})
+    @get(
+        "/forums/{forum_id:str}/cards", responses={404: ERRORS[404]}, guards=[forum_guard("viewer")]
+    )
     async def list_cards(
         self,
         request: Request[Any, Any, Any],
@@ -296,7 +308,7 @@ class ForumApi(Controller):
         cards = [card for col in board.columns for card in board.live_cards(col)]
         return cards + board.archived_cards() if archived else cards
 
-    @post("/forums/{forum_id:str}/cards", responses=ERRORS)
+    @post("/forums/{forum_id:str}/cards", responses=ERRORS, guards=[forum_guard("participant")])
     async def add_card(self, request: Request[Any, Any, Any], forum_id: str, data: NewCard) -> Card:
         """Add a card to a column (at ``index``, or at the bottom)."""
         op = o.AddCard(**msgspec.structs.asdict(data))
@@ -305,12 +317,20 @@ class ForumApi(Controller):
         added = [e.card for e in outcome.item.events if isinstance(e, CardAdded)]
         return added[0]
 
-    @get("/forums/{forum_id:str}/cards/{card_id:str}", responses={404: ERRORS[404]})
+    @get(
+        "/forums/{forum_id:str}/cards/{card_id:str}",
+        responses={404: ERRORS[404]},
+        guards=[forum_guard("viewer")],
+    )
     async def get_card(self, request: Request[Any, Any, Any], forum_id: str, card_id: str) -> Card:
         board = await _board(request, forum_id)
         return _card_after(board.cards.get(card_id), card_id)
 
-    @patch("/forums/{forum_id:str}/cards/{card_id:str}", responses=ERRORS)
+    @patch(
+        "/forums/{forum_id:str}/cards/{card_id:str}",
+        responses=ERRORS,
+        guards=[forum_guard("participant")],
+    )
     async def edit_card(
         self, request: Request[Any, Any, Any], forum_id: str, card_id: str, data: CardPatch
     ) -> Card:
@@ -319,7 +339,11 @@ class ForumApi(Controller):
             request, forum_id, card_id, o.EditCard(card=card_id, **msgspec.structs.asdict(data))
         )
 
-    @post("/forums/{forum_id:str}/cards/{card_id:str}/move", responses=ERRORS)
+    @post(
+        "/forums/{forum_id:str}/cards/{card_id:str}/move",
+        responses=ERRORS,
+        guards=[forum_guard("participant")],
+    )
     async def move_card(
         self, request: Request[Any, Any, Any], forum_id: str, card_id: str, data: MoveTo
     ) -> Card:
@@ -331,13 +355,21 @@ class ForumApi(Controller):
             o.MoveCard(card=card_id, column=data.column, index=data.index),
         )
 
-    @post("/forums/{forum_id:str}/cards/{card_id:str}/archive", responses=ERRORS)
+    @post(
+        "/forums/{forum_id:str}/cards/{card_id:str}/archive",
+        responses=ERRORS,
+        guards=[forum_guard("participant")],
+    )
     async def archive_card(
         self, request: Request[Any, Any, Any], forum_id: str, card_id: str
     ) -> Card:
         return await self._card_op(request, forum_id, card_id, o.ArchiveCard(card=card_id))
 
-    @post("/forums/{forum_id:str}/cards/{card_id:str}/restore", responses=ERRORS)
+    @post(
+        "/forums/{forum_id:str}/cards/{card_id:str}/restore",
+        responses=ERRORS,
+        guards=[forum_guard("participant")],
+    )
     async def restore_card(
         self, request: Request[Any, Any, Any], forum_id: str, card_id: str
     ) -> Card:
@@ -362,7 +394,11 @@ class SessionApi(Controller):
     tags = ["sessions"]
     exception_handlers = API_EXCEPTION_HANDLERS
 
-    @get("/forums/{forum_id:str}/sessions", responses={404: ERRORS[404]})
+    @get(
+        "/forums/{forum_id:str}/sessions",
+        responses={404: ERRORS[404]},
+        guards=[forum_guard("viewer")],
+    )
     async def list_sessions(
         self, request: Request[Any, Any, Any], forum_id: str
     ) -> list[SessionRecord]:
@@ -374,14 +410,18 @@ class SessionApi(Controller):
         room = request.app.state.rooms.live().get(forum_id)
         return await sessions(store, forum_id, room.sync.seq if room else forum.seq)
 
-    @post("/forums/{forum_id:str}/sessions", responses=ERRORS)
+    @post("/forums/{forum_id:str}/sessions", responses=ERRORS, guards=[forum_guard("facilitator")])
     async def start_session(self, request: Request[Any, Any, Any], forum_id: str) -> Session:
         """Start a session (a meeting of the forum)."""
         outcome = await _apply(request, forum_id, o.StartSession())
         assert isinstance(outcome, Accepted) and outcome.board.session is not None
         return outcome.board.session
 
-    @post("/forums/{forum_id:str}/sessions/current/end", responses=ERRORS)
+    @post(
+        "/forums/{forum_id:str}/sessions/current/end",
+        responses=ERRORS,
+        guards=[forum_guard("facilitator")],
+    )
     async def end_session(self, request: Request[Any, Any, Any], forum_id: str) -> SessionDetail:
         """End the running session; it is recorded with the board as it stands."""
         outcome = await _apply(request, forum_id, o.EndSession())
@@ -390,7 +430,9 @@ class SessionApi(Controller):
         assert detail is not None
         return detail
 
-    @get("/sessions/{session_id:str}", responses={404: ERRORS[404]})
+    @get(
+        "/sessions/{session_id:str}", responses={404: ERRORS[404]}, guards=[session_guard("viewer")]
+    )
     async def get_session(self, request: Request[Any, Any, Any], session_id: str) -> SessionDetail:
         """A recorded session: the board at its end, its decisions and next steps."""
         detail = await session_detail(request.app.state.store, session_id)
@@ -398,7 +440,7 @@ class SessionApi(Controller):
             raise ApiProblem(404, "not_found", f"There is no session {session_id!r}.")
         return detail
 
-    @post("/forums/{forum_id:str}/decisions", responses=ERRORS)
+    @post("/forums/{forum_id:str}/decisions", responses=ERRORS, guards=[forum_guard("participant")])
     async def record_decision(
         self, request: Request[Any, Any, Any], forum_id: str, data: NewDecision
     ) -> Decision:
@@ -409,13 +451,19 @@ class SessionApi(Controller):
         assert isinstance(outcome, Accepted) and outcome.board.session is not None
         return outcome.board.session.decisions[-1]
 
-    @get("/forums/{forum_id:str}/next-steps", responses={404: ERRORS[404]})
+    @get(
+        "/forums/{forum_id:str}/next-steps",
+        responses={404: ERRORS[404]},
+        guards=[forum_guard("viewer")],
+    )
     async def list_steps(self, request: Request[Any, Any, Any], forum_id: str) -> list[NextStep]:
         """Open next steps, and every step of the running session."""
         board = await _board(request, forum_id)
         return list(board.next_steps.values())
 
-    @post("/forums/{forum_id:str}/next-steps", responses=ERRORS)
+    @post(
+        "/forums/{forum_id:str}/next-steps", responses=ERRORS, guards=[forum_guard("participant")]
+    )
     async def add_step(
         self, request: Request[Any, Any, Any], forum_id: str, data: NewStep
     ) -> NextStep:
@@ -425,7 +473,11 @@ class SessionApi(Controller):
         assert isinstance(outcome, Accepted)
         return outcome.board.next_steps[f"s{outcome.item.seq}"]
 
-    @patch("/forums/{forum_id:str}/next-steps/{step_id:str}", responses=ERRORS)
+    @patch(
+        "/forums/{forum_id:str}/next-steps/{step_id:str}",
+        responses=ERRORS,
+        guards=[forum_guard("participant")],
+    )
     async def update_step(
         self, request: Request[Any, Any, Any], forum_id: str, step_id: str, data: StepPatch
     ) -> NextStep:

@@ -8,20 +8,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request, Response
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from .api import API, ApiProblem, problem_handler
+from .access import Access, Denied
+from .admin import ADMIN_ROUTES
+from .api import API, ApiError, ApiProblem, problem_handler
 from .config import SERVER_SEND, STATIC_DIR, TEMPLATES_DIR, Settings
 from .demo import seed_demo
 from .exports import EXPORT_ROUTES
 from .history import HISTORY_ROUTES
+from .links import gate
 from .live import live
 from .metrics import METRICS_ROUTES
-from .pages import PAGES
+from .pages import PAGES, html
 from .render import Renderer
 from .replay import REPLAY_ROUTES
 from .rooms import Rooms
@@ -61,6 +65,28 @@ def security_headers(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+def denied_handler(request: Request[Any, Any, Any], exc: Denied) -> Response[Any]:
+    """A refusal: the API's ``{code, reason}`` under ``/api``, an error page elsewhere."""
+    headers = {"Cache-Control": "no-store", **exc.headers}
+    if request.url.path.startswith("/api/"):
+        return Response(
+            ApiError(code=exc.code, reason=exc.reason), status_code=exc.status, headers=headers
+        )
+    titles = {"csrf": "The form was not sent", "unauthorized": "No access"}
+    body = request.app.state.renderer.page(
+        "error.html",
+        title=titles.get(exc.code, "No access"),
+        message=exc.reason,
+        back_href="/",
+        back_label="Go to the start page",
+    )
+    return html(body, status=exc.status, headers=headers)
+
+
+def admin_link(settings: Settings, token: str) -> str:
+    return f"http://{settings.host}:{settings.port}/admin/enter?token={token}"
+
+
 def keep_server_send(app: ASGIApp) -> ASGIApp:
     """Put the server's own ASGI ``send`` of a websocket in its scope, before any
     middleware wraps it: the live fan-out writes through it (see ``server/peer.py``)."""
@@ -92,6 +118,13 @@ def create_app(settings: Settings) -> Litestar:
             app.state.rooms = rooms
             app.state.renderer = renderer
             app.state.secret = await store.secret()
+            access = Access(store, app.state.secret)
+            made = await access.start(settings.admin_token)
+            app.state.access = access
+            if made is not None:
+                # Printed once, to the console of whoever started the server; only its
+                # hash is stored. ``scaleboard admin-link`` makes a new one.
+                print(f"Admin: {admin_link(settings, made)}", flush=True)
             # Everything made so far (the app, routes, templates, the schema) lives as
             # long as the process. Freezing it keeps the collector from re-scanning it
             # in every full collection, and fewer young collections mean fewer full
@@ -112,6 +145,7 @@ def create_app(settings: Settings) -> Litestar:
             *HISTORY_ROUTES,
             *REPLAY_ROUTES,
             *EXPORT_ROUTES,
+            *ADMIN_ROUTES,
             *METRICS_ROUTES,
             live,
             create_static_files_router(
@@ -120,13 +154,30 @@ def create_app(settings: Settings) -> Litestar:
         ],
         lifespan=[lifespan],
         state=State({"settings": settings}),
-        middleware=[security_headers],
-        exception_handlers={ApiProblem: problem_handler},  # type: ignore[dict-item]
+        middleware=[security_headers, gate],
+        exception_handlers={
+            ApiProblem: problem_handler,  # type: ignore[dict-item]
+            Denied: denied_handler,  # type: ignore[dict-item]
+        },
         openapi_config=OpenAPIConfig(
             title="Scaleboard",
             version="1.0.0",
-            description="Live boards for the forums of a Scrum@Scale network.",
+            description=(
+                "Live boards for the forums of a Scrum@Scale network. Send a forum's "
+                "token (from one of its links) or the admin token as "
+                "`Authorization: Bearer <token>`; see docs/access.md."
+            ),
             path="/schema",
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="A forum's role token or the admin token.",
+                    )
+                }
+            ),
+            security=[{"bearer": []}],
         ),
         request_max_body_size=256 * 1024,
         debug=False,

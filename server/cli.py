@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import logging
+import os
+import re
 import sys
 from pathlib import Path
 
 import uvicorn
 
-from .app import create_app, keep_server_send
+from .access import MIN_ADMIN_TOKEN, admin_row, new_token
+from .app import admin_link, create_app, keep_server_send
 from .config import Settings
+from .store import Store
+
+ADMIN_ENV = "SCALEBOARD_ADMIN_TOKEN"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -45,13 +52,54 @@ def parser() -> argparse.ArgumentParser:
         default=Settings().ops_burst,
         help="operations one connection may send in a burst (default %(default)s)",
     )
+    serve.add_argument(
+        "--admin-token",
+        default=None,
+        help=f"the admin's token (default: env {ADMIN_ENV}; else one is made on the first "
+        "run and its link printed once)",
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    link = sub.add_parser(
+        "admin-link",
+        help="replace the admin token and print the new admin link (the old one stops working)",
+    )
+    link.add_argument("--db", type=Path, default=Path("scaleboard.db"), help="SQLite file")
+    link.add_argument("--host", default="127.0.0.1", help="host in the printed link")
+    link.add_argument("--port", type=int, default=8000, help="port in the printed link")
     return p
+
+
+async def new_admin_token(db: Path) -> str:
+    """Replace the admin token of the database ``db``; returns the new token."""
+    store = await Store.open(db)
+    try:
+        token = new_token()
+        await store.write([admin_row(token)])
+    finally:
+        await store.close()
+    return token
+
+
+class Redact(logging.Filter):
+    """Keeps tokens and cookies out of the logs: at debug level the websocket layer logs
+    each handshake's request line (a link's ``?token=``) and headers (cookies)."""
+
+    SECRET = re.compile(
+        r"(\btoken=)[^&\s'\"]+|^(\s*[<>] (?:cookie|set-cookie|authorization):).*$",
+        re.IGNORECASE | re.MULTILINE,
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        clean = self.SECRET.sub(lambda m: (m.group(1) or m.group(2)) + " [hidden]", text)
+        if clean != text:
+            record.msg, record.args = clean, ()
+        return True
 
 
 def uvicorn_config(settings: Settings, log_level: str = "info") -> uvicorn.Config:
     """The one way the server runs: the README's command, the tests and the benchmark."""
-    return uvicorn.Config(
+    config = uvicorn.Config(
         keep_server_send(create_app(settings)),
         host=settings.host,
         port=settings.port,
@@ -66,11 +114,29 @@ def uvicorn_config(settings: Settings, log_level: str = "info") -> uvicorn.Confi
         timeout_graceful_shutdown=5,
         server_header=False,
     )
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):  # set up by Config
+        logging.getLogger(name).addFilter(Redact())
+    return config
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "admin-link":
+        if not args.db.exists():
+            print(f"There is no database at {args.db}.", file=sys.stderr)
+            return 2
+        token = asyncio.run(new_admin_token(args.db))
+        print(f"Admin: {admin_link(Settings(host=args.host, port=args.port), token)}")
+        print("The previous admin link no longer works.", file=sys.stderr)
+        return 0
     if args.command == "serve":
+        admin_token = args.admin_token or os.environ.get(ADMIN_ENV) or None
+        if admin_token is not None and len(admin_token) < MIN_ADMIN_TOKEN:
+            print(
+                f"The admin token must have at least {MIN_ADMIN_TOKEN} characters.",
+                file=sys.stderr,
+            )
+            return 2
         if args.ops_per_second < 1 or args.ops_burst < 1:
             print("--ops-per-second and --ops-burst must be at least 1", file=sys.stderr)
             return 2
@@ -81,10 +147,15 @@ def main(argv: list[str] | None = None) -> int:
             demo=not args.no_demo,
             ops_per_second=args.ops_per_second,
             ops_burst=args.ops_burst,
+            admin_token=admin_token,
         )
         logging.basicConfig(
             level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
         )
+        # Their debug lines carry SQL parameters and raw handshakes, tokens included:
+        # never logged, whatever the level (docs/access.md).
+        for chatty in ("aiosqlite", "websockets"):
+            logging.getLogger(chatty).setLevel(max(logging.INFO, logging.root.level))
         print(
             f"Scaleboard: http://{settings.host}:{settings.port}/"
             f"  (database: {settings.db.resolve()})",

@@ -20,6 +20,9 @@ class Settings(msgspec.Struct, kw_only=True):
     port: int = 8000
     db: Path = Path("scaleboard.db")
     demo: bool = True  # create the demo network when the database is new
+    # The admin's token (env SCALEBOARD_ADMIN_TOKEN or --admin-token). None: one is made
+    # on the first run and its link printed once (docs/access.md).
+    admin_token: str | None = None
 
     # Live connections (SPEC R1, R14-R16).
     max_message_bytes: int = 64 * 1024  # larger: ``error`` too_large, socket stays open

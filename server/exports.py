@@ -24,6 +24,7 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Collection
 from typing import Any, Final
 
 import jinja2
@@ -39,8 +40,10 @@ from board.model import Board, NextStep
 from board.sync import Accepted
 
 from . import service
+from .access import admin_guard, forum_guard, session_guard, who
 from .api import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem
 from .config import TEMPLATES_DIR
+from .csrf import check_form
 from .pages import html, not_found
 from .projections import rows_for
 from .render import Renderer, duration
@@ -201,9 +204,21 @@ def _iso(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts, tz=dt.UTC).isoformat(timespec="seconds")
 
 
-async def steps_csv(store: Store, forum_id: str | None) -> str:
-    """Every next step of one forum (or of the network), oldest first, as CSV."""
-    where, params = ("WHERE s.forum_id=?", (forum_id,)) if forum_id else ("", ())
+async def steps_csv(
+    store: Store, forum_id: str | None, visible: Collection[str] | None = None
+) -> str:
+    """Every next step of one forum (or of the network: of the ``visible`` forums, all
+    when ``None``), oldest first, as CSV."""
+    clauses: list[str] = []
+    params: list[str] = []
+    if forum_id:
+        clauses.append("s.forum_id=?")
+        params.append(forum_id)
+    if visible is not None:
+        ids = sorted(visible)
+        clauses.append(f"s.forum_id IN ({','.join('?' * len(ids))})" if ids else "0")
+        params.extend(ids)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     rows = await store.fetch(
         "SELECT f.name, s.forum_id, s.session_id, s.id, s.text, s.owner, s.due, s.status, "
         "s.created_at, s.created_by, s.updated_at, s.updated_by "
@@ -310,7 +325,10 @@ def _running(renderer: Renderer, session_id: str) -> Response[str]:
     return html(body, status=409)
 
 
-@get("/sessions/{session_id:str}/export.md", include_in_schema=False)
+SEEN = session_guard("viewer")
+
+
+@get("/sessions/{session_id:str}/export.md", include_in_schema=False, guards=[SEEN])
 async def export_markdown(request: Request[Any, Any, Any], session_id: str) -> Response[Any]:
     store, renderer = _parts(request)
     detail = await session_detail(store, session_id)
@@ -327,7 +345,7 @@ async def export_markdown(request: Request[Any, Any, Any], session_id: str) -> R
     return Response(text, media_type="text/markdown", headers=headers)
 
 
-@get("/sessions/{session_id:str}/export.json", include_in_schema=False)
+@get("/sessions/{session_id:str}/export.json", include_in_schema=False, guards=[SEEN])
 async def export_json(request: Request[Any, Any, Any], session_id: str) -> Response[Any]:
     store, renderer = _parts(request)
     detail = await session_detail(store, session_id)
@@ -344,7 +362,9 @@ async def export_json(request: Request[Any, Any, Any], session_id: str) -> Respo
     )
 
 
-@get("/forums/{forum_id:str}/next-steps.csv", include_in_schema=False)
+@get(
+    "/forums/{forum_id:str}/next-steps.csv", include_in_schema=False, guards=[forum_guard("viewer")]
+)
 async def forum_steps_csv(request: Request[Any, Any, Any], forum_id: str) -> Response[Any]:
     store, renderer = _parts(request)
     if await store.forum(forum_id) is None:
@@ -359,8 +379,9 @@ async def forum_steps_csv(request: Request[Any, Any, Any], forum_id: str) -> Res
 @get("/next-steps.csv", include_in_schema=False)
 async def network_steps_csv(request: Request[Any, Any, Any]) -> Response[Any]:
     store, _ = _parts(request)
+    visible = (await who(request)).visible()
     return Response(
-        await steps_csv(store, None),
+        await steps_csv(store, None, visible),
         media_type="text/csv",
         headers=_download("next-steps.csv"),
     )
@@ -371,12 +392,17 @@ def _import_page(renderer: Renderer, error: str = "", status: int = 200) -> Resp
     return html(body, status=status)
 
 
-@get("/import", include_in_schema=False)
+@get("/import", include_in_schema=False, guards=[admin_guard])
 async def import_form(request: Request[Any, Any, Any]) -> Response[str]:
     return _import_page(request.app.state.renderer)
 
 
-@post("/import", include_in_schema=False, request_max_body_size=IMPORT_MAX_BYTES)
+@post(
+    "/import",
+    include_in_schema=False,
+    request_max_body_size=IMPORT_MAX_BYTES,
+    guards=[admin_guard],
+)
 async def import_upload(request: Request[Any, Any, Any]) -> Response[Any]:
     store, renderer = _parts(request)
     try:
@@ -389,6 +415,7 @@ async def import_upload(request: Request[Any, Any, Any]) -> Response[Any]:
             else f"The upload could not be read: {e.detail}"
         )
         return _import_page(renderer, reason, status)
+    await check_form(request, form)
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
         return _import_page(renderer, "Choose an export file (.json) to import.", 400)
@@ -413,7 +440,11 @@ class ExportApi(Controller):
     tags = ["exports"]
     exception_handlers = API_EXCEPTION_HANDLERS
 
-    @get("/sessions/{session_id:str}/export", responses={404: ERRORS[404], 409: ERRORS[409]})
+    @get(
+        "/sessions/{session_id:str}/export",
+        responses={404: ERRORS[404], 409: ERRORS[409]},
+        guards=[SEEN],
+    )
     async def session_export(
         self, request: Request[Any, Any, Any], session_id: str
     ) -> SessionExport:
@@ -431,7 +462,12 @@ class ExportApi(Controller):
                 409, "conflict", "The session is still running; export it once it has ended."
             ) from None
 
-    @post("/import", responses={400: ERRORS[400]}, request_max_body_size=IMPORT_MAX_BYTES)
+    @post(
+        "/import",
+        responses={400: ERRORS[400]},
+        request_max_body_size=IMPORT_MAX_BYTES,
+        guards=[admin_guard],
+    )
     async def import_export(self, request: Request[Any, Any, Any]) -> ImportResult:
         """Import a session export (the request body, as ``GET
         /api/sessions/{id}/export`` returns it) as a new forum. The forum keeps its id

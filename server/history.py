@@ -19,9 +19,12 @@ from litestar.params import Parameter
 from litestar.response import Redirect
 
 from board import ops as o
+from board.access import can
 from board.sync import Refused
 
+from .access import forum_guard, refused, who
 from .api import API_EXCEPTION_HANDLERS, ERRORS, STATUS, ApiProblem
+from .csrf import check_form
 from .history_queries import (
     PAGE_SIZE,
     STATUSES,
@@ -111,7 +114,8 @@ async def network_sessions(
     except BadQuery as e:
         return _bad(renderer, e.reason, "/sessions")
     offset = (number - 1) * PAGE_SIZE
-    total, found = await list_sessions(store, rooms, kind=kind_id, offset=offset)
+    visible = (await who(request)).visible()
+    total, found = await list_sessions(store, rooms, kind=kind_id, offset=offset, visible=visible)
     body = renderer.page(
         "history_sessions.html",
         sessions=found,
@@ -134,7 +138,12 @@ async def _decisions_page(
     except BadQuery as e:
         return _bad(renderer, e.reason, path)
     total, found = await list_decisions(
-        store, rooms, forum_id=forum_id, q=text, offset=(number - 1) * PAGE_SIZE
+        store,
+        rooms,
+        forum_id=forum_id,
+        q=text,
+        offset=(number - 1) * PAGE_SIZE,
+        visible=(await who(request)).visible(),
     )
     body = renderer.page(
         "decisions.html",
@@ -154,7 +163,7 @@ async def network_decisions(
     return await _decisions_page(request, None, q, page)
 
 
-@get("/forums/{forum_id:str}/decisions", include_in_schema=False)
+@get("/forums/{forum_id:str}/decisions", include_in_schema=False, guards=[forum_guard("viewer")])
 async def forum_decisions(
     request: Req, forum_id: str, q: str | None = None, page: str | None = None
 ) -> Response[str]:
@@ -180,14 +189,19 @@ async def _steps_page(
     except BadQuery as e:
         return _bad(renderer, e.reason, path)
     today = dt.date.today()
-    total, found = await list_steps(store, rooms, f, today=today, offset=(number - 1) * PAGE_SIZE)
+    person = await who(request)
+    visible = person.visible()
+    total, found = await list_steps(
+        store, rooms, f, today=today, offset=(number - 1) * PAGE_SIZE, visible=visible
+    )
     filters = {"status": f.status, "owner": f.owner, "overdue": "true" if f.overdue else None}
     body = renderer.page(
         "next_steps.html",
         forum=forum,
         steps=found,
         filters=f,
-        owners=await step_owners(store, forum_id),
+        can_change=lambda fid: can(person.role(fid), "update_next_step"),
+        owners=await step_owners(store, forum_id, visible),
         statuses=STATUSES,
         path=path,
         here=_href(path, **filters, page=number),
@@ -209,7 +223,7 @@ async def network_steps(
     return await _steps_page(request, None, query)
 
 
-@get("/forums/{forum_id:str}/next-steps", include_in_schema=False)
+@get("/forums/{forum_id:str}/next-steps", include_in_schema=False, guards=[forum_guard("viewer")])
 async def forum_steps(
     request: Req,
     forum_id: str,
@@ -222,10 +236,15 @@ async def forum_steps(
     return await _steps_page(request, forum_id, query)
 
 
-@post("/forums/{forum_id:str}/next-steps/{step_id:str}", include_in_schema=False)
+@post(
+    "/forums/{forum_id:str}/next-steps/{step_id:str}",
+    include_in_schema=False,
+    guards=[forum_guard("participant")],
+)
 async def change_step(request: Req, forum_id: str, step_id: str, data: FormData) -> Response[Any]:
     """Mark a next step done, dropped or open again (one small form per row)."""
     store, rooms, renderer = _state(request)
+    await check_form(request, data)
     back = safe_next(data.get("back"), "/next-steps")
     name = current_name(request)
     if name is None:
@@ -274,10 +293,15 @@ Offset = Annotated[int, Parameter(ge=0, le=MAX_OFFSET, description="How many to 
 
 
 async def _api_checked(request: Req, forum: str | None) -> str | None:
+    """The ``forum`` filter: a forum that exists and that the caller may see."""
     try:
-        return await check_forum(request.app.state.store, forum)
+        found = await check_forum(request.app.state.store, forum)
     except BadQuery as e:
         raise ApiProblem(400, "invalid", e.reason) from None
+    person = await who(request)
+    if found is not None and not person.sees(found):
+        raise refused(request, person, "viewer")
+    return found
 
 
 def _invalid(e: BadQuery) -> ApiProblem:
@@ -307,7 +331,13 @@ class HistoryApi(Controller):
             raise _invalid(e) from None
         store, rooms, _ = _state(request)
         total, items = await list_sessions(
-            store, rooms, forum_id=forum_id, kind=kind_id, limit=limit, offset=offset
+            store,
+            rooms,
+            forum_id=forum_id,
+            kind=kind_id,
+            limit=limit,
+            offset=offset,
+            visible=(await who(request)).visible(),
         )
         return SessionList(items=items, total=total, limit=limit, offset=offset)
 
@@ -329,7 +359,13 @@ class HistoryApi(Controller):
             raise _invalid(e) from None
         store, rooms, _ = _state(request)
         total, items = await list_decisions(
-            store, rooms, forum_id=forum_id, q=text, limit=limit, offset=offset
+            store,
+            rooms,
+            forum_id=forum_id,
+            q=text,
+            limit=limit,
+            offset=offset,
+            visible=(await who(request)).visible(),
         )
         return DecisionList(items=items, total=total, limit=limit, offset=offset)
 
@@ -358,7 +394,13 @@ class HistoryApi(Controller):
             raise _invalid(e) from None
         store, rooms, _ = _state(request)
         total, items = await list_steps(
-            store, rooms, f, today=dt.date.today(), limit=limit, offset=offset
+            store,
+            rooms,
+            f,
+            today=dt.date.today(),
+            limit=limit,
+            offset=offset,
+            visible=(await who(request)).visible(),
         )
         return StepList(items=items, total=total, limit=limit, offset=offset)
 

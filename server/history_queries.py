@@ -10,7 +10,7 @@ API's schema. ``server/history.py`` holds the routes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, Final
 
 import msgspec
@@ -135,6 +135,19 @@ def _where(clauses: list[str]) -> str:
     return f"WHERE {' AND '.join(clauses)}" if clauses else ""
 
 
+Visible = Collection[str] | None
+"""The forums a list may show (``None``: all of them; see ``server.access.Who.visible``)."""
+
+
+def _only(visible: Visible, column: str, clauses: list[str], params: list[Any]) -> None:
+    """Limit a query to the forums in ``visible``."""
+    if visible is None:
+        return
+    ids = sorted(visible)
+    clauses.append(f"{column} IN ({','.join('?' * len(ids))})" if ids else "0")
+    params.extend(ids)
+
+
 def like_pattern(text: str) -> str:
     """A LIKE pattern matching ``text`` anywhere, its ``%``, ``_`` and ``\\`` literal."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -160,9 +173,12 @@ async def list_sessions(
     kind: str | None = None,
     limit: int = PAGE_SIZE,
     offset: int = 0,
+    visible: Visible = None,
 ) -> tuple[int, list[ListedSession]]:
     """Sessions of every forum (or one, or one kind), newest first."""
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
+    _only(visible, "sessions.forum_id", clauses, params)
     if forum_id is not None:
         clauses.append("sessions.forum_id = ?")
         params.append(forum_id)
@@ -220,9 +236,12 @@ async def list_decisions(
     q: str = "",
     limit: int = PAGE_SIZE,
     offset: int = 0,
+    visible: Visible = None,
 ) -> tuple[int, list[LoggedDecision]]:
     """Decisions newest first; ``q`` is a case-insensitive substring of their text."""
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
+    _only(visible, "decisions.forum_id", clauses, params)
     if forum_id is not None:
         clauses.append("decisions.forum_id = ?")
         params.append(forum_id)
@@ -272,9 +291,12 @@ async def list_steps(
     today: dt.date,
     limit: int = PAGE_SIZE,
     offset: int = 0,
+    visible: Visible = None,
 ) -> tuple[int, list[LoggedStep]]:
     """Next steps: open ones first, soonest due first, then the newest."""
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
+    _only(visible, "next_steps.forum_id", clauses, params)
     if f.forum_id is not None:
         clauses.append("next_steps.forum_id = ?")
         params.append(f.forum_id)
@@ -337,13 +359,18 @@ async def list_steps(
     return total, out
 
 
-async def step_owners(store: Store, forum_id: str | None) -> list[str]:
+async def step_owners(store: Store, forum_id: str | None, visible: Visible = None) -> list[str]:
     """The owners named by next steps (suggestions for the owner filter)."""
+    clauses = ["owner != ''"]
+    params: list[Any] = []
+    if forum_id:
+        clauses.append("forum_id = ?")
+        params.append(forum_id)
+    _only(visible, "forum_id", clauses, params)
     rows = await store.fetch(
-        "SELECT DISTINCT owner FROM next_steps WHERE owner != '' "
-        + ("AND forum_id = ? " if forum_id else "")
-        + "ORDER BY owner COLLATE NOCASE LIMIT 200",
-        (forum_id,) if forum_id else (),
+        f"SELECT DISTINCT owner FROM next_steps {_where(clauses)} "
+        "ORDER BY owner COLLATE NOCASE LIMIT 200",
+        params,
     )
     return [r[0] for r in rows]
 

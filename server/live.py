@@ -1,10 +1,12 @@
 """The websocket endpoint: read frames, check them, hand them to the forum's room.
 
 This is the only place a client's bytes enter the server live. Everything is checked
-here or in the schema before a room sees it: size (``error`` too_large, then close
-1009; uvicorn itself closes frames too large even to read), JSON and schema
-(``error`` back to the sender, SPEC R12), hello first (R2), and the per-connection
-rate (R14). The room answers ops; this task only reads.
+here or in the schema before a room sees it: access (R2a: the handshake needs a role on
+the forum, else ``error`` forbidden and close 4403; each op's type against that role,
+else ``reject`` forbidden; a rotated link closes the socket with 4403), size (``error``
+too_large, then close 1009; uvicorn itself closes frames too large even to read), JSON
+and schema (``error`` back to the sender, SPEC R12), hello first (R2), and the
+per-connection rate (R14). The room answers ops; this task only reads.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from urllib.parse import urlsplit
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
+from board.access import can, refusal
 from board.protocol import BadMessage, Error, Hello, Pong, Reject, Send, decode_client, encode
 
+from .access import Access, Denied, Watch
 from .config import SERVER_SEND, Settings
 from .identity import COOKIE, verify
 from .peer import Peer, text_message
@@ -32,6 +36,7 @@ from .rooms import Join, Leave, OpIn, Room, RoomClosed, RoomMessage, Rooms
 log = logging.getLogger("scaleboard.live")
 
 CLOSE_UNKNOWN_FORUM = 4404
+CLOSE_FORBIDDEN = 4403
 CLOSE_TRY_LATER = 1013
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
@@ -105,14 +110,27 @@ async def live(socket: WebSocket, forum_id: str) -> None:
         await socket.close(code=CLOSE_POLICY, reason="cross-origin")  # before accept: 403
         return
     name = verify(state.secret, socket.cookies.get(COOKIE)) or f"Guest {secrets.token_hex(2)}"
+    access: Access = state.access
+    try:  # cookie grants, the link token of the URL, or a bearer header
+        person = await access.identify(socket)
+        role = person.role(forum_id)
+    except Denied:
+        person, role = None, None
     await socket.accept()
-    room = await rooms.get(forum_id)
+    known = await access.tokens(forum_id) is not None
+    room = await rooms.get(forum_id) if known and role is not None else None
     if room is None:
+        if known and role is None:
+            reason = refusal(None, "move_card")
+            await socket.send_text(encode(Error(code="forbidden", reason=reason)).decode())
+            await socket.close(code=CLOSE_FORBIDDEN, reason="forbidden")
+            return
         await socket.send_text(
             encode(Error(code="unknown_forum", reason="No such forum.")).decode()
         )
         await socket.close(code=CLOSE_UNKNOWN_FORUM, reason="unknown forum")
         return
+    assert person is not None and role is not None
     if len(room.peers) >= settings.max_connections_per_forum:
         await socket.send_text(
             encode(Error(code="full", reason="This forum has too many connections.")).decode()
@@ -130,7 +148,24 @@ async def live(socket: WebSocket, forum_id: str) -> None:
         max_backlog=settings.max_backlog_frames,
         max_backlog_bytes=settings.max_backlog_bytes,
         on_drop=lambda _: _cancel(task),
+        role=role,
     )
+    revoked = False
+    closing: list[asyncio.Task[None]] = []
+
+    def revoke() -> None:
+        """The token this connection came in with was rotated: refuse and close."""
+        nonlocal revoked
+        if revoked:
+            return
+        revoked = True
+        reason = "Your link to this forum was replaced: ask its facilitator for the new one."
+        peer.deliver(_error("forbidden", reason))
+        closing.append(asyncio.ensure_future(peer.end(CLOSE_FORBIDDEN, "access revoked")))
+
+    # The admin facilitates every forum whatever its tokens; anyone else came in with a
+    # forum token (a link, a grant made from one, a bearer) that a rotation revokes.
+    watch: Watch | None = None if person.admin else access.watch(forum_id, role, revoke)
 
     async def post(message: RoomMessage) -> Room | None:
         nonlocal room
@@ -165,6 +200,10 @@ async def live(socket: WebSocket, forum_id: str) -> None:
             if type(msg) is Send:
                 if not said_hello:
                     peer.deliver(_error("hello_first", "Send hello before any operation."))
+                elif revoked or not can(role, msg.op):  # the op's type decides
+                    why = refusal(None if revoked else role, msg.op)
+                    reject = Reject(id=msg.id, code="forbidden", reason=why)
+                    peer.deliver(text_message(encode(reject)))
                 elif not bucket.take():
                     reject = Reject(
                         id=msg.id, code="rate_limited", reason="Too many operations; slow down."
@@ -173,6 +212,8 @@ async def live(socket: WebSocket, forum_id: str) -> None:
                 elif await post(OpIn(msg.op, msg.id, name, peer)) is None:
                     break
             elif type(msg) is Hello:
+                if revoked:
+                    break
                 said_hello = True
                 if await post(Join(peer, msg)) is None:
                     break
@@ -185,6 +226,8 @@ async def live(socket: WebSocket, forum_id: str) -> None:
     except WebSocketDisconnect:
         pass
     finally:
+        if watch is not None:
+            access.unwatch(watch)
         peer.close()
         if said_hello and room is not None:
             with contextlib.suppress(RoomClosed):

@@ -11,6 +11,7 @@ from litestar.enums import MediaType, RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect
 
+from board.access import LABELS
 from board.kinds import FORUM_KINDS
 from board.model import (
     MAX_BODY,
@@ -22,6 +23,8 @@ from board.model import (
 )
 from board.protocol import PeerInfo
 
+from .access import admin_guard, forum_guard, session_guard, who
+from .csrf import check_form
 from .identity import COOKIE, safe_next, sign, valid_name, verify
 from .render import Renderer
 from .rooms import Rooms
@@ -66,9 +69,13 @@ async def _home(
     request: Request[Any, Any, Any], form: dict[str, str], errors: dict[str, str], status: int
 ) -> Response[str]:
     store, rooms, renderer = _parts(request)
+    person = await who(request)
     live = rooms.live()
     forums: list[dict[str, Any]] = []
     for row in await store.forums():
+        role = person.role(row.id)
+        if role is None:
+            continue
         room = live.get(row.id)
         forums.append(
             {
@@ -78,6 +85,8 @@ async def _home(
                 "live_cards": row.live_cards,
                 "session_id": (room.sync.board.session is not None) if room else row.session_id,
                 "present": len({p.name for p in room.peers.values()}) if room else 0,
+                "role": role,
+                "role_label": LABELS[role],
             }
         )
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -92,8 +101,10 @@ async def _home(
         errors=errors,
         name=current_name(request),
         max_forum_name=MAX_FORUM_NAME,
+        admin=person.admin,
+        anonymous=person.anonymous,
     )
-    return html(body, status=status)
+    return html(body, status=status, headers={"Cache-Control": "no-store"})
 
 
 @get("/", include_in_schema=False)
@@ -101,8 +112,10 @@ async def home(request: Request[Any, Any, Any]) -> Response[str]:
     return await _home(request, {"name": "", "kind": "sos"}, {}, 200)
 
 
-@post("/forums", include_in_schema=False)
+@post("/forums", include_in_schema=False, guards=[admin_guard])
 async def create_forum_form(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
+    """Create a forum (the admin only); then on to its board."""
+    await check_form(request, data)
     name = data.get("name", "")
     kind = data.get("kind", "")
     errors = validate_forum(name, kind)
@@ -113,8 +126,9 @@ async def create_forum_form(request: Request[Any, Any, Any], data: FormData) -> 
     return Redirect(f"/forums/{board.forum_id}", status_code=303)
 
 
-@get("/forums/{forum_id:str}", include_in_schema=False)
+@get("/forums/{forum_id:str}", include_in_schema=False, guards=[forum_guard("viewer")])
 async def forum_page(request: Request[Any, Any, Any], forum_id: str) -> Response[Any]:
+    """The live board, with the controls the person's role allows."""
     _, rooms, renderer = _parts(request)
     room = await rooms.get(forum_id)
     if room is None:
@@ -124,18 +138,21 @@ async def forum_page(request: Request[Any, Any, Any], forum_id: str) -> Response
         return Redirect(f"/name?next=/forums/{forum_id}", status_code=303)
     board = room.sync.board
     peers = [PeerInfo(p.id, p.name, p.hue) for p in room.peers.values()]
+    person = await who(request)
+    role = person.role(forum_id) or "viewer"
     body = renderer.page(
         "forum.html",
-        view=renderer.view(board),
+        view=renderer.view(board, role=role),
         epoch=room.sync.epoch,
         peers=peers,
         name=name,
         limits=LIMITS,
+        admin=person.admin,
     )
     return html(body, headers={"Cache-Control": "no-store"})
 
 
-@get("/forums/{forum_id:str}/sessions", include_in_schema=False)
+@get("/forums/{forum_id:str}/sessions", include_in_schema=False, guards=[forum_guard("viewer")])
 async def sessions_page(request: Request[Any, Any, Any], forum_id: str) -> Response[str]:
     store, rooms, renderer = _parts(request)
     forum = await store.forum(forum_id)
@@ -147,7 +164,7 @@ async def sessions_page(request: Request[Any, Any, Any], forum_id: str) -> Respo
     return html(renderer.page("sessions.html", forum=forum, sessions=found))
 
 
-@get("/sessions/{session_id:str}", include_in_schema=False)
+@get("/sessions/{session_id:str}", include_in_schema=False, guards=[session_guard("viewer")])
 async def session_page(request: Request[Any, Any, Any], session_id: str) -> Response[str]:
     store, _, renderer = _parts(request)
     detail = await session_detail(store, session_id)
@@ -190,6 +207,7 @@ async def name_form(request: Request[Any, Any, Any], next: str = "/") -> Respons
 @post("/name", include_in_schema=False)
 async def set_name(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
     _, _, renderer = _parts(request)
+    await check_form(request, data)
     target = safe_next(data.get("next"))
     raw = data.get("name", "")
     name = valid_name(raw)

@@ -114,6 +114,7 @@ class Peer:
         "max_backlog_bytes",
         "name",
         "on_drop",
+        "role",
     )
 
     def __init__(
@@ -126,10 +127,12 @@ class Peer:
         max_backlog: int,
         max_backlog_bytes: int = 1 << 20,
         on_drop: Callable[[Peer], None],
+        role: str = "facilitator",
     ) -> None:
         self.id = peer_id
         self.name = name
         self.hue = hue
+        self.role = role  # what the room renders for it (board.access.Role)
         self._send = send
         self._proto = direct_transport(send)
         self.max_backlog = max_backlog

@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from board.access import LABELS, WHAT, Role
 from board.events import (
     CardAdded,
     CardArchived,
@@ -33,6 +34,8 @@ from board.events import (
 from board.kinds import CARD_KINDS, FORUM_KINDS
 from board.model import Board, Card, Team
 from board.sync import Item
+
+from . import csrf
 
 SESSION_EVENTS = (SessionStarted, SessionEnded, ParticipantsAdded)
 HTML_EVENTS = (
@@ -118,9 +121,13 @@ class CardCache:
 
 
 class View:
-    """What a macro needs besides the thing it renders."""
+    """What a macro needs besides the thing it renders.
 
-    __slots__ = ("_cards", "board", "kind", "readonly", "teams", "today")
+    ``role`` is who the markup is for: a viewer gets it read-only (no buttons, no
+    drag), a participant gets no session buttons; a past board is read-only for all.
+    """
+
+    __slots__ = ("_cards", "board", "facilitator", "kind", "readonly", "role", "teams", "today")
 
     def __init__(
         self,
@@ -128,12 +135,15 @@ class View:
         teams: dict[str, Team],
         *,
         readonly: bool = False,
+        role: Role = "facilitator",
         cards: CardCache | None = None,
     ) -> None:
         self.board = board
         self.kind = FORUM_KINDS[board.kind]
         self.teams = teams
-        self.readonly = readonly
+        self.role = role
+        self.readonly = readonly or role == "viewer"
+        self.facilitator = not self.readonly and role == "facilitator"
         self.today = dt.date.today()
         self._cards = cards
 
@@ -164,6 +174,10 @@ class Renderer:
             when=when,
             iso=iso,
             duration=duration,
+            csrf_field=csrf.field,
+            ROLE_LABELS=LABELS,
+            ROLE_WHAT=WHAT,
+            csrf_token=csrf.token,
         )
         self.teams: dict[str, Team] = {}
         self._macros: dict[str, Any] = {}
@@ -176,8 +190,8 @@ class Renderer:
         self.teams = {t.id: t for t in teams}
         self.cards.clear()
 
-    def view(self, board: Board, *, readonly: bool = False) -> View:
-        return View(board, self.teams, readonly=readonly, cards=self.cards)
+    def view(self, board: Board, *, readonly: bool = False, role: Role = "facilitator") -> View:
+        return View(board, self.teams, readonly=readonly, role=role, cards=self.cards)
 
     def page(self, template: str, /, **context: Any) -> str:
         return self.env.get_template(template).render(teams=self.teams, **context)
@@ -195,9 +209,9 @@ class Renderer:
 
     # -- live fragments ---------------------------------------------------------------
 
-    def board_regions(self, board: Board) -> dict[str, str]:
+    def board_regions(self, board: Board, role: Role = "facilitator") -> dict[str, str]:
         """The whole board as the page's live regions (a full catch-up, SPEC R10)."""
-        view = self.view(board)
+        view = self.view(board, role=role)
         return {
             "region:forum-name": self._call("_board.html", "forum_name", view),
             "region:columns": self._call("_board.html", "columns", view),
@@ -212,8 +226,11 @@ class Renderer:
             "region:next-steps": self._call("_session.html", "next_steps", view),
         }
 
-    def items_html(self, items: Iterable[Item], board: Board) -> dict[str, str]:
-        """Markup for what the events of ``items`` added or changed, keyed for the client."""
+    def items_html(
+        self, items: Iterable[Item], board: Board, role: Role = "facilitator"
+    ) -> dict[str, str]:
+        """Markup for what the events of ``items`` added or changed, keyed for the client
+        (as ``role`` sees it: see ``View``)."""
         out: dict[str, str] = {}
         view: View | None = None
         session_changed = False
@@ -225,7 +242,7 @@ class Renderer:
                 if not isinstance(event, HTML_EVENTS):
                     continue  # moves and renames carry no markup: the hot path stays cheap
                 if view is None:
-                    view = self.view(board)
+                    view = self.view(board, role=role)
                 if isinstance(event, CardAdded | CardEdited | CardArchived | CardRestored):
                     card = event.card
                     out[f"card:{card.id}"] = self._call("_card.html", "card", card, view)
@@ -239,5 +256,5 @@ class Renderer:
                     s = event.step
                     out[f"step:{s.id}"] = self._call("_session.html", "step", s, view)
         if session_changed:
-            out.update(self.session_regions(view or self.view(board)))
+            out.update(self.session_regions(view or self.view(board, role=role)))
         return out

@@ -30,10 +30,13 @@ from board.history import BoardDiff, Step, Timeline, diff
 from board.model import Board
 from board.sync import LoggedOp
 
+from .access import session_guard
 from .api import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem
 from .pages import html, not_found
 from .render import Renderer
 from .store import ForumRow, Store, decode_board
+
+SEEN = session_guard("viewer")  # every route here reads a session: its forum's viewers
 
 CACHE_SIZE: Final = 8  # whole timelines kept (each holds a board per 100 steps)
 THREAD_OVER: Final = 500  # build longer timelines off the event loop
@@ -343,7 +346,7 @@ def _unavailable(renderer: Renderer, info: SessionInfo, e: Unavailable) -> Respo
     return _error(renderer, 404, message, f"/sessions/{info.id}", "Back to the session")
 
 
-@get("/sessions/{session_id:str}/replay", include_in_schema=False)
+@get("/sessions/{session_id:str}/replay", include_in_schema=False, guards=[SEEN])
 async def replay_page(request: Request_, session_id: str, step: str | None = None) -> Response[str]:
     """The replay: the board at a step, a slider and buttons, and the list of steps."""
     renderer: Renderer = request.app.state.renderer
@@ -374,7 +377,7 @@ async def replay_page(request: Request_, session_id: str, step: str | None = Non
     return html(body, headers={"Cache-Control": "no-store"})
 
 
-@get("/sessions/{session_id:str}/replay/{step:str}", include_in_schema=False)
+@get("/sessions/{session_id:str}/replay/{step:str}", include_in_schema=False, guards=[SEEN])
 async def replay_fragment(
     request: Request_, session_id: str, step: str, last: str | None = None
 ) -> Response[str]:
@@ -399,7 +402,7 @@ async def replay_fragment(
     return html(body, headers={"Cache-Control": cache})
 
 
-@get("/sessions/{session_id:str}/changes", include_in_schema=False)
+@get("/sessions/{session_id:str}/changes", include_in_schema=False, guards=[SEEN])
 async def changes_page(request: Request_, session_id: str) -> Response[str]:
     """What changed since the session before: a list by kind and the marked board."""
     renderer: Renderer = request.app.state.renderer
@@ -480,6 +483,7 @@ class ReplayApi(Controller):
     path = "/api"
     tags = ["sessions"]
     exception_handlers = API_EXCEPTION_HANDLERS
+    guards = [SEEN]
 
     @get("/sessions/{session_id:str}/timeline", responses={404: ERRORS[404]})
     async def get_timeline(self, request: Request_, session_id: str) -> SessionTimeline:

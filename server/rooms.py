@@ -18,7 +18,7 @@ import secrets
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from board import ops as o
 from board.protocol import Ack, Batch, Hello, Limits, PeerInfo, Reject, Resync, Welcome, WireItem
@@ -217,11 +217,7 @@ class Room:
             elif kind is _Reload:
                 action = "reload"
         if accepted or joined or left:
-            html = self.renderer.items_html([a.item for a in accepted], self.sync.board)
-            frame = Batch(
-                items=[wire(a.item) for a in accepted], html=html, joined=joined, left=left
-            )
-            self.broadcast(text_message(encode_msg(frame)))
+            self._send_batch([a.item for a in accepted], joined, left)
         if accepted:
             self._write(accepted, answers, now)
         elif answers:
@@ -229,6 +225,31 @@ class Room:
         if action == "evict" and (self.peers or not self.inbox.empty()):
             action = None
         return action
+
+    def _send_batch(self, items: list[Item], joined: list[PeerInfo], left: list[str]) -> None:
+        """One batch frame for everyone, encoded once. Markup differs by role (a viewer
+        gets no buttons: ``render.View``), so a batch that carries markup is encoded
+        once per role present; moves carry none and stay one frame for all."""
+        board = self.sync.board
+        wired = [wire(i) for i in items]
+        html = self.renderer.items_html(items, board)  # as a facilitator sees it
+        if not html:
+            frame = Batch(items=wired, html=html, joined=joined, left=left)
+            self.broadcast(text_message(encode_msg(frame)))
+            return
+        frames: dict[str, Message] = {}
+        for peer in tuple(self.peers.values()):
+            role: Any = peer.role
+            message = frames.get(role)
+            if message is None:
+                markup = (
+                    html
+                    if role == "facilitator"
+                    else self.renderer.items_html(items, board, role=role)
+                )
+                batch = Batch(items=wired, html=markup, joined=joined, left=left)
+                message = frames[role] = text_message(encode_msg(batch))
+            peer.deliver(message)
 
     def broadcast(self, message: Message) -> None:
         """Send one prepared frame to every peer: no per-peer encoding, no waiting."""
@@ -247,10 +268,11 @@ class Room:
         sync = self.sync
         missed = sync.catch_up(msg.hello.epoch, msg.hello.last_seq)
         board = sync.board
+        role: Any = peer.role
         if missed is None:
-            html = self.renderer.board_regions(board)
+            html = self.renderer.board_regions(board, role=role)
         else:
-            html = self.renderer.items_html(missed, board)
+            html = self.renderer.items_html(missed, board, role=role)
         welcome = Welcome(
             epoch=sync.epoch,
             seq=board.seq,

@@ -22,6 +22,7 @@ from typing import Any, Final
 import aiosqlite
 import msgspec
 
+from board.access import ROLES
 from board.model import Board, Team
 from board.ops import Op
 from board.sync import REMEMBERED_OPS, LoggedOp
@@ -65,6 +66,10 @@ CREATE TABLE IF NOT EXISTS next_steps(
     updated_at REAL NOT NULL, updated_by TEXT NOT NULL, card_ids TEXT NOT NULL,
     PRIMARY KEY(forum_id, id));
 CREATE INDEX IF NOT EXISTS next_steps_by_session ON next_steps(session_id);
+CREATE TABLE IF NOT EXISTS forum_tokens(
+    forum_id TEXT NOT NULL, role TEXT NOT NULL, token TEXT NOT NULL, created_at REAL NOT NULL,
+    PRIMARY KEY(forum_id, role));
+CREATE UNIQUE INDEX IF NOT EXISTS forum_tokens_by_token ON forum_tokens(token);
 """
 
 INSERT_OP: Final = "INSERT INTO ops(forum_id, seq, op_id, actor, at, op) VALUES (?,?,?,?,?,?)"
@@ -138,7 +143,19 @@ def forum_summary_row(board: Board, at: float) -> Row:
     )
 
 
+def forum_token_rows(forum_id: str, at: float) -> list[Row]:
+    """A new, unguessable token for each role of a new forum (see ``server/access.py``)."""
+    return [
+        (
+            "INSERT INTO forum_tokens(forum_id, role, token, created_at) VALUES (?,?,?,?)",
+            (forum_id, role, secrets.token_urlsafe(24), at),
+        )
+        for role in ROLES
+    ]
+
+
 def new_forum_rows(board: Board, at: float) -> list[Row]:
+    """Every row of a new forum: the forum, its first snapshot, its role tokens."""
     return [
         (
             "INSERT INTO forums(id, kind, name, created_at, updated_at, seq) VALUES (?,?,?,?,?,?)",
@@ -146,6 +163,7 @@ def new_forum_rows(board: Board, at: float) -> list[Row]:
         ),
         snapshot_row(board),
         forum_summary_row(board, at),
+        *forum_token_rows(board.forum_id, at),
     ]
 
 

@@ -3,6 +3,12 @@
 ``ServerProcess`` starts ``python -m server serve`` exactly as the README does (real
 SQLite file, durability on), waits for ``/healthz``, and can stop it gently (SIGINT)
 or kill it (SIGKILL). ``LiveClient`` speaks the live protocol over a real websocket.
+
+Access is on, as in production (docs/access.md): the server gets a known admin token
+(``SCALEBOARD_ADMIN_TOKEN``), ``request`` and ``http`` send it as a bearer token unless
+told otherwise (``auth=False``, or an ``Authorization`` header of their own), and
+``ws_url`` carries a token in ``?token=`` (the admin's by default, or a forum's). A
+test of access itself uses ``links`` for a forum's role tokens.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import asyncio
 import http.client
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -44,6 +51,7 @@ class ServerProcess:
         port: int | None = None,
         demo: bool = False,
         extra_args: Iterable[str] = (),
+        configured_admin: bool = True,
     ) -> None:
         self.db = Path(db)
         self.port = port or free_port()
@@ -51,13 +59,32 @@ class ServerProcess:
         self.extra_args = list(extra_args)  # more ``scaleboard serve`` options
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = self.db.with_suffix(".log")
+        # The admin token given in the environment (``configured_admin=False``: none, so
+        # the server makes one on its first run and prints its link).
+        self.admin_token = f"test-admin-{secrets.token_urlsafe(18)}"
+        self.configured_admin = configured_admin
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def ws_url(self, forum_id: str) -> str:
-        return f"ws://127.0.0.1:{self.port}/forums/{forum_id}/live"
+    def ws_url(self, forum_id: str, token: str | None = None) -> str:
+        """The forum's live URL with a token the websocket accepts (default: the admin's;
+        ``""``: none at all)."""
+        token = self.admin_token if token is None else token
+        query = f"?token={urllib.parse.quote(token)}" if token else ""
+        return f"ws://127.0.0.1:{self.port}/forums/{forum_id}/live{query}"
+
+    @property
+    def auth(self) -> dict[str, str]:
+        """The admin's ``Authorization`` header."""
+        return {"authorization": f"Bearer {self.admin_token}"}
+
+    def _headers(self, headers: dict[str, str] | None, auth: bool) -> dict[str, str]:
+        given = dict(headers or {})
+        if auth and not any(k.lower() == "authorization" for k in given):
+            given.update(self.auth)
+        return given
 
     def start(self, timeout: float = 20.0) -> ServerProcess:
         args = [
@@ -74,7 +101,10 @@ class ServerProcess:
             args.append("--no-demo")
         args += self.extra_args
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
-        self.proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        env = {k: v for k, v in os.environ.items() if k != "SCALEBOARD_ADMIN_TOKEN"}
+        if self.configured_admin:
+            env["SCALEBOARD_ADMIN_TOKEN"] = self.admin_token
+        self.proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -114,12 +144,19 @@ class ServerProcess:
     # -- plain HTTP helpers (stdlib only, so they work from any test) ----------------
 
     def request(
-        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        *,
+        auth: bool = True,
     ) -> tuple[int, Any]:
+        """A JSON API call, as the admin unless ``auth=False`` or ``headers`` say who."""
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(f"{self.url}{path}", data=data, method=method)
         req.add_header("content-type", "application/json")
-        for k, v in (headers or {}).items():
+        for k, v in self._headers(headers, auth).items():
             req.add_header(k, v)
         try:
             with urllib.request.urlopen(req, timeout=10) as r:
@@ -139,11 +176,14 @@ class ServerProcess:
         path: str,
         body: bytes | str | None = None,
         headers: dict[str, str] | None = None,
+        *,
+        auth: bool = True,
     ) -> HttpResponse:
-        """One raw HTTP exchange that does not follow redirects (for pages and forms)."""
+        """One raw HTTP exchange that does not follow redirects (for pages and forms), as
+        the admin unless ``auth=False`` or ``headers`` say who."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
-            conn.request(method, path, body=body, headers=headers or {})
+            conn.request(method, path, body=body, headers=self._headers(headers, auth))
             r = conn.getresponse()
             raw = r.read()
             return HttpResponse(r.status, {k.lower(): v for k, v in r.getheaders()}, raw)
@@ -151,12 +191,25 @@ class ServerProcess:
             conn.close()
 
     def form(
-        self, path: str, fields: dict[str, str], headers: dict[str, str] | None = None
+        self,
+        path: str,
+        fields: dict[str, str],
+        headers: dict[str, str] | None = None,
+        *,
+        auth: bool = True,
     ) -> HttpResponse:
-        """POST a URL-encoded form, as a browser does."""
+        """POST a URL-encoded form, as a browser does (a browser brings cookies and the
+        form's CSRF field; with ``auth`` the admin's bearer token stands for both)."""
         body = urllib.parse.urlencode(fields)
         h = {"content-type": "application/x-www-form-urlencoded", **(headers or {})}
-        return self.http("POST", path, body, h)
+        return self.http("POST", path, body, h, auth=auth)
+
+    def links(self, forum_id: str) -> dict[str, str]:
+        """The forum's current token per role (``participant``, ``facilitator``,
+        ``viewer``), from the admin API."""
+        status, links = self.request("GET", f"/api/forums/{forum_id}/links")
+        assert status == 200, links
+        return {link["role"]: link["token"] for link in links}
 
     def new_forum(self, kind: str = "sos", name: str = "Test forum") -> dict[str, Any]:
         status, forum = self.request("POST", "/api/forums", {"name": name, "kind": kind})

@@ -29,7 +29,12 @@ const STATUS_TEXT = {
   live: "Live",
   reconnecting: "Reconnecting… your changes are kept",
   gone: "This forum no longer exists",
+  forbidden: "No access: ask the facilitator for a new link",
 };
+
+// A viewer's page has no controls (the server renders none and refuses every
+// operation a viewer sends); nothing here picks cards up for one either.
+const readOnly = root.dataset.role === "viewer";
 
 // -- presence ------------------------------------------------------------------
 
@@ -114,7 +119,7 @@ function rankAt(list, el) {
   return between(prev ? prev.dataset.rank : null, next ? next.dataset.rank : null);
 }
 
-const mover = new Mover({
+const mover = readOnly ? { yieldCard() {} } : new Mover({
   root,
   announce,
   onOpen: (el) => openCardDialog(el),

@@ -51,6 +51,12 @@ export class Live {
         this.h.status("gone");
         return;
       }
+      if (e.code === 4403) {
+        // No access (any more): reconnecting cannot help until there is a new link.
+        this.stopped = true;
+        this.h.status("forbidden");
+        return;
+      }
       this.scheduleReconnect();
     };
     ws.onerror = () => {};

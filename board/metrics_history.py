@@ -1,0 +1,310 @@
+"""A forum's recorded history as plain facts, replayed from its operation log.
+
+``HistoryBuilder`` re-applies a forum's logged operations (from its first stored
+board) and keeps, in time order, what the metrics and guardrails need: every change
+of a card (``CardEvent``: the card as it stood right after it, and whether it was
+open, removed or archived), the sessions (``SessionFact``, with a summary of the
+board each ended with), the decisions, and every status a next step had. It is
+incremental: ``feed`` more ops later and only those are applied, so a server can keep
+one builder per forum. Pure: boards and ops in, facts out.
+
+A card is **open** unless it is archived or sits in a *removal column*: id
+``removed`` (the Scrum of Scrums' and the Executive Action Team's), or a column
+titled Removed, Resolved or Done when the card got there. Renaming a column later
+does not re-date moves already made. Cards already on the first stored board (an
+imported forum's) appear as added when they were created, where they stood then: when
+they got there is not known.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Final, Literal
+
+import msgspec
+
+from .apply import Context, apply
+from .events import (
+    CardAdded,
+    CardArchived,
+    CardEdited,
+    CardMoved,
+    CardRestored,
+    DecisionRecorded,
+    Event,
+    NextStepAdded,
+    NextStepUpdated,
+    SessionEnded,
+    SessionStarted,
+)
+from .model import Board, Card, Session
+from .sync import LoggedOp
+
+REMOVAL_COLUMN_IDS: Final = frozenset({"removed"})
+REMOVAL_TITLES: Final = frozenset({"removed", "resolved", "done"})
+ORDERED_COLUMN_IDS: Final = frozenset({"ordered"})  # the MetaScrum's strictly ordered column
+
+CardState = Literal["open", "removed", "archived"]
+CardChange = Literal["added", "edited", "moved", "archived", "restored"]
+
+
+class CardEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """A change of one card, with the card as it stood right after it."""
+
+    at: float
+    card_id: str
+    change: CardChange
+    kind: str
+    title: str
+    column: str
+    state: CardState
+    created_at: float
+    column_title: str = ""  # the column's title then
+    from_column: str = ""  # moves: the column it came from (the same one: a re-order)
+    team: str = ""
+    to_team: str = ""
+    session_id: str | None = None  # the session running when it happened
+
+
+class DecisionFact(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    session_id: str
+    at: float
+    text: str
+    card_ids: tuple[str, ...] = ()
+
+
+class StatusChange(msgspec.Struct, frozen=True):
+    at: float
+    status: str  # open | done | dropped
+
+
+class StepFact(msgspec.Struct, frozen=True, kw_only=True):
+    """A next step and every status it had, oldest first (it starts ``open``)."""
+
+    id: str
+    session_id: str
+    created_at: float
+    text: str = ""
+    changes: tuple[StatusChange, ...] = ()
+
+    def status_at(self, at: float) -> str:
+        """Its status at time ``at`` (changes at ``at`` count); ``open`` before any."""
+        status = "open"
+        for change in self.changes:
+            if change.at > at:
+                break
+            status = change.status
+        return status
+
+
+class SessionFact(msgspec.Struct, frozen=True, kw_only=True):
+    """A session as recorded; the ``*_at_end`` fields describe its board when it ended."""
+
+    id: str
+    number: int
+    started_at: float
+    ended_at: float | None = None
+    participants: tuple[str, ...] = ()
+    decisions: int = 0
+    next_steps: int = 0
+    reorders: int = 0  # moves into or within an ordered column while it ran
+    kinds_at_end: dict[str, int] = msgspec.field(default_factory=dict)  # live cards by kind
+    teams_at_end: tuple[str, ...] = ()  # teams (ids) of live cards, dependencies' both
+
+
+class ForumHistory(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything the metrics of one forum are computed from, oldest first."""
+
+    forum_id: str
+    kind: str
+    name: str
+    seq: int = 0
+    cards: tuple[CardEvent, ...] = ()
+    sessions: tuple[SessionFact, ...] = ()
+    decisions: tuple[DecisionFact, ...] = ()
+    steps: tuple[StepFact, ...] = ()
+
+
+def card_state(board: Board, card: Card) -> CardState:
+    if card.archived:
+        return "archived"
+    column = board.column(card.column)
+    if card.column in REMOVAL_COLUMN_IDS or (
+        column is not None and column.title.strip().lower() in REMOVAL_TITLES
+    ):
+        return "removed"
+    return "open"
+
+
+def _card_event(
+    board: Board, card: Card, change: CardChange, at: float, from_column: str = ""
+) -> CardEvent:
+    column = board.column(card.column)
+    return CardEvent(
+        at=at,
+        card_id=card.id,
+        change=change,
+        kind=card.kind,
+        title=card.title,
+        column=card.column,
+        state=card_state(board, card),
+        created_at=card.created_at,
+        column_title=column.title if column else card.column,
+        from_column=from_column,
+        team=card.team,
+        to_team=card.to_team,
+        session_id=board.session.id if board.session else None,
+    )
+
+
+class HistoryBuilder:
+    """Replays a forum's log into a ``ForumHistory``; ``feed`` it more ops any time."""
+
+    def __init__(self, start: Board) -> None:
+        self.board = start
+        self.cards: list[CardEvent] = []
+        self.sessions: dict[str, SessionFact] = {}
+        self.decisions: list[DecisionFact] = []
+        self.steps: dict[str, StepFact] = {}
+        self._reorders: dict[str, int] = {}
+        self._made: dict[str, int] = {}  # next steps agreed, by session
+        for card in sorted(start.cards.values(), key=lambda c: (c.created_at, c.id)):
+            live = msgspec.structs.replace(card, archived=False)
+            self.cards.append(_card_event(start, live, "added", card.created_at))
+            if card.archived:
+                self.cards.append(_card_event(start, card, "archived", card.updated_at))
+        if start.session is not None:
+            self._started(start.session)
+            for d in start.session.decisions:
+                self._decided(d.id, d.session_id, d.at, d.text, d.card_ids)
+        for step in start.next_steps.values():
+            self._made[step.session_id] = self._made.get(step.session_id, 0) + 1
+            self.steps[step.id] = StepFact(
+                id=step.id,
+                session_id=step.session_id,
+                created_at=step.created_at,
+                text=step.text,
+                changes=(StatusChange(step.created_at, "open"),)
+                + ((StatusChange(step.updated_at, step.status),) if step.status != "open" else ()),
+            )
+
+    @property
+    def seq(self) -> int:
+        return self.board.seq
+
+    def feed(self, logged: Iterable[LoggedOp]) -> None:
+        """Apply logged ops that follow the board; a gap or a refusal raises."""
+        for entry in logged:
+            if entry.seq != self.board.seq + 1:
+                raise ValueError(f"op {entry.seq} does not follow seq {self.board.seq}")
+            ctx = Context(seq=entry.seq, at=entry.at, actor=entry.actor)
+            board, events = apply(self.board, entry.op, ctx)
+            if not events:
+                raise ValueError(f"logged op {entry.seq} changed nothing on replay")
+            for event in events:
+                self._record(board, event, entry.at)
+            self.board = board
+
+    def _record(self, board: Board, e: Event, at: float) -> None:
+        if isinstance(e, CardAdded):
+            self.cards.append(_card_event(board, e.card, "added", at))
+        elif isinstance(e, CardEdited | CardArchived | CardRestored):
+            change: CardChange = (
+                "edited"
+                if isinstance(e, CardEdited)
+                else "archived"
+                if isinstance(e, CardArchived)
+                else "restored"
+            )
+            self.cards.append(_card_event(board, e.card, change, at))
+        elif isinstance(e, CardMoved):
+            self.cards.append(
+                _card_event(board, board.cards[e.card_id], "moved", at, from_column=e.from_column)
+            )
+            if board.session is not None and e.column in ORDERED_COLUMN_IDS:
+                sid = board.session.id
+                self._reorders[sid] = self._reorders.get(sid, 0) + 1
+        elif isinstance(e, SessionStarted):
+            self._started(e.session)
+        elif isinstance(e, DecisionRecorded):
+            d = e.decision
+            self._decided(d.id, d.session_id, d.at, d.text, d.card_ids)
+        elif isinstance(e, NextStepAdded):
+            s = e.step
+            self._made[s.session_id] = self._made.get(s.session_id, 0) + 1
+            self.steps[s.id] = StepFact(
+                id=s.id,
+                session_id=s.session_id,
+                created_at=s.created_at,
+                text=s.text,
+                changes=(StatusChange(s.created_at, s.status),),
+            )
+        elif isinstance(e, NextStepUpdated):
+            s = e.step
+            fact = self.steps.get(s.id)
+            if fact is not None:
+                changes = fact.changes
+                if fact.status_at(math.inf) != s.status:
+                    changes = (*changes, StatusChange(s.updated_at, s.status))
+                self.steps[s.id] = msgspec.structs.replace(fact, text=s.text, changes=changes)
+        elif isinstance(e, SessionEnded):
+            self.sessions[e.session.id] = self._session_fact(e.session, board, e.ended_at)
+
+    def _started(self, session: Session) -> None:
+        self.sessions[session.id] = SessionFact(
+            id=session.id, number=session.number, started_at=session.started_at
+        )
+
+    def _decided(
+        self, did: str, session_id: str, at: float, text: str, card_ids: tuple[str, ...]
+    ) -> None:
+        self.decisions.append(
+            DecisionFact(id=did, session_id=session_id, at=at, text=text, card_ids=card_ids)
+        )
+
+    def _session_fact(self, session: Session, board: Board, ended_at: float | None) -> SessionFact:
+        kinds: dict[str, int] = {}
+        teams: set[str] = set()
+        for column in board.columns:
+            for card in board.live_cards(column):
+                kinds[card.kind] = kinds.get(card.kind, 0) + 1
+                teams.update(t for t in (card.team, card.to_team) if t)
+        return SessionFact(
+            id=session.id,
+            number=session.number,
+            started_at=session.started_at,
+            ended_at=ended_at,
+            participants=session.participants,
+            decisions=len(session.decisions),
+            next_steps=self._made.get(session.id, 0),
+            reorders=self._reorders.get(session.id, 0),
+            kinds_at_end=kinds,
+            teams_at_end=tuple(sorted(teams)),
+        )
+
+    def history(self) -> ForumHistory:
+        """The facts so far (a running session as it stands now, ``ended_at`` None)."""
+        sessions = dict(self.sessions)
+        running = self.board.session
+        if running is not None:
+            sessions[running.id] = self._session_fact(running, self.board, None)
+        board = self.board
+        return ForumHistory(
+            forum_id=board.forum_id,
+            kind=board.kind,
+            name=board.name,
+            seq=board.seq,
+            cards=tuple(self.cards),
+            sessions=tuple(sorted(sessions.values(), key=lambda s: s.number)),
+            decisions=tuple(self.decisions),
+            steps=tuple(self.steps.values()),
+        )
+
+
+def forum_history(start: Board, logged: Iterable[LoggedOp]) -> ForumHistory:
+    """Replay ``logged`` (the ops after ``start``) into the forum's facts."""
+    builder = HistoryBuilder(start)
+    builder.feed(logged)
+    return builder.history()

@@ -1,0 +1,86 @@
+"""``board.access``: the roles, their order, and the least role each operation needs."""
+
+from __future__ import annotations
+
+import pytest
+
+from board import ops as o
+from board.access import (
+    FACILITATOR_OPS,
+    PARTICIPANT_OPS,
+    ROLES,
+    at_least,
+    best,
+    can,
+    needed,
+    op_type,
+    refusal,
+)
+
+EVERY_CLIENT_OP = {t.__struct_config__.tag for t in o.CLIENT_OP_TYPES}
+SAMPLES: list[o.ClientOp] = [
+    o.AddCard(column="new", title="t"),
+    o.EditCard(card="c1", title="t"),
+    o.MoveCard(card="c1", column="new", index=0),
+    o.ArchiveCard(card="c1"),
+    o.RestoreCard(card="c1"),
+    o.AddColumn(title="t"),
+    o.RenameColumn(column="new", title="t"),
+    o.MoveColumn(column="new", index=0),
+    o.RemoveColumn(column="new"),
+    o.RenameForum(name="n"),
+    o.StartSession(),
+    o.EndSession(),
+    o.RecordDecision(text="d"),
+    o.AddNextStep(text="s"),
+    o.UpdateNextStep(step="s1", status="done"),
+]
+
+
+def test_every_client_operation_is_classified_once() -> None:
+    assert PARTICIPANT_OPS | FACILITATOR_OPS == EVERY_CLIENT_OP
+    assert not PARTICIPANT_OPS & FACILITATOR_OPS
+    assert {op_type(op) for op in SAMPLES} == EVERY_CLIENT_OP
+
+
+def test_roles_are_ordered() -> None:
+    assert ROLES == ("viewer", "participant", "facilitator")
+    for i, role in enumerate(ROLES):
+        for j, floor in enumerate(ROLES):
+            assert at_least(role, floor) is (i >= j), (role, floor)
+        assert not at_least(None, role)
+    assert best(None, "viewer", "facilitator", "participant") == "facilitator"
+    assert best("participant", "viewer") == "participant"
+    assert best(None, None) is None and best() is None
+
+
+@pytest.mark.parametrize("op", SAMPLES, ids=op_type)
+def test_who_may_send_each_operation(op: o.ClientOp) -> None:
+    name = op_type(op)
+    facilitator_only = name in ("start_session", "end_session", "rename_forum")
+    assert not can(None, op)
+    assert not can("viewer", op)
+    assert can("participant", op) is not facilitator_only
+    assert can("facilitator", op)
+    assert needed(op) == ("facilitator" if facilitator_only else "participant")
+    # The type name decides as well as the op itself.
+    assert can("participant", name) is can("participant", op)
+
+
+def test_server_made_and_unknown_operations_are_refused_to_everyone() -> None:
+    presence = o.NotePresence(names=("Maya",))
+    for role in (*ROLES, None):
+        assert not can(role, presence)  # type: ignore[arg-type]
+        assert not can(role, "delete_everything")
+    assert needed("delete_everything") is None
+    assert "No one may send" in refusal("facilitator", "delete_everything")
+
+
+def test_refusals_say_what_to_do() -> None:
+    move = o.MoveCard(card="c1", column="new", index=0)
+    assert "no access" in refusal(None, move) and "link" in refusal(None, move)
+    assert "read-only" in refusal("viewer", move)
+    assert "participant link" in refusal("viewer", move)
+    start = o.StartSession()
+    assert "facilitator" in refusal("participant", start)
+    assert "start session" in refusal("participant", start)
