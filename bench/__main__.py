@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.load import TOKEN_ENV
 from bench.proc import cpu_seconds, machine, rss_bytes
 from bench.static import page_render, replay_step
 from tests.support import ROOT, ServerProcess, free_port
@@ -41,6 +43,9 @@ class Servers:
         self.scaleboard = ServerProcess(
             self.tmp / "bench.db", extra_args=["--ops-per-second", "5000", "--ops-burst", "5000"]
         ).start()
+        # Access is on as in production: the load processes (children) connect with
+        # the admin's token (docs/access.md).
+        os.environ[TOKEN_ENV] = self.scaleboard.admin_token
         self.baseline_port = free_port()
         self.baseline = subprocess.Popen(
             [sys.executable, "-m", "bench.baseline", "--port", str(self.baseline_port)],

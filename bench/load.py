@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import resource
 import socket
@@ -31,6 +32,7 @@ from websockets.uri import parse_uri
 
 OP_ID = re.compile(rb'"(?:op_)?id":"([^"]+)"')
 ACK = re.compile(rb'^\{"type":"(ack|reject)","id":"([^"]+)"')
+TOKEN_ENV = "SCALEBOARD_BENCH_TOKEN"  # the token Scaleboard clients connect with
 
 
 class Client(asyncio.Protocol):
@@ -200,6 +202,8 @@ class Run:
         async def one(forum: str, i: int) -> None:
             async with sem:
                 uri = f"ws://127.0.0.1:{a.port}/forums/{forum}/live"
+                if a.mode == "scaleboard" and os.environ.get(TOKEN_ENV):
+                    uri += f"?token={os.environ[TOKEN_ENV]}"  # access is on (docs/access.md)
                 c = await self.connect(uri, small_buffer=(a.stall and i == a.clients - 1))
                 c.name = f"{forum}:{i}"
                 if a.mode == "scaleboard":
