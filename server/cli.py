@@ -53,6 +53,18 @@ def parser() -> argparse.ArgumentParser:
         help="operations one connection may send in a burst (default %(default)s)",
     )
     serve.add_argument(
+        "--ping-interval",
+        type=float,
+        default=Settings().ping_interval,
+        help="seconds between heartbeats to each live connection (default %(default)s)",
+    )
+    serve.add_argument(
+        "--ping-timeout",
+        type=float,
+        default=Settings().ping_timeout,
+        help="seconds a connection has to answer a heartbeat (default %(default)s)",
+    )
+    serve.add_argument(
         "--admin-token",
         default=None,
         help=f"the admin's token (default: env {ADMIN_ENV}; else one is made on the first "
@@ -140,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.ops_per_second < 1 or args.ops_burst < 1:
             print("--ops-per-second and --ops-burst must be at least 1", file=sys.stderr)
             return 2
+        if not 0.1 <= args.ping_interval <= 3600 or not 0.1 <= args.ping_timeout <= 3600:
+            print("--ping-interval and --ping-timeout must be 0.1 to 3600 s", file=sys.stderr)
+            return 2
         settings = Settings(
             host=args.host,
             port=args.port,
@@ -147,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
             demo=not args.no_demo,
             ops_per_second=args.ops_per_second,
             ops_burst=args.ops_burst,
+            ping_interval=args.ping_interval,
+            ping_timeout=args.ping_timeout,
             admin_token=admin_token,
         )
         logging.basicConfig(
