@@ -161,7 +161,7 @@ def throughput(servers: Servers, quick: bool, only: str = "") -> list[dict[str, 
     cases = (
         [(1, 5, 40.0, 2.0), (2, 5, 40.0, 2.0)]
         if quick
-        else [(1, 8, 900.0, 10.0), (20, 2, 400.0, 10.0)]
+        else [(1, 8, 900.0, 10.0), (20, 2, 250.0, 10.0)]
     )
     if only:  # forums x senders x moves/s per sender
         cases = [
