@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -98,3 +99,62 @@ async def test_markup_in_titles_and_names_is_shown_as_text(
         await person.wait_live()
         await check_live(person)
         await expect(person.page.locator("#session-status .participants")).to_contain_text(NAME)
+
+
+async def assert_shown_as_text(page: Page, *texts: str) -> None:
+    """Nothing ran and no element came from user text; each text is visible as text."""
+    assert await page.evaluate("typeof window.__pwned") == "undefined"
+    await expect(page.locator("[onerror], [onload]")).to_have_count(0)
+    await expect(page.locator("script:not([src])")).to_have_count(0)
+    for text in texts:
+        assert await page.get_by_text(text, exact=False).count() >= 1, (page.url, text)
+
+
+async def test_markup_stays_text_on_review_pages(
+    server: ServerProcess, forum: dict[str, Any], join: Join
+) -> None:
+    """The session, replay, changes, history and metrics pages of a session full of
+    markup, in a real browser: nothing runs."""
+    fid = forum["id"]
+    base = f"/api/forums/{fid}"
+
+    def call(method: str, path: str, body: Any = None) -> Any:
+        status, data = server.request(method, path, body)
+        assert status in (200, 201), (path, status, data)
+        return data
+
+    first = await add_card(server, fid, "new", IMG, body=SCRIPT, owner="<i>Mallory</i>")
+    session = call("POST", f"{base}/sessions")
+    second = await add_card(server, fid, "new", SVG)
+    call("POST", f"{base}/cards/{first}/move", {"column": "removing", "index": 0})
+    call("POST", f"{base}/decisions", {"text": SCRIPT, "cards": [first, second]})
+    call("POST", f"{base}/next-steps", {"text": IMG, "owner": "<b>Bob</b>"})
+    call("POST", f"{base}/sessions/current/end")
+
+    maya = await join("Maya Chen")
+    page = maya.page
+    sid = session["id"]
+    for path, texts in (
+        (f"/sessions/{sid}", (IMG, SCRIPT)),
+        (f"/sessions/{sid}/replay", (IMG,)),
+        (f"/sessions/{sid}/replay?step=1", ()),
+        (f"/sessions/{sid}/changes", (IMG,)),
+        (f"/forums/{fid}/sessions", ()),
+        ("/sessions", ()),
+        (f"/forums/{fid}/decisions", (SCRIPT,)),
+        (f"/decisions?q={SCRIPT[:8]}", (SCRIPT,)),
+        (f"/forums/{fid}/next-steps", (IMG,)),
+        ("/next-steps", (IMG,)),
+        (f"/forums/{fid}/metrics", ()),
+    ):
+        await page.goto(path)
+        await assert_shown_as_text(page, *texts)
+    # The replay stepped live (fragments fetched by replay.js) stays text too.
+    await page.goto(f"/sessions/{sid}/replay")
+    slider = page.locator("input[type=range]")
+    await slider.focus()
+    await page.keyboard.press("Home")
+    await page.keyboard.press("ArrowRight")
+    await page.keyboard.press("ArrowRight")
+    await expect(page).to_have_url(re.compile(r"step=2$"))
+    await assert_shown_as_text(page)
