@@ -25,8 +25,8 @@ class Settings(msgspec.Struct, kw_only=True):
     admin_token: str | None = None
 
     # Live connections (SPEC R1, R14-R16).
-    max_message_bytes: int = 64 * 1024  # larger: ``error`` too_large, socket stays open
-    max_frame_bytes: int = 1024 * 1024  # larger still: the socket is closed with 1009
+    max_message_bytes: int = 64 * 1024  # larger: ``error`` too_large, then close 1009
+    max_frame_bytes: int = 1024 * 1024  # uvicorn's cap (its default is 16 MiB)
     ops_per_second: int = 50
     ops_burst: int = 200
     max_connections_per_forum: int = 2000
