@@ -46,6 +46,7 @@ from .history_queries import (
     step_owners,
 )
 from .identity import safe_next
+from .metrics_queries import session_flags
 from .pages import FormData, current_name, html, not_found
 from .render import Renderer
 from .rooms import Rooms
@@ -116,9 +117,11 @@ async def network_sessions(
     offset = (number - 1) * PAGE_SIZE
     visible = (await who(request)).visible()
     total, found = await list_sessions(store, rooms, kind=kind_id, offset=offset, visible=visible)
+    flags = await session_flags(request.app.state, [s.forum_id for s in found])
     body = renderer.page(
         "history_sessions.html",
         sessions=found,
+        flags=flags,
         kind=kind_id or "",
         pager=_pager("/sessions", number, total, {"kind": kind_id}),
     )

@@ -22,11 +22,13 @@ import asyncio
 import datetime as dt
 import re
 from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Any, Final
 
 import msgspec
 
 from board.apply import Rejected
+from board.guardrails import Flag, check_forum
 from board.metrics import Period
 from board.metrics_history import ForumHistory, HistoryBuilder
 
@@ -178,6 +180,23 @@ class Histories:
         if entry.history is None:
             entry.history = builder.history()
         return entry.history
+
+
+async def session_flags(state: Any, forum_ids: Iterable[str]) -> dict[str, list[Flag]]:
+    """Guardrail flags of every recorded session of these forums, by session id (for
+    the history lists; a forum whose log does not replay simply has none)."""
+    store: Store = state.store
+    teams = await store.teams()
+    cache = histories(state)
+    out: dict[str, list[Flag]] = {}
+    for forum_id in dict.fromkeys(forum_ids):
+        try:
+            history = await cache.get(store, forum_id)
+        except Unavailable:
+            continue
+        for flag in check_forum(history, None, teams).flags:
+            out.setdefault(flag.session_id, []).append(flag)
+    return out
 
 
 def histories(state: Any) -> Histories:

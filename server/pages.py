@@ -26,6 +26,7 @@ from board.protocol import PeerInfo
 from .access import admin_guard, forum_guard, session_guard, who
 from .csrf import check_form
 from .identity import COOKIE, safe_next, sign, valid_name, verify
+from .metrics_queries import session_flags
 from .render import Renderer
 from .rooms import Rooms
 from .service import create_forum, session_detail, sessions, teams_css, validate_forum
@@ -161,7 +162,8 @@ async def sessions_page(request: Request[Any, Any, Any], forum_id: str) -> Respo
     room = rooms.live().get(forum_id)
     live_seq = room.sync.seq if room else forum.seq
     found = await sessions(store, forum_id, live_seq)
-    return html(renderer.page("sessions.html", forum=forum, sessions=found))
+    flags = await session_flags(request.app.state, [forum_id])
+    return html(renderer.page("sessions.html", forum=forum, sessions=found, flags=flags))
 
 
 @get("/sessions/{session_id:str}", include_in_schema=False, guards=[session_guard("viewer")])
