@@ -42,9 +42,17 @@ PARTICIPANT_OPS: Final = frozenset(
         "record_decision",
         "add_next_step",
         "update_next_step",
+        "return_escalation",
     }
 )
 """Operations a participant (and a facilitator) may send."""
+
+ESCALATE: Final[Role] = "participant"
+"""The least role that may escalate a card of a forum (``POST …/cards/{id}/escalate``).
+The server then writes ``escalate_card`` on that board and ``receive_escalation`` on
+the target forum its escalation relation names: the caller never picks the target, so
+no role on the target forum is needed. Those ops, and ``escalation_status``, are
+server-made: ``can`` refuses them to every client."""
 
 FACILITATOR_OPS: Final = frozenset({"start_session", "end_session", "rename_forum"})
 """Operations only a facilitator may send."""

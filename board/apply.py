@@ -42,8 +42,8 @@ from .events import (
     SessionEnded,
     SessionStarted,
 )
-from .kinds import forum_kind
-from .model import Board, Card, Column, Decision, NextStep, Session
+from .kinds import forum_kind, route, routes_from
+from .model import Board, Card, CardLink, Column, Decision, NextStep, Session
 
 MAX_CARDS: Final = 5000
 MAX_COLUMNS: Final = 16
@@ -80,11 +80,16 @@ def apply(board: Board, op: o.Op, ctx: Context) -> Result:
     new, events = handler(board, op, ctx)
     if not events:
         return board, []
-    if new.session is not None and not isinstance(op, o.NotePresence):
+    if new.session is not None and not isinstance(op, _NOT_TAKING_PART):
         new, joined = _add_participants(new, (ctx.actor,))
         if joined is not None:
             events.append(joined)
     return replace(new, seq=ctx.seq), events
+
+
+# Server-made ops whose actor is not taking part in this forum's session (presence, and
+# what another forum's people did to a linked card).
+_NOT_TAKING_PART = (o.NotePresence, o.ReceiveEscalation, o.EscalationStatus)
 
 
 # -- text ---------------------------------------------------------------------------
@@ -471,6 +476,133 @@ def _update_next_step(board: Board, op: o.UpdateNextStep, ctx: Context) -> Resul
     return replace(board, next_steps=steps), [NextStepUpdated(step=updated)]
 
 
+# -- escalation between forums -------------------------------------------------------
+
+
+def _escalate_card(board: Board, op: o.EscalateCard, ctx: Context) -> Result:
+    card = _live_card(board, op.card)
+    way = route(board.kind, op.route)
+    if way is None:
+        if not routes_from(board.kind):
+            label = forum_kind(board.kind).label
+            raise Rejected("invalid", f"A {label} does not send cards to other forums.")
+        raise Rejected("invalid", f"A {board.kind} forum has no route {op.route!r}.")
+    if card.kind not in way.card_kinds:
+        kinds = " or ".join(k.replace("_", " ") + "s" for k in way.card_kinds)
+        raise Rejected("invalid", f"Only {kinds} can go this way ({way.action}).")
+    if op.to_kind != way.to_kind:
+        raise Rejected("invalid", f"{way.action}: that goes to a {way.to_kind} forum.")
+    if card.sent_to is not None and card.sent_to.status != "failed":
+        where = card.sent_to.forum_name or "another forum"
+        raise Rejected("conflict", f"{card.title!r} is already with {where}.")
+    sent = CardLink(
+        forum=op.to_forum,
+        forum_name=clean_text(op.to_name, single_line=True),
+        kind=op.to_kind,
+        route=way.id,
+        status=way.column,
+        label=_template_title(way.to_kind, way.column),
+    )
+    edited = replace(card, sent_to=sent, updated_at=ctx.at, updated_by=ctx.actor)
+    cards = dict(board.cards)
+    cards[card.id] = edited
+    return replace(board, cards=cards), [CardEdited(card=edited)]
+
+
+def _template_title(kind: str, column_id: str) -> str:
+    for col in forum_kind(kind).columns:
+        if col.id == column_id:
+            return col.title
+    return column_id
+
+
+def _receive_escalation(board: Board, op: o.ReceiveEscalation, ctx: Context) -> Result:
+    i, col = _column(board, op.column)
+    source = (op.from_forum, op.from_card)
+    for c in board.cards.values():
+        if c.origin is not None and not c.archived and (c.origin.forum, c.origin.card) == source:
+            raise Rejected("conflict", f"{c.title!r} was escalated here already.")
+    allowed = forum_kind(board.kind).card_kinds
+    kind = op.kind if op.kind in allowed else forum_kind(board.kind).default_card_kind
+    if len(board.cards) >= MAX_CARDS:
+        raise Rejected("limit", f"A board holds at most {MAX_CARDS} cards.")
+    rank, others = _place(board, col.card_ids, len(col.card_ids))
+    card = Card(
+        id=f"c{ctx.seq}",
+        kind=kind,
+        title=_required(op.title, "A card's title"),
+        column=col.id,
+        rank=rank,
+        created_at=ctx.at,
+        created_by=ctx.actor,
+        updated_at=ctx.at,
+        updated_by=ctx.actor,
+        body=clean_text(op.body, single_line=False),
+        team=clean_text(op.team, single_line=True),
+        to_team=clean_text(op.to_team, single_line=True),
+        origin=CardLink(
+            forum=op.from_forum,
+            forum_name=clean_text(op.from_name, single_line=True),
+            kind=op.from_kind,
+            route=op.route,
+            card=op.from_card,
+        ),
+    )
+    cards = dict(board.cards)
+    events: list[Event] = []
+    _rerank(cards, col.id, others, events)
+    cards[card.id] = card
+    events.append(CardAdded(card=card))
+    columns = _with_column(board, i, replace(col, card_ids=(*col.card_ids, card.id)))
+    return replace(board, cards=cards, columns=columns), events
+
+
+def _escalation_status(board: Board, op: o.EscalationStatus, ctx: Context) -> Result:
+    card = _card(board, op.card)
+    sent = card.sent_to
+    if sent is None:
+        raise Rejected("conflict", f"{card.title!r} was not escalated.")
+    changes: dict[str, Any]
+    if op.target_card is not None:
+        # The link to the new card only: a move the target made meanwhile may already
+        # have updated the status, and must not be undone by the link arriving after it.
+        changes = {"card": op.target_card}
+    else:
+        changes = {
+            "status": op.status,
+            "label": clean_text(op.label, single_line=True),
+            "note": clean_text(op.note, single_line=False),
+        }
+    changes = {k: v for k, v in changes.items() if getattr(sent, k) != v}
+    if not changes:
+        return board, []
+    edited = replace(
+        card, sent_to=replace(sent, **changes), updated_at=ctx.at, updated_by=ctx.actor
+    )
+    cards = dict(board.cards)
+    cards[card.id] = edited
+    return replace(board, cards=cards), [CardEdited(card=edited)]
+
+
+def _return_escalation(board: Board, op: o.ReturnEscalation, ctx: Context) -> Result:
+    card = _live_card(board, op.card)
+    origin = card.origin
+    if origin is None:
+        raise Rejected("invalid", f"{card.title!r} was not escalated here from another forum.")
+    note = _required(op.note, "A note saying why it goes back", single_line=False)
+    events: list[Event] = []
+    if board.column("returned") is not None and card.column != "returned":
+        board, events = _move_card(board, o.MoveCard(card=card.id, column="returned", index=0), ctx)
+        card = board.cards[card.id]
+    edited = replace(
+        card, origin=replace(origin, note=note), updated_at=ctx.at, updated_by=ctx.actor
+    )
+    cards = dict(board.cards)
+    cards[card.id] = edited
+    events.append(CardEdited(card=edited))
+    return replace(board, cards=cards), events
+
+
 def _note_presence(board: Board, op: o.NotePresence, ctx: Context) -> Result:
     new, event = _add_participants(board, tuple(clean_text(n, single_line=True) for n in op.names))
     return (new, [event]) if event is not None else (board, [])
@@ -493,4 +625,8 @@ _HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
     o.AddNextStep: _add_next_step,
     o.UpdateNextStep: _update_next_step,
     o.NotePresence: _note_presence,
+    o.ReturnEscalation: _return_escalation,
+    o.EscalateCard: _escalate_card,
+    o.ReceiveEscalation: _receive_escalation,
+    o.EscalationStatus: _escalation_status,
 }

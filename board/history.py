@@ -156,11 +156,46 @@ def _names(names: Sequence[str]) -> str:
     return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+# How a card that went by a route other than escalation is said to have gone.
+_ROUTE_WORDS: Final = {"product": "for product work", "improvement": "as an improvement"}
+
+
+def _describe_link(old: Card | None, new: Card) -> str:
+    """A line for an edit that changed a card's escalation, or ``""``."""
+    title = f"“{new.title}”"
+    sent, was = new.sent_to, old.sent_to if old is not None else None
+    if sent is not None and sent != was:
+        where = sent.forum_name or sent.forum
+        went = _ROUTE_WORDS.get(sent.route, "")
+        if was is None or (was.status == "failed" and sent.status != "failed"):
+            return f"sent {title} to {where} {went}" if went else f"escalated {title} to {where}"
+        if sent.status == "failed":
+            verb = f"send {title} to {where} {went}" if went else f"escalate {title} to {where}"
+            return f"could not {verb}: {sent.note}"
+        if sent.status == was.status and sent.note == was.note:
+            return f"linked {title} to its card in {where}"
+        note = f" with the note “{sent.note}”" if sent.note else ""
+        return f"moved {title} to {sent.label} in {where}{note}"
+    origin, had = new.origin, old.origin if old is not None else None
+    if origin is not None and had is not None and origin.note != had.note:
+        return (
+            f"returned {title} to {origin.forum_name or origin.forum} with the note “{origin.note}”"
+        )
+    return ""
+
+
 def _describe_event(before: Board, e: Event) -> str:
     if isinstance(e, CardAdded):
+        if e.card.origin is not None:
+            src = e.card.origin.forum_name or e.card.origin.forum
+            went = _ROUTE_WORDS.get(e.card.origin.route, "")
+            if went:
+                return f"sent “{e.card.title}” here from {src} {went}"
+            return f"escalated “{e.card.title}” here from {src}"
         return f"added “{e.card.title}” to {_column_title(before, e.card.column)}"
     if isinstance(e, CardEdited):
-        return f"edited {_title(before, e.card.id)}"
+        linked = _describe_link(before.cards.get(e.card.id), e.card)
+        return linked or f"edited {_title(before, e.card.id)}"
     if isinstance(e, CardMoved):
         name = _title(before, e.card_id)
         if e.from_column == e.column:

@@ -144,6 +144,64 @@ FORUM_KINDS: Final[dict[str, ForumKind]] = {
 }
 
 
+class Route(msgspec.Struct, frozen=True):
+    """A way a card goes from a forum of one kind to a forum of another, linked both ways.
+
+    Scrum Master Cycle: a Scrum of Scrums escalates impediments to an Executive Action
+    Team. Product Owner Cycle: a MetaScrum escalates backlog items and risks (trade-offs)
+    to an Executive MetaScrum. Where the cycles meet: an impediment that needs product
+    work becomes a backlog item in a MetaScrum; a Scaled Retrospective sends a proven
+    experiment to the EAT as an improvement to standardise.
+    """
+
+    id: str  # unique per source kind: "escalate", "product", "improvement"
+    from_kind: str
+    to_kind: str
+    card_kinds: tuple[str, ...]  # the kinds of card that may go
+    column: str  # the target board's column a card lands in
+    action: str  # the card's button: "Escalate to EAT"
+    relation: str  # the forum relation naming the target forum (``forum_links``)
+    card_kind: str = ""  # the kind the target card gets ("": the card's own)
+
+
+ROUTES: Final[tuple[Route, ...]] = (
+    Route(
+        "escalate", "sos", "eat", ("impediment",), "escalated", "Escalate to EAT", "escalates_to",
+    ),
+    Route(
+        "escalate", "metascrum", "ems", ("backlog_item", "risk"), "raised", "Escalate to EMS",
+        "escalates_to",
+    ),
+    Route(
+        "product", "sos", "metascrum", ("impediment",), "proposed", "Needs product work",
+        "product_to", card_kind="backlog_item",
+    ),
+    Route(
+        "improvement", "retro", "eat", ("experiment",), "escalated",
+        "Send to EAT as an improvement", "improves_to",
+    ),
+)  # fmt: skip
+"""Every route between forums."""
+
+
+def route(board_kind: str, route_id: str) -> Route | None:
+    """The route ``route_id`` out of a ``board_kind`` forum, if there is one."""
+    for r in ROUTES:
+        if r.from_kind == board_kind and r.id == route_id:
+            return r
+    return None
+
+
+def routes_from(board_kind: str) -> tuple[Route, ...]:
+    """The routes out of a ``board_kind`` forum."""
+    return tuple(r for r in ROUTES if r.from_kind == board_kind)
+
+
+def routes_for(board_kind: str, card_kind: str) -> tuple[Route, ...]:
+    """The routes a ``card_kind`` card on a ``board_kind`` board can take."""
+    return tuple(r for r in ROUTES if r.from_kind == board_kind and card_kind in r.card_kinds)
+
+
 def forum_kind(kind_id: str) -> ForumKind:
     """The kind with this id; ``KeyError`` for an unknown one."""
     return FORUM_KINDS[kind_id]

@@ -43,6 +43,23 @@ class Team(msgspec.Struct, frozen=True):
     colour: str  # a CSS hex colour, e.g. "#1f77b4"
 
 
+class CardLink(msgspec.Struct, frozen=True):
+    """A card in another forum: where a card came from (``Card.origin``) or where it went
+    (``Card.sent_to``). On the card that went, ``status`` is the other card's column
+    there (``escalated``, ``accepted``, ``removed``, ``returned`` …, or ``failed`` when
+    the other forum refused it), ``label`` says it in words and ``note`` is what the
+    other forum said when it returned the card."""
+
+    forum: str
+    forum_name: str = ""
+    kind: str = ""  # the other forum's kind
+    route: str = "escalate"  # the ``board.kinds.Route`` it took
+    card: str = ""  # "" until the other card exists
+    status: str = ""
+    label: str = ""
+    note: str = ""
+
+
 class Card(msgspec.Struct, frozen=True):
     """One card. ``column`` and ``rank`` place it; archived cards keep both."""
 
@@ -60,6 +77,8 @@ class Card(msgspec.Struct, frozen=True):
     to_team: str = ""  # the other team of a dependency (team -> to_team)
     owner: str = ""
     archived: bool = False
+    origin: CardLink | None = None  # escalated here from another forum's card
+    sent_to: CardLink | None = None  # escalated from here to another forum's card
 
 
 class Column(msgspec.Struct, frozen=True):

@@ -112,6 +112,52 @@ class UpdateNextStep(_Op, tag="update_next_step", frozen=True):
     status: StepStatus | UnsetType = UNSET
 
 
+class ReturnEscalation(_Op, tag="return_escalation", frozen=True):
+    """Send a card escalated here back to the forum it came from, with a note."""
+
+    card: Id
+    note: Text
+
+
+class EscalateCard(_Op, tag="escalate_card", frozen=True):
+    """Server-made, on the source board: the card goes to ``to_forum`` (chosen by the
+    forum's escalation relation, never by the client)."""
+
+    card: Id
+    to_forum: Id
+    to_name: ForumName
+    to_kind: Id
+    route: Id = "escalate"  # a ``board.kinds.Route`` id out of this forum's kind
+
+
+class ReceiveEscalation(_Op, tag="receive_escalation", frozen=True):
+    """Server-made, on the target board: a linked copy of an escalated card."""
+
+    from_forum: Id
+    from_name: ForumName
+    from_kind: Id
+    from_card: Id
+    column: Id
+    kind: Id
+    title: Title
+    body: Body = ""
+    team: Name = ""
+    to_team: Name = ""
+    route: Id = "escalate"
+
+
+class EscalationStatus(_Op, tag="escalation_status", frozen=True):
+    """Server-made, on the source board: what the target forum did with an escalated
+    card (its column there, or ``failed``); or, with ``target_card``, only the link to
+    the target card once it exists (the status is left as it is)."""
+
+    card: Id
+    status: Id
+    label: ColumnTitle
+    note: Text = ""
+    target_card: Id | None = None
+
+
 class NotePresence(_Op, tag="note_presence", frozen=True):
     """Server-made: these people were in the forum during the running session."""
 
@@ -134,10 +180,14 @@ ClientOp = (
     | RecordDecision
     | AddNextStep
     | UpdateNextStep
+    | ReturnEscalation
 )
 """Every operation a client may send."""
 
-Op = ClientOp | NotePresence
+ServerOp = NotePresence | EscalateCard | ReceiveEscalation | EscalationStatus
+"""Operations only the server writes (a client sending one gets ``bad_message``)."""
+
+Op = ClientOp | ServerOp
 """Every operation the log may hold."""
 
 CLIENT_OP_TYPES: tuple[type[_Op], ...] = (
@@ -156,4 +206,5 @@ CLIENT_OP_TYPES: tuple[type[_Op], ...] = (
     RecordDecision,
     AddNextStep,
     UpdateNextStep,
+    ReturnEscalation,
 )

@@ -18,11 +18,11 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 
 from board.access import LABELS, ROLES, WHAT, Role, is_role
-from board.kinds import FORUM_KINDS
+from board.kinds import FORUM_KINDS, routes_from
 from board.model import MAX_FORUM_NAME
 
 from .access import Access, Denied, admin_guard, who
-from .api import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem
+from .api import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem, set_escalation
 from .csrf import check_form
 from .pages import FormData, html, not_found
 from .store import Store
@@ -85,9 +85,18 @@ async def admin_page(request: Req) -> Response[str]:
     """Every forum, its three links and a Rotate button per role; the create form."""
     store: Store = request.app.state.store
     forums = []
-    for row in await store.forums():
+    rows = await store.forums()
+    for row in rows:
         links = await forum_links(request, row.id) or []
-        forums.append({"row": row, "links": links})
+        routes = [
+            {
+                "route": way,
+                "targets": [r for r in rows if r.kind == way.to_kind],
+                "chosen": await store.forum_link(row.id, way.relation),
+            }
+            for way in routes_from(row.kind)
+        ]
+        forums.append({"row": row, "links": links, "routes": routes})
     body = request.app.state.renderer.page(
         "admin.html",
         forums=forums,
@@ -122,6 +131,26 @@ async def rotate_form(request: Req, forum_id: str, data: FormData) -> Response[A
     return Redirect(f"/admin?rotated={forum_id}#forum-{forum_id}", status_code=303)
 
 
+@post("/admin/forums/{forum_id:str}/escalates-to", include_in_schema=False, guards=[admin_guard])
+async def escalates_to_form(request: Req, forum_id: str, data: FormData) -> Response[Any]:
+    """Set the forum one route of a forum leads to (``route``, default ``escalate``;
+    an empty ``target``: the default, the only forum of the target kind)."""
+    await check_form(request, data)
+    target = data.get("target", "") or None
+    route_id = data.get("route", "") or "escalate"
+    error = await set_escalation(request.app.state.store, forum_id, target, route_id)
+    if error is not None:
+        body = request.app.state.renderer.page(
+            "error.html",
+            title="Nothing was changed",
+            message=error[2],
+            back_href="/admin",
+            back_label="Back to the admin page",
+        )
+        return html(body, status=error[0])
+    return Redirect(f"/admin#forum-{forum_id}", status_code=303)
+
+
 class AdminApi(Controller):
     path = "/api"
     tags = ["admin"]
@@ -152,4 +181,4 @@ class AdminApi(Controller):
         return ForumLink(forum_id, role, token, url, time.time())  # type: ignore[arg-type]
 
 
-ADMIN_ROUTES: list[Any] = [admin_enter, admin_page, rotate_form, AdminApi]
+ADMIN_ROUTES: list[Any] = [admin_enter, admin_page, rotate_form, escalates_to_form, AdminApi]

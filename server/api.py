@@ -18,9 +18,9 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
 from board import ops as o
-from board.access import can, refusal
+from board.access import ESCALATE, can, refusal
 from board.events import CardAdded, CardArchived, CardEdited, CardMoved, CardRestored
-from board.kinds import FORUM_KINDS, ForumKind
+from board.kinds import FORUM_KINDS, ForumKind, forum_kind, route, routes_from
 from board.model import (
     Board,
     Body,
@@ -39,6 +39,7 @@ from board.ops import CardRefs, ForumName, Index
 from board.sync import Accepted, Duplicate, Refused, Unchanged
 
 from .access import Denied, admin_guard, forum_guard, member_guard, session_guard, who
+from .escalation import Escalated, EscalationProblem, escalate, escalation_target, find_route
 from .identity import COOKIE, verify
 from .rooms import Rooms
 from .service import (
@@ -49,7 +50,7 @@ from .service import (
     sessions,
     validate_forum,
 )
-from .store import Store
+from .store import Store, forum_link_row
 
 STATUS = {
     "not_found": 404,
@@ -183,6 +184,76 @@ class OpResult(msgspec.Struct):
     seq: int
     changed: bool
     duplicate: bool = False
+
+
+class EscalatesTo(msgspec.Struct):
+    forum: str | None
+    name: str = ""
+
+
+class SetEscalatesTo(msgspec.Struct, forbid_unknown_fields=True):
+    forum: Id | None
+
+
+async def _escalates_to(store: Store, forum_id: str, route_id: str = "escalate") -> EscalatesTo:
+    forum = await store.forum(forum_id)
+    if forum is None:
+        raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")
+    try:
+        find_route(forum.kind, route_id)
+    except EscalationProblem as e:
+        raise ApiProblem(e.status, e.code, e.reason) from None
+    target = await escalation_target(store, forum, route_id)
+    return EscalatesTo(forum=target.id if target else None, name=target.name if target else "")
+
+
+async def set_escalation(
+    store: Store, forum_id: str, target_id: str | None, route_id: str = "escalate"
+) -> tuple[int, str, str] | None:
+    """Set the forum route ``route_id`` of ``forum_id`` leads to; the problem as
+    (status, code, reason)."""
+    forum = await store.forum(forum_id)
+    if forum is None:
+        return 404, "not_found", f"There is no forum {forum_id!r}."
+    way = route(forum.kind, route_id)
+    if way is None:
+        label = forum_kind(forum.kind).label
+        if not routes_from(forum.kind):
+            return 400, "invalid", f"A {label} does not send cards to other forums."
+        return 404, "not_found", f"A {label} has no route {route_id!r}."
+    if target_id is not None:
+        target = await store.forum(target_id)
+        if target is None or target.kind != way.to_kind:
+            label = forum_kind(way.to_kind).label
+            return 400, "invalid", f"{target_id!r} is not an {label} forum."
+    await store.write([forum_link_row(forum_id, way.relation, target_id)])
+    return None
+
+
+async def _send(
+    request: Request[Any, Any, Any], forum_id: str, card_id: str, route_id: str
+) -> Escalated:
+    try:
+        return await escalate(
+            request.app.state.rooms,
+            request.app.state.store,
+            forum_id,
+            card_id,
+            _actor(request),
+            route_id,
+        )
+    except EscalationProblem as e:
+        raise ApiProblem(e.status, e.code, e.reason) from None
+
+
+async def _set_route(
+    request: Request[Any, Any, Any], forum_id: str, route_id: str, data: SetEscalatesTo
+) -> EscalatesTo:
+    store: Store = request.app.state.store
+    error = await set_escalation(store, forum_id, data.forum, route_id)
+    if error is not None:
+        raise ApiProblem(*error)
+    return await _escalates_to(store, forum_id, route_id)
 
 
 def _actor(request: Request[Any, Any, Any]) -> str:
@@ -374,6 +445,77 @@ class ForumApi(Controller):
         self, request: Request[Any, Any, Any], forum_id: str, card_id: str
     ) -> Card:
         return await self._card_op(request, forum_id, card_id, o.RestoreCard(card=card_id))
+
+    @post(
+        "/forums/{forum_id:str}/cards/{card_id:str}/escalate",
+        responses=ERRORS,
+        guards=[forum_guard(ESCALATE)],
+    )
+    async def escalate_card(
+        self, request: Request[Any, Any, Any], forum_id: str, card_id: str
+    ) -> Escalated:
+        """Escalate a card to the forum this one escalates to (Scrum of Scrums → Executive
+        Action Team: impediments; MetaScrum → Executive MetaScrum: backlog items and
+        risks). The target gets a linked card; this card shows where it went and, live,
+        what the target does with it (``sent_to``). Same as ``…/send/escalate``."""
+        return await _send(request, forum_id, card_id, "escalate")
+
+    @post(
+        "/forums/{forum_id:str}/cards/{card_id:str}/send/{route_id:str}",
+        responses=ERRORS,
+        guards=[forum_guard(ESCALATE)],
+    )
+    async def send_card(
+        self, request: Request[Any, Any, Any], forum_id: str, card_id: str, route_id: str
+    ) -> Escalated:
+        """Send a card by a route of its forum: ``escalate``; ``product`` (an impediment
+        that needs product work becomes a backlog item in the MetaScrum); ``improvement``
+        (a retrospective experiment goes to the EAT). Linked both ways, like escalation."""
+        return await _send(request, forum_id, card_id, route_id)
+
+    @get(
+        "/forums/{forum_id:str}/escalates-to",
+        responses={404: ERRORS[404]},
+        guards=[forum_guard("viewer")],
+    )
+    async def escalates_to(self, request: Request[Any, Any, Any], forum_id: str) -> EscalatesTo:
+        """The forum this one escalates to (``forum: null``: none)."""
+        return await _escalates_to(request.app.state.store, forum_id)
+
+    @post(
+        "/forums/{forum_id:str}/escalates-to",
+        responses=ERRORS,
+        guards=[admin_guard],
+        status_code=200,
+    )
+    async def set_escalates_to(
+        self, request: Request[Any, Any, Any], forum_id: str, data: SetEscalatesTo
+    ) -> EscalatesTo:
+        """Set (or clear, with ``forum: null``) the forum this one escalates to."""
+        return await _set_route(request, forum_id, "escalate", data)
+
+    @get(
+        "/forums/{forum_id:str}/routes/{route_id:str}",
+        responses={404: ERRORS[404]},
+        guards=[forum_guard("viewer")],
+    )
+    async def route_target(
+        self, request: Request[Any, Any, Any], forum_id: str, route_id: str
+    ) -> EscalatesTo:
+        """The forum route ``route_id`` of this forum leads to (``forum: null``: none)."""
+        return await _escalates_to(request.app.state.store, forum_id, route_id)
+
+    @post(
+        "/forums/{forum_id:str}/routes/{route_id:str}",
+        responses=ERRORS,
+        guards=[admin_guard],
+        status_code=200,
+    )
+    async def set_route_target(
+        self, request: Request[Any, Any, Any], forum_id: str, route_id: str, data: SetEscalatesTo
+    ) -> EscalatesTo:
+        """Set (or clear) the forum route ``route_id`` of this forum leads to."""
+        return await _set_route(request, forum_id, route_id, data)
 
     async def _card_op(
         self, request: Request[Any, Any, Any], forum_id: str, card_id: str, op: o.Op

@@ -26,6 +26,7 @@ from .links import gate
 from .live import live
 from .metrics import METRICS_ROUTES
 from .pages import PAGES, html
+from .projector import PROJECTOR_ROUTES
 from .render import Renderer
 from .replay import REPLAY_ROUTES
 from .rooms import Rooms
@@ -147,6 +148,7 @@ def create_app(settings: Settings) -> Litestar:
             *EXPORT_ROUTES,
             *ADMIN_ROUTES,
             *METRICS_ROUTES,
+            *PROJECTOR_ROUTES,
             live,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False

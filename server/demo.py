@@ -18,7 +18,25 @@ from board.model import Board, Team, new_board
 from board.sync import Item, LoggedOp
 
 from .projections import rows_for
-from .store import Row, Store, new_forum_rows, op_row, snapshot_row, team_row
+from .store import (
+    Row,
+    Store,
+    forum_link_row,
+    new_forum_rows,
+    op_row,
+    snapshot_row,
+    team_row,
+)
+
+# Where the demo forums send cards (``board.kinds.ROUTES``, by relation): SoS → EAT and
+# MetaScrum → Executive MetaScrum (escalation), SoS → MetaScrum (needs product work),
+# Scaled Retrospective → EAT (improvements).
+FORUM_LINKS = (
+    ("sos-commerce", "escalates_to", "eat"),
+    ("metascrum-commerce", "escalates_to", "ems"),
+    ("sos-commerce", "product_to", "metascrum-commerce"),
+    ("retro-q4", "improves_to", "eat"),
+)
 
 TEAMS = [
     Team("checkout", "Checkout", "#1f77b4"),
@@ -407,5 +425,6 @@ async def seed_demo(store: Store) -> None:
                 ),
             )
         )
+    rows.extend(forum_link_row(src, rel, dst) for src, rel, dst in FORUM_LINKS)
     rows.append(("INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)", ("seeded", "demo")))
     await store.write(rows)

@@ -110,6 +110,11 @@ async def live(socket: WebSocket, forum_id: str) -> None:
         await socket.close(code=CLOSE_POLICY, reason="cross-origin")  # before accept: 403
         return
     name = verify(state.secret, socket.cookies.get(COOKIE)) or f"Guest {secrets.token_hex(2)}"
+    # The projector (server/projector.py) gets a viewer's markup whatever the browser's
+    # role; its access (ops, a rotated link) is still judged by the real role.
+    projector = socket.query_params.get("view") == "projector"
+    if projector:
+        name = "Projector"
     access: Access = state.access
     try:  # cookie grants, the link token of the URL, or a bearer header
         person = await access.identify(socket)
@@ -148,7 +153,7 @@ async def live(socket: WebSocket, forum_id: str) -> None:
         max_backlog=settings.max_backlog_frames,
         max_backlog_bytes=settings.max_backlog_bytes,
         on_drop=lambda _: _cancel(task),
-        role=role,
+        role="viewer" if projector else role,
     )
     revoked = False
     closing: list[asyncio.Task[None]] = []

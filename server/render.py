@@ -31,7 +31,7 @@ from board.events import (
     SessionEnded,
     SessionStarted,
 )
-from board.kinds import CARD_KINDS, FORUM_KINDS
+from board.kinds import CARD_KINDS, FORUM_KINDS, routes_for
 from board.model import Board, Card, Team
 from board.sync import Item
 
@@ -168,6 +168,7 @@ class Renderer:
         self.env.globals.update(
             CARD_KINDS=CARD_KINDS,
             FORUM_KINDS=FORUM_KINDS,
+            routes_for=routes_for,
             hue=hue,
             initials=initials,
             clock=clock,

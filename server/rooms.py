@@ -21,6 +21,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from board import ops as o
+from board.escalation import status_updates
 from board.protocol import Ack, Batch, Hello, Limits, PeerInfo, Reject, Resync, Welcome, WireItem
 from board.protocol import encode as encode_msg
 from board.sync import Accepted, Duplicate, ForumSync, Item, LoggedOp, Outcome, Refused, Unchanged
@@ -111,8 +112,10 @@ class Room:
         renderer: Renderer,
         teams: Callable[[], frozenset[str]],
         on_evict: Callable[[Room], None],
+        follow: Callable[[list[Accepted]], None] | None = None,
     ) -> None:
         self.sync = sync
+        self.follow = follow  # told of accepted items once they are durable
         self.forum_id = sync.board.forum_id
         self.store = store
         self.settings = settings
@@ -319,6 +322,17 @@ class Room:
         future = self.store.write(rows, forum_id=forum_id, seqs=seqs)
         self._last_write = future
         future.add_done_callback(partial(self._committed, answers))
+        if self.follow is not None:
+            future.add_done_callback(partial(self._follow, self.follow, accepted))
+
+    @staticmethod
+    def _follow(
+        follow: Callable[[list[Accepted]], None],
+        accepted: list[Accepted],
+        future: asyncio.Future[None],
+    ) -> None:
+        if not future.cancelled() and future.exception() is None:
+            follow(accepted)
 
     def _after_last_write(self, answers: list[tuple[OpIn, Outcome]]) -> None:
         """Answer ops that wrote nothing, but not before what they depend on is durable."""
@@ -434,6 +448,9 @@ class Rooms:
         self._rooms: dict[str, Room] = {}
         self._loading: dict[str, asyncio.Future[Room | None]] = {}
         self._closing: dict[str, asyncio.Task[None]] = {}
+        # Escalation status for source forums, in the order the target forums made it.
+        self._links: asyncio.Queue[tuple[str, o.Op, str]] = asyncio.Queue()
+        self._links_task: asyncio.Task[None] | None = None
 
     def live(self) -> dict[str, Room]:
         return dict(self._rooms)
@@ -463,6 +480,7 @@ class Rooms:
                 renderer=self.renderer,
                 teams=self._teams,
                 on_evict=self._evicted,
+                follow=self._follow_links,
             )
             self._rooms[forum_id] = room
             future.set_result(room)
@@ -487,6 +505,32 @@ class Rooms:
                 continue
         raise RuntimeError(f"room {forum_id} kept closing")
 
+    def _follow_links(self, accepted: list[Accepted]) -> None:
+        """Queue what a durable change to an escalated card tells its source forum."""
+        for a in accepted:
+            for forum_id, op in status_updates(a.item, a.board):
+                self._links.put_nowait((forum_id, op, a.item.actor))
+        if not self._links.empty() and (self._links_task is None or self._links_task.done()):
+            self._links_task = asyncio.get_running_loop().create_task(
+                self._send_links(), name="escalation-links"
+            )
+
+    async def _send_links(self) -> None:
+        while not self._links.empty():
+            forum_id, op, actor = self._links.get_nowait()
+            try:
+                outcome = await self.submit(forum_id, op, actor=actor)
+            except Exception:
+                log.exception("could not tell forum %s about its escalated card", forum_id)
+                continue
+            if isinstance(outcome, Refused):
+                log.warning("forum %s refused %s: %s", forum_id, op, outcome.reason)
+
+    async def drain_links(self) -> None:
+        """Wait until every queued escalation status is applied (tests, shutdown)."""
+        while self._links_task is not None and not self._links_task.done():
+            await asyncio.shield(self._links_task)
+
     def _teams(self) -> frozenset[str]:
         return self.team_ids
 
@@ -497,6 +541,8 @@ class Rooms:
         room.task.add_done_callback(lambda _: self._closing.pop(room.forum_id, None))
 
     async def close(self) -> None:
+        if self._links_task is not None:
+            await asyncio.gather(self._links_task, return_exceptions=True)
         rooms = list(self._rooms.values())
         self._rooms.clear()
         await asyncio.gather(*(r.close() for r in rooms), return_exceptions=True)

@@ -70,6 +70,9 @@ CREATE TABLE IF NOT EXISTS forum_tokens(
     forum_id TEXT NOT NULL, role TEXT NOT NULL, token TEXT NOT NULL, created_at REAL NOT NULL,
     PRIMARY KEY(forum_id, role));
 CREATE UNIQUE INDEX IF NOT EXISTS forum_tokens_by_token ON forum_tokens(token);
+CREATE TABLE IF NOT EXISTS forum_links(
+    forum_id TEXT NOT NULL, relation TEXT NOT NULL, target_id TEXT NOT NULL,
+    PRIMARY KEY(forum_id, relation));
 """
 
 INSERT_OP: Final = "INSERT INTO ops(forum_id, seq, op_id, actor, at, op) VALUES (?,?,?,?,?,?)"
@@ -165,6 +168,16 @@ def new_forum_rows(board: Board, at: float) -> list[Row]:
         forum_summary_row(board, at),
         *forum_token_rows(board.forum_id, at),
     ]
+
+
+def forum_link_row(forum_id: str, relation: str, target_id: str | None) -> Row:
+    """Set (or, with ``None``, clear) one relation of a forum."""
+    if target_id is None:
+        return "DELETE FROM forum_links WHERE forum_id=? AND relation=?", (forum_id, relation)
+    return (
+        "INSERT OR REPLACE INTO forum_links(forum_id, relation, target_id) VALUES (?,?,?)",
+        (forum_id, relation, target_id),
+    )
 
 
 def team_row(team: Team, position: int) -> Row:
@@ -339,6 +352,14 @@ class Store:
             "FROM forums ORDER BY created_at, name"
         )
         return [ForumRow(*r) for r in rows]
+
+    async def forum_link(self, forum_id: str, relation: str) -> str | None:
+        """The forum ``forum_id`` is linked to by ``relation`` (``escalates_to``), if set."""
+        rows = await self.fetch(
+            "SELECT target_id FROM forum_links WHERE forum_id=? AND relation=?",
+            (forum_id, relation),
+        )
+        return rows[0][0] if rows else None
 
     async def forum(self, forum_id: str) -> ForumRow | None:
         rows = await self.fetch(

@@ -34,6 +34,7 @@ SAMPLES: list[o.ClientOp] = [
     o.RecordDecision(text="d"),
     o.AddNextStep(text="s"),
     o.UpdateNextStep(step="s1", status="done"),
+    o.ReturnEscalation(card="c1", note="n"),
 ]
 
 
@@ -84,3 +85,10 @@ def test_refusals_say_what_to_do() -> None:
     start = o.StartSession()
     assert "facilitator" in refusal("participant", start)
     assert "start session" in refusal("participant", start)
+
+
+def test_server_made_escalation_ops_are_refused_to_every_client() -> None:
+    for name in ("escalate_card", "receive_escalation", "escalation_status"):
+        assert needed(name) is None
+        assert not can("facilitator", name)
+    assert can("participant", "return_escalation") and not can("viewer", "return_escalation")

@@ -73,6 +73,7 @@ OPS: dict[str, dict[str, Any]] = {
     "record_decision": {"text": "Ship", "cards": ["c1", "c2"]},
     "add_next_step": {"text": "Call EAT", "owner": "Li", "due": "2030-01-31", "cards": ["c1"]},
     "update_next_step": {"step": "s4", "status": "done", "due": None},
+    "return_escalation": {"card": "c1", "note": "Needs a team decision first"},
 }  # fmt: skip
 
 
@@ -326,3 +327,9 @@ def test_server_decoding_is_strict() -> None:
         decode_server(b'{"type": "ack", "id": "a", "seq": 1, "extra": 2}')
     with pytest.raises(msgspec.ValidationError):
         decode_server(b'{"type": "hello"}')  # a client message is no server message
+
+
+@pytest.mark.parametrize("op_type", ["escalate_card", "receive_escalation", "escalation_status"])
+def test_a_client_cannot_send_a_server_made_escalation_op(op_type: str) -> None:
+    with pytest.raises(BadMessage):
+        decode_client(frame(op_type, card="c1").encode())

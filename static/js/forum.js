@@ -283,6 +283,39 @@ document.getElementById("step-form").addEventListener("submit", (e) => {
   });
 });
 
+document.getElementById("return-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const f = e.currentTarget.elements;
+  submitOp(e.currentTarget, { type: "return_escalation", card: f.card.value, note: f.note.value });
+});
+
+/** Escalate a card, or send it by another route (POST …/send/{route}): the server
+ * writes on both boards; this page sees the card change through the live connection
+ * like everyone else. */
+async function escalateCard(btn) {
+  const card = btn.closest(".card");
+  btn.disabled = true;
+  try {
+    const csrf = document.querySelector("meta[name=csrf-token]");
+    const route = encodeURIComponent(btn.dataset.route || "escalate");
+    const res = await fetch(`/api/forums/${encodeURIComponent(root.dataset.forum)}/cards/${encodeURIComponent(card.dataset.card)}/send/${route}`, {
+      method: "POST",
+      headers: { "X-CSRF-Token": csrf ? csrf.content : "" },
+      credentials: "same-origin",
+    });
+    if (res.ok) {
+      announce("Sent.");
+    } else {
+      const body = await res.json().catch(() => ({}));
+      toast(`Could not send it: ${body.reason || res.statusText}`);
+    }
+  } catch {
+    toast("Could not send it: the server did not answer.");
+  } finally {
+    if (btn.isConnected) btn.disabled = false;
+  }
+}
+
 document.getElementById("end-form").addEventListener("submit", (e) => {
   e.preventDefault();
   submitOp(e.currentTarget, { type: "end_session" });
@@ -298,6 +331,10 @@ const actions = {
   "add-card": (btn) => openCardDialog(null, btn.closest(".column").dataset.column),
   edit: (btn) => openCardDialog(btn.closest(".card")),
   archive: (btn) => simple({ type: "archive_card", card: btn.closest(".card").dataset.card }, "Could not archive"),
+  escalate: (btn) => escalateCard(btn),
+  "return-escalation": (btn) => openDialog("return-dialog", (form) => {
+    form.elements.card.value = btn.closest(".card").dataset.card;
+  }),
   restore: (btn) => simple({ type: "restore_card", card: btn.closest(".card").dataset.card }, "Could not restore"),
   "add-column": () => openDialog("column-dialog", (form) => {
     document.getElementById("column-dialog-title").textContent = "Add a column";

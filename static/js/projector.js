@@ -1,0 +1,95 @@
+// The projector (templates/projector.html): the forum's board on a wall screen.
+// Read-only: it sends no operations. It follows the forum's live connection like the
+// forum page (live.js reconnects by itself after a drop or a server restart), applies
+// the server's markup with dom.js, and marks what changed for ~2 s.
+
+import { Live } from "./live.js";
+import { applyEvent, applyRegions, cardEl, refreshCounts } from "./dom.js";
+
+const root = document.getElementById("projector");
+const conn = document.getElementById("conn");
+const HIGHLIGHT_MS = 2000;
+
+const STATUS_TEXT = {
+  connecting: "Connecting…",
+  live: "Live",
+  reconnecting: "Reconnecting…",
+  gone: "This forum no longer exists",
+  forbidden: "No access: this link was replaced",
+};
+
+/** The forum's live connection, read-only whatever this browser's role (server/live.py). */
+class ProjectorLive extends Live {
+  url() {
+    return `${super.url()}?view=projector`;
+  }
+}
+
+const timers = new WeakMap();
+
+function highlight(id) {
+  const el = cardEl(id);
+  if (!el) return;
+  clearTimeout(timers.get(el));
+  el.classList.remove("moved");
+  void el.offsetWidth; // restart the animation when a card moves again
+  el.classList.add("moved");
+  timers.set(el, setTimeout(() => el.classList.remove("moved"), HIGHLIGHT_MS));
+}
+
+const MARKED = {
+  card_moved: (ev) => ev.card_id,
+  card_added: (ev) => ev.card.id,
+  card_edited: (ev) => ev.card.id,
+  card_restored: (ev) => ev.card.id,
+};
+
+function tickElapsed() {
+  for (const el of document.querySelectorAll(".elapsed[data-since]")) {
+    const minutes = Math.max(0, Math.floor((Date.now() / 1000 - Number(el.dataset.since)) / 60));
+    el.textContent = minutes < 60
+      ? `running for ${minutes} min`
+      : `running for ${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
+  }
+}
+
+const live = new ProjectorLive({
+  forumId: root.dataset.forum,
+  seq: Number(root.dataset.seq),
+  epoch: root.dataset.epoch,
+  handlers: {
+    status(state) {
+      conn.dataset.state = state;
+      conn.textContent = STATUS_TEXT[state] || state;
+      document.body.classList.toggle("offline", state !== "live");
+    },
+    full(html) {
+      applyRegions(html);
+      refreshCounts();
+      tickElapsed();
+    },
+    event(ev, html) {
+      applyEvent(ev, html);
+      const id = MARKED[ev.type] && MARKED[ev.type](ev);
+      if (id) highlight(id);
+    },
+    after(html) {
+      applyRegions(html);
+      refreshCounts();
+      tickElapsed();
+    },
+    presence() {},
+    error() {},
+  },
+});
+
+setInterval(tickElapsed, 15000);
+tickElapsed();
+
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") live.nudge();
+});
+window.addEventListener("online", () => live.nudge());
+
+live.connect();
+window.scaleboard = { live }; // for tests
