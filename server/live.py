@@ -154,6 +154,7 @@ async def live(socket: WebSocket, forum_id: str) -> None:
         max_backlog_bytes=settings.max_backlog_bytes,
         on_drop=lambda _: _cancel(task),
         role="viewer" if projector else role,
+        takes_part=not projector,  # a screen on the wall is not a session participant
     )
     revoked = False
     closing: list[asyncio.Task[None]] = []

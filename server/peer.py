@@ -115,6 +115,7 @@ class Peer:
         "name",
         "on_drop",
         "role",
+        "takes_part",
     )
 
     def __init__(
@@ -128,11 +129,13 @@ class Peer:
         max_backlog_bytes: int = 1 << 20,
         on_drop: Callable[[Peer], None],
         role: str = "facilitator",
+        takes_part: bool = True,
     ) -> None:
         self.id = peer_id
         self.name = name
         self.hue = hue
         self.role = role  # what the room renders for it (board.access.Role)
+        self.takes_part = takes_part  # False: a screen (the projector), not a person
         self._send = send
         self._proto = direct_transport(send)
         self.max_backlog = max_backlog

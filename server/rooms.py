@@ -202,13 +202,15 @@ class Room:
                 if type(outcome) is Accepted:
                     accepted.append(outcome)  # type: ignore[arg-type]
                     if type(msg.op) is o.StartSession:
-                        self._note_presence([p.name for p in self.peers.values()], now, accepted)
+                        people = [p.name for p in self.peers.values() if p.takes_part]
+                        self._note_presence(people, now, accepted)
             elif kind is Join:
                 assert isinstance(msg, Join)
                 info = self._join(msg)
                 if info is not None:
                     joined.append(info)
-                    self._note_presence([msg.peer.name], now, accepted)
+                    if msg.peer.takes_part:
+                        self._note_presence([msg.peer.name], now, accepted)
             elif kind is Leave:
                 assert isinstance(msg, Leave)
                 if self.peers.pop(msg.peer.id, None) is not None:

@@ -152,3 +152,24 @@ async def test_the_projectors_live_markup_is_read_only(server: ServerProcess, fo
     finally:
         await wall.close()
         await desk.close()
+
+
+async def test_the_projector_is_not_a_session_participant(
+    server: ServerProcess, forum: Forum
+) -> None:
+    """A screen on the wall watches the session; it does not take part in it."""
+    token = server.links(forum["id"])["facilitator"]
+    url = server.ws_url(forum["id"], token)
+    wall = await LiveClient.connect(url + "&view=projector")
+    desk = await LiveClient.connect(url)
+    try:
+        assert (await desk.call({"type": "start_session"}))["type"] == "ack"
+        late_wall = await LiveClient.connect(url + "&view=projector")  # joins mid-session
+        assert (await desk.call({"type": "end_session"}))["type"] == "ack"
+        await late_wall.close()
+        sessions = server.request("GET", f"/api/forums/{forum['id']}/sessions")[1]
+        participants = sessions[0]["participants"]
+        assert participants and "Projector" not in participants, participants
+    finally:
+        await wall.close()
+        await desk.close()
