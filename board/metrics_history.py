@@ -14,6 +14,15 @@ titled Removed, Resolved or Done when the card got there. Renaming a column late
 does not re-date moves already made. Cards already on the first stored board (an
 imported forum's) appear as added when they were created, where they stood then: when
 they got there is not known.
+
+**Escalations** (``EscalationFact``): a card this forum sent to another (its
+``sent_to`` link set by ``escalate_card``; sent again after a ``failed`` one is a new
+escalation) with every status the other forum reported back (``escalation_status``),
+and a card another forum escalated here (``receive_escalation``: its ``origin``) with
+every column it went to here, ``archived``, or ``returned`` (``return_escalation``).
+Each status is also classed as an outcome (``escalation_outcome``). Escalations already
+on the first stored board count from the card's last change (when they were sent is
+not known).
 """
 
 from __future__ import annotations
@@ -47,6 +56,12 @@ ORDERED_COLUMN_IDS: Final = frozenset({"ordered"})  # the MetaScrum's strictly o
 
 CardState = Literal["open", "removed", "archived"]
 CardChange = Literal["added", "edited", "moved", "archived", "restored"]
+Direction = Literal["sent", "received"]
+EscalationOutcome = Literal["open", "accepted", "in_progress", "removed", "returned", "failed"]
+# Where an escalated card lands (``board.kinds.ROUTES``): still waiting for the forum.
+LANDING_COLUMN_IDS: Final = frozenset({"escalated", "raised", "proposed"})
+# Taken on: the EAT's Accepted, the Executive MetaScrum's Decided.
+ACCEPTED_COLUMN_IDS: Final = frozenset({"accepted", "decided"})
 
 
 class CardEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -99,6 +114,55 @@ class StepFact(msgspec.Struct, frozen=True, kw_only=True):
         return status
 
 
+class EscalationChange(msgspec.Struct, frozen=True):
+    at: float
+    status: str  # the card's column in the target forum, ``archived``, ``returned``, ``failed``
+    outcome: EscalationOutcome
+
+
+class EscalationFact(msgspec.Struct, frozen=True, kw_only=True):
+    """One escalation as this forum recorded it, every status oldest first."""
+
+    direction: Direction  # sent from here, or received here
+    card_id: str  # the card here
+    title: str
+    kind: str
+    route: str
+    other_forum: str  # where it went (sent) or came from (received)
+    other_name: str = ""
+    other_card: str = ""  # "" until known
+    escalated_at: float
+    changes: tuple[EscalationChange, ...] = ()
+
+    def outcome_before(self, at: float) -> EscalationOutcome:
+        """Its outcome after its changes before ``at`` (``open`` before any)."""
+        outcome: EscalationOutcome = "open"
+        for change in self.changes:
+            if change.at >= at:
+                break
+            outcome = change.outcome
+        return outcome
+
+
+def escalation_outcome(status: str, label: str = "") -> EscalationOutcome:
+    """What a status says about an escalation: still open (in the landing column),
+    accepted (Accepted, or Decided in an Executive MetaScrum), removed (a removal column,
+    or archived), returned, failed (the target refused it), else in progress."""
+    if status in ("failed", "returned"):
+        return "failed" if status == "failed" else "returned"
+    if (
+        status == "archived"
+        or status in REMOVAL_COLUMN_IDS
+        or label.strip().lower() in REMOVAL_TITLES
+    ):
+        return "removed"
+    if status in ACCEPTED_COLUMN_IDS:
+        return "accepted"
+    if not status or status in LANDING_COLUMN_IDS:
+        return "open"
+    return "in_progress"
+
+
 class SessionFact(msgspec.Struct, frozen=True, kw_only=True):
     """A session as recorded; the ``*_at_end`` fields describe its board when it ended."""
 
@@ -125,6 +189,7 @@ class ForumHistory(msgspec.Struct, frozen=True, kw_only=True):
     sessions: tuple[SessionFact, ...] = ()
     decisions: tuple[DecisionFact, ...] = ()
     steps: tuple[StepFact, ...] = ()
+    escalations: tuple[EscalationFact, ...] = ()
 
 
 def card_state(board: Board, card: Card) -> CardState:
@@ -170,11 +235,15 @@ class HistoryBuilder:
         self.steps: dict[str, StepFact] = {}
         self._reorders: dict[str, int] = {}
         self._made: dict[str, int] = {}  # next steps agreed, by session
+        self.escalations: list[EscalationFact] = []
+        self._current: dict[tuple[Direction, str], int] = {}  # index in escalations
+        self._notes: dict[str, str] = {}  # a received card's return note, by card
         for card in sorted(start.cards.values(), key=lambda c: (c.created_at, c.id)):
             live = msgspec.structs.replace(card, archived=False)
             self.cards.append(_card_event(start, live, "added", card.created_at))
             if card.archived:
                 self.cards.append(_card_event(start, card, "archived", card.updated_at))
+            self._escalation(start, card, card.updated_at)
         if start.session is not None:
             self._started(start.session)
             for d in start.session.decisions:
@@ -207,7 +276,88 @@ class HistoryBuilder:
                 self._record(board, event, entry.at)
             self.board = board
 
+    def _escalation(self, board: Board, card: Card, at: float) -> None:
+        """Note what ``card`` (as it stands now) says about its escalations."""
+        sent = card.sent_to
+        if sent is not None:
+            outcome = escalation_outcome(sent.status, sent.label)
+            self._status(
+                "sent", card, at, sent.forum, sent.forum_name, sent.card, sent.route,
+                sent.status, outcome,
+            )  # fmt: skip
+        origin = card.origin
+        if origin is not None:
+            noted = origin.note and origin.note != self._notes.get(card.id, "")
+            self._notes[card.id] = origin.note
+            if card.archived:
+                status = "archived"
+            elif card.column == "returned" or noted:
+                status = "returned"
+            else:
+                status = card.column
+            state = card_state(board, card)
+            outcome = (
+                "removed"
+                if state != "open"
+                else "returned"
+                if status == "returned"
+                else escalation_outcome(status)
+            )
+            self._status(
+                "received", card, at, origin.forum, origin.forum_name, origin.card,
+                origin.route, status, outcome,
+            )  # fmt: skip
+
+    def _status(
+        self,
+        direction: Direction,
+        card: Card,
+        at: float,
+        forum: str,
+        name: str,
+        other_card: str,
+        route: str,
+        status: str,
+        outcome: EscalationOutcome,
+    ) -> None:
+        key = (direction, card.id)
+        i = self._current.get(key)
+        fact = self.escalations[i] if i is not None else None
+        if fact is None or (fact.changes[-1].outcome == "failed" and outcome != "failed"):
+            self._current[key] = len(self.escalations)
+            self.escalations.append(
+                EscalationFact(
+                    direction=direction,
+                    card_id=card.id,
+                    title=card.title,
+                    kind=card.kind,
+                    route=route,
+                    other_forum=forum,
+                    other_name=name,
+                    other_card=other_card,
+                    escalated_at=at,
+                    changes=(EscalationChange(at, status, outcome),),
+                )
+            )
+            return
+        assert i is not None
+        changes = fact.changes
+        if changes[-1].status != status:
+            changes = (*changes, EscalationChange(at, status, outcome))
+        self.escalations[i] = msgspec.structs.replace(
+            fact,
+            title=card.title,
+            kind=card.kind,
+            other_name=name or fact.other_name,
+            other_card=other_card or fact.other_card,
+            changes=changes,
+        )
+
     def _record(self, board: Board, e: Event, at: float) -> None:
+        if isinstance(e, CardAdded | CardEdited | CardArchived | CardRestored):
+            self._escalation(board, e.card, at)
+        elif isinstance(e, CardMoved):
+            self._escalation(board, board.cards[e.card_id], at)
         if isinstance(e, CardAdded):
             self.cards.append(_card_event(board, e.card, "added", at))
         elif isinstance(e, CardEdited | CardArchived | CardRestored):
@@ -300,6 +450,7 @@ class HistoryBuilder:
             sessions=tuple(sorted(sessions.values(), key=lambda s: s.number)),
             decisions=tuple(self.decisions),
             steps=tuple(self.steps.values()),
+            escalations=tuple(self.escalations),
         )
 
 

@@ -2,7 +2,8 @@
 
 ``GET /forums/{id}/metrics`` and ``GET /metrics`` show, over a chosen period
 (``?days=7|30|90|365`` or ``?from=YYYY-MM-DD&to=YYYY-MM-DD``), impediment age and
-time to removal, decision latency, next-step follow-through, counts per week, and
+time to removal, decision latency, next-step follow-through, counts per week,
+escalations (sent, received, outcomes, time to accept and to remove or return), and
 the sessions the guardrails flag. Every chart is SVG drawn by ``templates/_charts.html``
 from the geometry computed here, with a table of the same numbers beside it. The
 JSON API (``/api/forums/{id}/metrics``, ``/api/metrics``) returns the same report.
@@ -39,6 +40,15 @@ Req = Request[Any, Any, Any]
 TITLE_CHARS: Final = 46  # a card title in a chart is cut here (the table has it whole)
 # The age buckets' labels under the chart's columns (the table has the long ones).
 AGE_LABELS: Final = ("< 1 day", "1–3 days", "3–7 days", "1–2 weeks", "2–4 weeks", "4+ weeks")
+# Escalation outcomes: the field of ``board.metrics.EscalationOutcomes`` and its label.
+OUTCOMES: Final = (
+    ("open", "Still open"),
+    ("accepted", "Accepted"),
+    ("in_progress", "In progress"),
+    ("removed", "Removed"),
+    ("returned", "Returned"),
+    ("failed", "Failed"),
+)
 
 
 # -- the report ---------------------------------------------------------------------------
@@ -320,6 +330,17 @@ def charts(report: MetricsReport) -> dict[str, Chart]:
         "oldest": bar_list(
             [(i.title, i.age, span(i.age)) for i in m.open_impediments[:10]], "ages"
         ),
+        "escalations": column_chart(
+            [label for _, label in OUTCOMES],
+            [
+                (
+                    "escalations",
+                    "Escalations",
+                    [getattr(m.escalations.outcomes, k) for k, _ in OUTCOMES],
+                )
+            ],
+            height=380,
+        ),
     }
 
 
@@ -367,6 +388,8 @@ def _page(request: Req, report: MetricsReport, chosen: Chosen, base: str) -> Res
         span=span,
         day=day,
         percent=percent,
+        outcomes=OUTCOMES,
+        outcome_labels=dict(OUTCOMES),
     )
     return html(body, headers={"Cache-Control": "no-store"})
 

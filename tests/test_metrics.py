@@ -117,7 +117,9 @@ def test_an_empty_history_gives_zeros_and_no_made_up_numbers() -> None:
     assert m.time_to_removal.count == 0 and m.decision_latency.count == 0
     assert m.follow_through.rate is None and m.sessions == []
     assert [(w.raised, w.removed, w.decisions) for w in m.weeks] == [(0, 0, 0), (0, 0, 0)]
-    assert m.escalations.available is False and "not recorded" in m.escalations.reason
+    assert m.escalations.available and m.escalations.items == []
+    assert (m.escalations.sent, m.escalations.received) == (0, 0)
+    assert m.escalations.time_to_accept.count == 0
 
 
 def test_open_impediments_age_at_the_end_and_removals_take_created_to_removed() -> None:

@@ -206,7 +206,8 @@ def test_a_forums_metrics_from_its_sessions(metrics_server: ServerProcess, playe
     assert sum(w["raised"] for w in m["weeks"]) == 4
     assert sum(w["removed"] for w in m["weeks"]) == 2
     assert sum(w["decisions"] for w in m["weeks"]) == 2
-    assert m["escalations"]["available"] is False and m["escalations"]["reason"]
+    assert m["escalations"]["available"] is True
+    assert (m["escalations"]["sent"], m["escalations"]["received"]) == (0, 0)
 
 
 def test_guardrail_flags(metrics_server: ServerProcess, played: Played) -> None:
@@ -360,7 +361,8 @@ def test_the_forum_page_shows_charts_tables_and_flags(
     for rule in ("status_meeting", "decision_out_of_place", "team_unrepresented"):
         assert f'data-rule="{rule}"' in guard
     assert f'href="/sessions/{played.sos}-2"' in guard
-    assert "not recorded by Scaleboard yet" in section(text, "escalations")
+    assert "No escalation in this period." in section(text, "escalations")
+    assert 'id="chart-escalations"' in section(text, "escalations")
     assert " style=" not in text and "<script" not in text
 
 
