@@ -6,8 +6,8 @@ A forum hands out one link per role (``docs/access.md``):
   projector in the room, a stakeholder).
 - ``participant``: also moves and edits cards and columns, records decisions and
   agrees next steps during a session.
-- ``facilitator``: also starts and ends sessions and renames the forum (and, when
-  they exist, runs phases and the timer).
+- ``facilitator``: also starts and ends sessions, runs the shared timer and renames
+  the forum (and, when they exist, runs phases).
 
 The instance's admin counts as a facilitator of every forum. This module only
 decides; the server finds out who someone is and enforces the answer on every route
@@ -54,7 +54,17 @@ the target forum its escalation relation names: the caller never picks the targe
 no role on the target forum is needed. Those ops, and ``escalation_status``, are
 server-made: ``can`` refuses them to every client."""
 
-FACILITATOR_OPS: Final = frozenset({"start_session", "end_session", "rename_forum"})
+FACILITATOR_OPS: Final = frozenset(
+    {
+        "start_session",
+        "end_session",
+        "rename_forum",
+        "set_timer",
+        "start_timer",
+        "pause_timer",
+        "reset_timer",
+    }
+)
 """Operations only a facilitator may send."""
 
 LABELS: Final[dict[Role, str]] = {
@@ -66,7 +76,7 @@ LABELS: Final[dict[Role, str]] = {
 WHAT: Final[dict[Role, str]] = {
     "viewer": "sees the board and its history, read-only",
     "participant": "moves and edits cards, records decisions and next steps",
-    "facilitator": "also starts and ends sessions and renames the forum",
+    "facilitator": "also starts and ends sessions, runs the timer and renames the forum",
 }
 
 

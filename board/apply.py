@@ -41,9 +41,10 @@ from .events import (
     ParticipantsAdded,
     SessionEnded,
     SessionStarted,
+    TimerChanged,
 )
 from .kinds import forum_kind, route, routes_from
-from .model import Board, Card, CardLink, Column, Decision, NextStep, Session
+from .model import Board, Card, CardLink, Column, Decision, NextStep, Session, Timer
 
 MAX_CARDS: Final = 5000
 MAX_COLUMNS: Final = 16
@@ -608,6 +609,50 @@ def _note_presence(board: Board, op: o.NotePresence, ctx: Context) -> Result:
     return (new, [event]) if event is not None else (board, [])
 
 
+# -- the shared timer ------------------------------------------------------------------
+
+
+def _timer(board: Board) -> Timer:
+    if board.timer is None:
+        raise Rejected("conflict", "The timer has no duration yet; set one first.")
+    return board.timer
+
+
+def _set_timer(board: Board, op: o.SetTimer, ctx: Context) -> Result:
+    if not o.MIN_TIMER <= op.duration <= o.MAX_TIMER:
+        raise Rejected("invalid", "A timer runs for 1 second to 4 hours.")
+    timer = Timer(duration=op.duration, remaining=float(op.duration))
+    if timer == board.timer:
+        return board, []
+    return replace(board, timer=timer), [TimerChanged(action="set", timer=timer)]
+
+
+def _start_timer(board: Board, op: o.StartTimer, ctx: Context) -> Result:
+    timer = _timer(board)
+    left = timer.left(ctx.at)
+    if timer.running and left > 0:
+        raise Rejected("conflict", "The timer is already running.")
+    remaining = left if left > 0 else float(timer.duration)
+    timer = replace(timer, remaining=remaining, started_at=ctx.at)
+    return replace(board, timer=timer), [TimerChanged(action="started", timer=timer)]
+
+
+def _pause_timer(board: Board, op: o.PauseTimer, ctx: Context) -> Result:
+    timer = _timer(board)
+    if not timer.running:
+        raise Rejected("conflict", "The timer is not running.")
+    timer = replace(timer, remaining=timer.left(ctx.at), started_at=None)
+    return replace(board, timer=timer), [TimerChanged(action="paused", timer=timer)]
+
+
+def _reset_timer(board: Board, op: o.ResetTimer, ctx: Context) -> Result:
+    timer = _timer(board)
+    reset = replace(timer, remaining=float(timer.duration), started_at=None)
+    if reset == timer:
+        return board, []
+    return replace(board, timer=reset), [TimerChanged(action="reset", timer=reset)]
+
+
 _HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
     o.AddCard: _add_card,
     o.EditCard: _edit_card,
@@ -629,4 +674,8 @@ _HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
     o.EscalateCard: _escalate_card,
     o.ReceiveEscalation: _receive_escalation,
     o.EscalationStatus: _escalation_status,
+    o.SetTimer: _set_timer,
+    o.StartTimer: _start_timer,
+    o.PauseTimer: _pause_timer,
+    o.ResetTimer: _reset_timer,
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import msgspec
 
-from .model import Card, Column, Decision, NextStep, Session
+from .model import Card, Column, Decision, NextStep, Session, Timer
 
 
 class _Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
@@ -100,6 +100,15 @@ class NextStepUpdated(_Event, tag="next_step_updated", frozen=True):
     step: NextStep
 
 
+class TimerChanged(_Event, tag="timer_changed", frozen=True):
+    """The shared countdown as it now is; ``action`` is ``set``, ``started``, ``paused``
+    or ``reset``. A client computes what is left from ``timer`` and the server's time
+    (see ``docs/protocol.md``, "The timer")."""
+
+    action: str
+    timer: Timer
+
+
 Event = (
     CardAdded
     | CardEdited
@@ -118,4 +127,5 @@ Event = (
     | DecisionRecorded
     | NextStepAdded
     | NextStepUpdated
+    | TimerChanged
 )

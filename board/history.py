@@ -37,6 +37,7 @@ from .events import (
     ParticipantsAdded,
     SessionEnded,
     SessionStarted,
+    TimerChanged,
 )
 from .model import Board, Card
 from .sync import LoggedOp
@@ -231,7 +232,29 @@ def _describe_event(before: Board, e: Event) -> str:
         status = e.step.status
         verb = {"done": "marked done", "dropped": "dropped", "open": "updated"}[status]
         return f"{verb} the next step “{e.step.text}”"
+    if isinstance(e, TimerChanged):
+        return _describe_timer(e)
     return ""  # ColumnReranked: bookkeeping, no visible change
+
+
+def mmss(seconds: float) -> str:
+    """``5:00``, ``1:02:03``: seconds (rounded up) as a countdown shows them."""
+    total = max(0, int(-(-seconds // 1)))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _describe_timer(e: TimerChanged) -> str:
+    if e.action == "set":
+        return f"set the timer to {mmss(e.timer.duration)}"
+    if e.action == "started":
+        if e.timer.remaining < e.timer.duration:
+            return f"resumed the timer with {mmss(e.timer.remaining)} left"
+        return f"started the timer ({mmss(e.timer.duration)})"
+    if e.action == "paused":
+        return f"paused the timer with {mmss(e.timer.remaining)} left"
+    return f"reset the timer to {mmss(e.timer.duration)}"
 
 
 # -- what changed between two boards ----------------------------------------------------

@@ -125,6 +125,30 @@ class Session(msgspec.Struct, frozen=True):
     decisions: tuple[Decision, ...] = ()
 
 
+class Timer(msgspec.Struct, frozen=True):
+    """The forum's shared countdown, set and run by the facilitator.
+
+    ``remaining`` is the seconds left at ``started_at`` when it runs (``started_at`` is
+    the server time it was last started or resumed), or the seconds left now when it is
+    paused or reset (``started_at`` is ``None``). Times come from the operation context,
+    so a replay gives the same timer; whoever shows it computes what is left now.
+    """
+
+    duration: int
+    remaining: float
+    started_at: float | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.started_at is not None
+
+    def left(self, now: float) -> float:
+        """Seconds left at server time ``now`` (never below zero)."""
+        if self.started_at is None:
+            return max(0.0, self.remaining)
+        return max(0.0, self.remaining - max(0.0, now - self.started_at))
+
+
 class Board(msgspec.Struct, frozen=True):
     """The live state of one forum after operation ``seq``."""
 
@@ -139,6 +163,7 @@ class Board(msgspec.Struct, frozen=True):
     last_session_id: str | None = None
     # Open next steps of earlier sessions, plus every step of the running session.
     next_steps: dict[str, NextStep] = msgspec.field(default_factory=dict)
+    timer: Timer | None = None  # None until the facilitator sets a duration
 
     def column(self, column_id: str) -> Column | None:
         for col in self.columns:

@@ -9,7 +9,7 @@ it reaches ``apply``. ``NotePresence`` is written by the server, never by a clie
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Final
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -158,6 +158,30 @@ class EscalationStatus(_Op, tag="escalation_status", frozen=True):
     target_card: Id | None = None
 
 
+MIN_TIMER: Final = 1
+MAX_TIMER: Final = 4 * 60 * 60
+TimerSeconds = Annotated[int, msgspec.Meta(ge=-1_000_000, le=1_000_000)]  # apply checks the range
+
+
+class SetTimer(_Op, tag="set_timer", frozen=True):
+    """Set the shared countdown to ``duration`` seconds (1 s to 4 h), stopped."""
+
+    duration: TimerSeconds
+
+
+class StartTimer(_Op, tag="start_timer", frozen=True):
+    """Start the countdown, or resume it where it was paused (from the full duration
+    again when it has run out)."""
+
+
+class PauseTimer(_Op, tag="pause_timer", frozen=True):
+    pass
+
+
+class ResetTimer(_Op, tag="reset_timer", frozen=True):
+    """Stop the countdown and put it back to its full duration."""
+
+
 class NotePresence(_Op, tag="note_presence", frozen=True):
     """Server-made: these people were in the forum during the running session."""
 
@@ -181,6 +205,10 @@ ClientOp = (
     | AddNextStep
     | UpdateNextStep
     | ReturnEscalation
+    | SetTimer
+    | StartTimer
+    | PauseTimer
+    | ResetTimer
 )
 """Every operation a client may send."""
 
@@ -207,4 +235,8 @@ CLIENT_OP_TYPES: tuple[type[_Op], ...] = (
     AddNextStep,
     UpdateNextStep,
     ReturnEscalation,
+    SetTimer,
+    StartTimer,
+    PauseTimer,
+    ResetTimer,
 )

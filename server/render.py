@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,9 @@ from board.events import (
     ParticipantsAdded,
     SessionEnded,
     SessionStarted,
+    TimerChanged,
 )
+from board.history import mmss
 from board.kinds import CARD_KINDS, FORUM_KINDS, routes_for
 from board.model import Board, Card, Team
 from board.sync import Item
@@ -175,6 +178,8 @@ class Renderer:
             when=when,
             iso=iso,
             duration=duration,
+            mmss=mmss,
+            server_now=time.time,
             csrf_field=csrf.field,
             ROLE_LABELS=LABELS,
             ROLE_WHAT=WHAT,
@@ -218,7 +223,13 @@ class Renderer:
             "region:columns": self._call("_board.html", "columns", view),
             "region:archive": self._call("_board.html", "archive", view),
             **self.session_regions(view),
+            **self.timer_region(view),
         }
+
+    def timer_region(self, view: View) -> dict[str, str]:
+        """The shared timer, as it stands now (it carries the server's time: see
+        ``docs/protocol.md``, "The timer")."""
+        return {"region:timer": self._call("_timer.html", "timer", view)}
 
     def session_regions(self, view: View) -> dict[str, str]:
         return {
@@ -234,11 +245,14 @@ class Renderer:
         (as ``role`` sees it: see ``View``)."""
         out: dict[str, str] = {}
         view: View | None = None
-        session_changed = False
+        session_changed = timer_changed = False
         for item in items:
             for event in item.events:
                 if isinstance(event, SESSION_EVENTS):
                     session_changed = True
+                    continue
+                if isinstance(event, TimerChanged):
+                    timer_changed = True
                     continue
                 if not isinstance(event, HTML_EVENTS):
                     continue  # moves and renames carry no markup: the hot path stays cheap
@@ -257,5 +271,8 @@ class Renderer:
                     s = event.step
                     out[f"step:{s.id}"] = self._call("_session.html", "step", s, view)
         if session_changed:
-            out.update(self.session_regions(view or self.view(board, role=role)))
+            view = view or self.view(board, role=role)
+            out.update(self.session_regions(view))
+        if timer_changed:
+            out.update(self.timer_region(view or self.view(board, role=role)))
         return out

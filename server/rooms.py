@@ -278,6 +278,8 @@ class Room:
             html = self.renderer.board_regions(board, role=role)
         else:
             html = self.renderer.items_html(missed, board, role=role)
+            if board.timer is not None:  # fresh server time for the countdown
+                html.update(self.renderer.timer_region(self.renderer.view(board, role=role)))
         welcome = Welcome(
             epoch=sync.epoch,
             seq=board.seq,

@@ -420,8 +420,20 @@ OPS: list[dict[str, Any]] = [
     {"type": "add_next_step", "text": "WS step"},
     {"type": "update_next_step", "step": "s404", "status": "done"},
     {"type": "end_session"},
+    {"type": "set_timer", "duration": 300},
+    {"type": "start_timer"},
+    {"type": "pause_timer"},
+    {"type": "reset_timer"},
 ]
-FACILITATOR_ONLY = {"rename_forum", "start_session", "end_session"}
+FACILITATOR_ONLY = {
+    "rename_forum",
+    "start_session",
+    "end_session",
+    "set_timer",
+    "start_timer",
+    "pause_timer",
+    "reset_timer",
+}
 
 
 @pytest.mark.parametrize("who", ("viewer", "participant", "facilitator", "admin"))

@@ -35,7 +35,20 @@ SAMPLES: list[o.ClientOp] = [
     o.AddNextStep(text="s"),
     o.UpdateNextStep(step="s1", status="done"),
     o.ReturnEscalation(card="c1", note="n"),
+    o.SetTimer(duration=300),
+    o.StartTimer(),
+    o.PauseTimer(),
+    o.ResetTimer(),
 ]
+FACILITATOR_ONLY = {
+    "start_session",
+    "end_session",
+    "rename_forum",
+    "set_timer",
+    "start_timer",
+    "pause_timer",
+    "reset_timer",
+}
 
 
 def test_every_client_operation_is_classified_once() -> None:
@@ -58,7 +71,7 @@ def test_roles_are_ordered() -> None:
 @pytest.mark.parametrize("op", SAMPLES, ids=op_type)
 def test_who_may_send_each_operation(op: o.ClientOp) -> None:
     name = op_type(op)
-    facilitator_only = name in ("start_session", "end_session", "rename_forum")
+    facilitator_only = name in FACILITATOR_ONLY
     assert not can(None, op)
     assert not can("viewer", op)
     assert can("participant", op) is not facilitator_only

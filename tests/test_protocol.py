@@ -32,8 +32,9 @@ from board.events import (
     ParticipantsAdded,
     SessionEnded,
     SessionStarted,
+    TimerChanged,
 )
-from board.model import Card, Column, Decision, NextStep, Session
+from board.model import Card, Column, Decision, NextStep, Session, Timer
 from board.protocol import (
     Ack,
     BadMessage,
@@ -74,6 +75,10 @@ OPS: dict[str, dict[str, Any]] = {
     "add_next_step": {"text": "Call EAT", "owner": "Li", "due": "2030-01-31", "cards": ["c1"]},
     "update_next_step": {"step": "s4", "status": "done", "due": None},
     "return_escalation": {"card": "c1", "note": "Needs a team decision first"},
+    "set_timer": {"duration": 300},
+    "start_timer": {},
+    "pause_timer": {},
+    "reset_timer": {},
 }  # fmt: skip
 
 
@@ -269,6 +274,7 @@ EVENTS: list[Event] = [
     DecisionRecorded(decision=SESSION.decisions[0]),
     NextStepAdded(step=STEP),
     NextStepUpdated(step=NextStep("s5", "f1-1", "Call", 1.0, "Ann", 2.0, "Bo")),
+    TimerChanged(action="started", timer=Timer(300, 120.5, 1764000000.25)),
 ]
 
 

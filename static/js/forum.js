@@ -2,6 +2,7 @@
 
 import { between } from "./ranks.js";
 import { Live } from "./live.js";
+import { startTicking, tickTimer, timerControls } from "./timer.js";
 import { Mover } from "./drag.js";
 import { applyEvent, applyRegions, cardEl, columns, listOf, placeByRank, refreshCounts } from "./dom.js";
 
@@ -86,6 +87,7 @@ const live = new Live({
       applyRegions(html);
       refreshCounts();
       tickElapsed();
+      tickTimer();
     },
     event(ev, html) {
       applyEvent(ev, html, { beforeMove: (id) => mover.yieldCard(id) });
@@ -94,6 +96,7 @@ const live = new Live({
       applyRegions(html);
       refreshCounts();
       tickElapsed();
+      tickTimer();
     },
     presence({ reset, you, joined, left }) {
       if (reset) {
@@ -379,6 +382,9 @@ function moveColumn(btn, delta) {
 function stepStatus(btn, status) {
   simple({ type: "update_next_step", step: btn.closest(".step").dataset.step, status }, "Could not update");
 }
+
+timerControls(simple, toast);
+startTicking();
 
 document.addEventListener("click", (e) => {
   const btn = e.target.closest("[data-action]");

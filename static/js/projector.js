@@ -4,6 +4,7 @@
 // the server's markup with dom.js, and marks what changed for ~2 s.
 
 import { Live } from "./live.js";
+import { startTicking, tickTimer } from "./timer.js";
 import { applyEvent, applyRegions, cardEl, refreshCounts } from "./dom.js";
 
 const root = document.getElementById("projector");
@@ -67,6 +68,7 @@ const live = new ProjectorLive({
       applyRegions(html);
       refreshCounts();
       tickElapsed();
+      tickTimer();
     },
     event(ev, html) {
       applyEvent(ev, html);
@@ -77,6 +79,7 @@ const live = new ProjectorLive({
       applyRegions(html);
       refreshCounts();
       tickElapsed();
+      tickTimer();
     },
     presence() {},
     error() {},
@@ -85,6 +88,7 @@ const live = new ProjectorLive({
 
 setInterval(tickElapsed, 15000);
 tickElapsed();
+startTicking();
 
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") live.nudge();
