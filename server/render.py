@@ -108,10 +108,12 @@ class CardCache:
     def __init__(self, macro: Any, limit: int = 50_000) -> None:
         self.macro = macro
         self.limit = limit
-        self._cards: dict[tuple[Card, bool], Markup] = {}
+        self._cards: dict[tuple[Card, bool, str], Markup] = {}
 
     def render(self, card: Card, view: View) -> Markup:
-        key = (card, view.readonly)
+        # What a card's markup depends on besides the card: read-only or not, and the
+        # forum's kind (which routes, e.g. "Escalate to EAT", it offers).
+        key = (card, view.readonly, view.board.kind)
         html = self._cards.get(key)
         if html is None:
             if len(self._cards) >= self.limit:
