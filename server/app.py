@@ -125,7 +125,12 @@ def create_app(settings: Settings) -> Litestar:
             if made is not None:
                 # Printed once, to the console of whoever started the server; only its
                 # hash is stored. ``scaleboard admin-link`` makes a new one.
-                print(f"Admin: {admin_link(settings, made)}", flush=True)
+                print(
+                    f"Admin: {admin_link(settings, made)}\n"
+                    "  Open this link first: it lists every forum and its links to share."
+                    "\n  It is shown once; `scaleboard admin-link` makes a new one.",
+                    flush=True,
+                )
             # Everything made so far (the app, routes, templates, the schema) lives as
             # long as the process. Freezing it keeps the collector from re-scanning it
             # in every full collection, and fewer young collections mean fewer full
