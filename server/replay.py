@@ -34,6 +34,7 @@ from .access import session_guard
 from .api import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem
 from .pages import html, not_found
 from .render import Renderer
+from .service import SESSION_COLUMNS, SessionRecord, session_record
 from .store import ForumRow, Store, decode_board
 
 SEEN = session_guard("viewer")  # every route here reads a session: its forum's viewers
@@ -59,57 +60,33 @@ Marks = dict[str, list[tuple[str, str]]]
 # -- loading ------------------------------------------------------------------------------
 
 
-class SessionInfo(msgspec.Struct, frozen=True):
-    """The row of the ``sessions`` table that replay needs (``board``: the end board)."""
+class SessionInfo(SessionRecord, frozen=True):
+    """A session's row as ``service.session_record`` reads it, with its end board."""
 
-    id: str
-    forum_id: str
-    number: int
-    started_at: float
-    started_by: str
-    start_seq: int
-    ended_at: float | None
-    ended_by: str | None
-    end_seq: int | None
-    participants: list[str]
-    board: bytes | None
+    board: bytes | None = None  # the board when it ended (``None``: still running)
 
     @property
     def running(self) -> bool:
         return self.end_seq is None
 
 
-_FIELDS: Final = (
-    "id",
-    "forum_id",
-    "number",
-    "started_at",
-    "started_by",
-    "start_seq",
-    "ended_at",
-    "ended_by",
-    "end_seq",
-    "participants",
-    "board",
-)
-_COLUMNS: Final = ", ".join(_FIELDS)
+_COLUMNS: Final = f"{SESSION_COLUMNS}, sessions.board"
 
 
 def _info(row: tuple[Any, ...]) -> SessionInfo:
-    data = dict(zip(_FIELDS, row, strict=True))
-    data["participants"] = msgspec.json.decode(data["participants"], type=list[str])
-    return SessionInfo(**data)
+    record = session_record(row[:-1])
+    return SessionInfo(**msgspec.structs.asdict(record), board=row[-1])
 
 
 async def load_session(store: Store, session_id: str) -> SessionInfo | None:
-    rows = await store.fetch(f"SELECT {_COLUMNS} FROM sessions WHERE id=?", (session_id,))
+    rows = await store.fetch(f"SELECT {_COLUMNS} FROM sessions WHERE sessions.id=?", (session_id,))
     return _info(rows[0]) if rows else None
 
 
 async def previous_session(store: Store, info: SessionInfo) -> SessionInfo | None:
     """The forum's session before this one (``None`` for its first)."""
     rows = await store.fetch(
-        f"SELECT {_COLUMNS} FROM sessions WHERE forum_id=? AND number<? "
+        f"SELECT {_COLUMNS} FROM sessions WHERE sessions.forum_id=? AND sessions.number<? "
         "ORDER BY number DESC LIMIT 1",
         (info.forum_id, info.number),
     )

@@ -130,16 +130,13 @@ def session_record(
     return msgspec.convert(data, SessionRecord)
 
 
-_session = session_record
-
-
 async def sessions(store: Store, forum_id: str, live_seq: int | None = None) -> list[SessionRecord]:
     rows = await store.fetch(
         f"SELECT {SESSION_COLUMNS}, {CARDS_MOVED} FROM sessions WHERE sessions.forum_id=? "
         "ORDER BY sessions.number DESC",
         (forum_id,),
     )
-    return [_session(r[:-1], live_seq, r[-1]) for r in rows]
+    return [session_record(r[:-1], live_seq, r[-1]) for r in rows]
 
 
 async def session_detail(store: Store, session_id: str) -> SessionDetail | None:
@@ -151,7 +148,7 @@ async def session_detail(store: Store, session_id: str) -> SessionDetail | None:
         return None
     row = rows[0]
     board = decode_board(row[-1]) if row[-1] is not None else None
-    record = _session(row[:-2], cards_moved=row[-2])
+    record = session_record(row[:-2], cards_moved=row[-2])
     decisions = await store.fetch(
         "SELECT id, session_id, text, at, by, card_ids FROM decisions "
         "WHERE session_id=? ORDER BY at, id",
