@@ -2,7 +2,7 @@
 
 import { between } from "./ranks.js";
 import { Live } from "./live.js";
-import { startTicking, tickTimer, timerControls } from "./timer.js";
+import { startTicking, tickElapsed, tickTimer, timerControls } from "./timer.js";
 import { Mover } from "./drag.js";
 import { applyEvent, applyRegions, cardEl, columns, listOf, placeByRank, refreshCounts } from "./dom.js";
 
@@ -396,16 +396,6 @@ document.addEventListener("click", (e) => {
   }
 });
 
-// -- the session clock -----------------------------------------------------------
-
-function tickElapsed() {
-  for (const el of document.querySelectorAll(".elapsed[data-since]")) {
-    const minutes = Math.max(0, Math.floor((Date.now() / 1000 - Number(el.dataset.since)) / 60));
-    el.textContent = minutes < 60 ? `running for ${minutes} min` : `running for ${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
-  }
-}
-setInterval(tickElapsed, 15000);
-tickElapsed();
 
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") live.nudge();

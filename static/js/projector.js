@@ -4,7 +4,7 @@
 // the server's markup with dom.js, and marks what changed for ~2 s.
 
 import { Live } from "./live.js";
-import { startTicking, tickTimer } from "./timer.js";
+import { startTicking, tickElapsed, tickTimer } from "./timer.js";
 import { applyEvent, applyRegions, cardEl, refreshCounts } from "./dom.js";
 
 const root = document.getElementById("projector");
@@ -45,15 +45,6 @@ const MARKED = {
   card_restored: (ev) => ev.card.id,
 };
 
-function tickElapsed() {
-  for (const el of document.querySelectorAll(".elapsed[data-since]")) {
-    const minutes = Math.max(0, Math.floor((Date.now() / 1000 - Number(el.dataset.since)) / 60));
-    el.textContent = minutes < 60
-      ? `running for ${minutes} min`
-      : `running for ${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
-  }
-}
-
 const live = new ProjectorLive({
   forumId: root.dataset.forum,
   seq: Number(root.dataset.seq),
@@ -86,8 +77,6 @@ const live = new ProjectorLive({
   },
 });
 
-setInterval(tickElapsed, 15000);
-tickElapsed();
 startTicking();
 
 document.addEventListener("visibilitychange", () => {

@@ -99,7 +99,20 @@ export function timerControls(send, complain) {
 }
 
 /** Tick every element's display a few times a second (so two screens agree). */
+/** "running for 12 min" beside a running session (every ``.elapsed[data-since]``). */
+export function tickElapsed() {
+  for (const el of document.querySelectorAll(".elapsed[data-since]")) {
+    const minutes = Math.max(0, Math.floor((Date.now() / 1000 - Number(el.dataset.since)) / 60));
+    el.textContent = minutes < 60
+      ? `running for ${minutes} min`
+      : `running for ${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
+  }
+}
+
+/** Keep the shared timer and the session's running time current on the page. */
 export function startTicking() {
   tickTimer();
   setInterval(tickTimer, 200);
+  tickElapsed();
+  setInterval(tickElapsed, 15000);
 }
