@@ -22,7 +22,6 @@ import datetime as dt
 import io
 import logging
 import re
-import secrets
 import time
 from collections.abc import Collection
 from typing import Any, Final
@@ -47,7 +46,7 @@ from .csrf import check_form
 from .pages import html, not_found
 from .projections import rows_for
 from .render import Renderer, duration
-from .service import SessionDetail, session_detail, slug
+from .service import SessionDetail, session_detail
 from .store import (
     Row,
     Store,
@@ -243,22 +242,6 @@ def _download(name: str) -> dict[str, str]:
 # -- importing ----------------------------------------------------------------------------
 
 
-async def _claim_forum_id(store: Store, export: SessionExport) -> str:
-    """The export's forum id if it is free here, else a fresh one; reserved until written.
-
-    Reserved in ``service._creating``, the set ``create_forum`` also checks, so a forum
-    being created and one being imported can never draw the same id (a collision would
-    fail the whole group commit they share).
-    """
-    candidate = export.forum.id
-    while True:
-        free = candidate not in service._creating and await store.forum(candidate) is None
-        if free and candidate not in service._creating:  # re-checked after the await
-            service._creating.add(candidate)
-            return candidate
-        candidate = f"{slug(export.forum.name)}-{secrets.token_hex(3)}"
-
-
 def import_rows(export: SessionExport, accepted: list[Accepted], now: float) -> list[Row]:
     """Every row of an imported forum: what a live room would have written, and more."""
     forum_id = export.forum.id
@@ -294,13 +277,13 @@ def _step_update(forum_id: str, s: NextStep) -> Row:
 async def import_session(store: Store, data: bytes) -> ImportResult:
     """Check an export and write it as a new forum; ``ImportProblem`` if it is unsound."""
     export = await asyncio.to_thread(check_import, data)
-    forum_id = await _claim_forum_id(store, export)
+    forum_id = await service.claim_forum_id(store, export.forum.name, export.forum.id)
     try:
         moved = rename_forum_id(export, forum_id)
         accepted = await asyncio.to_thread(verify, moved)
         await store.write(import_rows(moved, accepted, time.time()))
     finally:
-        service._creating.discard(forum_id)
+        service.release_forum_id(forum_id)
     log.info("imported session %s as forum %s", export.session.id, forum_id)
     return ImportResult(
         forum_id=forum_id, session_id=moved.session.id, remapped=forum_id != export.forum.id

@@ -62,18 +62,34 @@ def slug(text: str) -> str:
 async def create_forum(store: Store, name: str, kind: str) -> Board:
     """Create a forum from its kind's template; the caller validated the fields."""
     name = clean_text(name, single_line=True)
-    # The suffix is short, so two forums of one name can draw the same one; an insert
-    # that collides would fail the whole group commit it shares with other writes.
-    forum_id = f"{slug(name)}-{secrets.token_hex(2)}"
-    while await store.forum(forum_id) is not None or forum_id in _creating:
-        forum_id = f"{slug(name)}-{secrets.token_hex(3)}"
-    _creating.add(forum_id)
+    forum_id = await claim_forum_id(store, name)
     try:
         board = new_board(forum_id, kind, name)
         await store.write(new_forum_rows(board, time.time()))
     finally:
-        _creating.discard(forum_id)
+        release_forum_id(forum_id)
     return board
+
+
+async def claim_forum_id(store: Store, name: str, preferred: str | None = None) -> str:
+    """A forum id that no forum has and nobody is creating now: ``preferred`` when it is
+    free, else one made from ``name``. Reserved until ``release_forum_id``.
+
+    The suffix is short, so two forums of one name can draw the same one; an insert
+    that collides would fail the whole group commit it shares with other writes.
+    """
+    candidate = preferred or f"{slug(name)}-{secrets.token_hex(2)}"
+    while True:
+        free = candidate not in _creating and await store.forum(candidate) is None
+        if free and candidate not in _creating:  # checked again after the await
+            _creating.add(candidate)
+            return candidate
+        candidate = f"{slug(name)}-{secrets.token_hex(3)}"
+
+
+def release_forum_id(forum_id: str) -> None:
+    """The forum is written (or its writing failed): ``store.forum`` answers for it now."""
+    _creating.discard(forum_id)
 
 
 _creating: set[str] = set()  # ids being written now (not yet visible to ``store.forum``)
