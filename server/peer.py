@@ -160,11 +160,10 @@ class Peer:
                 return
             backlog.append(message)
             return
-        proto = self._proto
-        if proto is not None and not proto.close_sent and proto.writable.is_set():
-            data = message.get(WIRE)
-            transport = proto.transport
-            if data is not None and proto.conn.state is _OPEN and not transport.is_closing():
+        data = message.get(WIRE)
+        if data is not None:
+            transport = self._direct()
+            if transport is not None:
                 transport.write(data)
                 return
         coro = self._send(message)
@@ -181,21 +180,24 @@ class Peer:
 
     def deliver_all(self, messages: list[Message]) -> None:
         """Several frames at once: one write to the socket when the fast path is open."""
-        proto = self._proto
-        if (
-            len(messages) > 1
-            and self.backlog is None
-            and not self.closed
-            and proto is not None
-            and not proto.close_sent
-            and proto.writable.is_set()
-            and proto.conn.state is _OPEN
-            and not proto.transport.is_closing()
-        ):
-            proto.transport.write(b"".join([m[WIRE] for m in messages]))
-            return
+        if len(messages) > 1 and self.backlog is None and not self.closed:
+            transport = self._direct()
+            if transport is not None:
+                transport.write(b"".join([m[WIRE] for m in messages]))
+                return
         for message in messages:
             self.deliver(message)
+
+    def _direct(self) -> Any | None:
+        """The transport to write ready-made frames to, when nothing stands in the way:
+        the socket is open, takes more (not paused) and no close was sent."""
+        proto = self._proto
+        if proto is None or proto.close_sent or not proto.writable.is_set():
+            return None
+        transport = proto.transport
+        if proto.conn.state is not _OPEN or transport.is_closing():
+            return None
+        return transport
 
     async def _finish(self, coro: Coroutine[Any, Any, Any], pending: Any) -> None:
         try:
