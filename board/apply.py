@@ -12,16 +12,14 @@ It raises ``Rejected`` with a code and a reason a person can read.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from typing import Any, Final
 
-import msgspec
 from msgspec import UNSET
 from msgspec.structs import replace
 
 from . import ops as o
-from . import ranks
+from . import timer as _timer_ops
 from .events import (
     CardAdded,
     CardArchived,
@@ -32,7 +30,6 @@ from .events import (
     ColumnMoved,
     ColumnRemoved,
     ColumnRenamed,
-    ColumnReranked,
     DecisionRecorded,
     Event,
     ForumRenamed,
@@ -41,36 +38,29 @@ from .events import (
     ParticipantsAdded,
     SessionEnded,
     SessionStarted,
-    TimerChanged,
 )
 from .kinds import forum_kind, route, routes_from
-from .model import Board, Card, CardLink, Column, Decision, NextStep, Session, Timer
+from .model import Board, Card, CardLink, Column, Decision, NextStep, Session
+from .rules import Context as Context
+from .rules import Rejected as Rejected
+from .rules import Result as Result
+from .rules import card as _card
+from .rules import card_refs as _card_refs
+from .rules import check_kind as _check_kind
+from .rules import check_team as _check_team
+from .rules import clean_text as clean_text
+from .rules import column as _column
+from .rules import live_card as _live_card
+from .rules import place as _place
+from .rules import required as _required
+from .rules import rerank as _rerank
+from .rules import session as _session
+from .rules import with_column as _with_column
 
 MAX_CARDS: Final = 5000
 MAX_COLUMNS: Final = 16
 MAX_DECISIONS: Final = 500
 MAX_OPEN_STEPS: Final = 500
-
-
-class Context(msgspec.Struct, frozen=True):
-    """Who applies an operation, when, and the seq it will get if it changes anything."""
-
-    seq: int
-    at: float
-    actor: str
-    teams: frozenset[str] | None = None  # known team ids; None skips the check (replay)
-
-
-class Rejected(Exception):
-    """An operation that cannot be applied; ``code`` is stable, ``reason`` is for people."""
-
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(f"{code}: {reason}")
-        self.code = code
-        self.reason = reason
-
-
-Result = tuple[Board, list[Event]]
 
 
 def apply(board: Board, op: o.Op, ctx: Context) -> Result:
@@ -91,111 +81,6 @@ def apply(board: Board, op: o.Op, ctx: Context) -> Result:
 # Server-made ops whose actor is not taking part in this forum's session (presence, and
 # what another forum's people did to a linked card).
 _NOT_TAKING_PART = (o.NotePresence, o.ReceiveEscalation, o.EscalationStatus)
-
-
-# -- text ---------------------------------------------------------------------------
-
-
-def clean_text(text: str, *, single_line: bool) -> str:
-    """Trim, normalise newlines and drop control characters (keeping tabs and newlines)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
-    )
-    if single_line:  # after dropping control characters, so no double spaces are left
-        text = " ".join(text.split())
-    return text.strip()
-
-
-def _required(text: str, what: str, *, single_line: bool = True) -> str:
-    cleaned = clean_text(text, single_line=single_line)
-    if not cleaned:
-        raise Rejected("invalid", f"{what} cannot be empty.")
-    return cleaned
-
-
-# -- lookups ------------------------------------------------------------------------
-
-
-def _card(board: Board, card_id: str) -> Card:
-    card = board.cards.get(card_id)
-    if card is None:
-        raise Rejected("not_found", f"There is no card {card_id!r} on this board.")
-    return card
-
-
-def _live_card(board: Board, card_id: str) -> Card:
-    card = _card(board, card_id)
-    if card.archived:
-        raise Rejected("conflict", f"Card {card.title!r} is archived; restore it first.")
-    return card
-
-
-def _column(board: Board, column_id: str) -> tuple[int, Column]:
-    for i, col in enumerate(board.columns):
-        if col.id == column_id:
-            return i, col
-    raise Rejected("not_found", f"There is no column {column_id!r} on this board.")
-
-
-def _session(board: Board) -> Session:
-    if board.session is None:
-        raise Rejected("no_session", "No session is running; start one first.")
-    return board.session
-
-
-def _check_kind(board: Board, kind: str) -> str:
-    allowed = forum_kind(board.kind).card_kinds
-    if kind not in allowed:
-        raise Rejected(
-            "invalid", f"A {board.kind} board holds {', '.join(allowed)} cards, not {kind!r}."
-        )
-    return kind
-
-
-def _check_team(team: str, ctx: Context) -> str:
-    team = clean_text(team, single_line=True)
-    if team and ctx.teams is not None and team not in ctx.teams:
-        raise Rejected("invalid", f"There is no team {team!r}.")
-    return team
-
-
-def _card_refs(board: Board, refs: tuple[str, ...]) -> tuple[str, ...]:
-    for ref in refs:
-        _card(board, ref)
-    return tuple(dict.fromkeys(refs))
-
-
-# -- placing cards ------------------------------------------------------------------
-
-
-def _place(board: Board, ids: tuple[str, ...], index: int) -> tuple[str, dict[str, str] | None]:
-    """The rank for a card inserted at ``index`` among ``ids``, and a re-spread if needed."""
-    cards = board.cards
-    before = cards[ids[index - 1]].rank if index > 0 else None
-    after = cards[ids[index]].rank if index < len(ids) else None
-    rank = ranks.between(before, after)
-    if len(rank) <= ranks.MAX_RANK_LEN:
-        return rank, None
-    fresh = ranks.spread(len(ids) + 1)
-    others = {cid: fresh[i if i < index else i + 1] for i, cid in enumerate(ids)}
-    return fresh[index], others
-
-
-def _rerank(
-    cards: dict[str, Card], column_id: str, others: dict[str, str] | None, events: list[Event]
-) -> None:
-    if others is None:
-        return
-    for cid, rank in others.items():
-        cards[cid] = replace(cards[cid], rank=rank)
-    events.append(ColumnReranked(column=column_id, ranks=others))
-
-
-def _with_column(board: Board, i: int, column: Column) -> tuple[Column, ...]:
-    cols = list(board.columns)
-    cols[i] = column
-    return tuple(cols)
 
 
 # -- cards --------------------------------------------------------------------------
@@ -609,50 +494,6 @@ def _note_presence(board: Board, op: o.NotePresence, ctx: Context) -> Result:
     return (new, [event]) if event is not None else (board, [])
 
 
-# -- the shared timer ------------------------------------------------------------------
-
-
-def _timer(board: Board) -> Timer:
-    if board.timer is None:
-        raise Rejected("conflict", "The timer has no duration yet; set one first.")
-    return board.timer
-
-
-def _set_timer(board: Board, op: o.SetTimer, ctx: Context) -> Result:
-    if not o.MIN_TIMER <= op.duration <= o.MAX_TIMER:
-        raise Rejected("invalid", "A timer runs for 1 second to 4 hours.")
-    timer = Timer(duration=op.duration, remaining=float(op.duration))
-    if timer == board.timer:
-        return board, []
-    return replace(board, timer=timer), [TimerChanged(action="set", timer=timer)]
-
-
-def _start_timer(board: Board, op: o.StartTimer, ctx: Context) -> Result:
-    timer = _timer(board)
-    left = timer.left(ctx.at)
-    if timer.running and left > 0:
-        raise Rejected("conflict", "The timer is already running.")
-    remaining = left if left > 0 else float(timer.duration)
-    timer = replace(timer, remaining=remaining, started_at=ctx.at)
-    return replace(board, timer=timer), [TimerChanged(action="started", timer=timer)]
-
-
-def _pause_timer(board: Board, op: o.PauseTimer, ctx: Context) -> Result:
-    timer = _timer(board)
-    if not timer.running:
-        raise Rejected("conflict", "The timer is not running.")
-    timer = replace(timer, remaining=timer.left(ctx.at), started_at=None)
-    return replace(board, timer=timer), [TimerChanged(action="paused", timer=timer)]
-
-
-def _reset_timer(board: Board, op: o.ResetTimer, ctx: Context) -> Result:
-    timer = _timer(board)
-    reset = replace(timer, remaining=float(timer.duration), started_at=None)
-    if reset == timer:
-        return board, []
-    return replace(board, timer=reset), [TimerChanged(action="reset", timer=reset)]
-
-
 _HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
     o.AddCard: _add_card,
     o.EditCard: _edit_card,
@@ -674,8 +515,8 @@ _HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
     o.EscalateCard: _escalate_card,
     o.ReceiveEscalation: _receive_escalation,
     o.EscalationStatus: _escalation_status,
-    o.SetTimer: _set_timer,
-    o.StartTimer: _start_timer,
-    o.PauseTimer: _pause_timer,
-    o.ResetTimer: _reset_timer,
+    o.SetTimer: _timer_ops.set_timer,
+    o.StartTimer: _timer_ops.start_timer,
+    o.PauseTimer: _timer_ops.pause_timer,
+    o.ResetTimer: _timer_ops.reset_timer,
 }

@@ -79,6 +79,12 @@ class Card(msgspec.Struct, frozen=True):
     archived: bool = False
     origin: CardLink | None = None  # escalated here from another forum's card
     sent_to: CardLink | None = None  # escalated from here to another forum's card
+    # Scaled Retrospective (``board/retro.py``): written in the write phase and not yet
+    # revealed (only its author sees it); written without a name (nobody outside the
+    # server's log sees who); the cluster it was grouped into (``Retro.groups``).
+    hidden: bool = False
+    anonymous: bool = False
+    group: str = ""
 
 
 class Column(msgspec.Struct, frozen=True):
@@ -149,6 +155,42 @@ class Timer(msgspec.Struct, frozen=True):
         return max(0.0, self.remaining - max(0.0, now - self.started_at))
 
 
+RetroPhase = Literal["write", "reveal", "group", "vote", "discuss", "decide"]
+RETRO_PHASES: Final[tuple[RetroPhase, ...]] = (
+    "write",
+    "reveal",
+    "group",
+    "vote",
+    "discuss",
+    "decide",
+)
+"""A Scaled Retrospective session's phases, in order (``board/retro.py``)."""
+
+
+class CardGroup(msgspec.Struct, frozen=True):
+    """A named cluster of cards, made in the group phase."""
+
+    id: str
+    title: str = ""
+
+
+class Retro(msgspec.Struct, frozen=True):
+    """The phases of the running Scaled Retrospective session, run by the facilitator.
+
+    ``dots`` is how many votes each person has; ``votes`` (voter -> card or group id ->
+    dots) stay private to each voter until the vote closes, when ``tally`` (card or
+    group id -> dots) is filled in. ``anonymous`` says whether cards may be written
+    without a name. ``None`` on the board until the facilitator starts the phases of a
+    session; gone when the session ends (its phases are in the op log)."""
+
+    phase: RetroPhase = "write"
+    dots: int = 3
+    anonymous: bool = False
+    votes: dict[str, dict[str, int]] = msgspec.field(default_factory=dict)
+    tally: dict[str, int] | None = None
+    groups: dict[str, CardGroup] = msgspec.field(default_factory=dict)
+
+
 class Board(msgspec.Struct, frozen=True):
     """The live state of one forum after operation ``seq``."""
 
@@ -164,6 +206,7 @@ class Board(msgspec.Struct, frozen=True):
     # Open next steps of earlier sessions, plus every step of the running session.
     next_steps: dict[str, NextStep] = msgspec.field(default_factory=dict)
     timer: Timer | None = None  # None until the facilitator sets a duration
+    retro: Retro | None = None  # the running session's retrospective phases
 
     def column(self, column_id: str) -> Column | None:
         for col in self.columns:

@@ -1,0 +1,141 @@
+"""The shared pieces of ``apply``: its context, its rejection, and the checks and
+lookups every operation handler uses (``apply.py`` and the handler modules beside it:
+``timer.py``, ``retro.py``, ``voting.py``). Pure: no I/O."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import msgspec
+from msgspec.structs import replace
+
+from . import ranks
+from .events import ColumnReranked, Event
+from .kinds import forum_kind
+from .model import Board, Card, Column, Session
+
+
+class Context(msgspec.Struct, frozen=True):
+    """Who applies an operation, when, and the seq it will get if it changes anything."""
+
+    seq: int
+    at: float
+    actor: str
+    teams: frozenset[str] | None = None  # known team ids; None skips the check (replay)
+
+
+class Rejected(Exception):
+    """An operation that cannot be applied; ``code`` is stable, ``reason`` is for people."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(f"{code}: {reason}")
+        self.code = code
+        self.reason = reason
+
+
+Result = tuple[Board, list[Event]]
+
+
+# -- text ---------------------------------------------------------------------------
+
+
+def clean_text(text: str, *, single_line: bool) -> str:
+    """Trim, normalise newlines and drop control characters (keeping tabs and newlines)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+    )
+    if single_line:  # after dropping control characters, so no double spaces are left
+        text = " ".join(text.split())
+    return text.strip()
+
+
+def required(text: str, what: str, *, single_line: bool = True) -> str:
+    cleaned = clean_text(text, single_line=single_line)
+    if not cleaned:
+        raise Rejected("invalid", f"{what} cannot be empty.")
+    return cleaned
+
+
+# -- lookups ------------------------------------------------------------------------
+
+
+def card(board: Board, card_id: str) -> Card:
+    card = board.cards.get(card_id)
+    if card is None:
+        raise Rejected("not_found", f"There is no card {card_id!r} on this board.")
+    return card
+
+
+def live_card(board: Board, card_id: str) -> Card:
+    found = card(board, card_id)
+    if found.archived:
+        raise Rejected("conflict", f"Card {found.title!r} is archived; restore it first.")
+    return found
+
+
+def column(board: Board, column_id: str) -> tuple[int, Column]:
+    for i, col in enumerate(board.columns):
+        if col.id == column_id:
+            return i, col
+    raise Rejected("not_found", f"There is no column {column_id!r} on this board.")
+
+
+def session(board: Board) -> Session:
+    if board.session is None:
+        raise Rejected("no_session", "No session is running; start one first.")
+    return board.session
+
+
+def check_kind(board: Board, kind: str) -> str:
+    allowed = forum_kind(board.kind).card_kinds
+    if kind not in allowed:
+        raise Rejected(
+            "invalid", f"A {board.kind} board holds {', '.join(allowed)} cards, not {kind!r}."
+        )
+    return kind
+
+
+def check_team(team: str, ctx: Context) -> str:
+    team = clean_text(team, single_line=True)
+    if team and ctx.teams is not None and team not in ctx.teams:
+        raise Rejected("invalid", f"There is no team {team!r}.")
+    return team
+
+
+def card_refs(board: Board, refs: tuple[str, ...]) -> tuple[str, ...]:
+    for ref in refs:
+        card(board, ref)
+    return tuple(dict.fromkeys(refs))
+
+
+# -- placing cards ------------------------------------------------------------------
+
+
+def place(board: Board, ids: tuple[str, ...], index: int) -> tuple[str, dict[str, str] | None]:
+    """The rank for a card inserted at ``index`` among ``ids``, and a re-spread if needed."""
+    cards = board.cards
+    before = cards[ids[index - 1]].rank if index > 0 else None
+    after = cards[ids[index]].rank if index < len(ids) else None
+    rank = ranks.between(before, after)
+    if len(rank) <= ranks.MAX_RANK_LEN:
+        return rank, None
+    fresh = ranks.spread(len(ids) + 1)
+    others = {cid: fresh[i if i < index else i + 1] for i, cid in enumerate(ids)}
+    return fresh[index], others
+
+
+def rerank(
+    cards: dict[str, Card], column_id: str, others: dict[str, str] | None, events: list[Event]
+) -> None:
+    if others is None:
+        return
+    for cid, rank in others.items():
+        cards[cid] = replace(cards[cid], rank=rank)
+    events.append(ColumnReranked(column=column_id, ranks=others))
+
+
+def with_column(board: Board, i: int, column: Column) -> tuple[Column, ...]:
+    cols = list(board.columns)
+    cols[i] = column
+    return tuple(cols)
