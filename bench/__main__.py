@@ -103,19 +103,54 @@ def load(
     return result, cpu1 - cpu0
 
 
-def both(servers: Servers, cards: int, forums: int = 1, **opts: Any) -> dict[str, Any]:
-    """The same load against Scaleboard and the baseline."""
-    sb_forums = [servers.forum(cards) for _ in range(forums)]
+PROBE_RATE = 20.0
+
+
+def start_probe(mode: str, port: int, forum: str, card_offset: int, duration: float) -> Any:
+    """A client in a process of its own, moving one card at ``PROBE_RATE``: its ack times
+    are the server's, not those of a load generator busy reading 50,000 frames a second.
+    It runs against both servers, so both carry the same extra load."""
+    args = [sys.executable, "-m", "bench.load", "--mode", mode, "--port", str(port)]
+    args += ["--forums", forum, "--clients", "1", "--senders", "1", "--rate", str(PROBE_RATE)]
+    args += ["--duration", str(duration), "--card-offset", str(card_offset), "--tag", "probe-"]
+    args += ["--warmup", "2.0"]
+    return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+
+
+def probe_result(proc: Any) -> dict[str, Any]:
+    out, _ = proc.communicate()
+    for line in out.splitlines():
+        msg = json.loads(line)
+        if msg["event"] == "result":
+            return dict(msg)
+    raise RuntimeError("ack probe failed")
+
+
+def both(
+    servers: Servers, cards: int, forums: int = 1, probe: bool = False, **opts: Any
+) -> dict[str, Any]:
+    """The same load against Scaleboard and the baseline (with ``probe``, plus an ack
+    probe in its own process on the first forum of each)."""
+    sb_forums = [servers.forum(cards + (1 if probe else 0)) for _ in range(forums)]
+    duration = float(opts.get("duration", 10.0))
+    sb_port = servers.scaleboard.port
+    sb_probe = start_probe("scaleboard", sb_port, sb_forums[0], cards, duration) if probe else None
     sb, sb_cpu = load(
         "scaleboard",
-        servers.scaleboard.port,
+        sb_port,
         servers.scaleboard.proc.pid,  # type: ignore[union-attr]
         sb_forums,
         **opts,
     )
     base_forums = [f"relay-{time.monotonic_ns()}-{i}" for i in range(forums)]
-    bl, bl_cpu = load("baseline", servers.baseline_port, servers.baseline.pid, base_forums, **opts)
-    return {"scaleboard": sb, "baseline": bl, "cpu": {"scaleboard": sb_cpu, "baseline": bl_cpu}}
+    port = servers.baseline_port
+    bl_probe = start_probe("baseline", port, base_forums[0], cards, duration) if probe else None
+    bl, bl_cpu = load("baseline", port, servers.baseline.pid, base_forums, **opts)
+    run = {"scaleboard": sb, "baseline": bl, "cpu": {"scaleboard": sb_cpu, "baseline": bl_cpu}}
+    if sb_probe is not None and bl_probe is not None:
+        run["probe"] = probe_result(sb_probe)
+        probe_result(bl_probe)
+    return run
 
 
 def per_delivery_us(run: dict[str, Any], who: str) -> float:
@@ -131,14 +166,24 @@ FANOUT_CASES = [(50, 20, 4, 15.0), (200, 20, 4, 15.0), (1000, 20, 4, 15.0), (50,
 
 
 def fanout(servers: Servers, quick: bool, only: set[str] | None = None) -> list[dict[str, Any]]:
-    cases = [(20, 20, 2, 2.0)] if quick else FANOUT_CASES
+    cases = [(20, 20, 2, 2.0), (10, 1000, 5, 2.0)] if quick else FANOUT_CASES
     if only:
         cases = [c for c in cases if f"{c[0]}x{c[1]}" in only]
     rows = []
     for n, rate, senders, duration in cases:
-        run = both(servers, cards=senders, clients=n, senders=senders, rate=rate, duration=duration)
+        probe = rate >= 1000
+        run = both(
+            servers,
+            cards=senders,
+            probe=probe,
+            clients=n,
+            senders=senders,
+            rate=rate,
+            duration=duration,
+        )
         rows.append({"clients": n, "rate": rate, **run})
         sb, bl = run["scaleboard"], run["baseline"]
+        probe_ack = f" (probe {run['probe']['ack']['p99']:5.2f} ms)" if probe else ""
         lat_s, lat_b = sb["latency"], bl["latency"]
         cpu_s, cpu_b = per_delivery_us(run, "scaleboard"), per_delivery_us(run, "baseline")
         load_s = run["cpu"]["scaleboard"] / sb["seconds"]
@@ -150,7 +195,8 @@ def fanout(servers: Servers, quick: bool, only: set[str] | None = None) -> list[
             f" ({ratio(lat_s['p99'], lat_b['p99'])})"
             f" | max {lat_s['max']:6.1f} / {lat_b['max']:6.1f} ms"
             f" | CPU/delivery {cpu_s:5.2f} / {cpu_b:5.2f} µs ({ratio(cpu_s, cpu_b)})"
-            f" | ack p99 {sb['ack']['p99']:5.2f} ms | delivered {sb['delivered']}/{sb['expected']}"
+            f" | ack p99 {sb['ack']['p99']:5.2f} ms{probe_ack}"
+            f" | delivered {sb['delivered']}/{sb['expected']}"
             f" | server CPU {load_s:.2f} / {load_b:.2f} s/s",
             flush=True,
         )

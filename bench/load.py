@@ -266,8 +266,8 @@ class Run:
         for forum in a.forums:
             for i in range(a.senders):
                 client = clients[forum][i]
-                card = f"c{i + 1}"
-                tag = f"{forum}.{i}"
+                card = f"c{a.card_offset + i + 1}"
+                tag = f"{a.tag}{forum}.{i}"
                 senders.append(self.sender(client, card, per_sender, loop_end, tag))
         counts = await asyncio.gather(*senders)
         elapsed = time.perf_counter() - t0
@@ -306,6 +306,8 @@ def main() -> None:
     p.add_argument("--stall", action="store_true", help="the last client stops reading")
     p.add_argument("--idle", action="store_true", help="connect, then hold the connections")
     p.add_argument("--no-latency", action="store_true")
+    p.add_argument("--card-offset", type=int, default=0, help="sender i moves card c<offset+i+1>")
+    p.add_argument("--tag", default="", help="prefix of this process's op ids")
     args = p.parse_args()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
