@@ -8,6 +8,9 @@ module finds those changes in an accepted item; it is pure (the server submits t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Final
+
 from .events import CardArchived, CardMoved, CardRestored
 from .model import Board, Card
 from .ops import EscalationStatus, ReturnEscalation
@@ -54,3 +57,73 @@ def status_updates(item: Item, board: Board) -> list[tuple[str, EscalationStatus
             if card is not None:
                 out.append(_status(card, card.column, _column_title(board, card.column)))
     return out
+
+
+def expected_status(target: Board, card: Card) -> tuple[str, str, str] | None:
+    """The (status, label, note) the source card should show for ``card``, the linked
+    card on ``target`` — what ``status_updates`` would last have sent for it — or
+    ``None`` when its log alone cannot say (a card returned on a board with no
+    "Returned" column and moved since looks the same as one just returned)."""
+    note = card.origin.note if card.origin is not None else ""
+    if card.archived:
+        return "archived", "Archived", ""
+    if target.column("returned") is None:
+        if note:
+            return None
+    elif card.column == "returned" and note:
+        return "returned", "Returned", note
+    return card.column, _column_title(target, card.column), ""
+
+
+LOST: Final = (
+    "The server stopped before {name} received it; nothing arrived there. Escalate it again."
+)
+
+
+def reconcile(source: Board, targets: Mapping[str, Board]) -> list[EscalationStatus]:
+    """The ``escalation_status`` ops that bring ``source``'s escalated cards up to date
+    with the boards they went to (``targets``, by forum id; a forum missing from it is
+    left alone).
+
+    Status updates travel between rooms in memory after the target's commit, so a
+    crash can lose one; the server runs this at startup to catch up. A card whose
+    escalation never reached the target (a crash between the two forums' writes) is
+    marked failed, which lets it be escalated again."""
+    out: list[EscalationStatus] = []
+    for card in source.cards.values():
+        link = card.sent_to
+        if link is None or link.status == "failed":
+            continue
+        target = targets.get(link.forum)
+        if target is None:
+            continue
+        linked = target.cards.get(link.card) if link.card else _copy_of(target, source, card)
+        if linked is None:
+            if not link.card:
+                name = link.forum_name or link.forum
+                note = LOST.format(name=name)
+                out.append(
+                    EscalationStatus(
+                        card=card.id, status="failed", label="Not escalated", note=note
+                    )
+                )
+            continue
+        if not link.card:
+            out.append(
+                EscalationStatus(
+                    card=card.id, status=link.status, label=link.label, target_card=linked.id
+                )
+            )
+        expected = expected_status(target, linked)
+        if expected is not None and expected != (link.status, link.label, link.note):
+            status, label, note = expected
+            out.append(EscalationStatus(card=card.id, status=status, label=label, note=note))
+    return out
+
+
+def _copy_of(target: Board, source: Board, card: Card) -> Card | None:
+    for other in target.cards.values():
+        origin = other.origin
+        if origin is not None and origin.forum == source.forum_id and origin.card == card.id:
+            return other
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -20,6 +21,7 @@ from .admin import ADMIN_ROUTES
 from .api import API, ApiError, ApiProblem, problem_handler
 from .config import SERVER_SEND, STATIC_DIR, TEMPLATES_DIR, Settings
 from .demo import seed_demo
+from .escalation import catch_up
 from .exports import EXPORT_ROUTES
 from .history import HISTORY_ROUTES
 from .links import gate
@@ -108,6 +110,7 @@ def create_app(settings: Settings) -> Litestar:
         store = await Store.open(settings.db)
         renderer = Renderer(TEMPLATES_DIR)
         rooms = Rooms(store, settings, renderer)
+        catching_up: asyncio.Task[int] | None = None
         try:
             if settings.demo and await store.is_new():
                 await seed_demo(store)
@@ -139,8 +142,13 @@ def create_app(settings: Settings) -> Litestar:
             gc.collect()
             gc.freeze()
             gc.set_threshold(20_000, 20, 10)
+            catching_up = asyncio.create_task(catch_up(store, rooms), name="escalation-catch-up")
+            app.state.catching_up = catching_up
             yield
         finally:
+            if catching_up is not None:
+                catching_up.cancel()
+                await asyncio.gather(catching_up, return_exceptions=True)
             await rooms.close()
             await store.close()
 

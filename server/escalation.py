@@ -17,18 +17,22 @@ source through ``Rooms`` (``board.escalation.status_updates``).
 
 from __future__ import annotations
 
+import logging
 from typing import Final
 
 import msgspec
 
 from board import ops as o
+from board.escalation import reconcile
 from board.events import CardAdded
 from board.kinds import Route, forum_kind, route, routes_from
-from board.model import MAX_TEXT, Card
+from board.model import MAX_TEXT, Board, Card
 from board.sync import Accepted, Refused
 
 from .rooms import Rooms
 from .store import ForumRow, Store
+
+log = logging.getLogger(__name__)
 
 RELATION: Final = "escalates_to"  # the relation of the "escalate" route
 
@@ -162,3 +166,45 @@ async def escalate(
 
 def _status(code: str) -> int:
     return {"not_found": 404, "invalid": 400, "storage": 503}.get(code, 409)
+
+
+async def catch_up(store: Store, rooms: Rooms) -> int:
+    """Bring every forum's escalated cards up to date with where they went; return how
+    many ``escalation_status`` ops that took.
+
+    What a target forum does to a card reaches the source through memory, after the
+    target's commit (``Rooms._follow_links``): a crash in between loses that update
+    though both logs are intact. Run once at startup, this re-derives each link's
+    status from the stored boards (``board.escalation.reconcile``)."""
+    boards: dict[str, Board | None] = {}
+
+    async def board(forum_id: str) -> Board | None:
+        if forum_id not in boards:
+            room = rooms.live().get(forum_id)
+            if room is not None:
+                boards[forum_id] = room.sync.board
+            else:
+                loaded = await store.load(forum_id)
+                boards[forum_id] = loaded.board if loaded is not None else None
+        return boards[forum_id]
+
+    sent = 0
+    for forum in await store.forums():
+        source = await board(forum.id)
+        if source is None:
+            continue
+        wanted = {
+            c.sent_to.forum
+            for c in source.cards.values()
+            if c.sent_to is not None and c.sent_to.status != "failed"
+        }
+        targets = {f: b for f in sorted(wanted) if (b := await board(f)) is not None}
+        for op in reconcile(source, targets) if targets else ():
+            outcome = await rooms.submit(forum.id, op, actor="")
+            if isinstance(outcome, Accepted):
+                sent += 1
+            elif isinstance(outcome, Refused):
+                log.warning("forum %s refused %s: %s", forum.id, op, outcome.reason)
+    if sent:
+        log.info("caught up %d escalation status(es) after a restart", sent)
+    return sent
