@@ -177,19 +177,28 @@ async def catch_up(store: Store, rooms: Rooms) -> int:
     though both logs are intact. Run once at startup, this re-derives each link's
     status from the stored boards (``board.escalation.reconcile``)."""
     boards: dict[str, Board | None] = {}
+    forums = await store.forums()
+    seqs = {f.id: f.seq for f in forums}
 
     async def board(forum_id: str) -> Board | None:
+        # A live room's board, else the stored one (``board_at``: ``Store.load`` is the
+        # rooms' own and resets the writer's seq guard).
         if forum_id not in boards:
             room = rooms.live().get(forum_id)
             if room is not None:
                 boards[forum_id] = room.sync.board
+            elif forum_id in seqs:
+                try:
+                    boards[forum_id] = await store.board_at(forum_id, seqs[forum_id])
+                except LookupError as e:
+                    log.warning("cannot read forum %s to catch up escalations: %s", forum_id, e)
+                    boards[forum_id] = None
             else:
-                loaded = await store.load(forum_id)
-                boards[forum_id] = loaded.board if loaded is not None else None
+                boards[forum_id] = None
         return boards[forum_id]
 
     sent = 0
-    for forum in await store.forums():
+    for forum in forums:
         source = await board(forum.id)
         if source is None:
             continue
