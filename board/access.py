@@ -43,6 +43,12 @@ PARTICIPANT_OPS: Final = frozenset(
         "add_next_step",
         "update_next_step",
         "return_escalation",
+        "set_wip_limit",
+        "group_card",
+        "ungroup_card",
+        "name_group",
+        "cast_vote",
+        "retract_vote",
     }
 )
 """Operations a participant (and a facilitator) may send."""
@@ -63,6 +69,9 @@ FACILITATOR_OPS: Final = frozenset(
         "start_timer",
         "pause_timer",
         "reset_timer",
+        "set_focus",
+        "set_phase",
+        "configure_retro",
     }
 )
 """Operations only a facilitator may send."""

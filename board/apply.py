@@ -18,8 +18,14 @@ from typing import Any, Final
 from msgspec import UNSET
 from msgspec.structs import replace
 
+from . import backlog as _backlog
+from . import dependencies as _dependencies
+from . import focus as _focus_ops
 from . import ops as o
+from . import retro as _retro
 from . import timer as _timer_ops
+from . import voting as _voting
+from . import wip as _wip
 from .events import (
     CardAdded,
     CardArchived,
@@ -68,10 +74,16 @@ def apply(board: Board, op: o.Op, ctx: Context) -> Result:
     if ctx.seq != board.seq + 1:
         raise ValueError(f"context seq {ctx.seq} does not follow board seq {board.seq}")
     handler = _HANDLERS[type(op)]
+    _retro.guard(board, op, ctx)  # a hidden card is its author's until the reveal
     new, events = handler(board, op, ctx)
     if not events:
         return board, []
-    if new.session is not None and not isinstance(op, _NOT_TAKING_PART):
+    new, events = _focus_ops.drop_stale(new, events)  # the focused card/column is gone
+    if (
+        new.session is not None
+        and not isinstance(op, _NOT_TAKING_PART)
+        and not _retro.private_add(op, events)
+    ):
         new, joined = _add_participants(new, (ctx.actor,))
         if joined is not None:
             events.append(joined)
@@ -108,7 +120,10 @@ def _add_card(board: Board, op: o.AddCard, ctx: Context) -> Result:
         team=_check_team(op.team, ctx),
         to_team=_check_team(op.to_team, ctx),
         owner=clean_text(op.owner, single_line=True),
+        connects=_dependencies.check_connects(board, kind, op.connects, None),
+        **_backlog.new_card_fields(op, ctx),  # owning teams, an experiment's fields
     )
+    card = _retro.new_card(board, op, card)  # hidden in a retro's write phase, anonymous
     cards = dict(board.cards)
     events: list[Event] = []
     _rerank(cards, col.id, others, events)
@@ -134,6 +149,12 @@ def _edit_card(board: Board, op: o.EditCard, ctx: Context) -> Result:
         changes["to_team"] = _check_team(op.to_team, ctx)
     if op.owner is not UNSET:
         changes["owner"] = clean_text(op.owner, single_line=True)
+    changes.update(_backlog.edited_fields(op, ctx))  # owning teams, experiment fields
+    kind = changes.get("kind", card.kind)  # connects only on a dependency card
+    connects = card.connects if op.connects is UNSET else op.connects
+    if op.connects is not UNSET or (kind != "dependency" and connects):
+        keep = connects if kind == "dependency" or op.connects is not UNSET else ()
+        changes["connects"] = _dependencies.check_connects(board, kind, keep, card)
     changes = {k: v for k, v in changes.items() if getattr(card, k) != v}
     if not changes:
         return board, []
@@ -284,6 +305,7 @@ def _start_session(board: Board, op: o.StartSession, ctx: Context) -> Result:
 def _end_session(board: Board, op: o.EndSession, ctx: Context) -> Result:
     board, _ = _add_participants(board, (ctx.actor,))
     session = _session(board)
+    board, revealed = _retro.end_session(board)  # every card face up, phases over
     made = tuple(s for s in board.next_steps.values() if s.session_id == session.id)
     still_open = {k: s for k, s in board.next_steps.items() if s.status == "open"}
     ended = SessionEnded(
@@ -296,7 +318,7 @@ def _end_session(board: Board, op: o.EndSession, ctx: Context) -> Result:
         last_session_id=session.id,
         next_steps=still_open,
     )
-    return new, [ended]
+    return new, [*revealed, ended]
 
 
 def _record_decision(board: Board, op: o.RecordDecision, ctx: Context) -> Result:
@@ -376,6 +398,7 @@ def _escalate_card(board: Board, op: o.EscalateCard, ctx: Context) -> Result:
     if card.kind not in way.card_kinds:
         kinds = " or ".join(k.replace("_", " ") + "s" for k in way.card_kinds)
         raise Rejected("invalid", f"Only {kinds} can go this way ({way.action}).")
+    _backlog.check_route(card, way, ctx)  # an improvement: only a proven experiment
     if op.to_kind != way.to_kind:
         raise Rejected("invalid", f"{way.action}: that goes to a {way.to_kind} forum.")
     if card.sent_to is not None and card.sent_to.status != "failed":
@@ -495,11 +518,11 @@ def _note_presence(board: Board, op: o.NotePresence, ctx: Context) -> Result:
 
 
 _HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
-    o.AddCard: _add_card,
+    o.AddCard: _wip.checked(_add_card),
     o.EditCard: _edit_card,
-    o.MoveCard: _move_card,
+    o.MoveCard: _wip.checked(_backlog.with_tradeoff_note(_move_card, _record_decision)),
     o.ArchiveCard: _archive_card,
-    o.RestoreCard: _restore_card,
+    o.RestoreCard: _wip.checked(_restore_card),
     o.AddColumn: _add_column,
     o.RenameColumn: _rename_column,
     o.MoveColumn: _move_column,
@@ -513,10 +536,19 @@ _HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
     o.NotePresence: _note_presence,
     o.ReturnEscalation: _return_escalation,
     o.EscalateCard: _escalate_card,
-    o.ReceiveEscalation: _receive_escalation,
+    o.ReceiveEscalation: _wip.checked(_receive_escalation),
     o.EscalationStatus: _escalation_status,
     o.SetTimer: _timer_ops.set_timer,
     o.StartTimer: _timer_ops.start_timer,
     o.PauseTimer: _timer_ops.pause_timer,
     o.ResetTimer: _timer_ops.reset_timer,
+    o.GroupCard: _voting.group_card,
+    o.UngroupCard: _voting.ungroup_card,
+    o.NameGroup: _voting.name_group,
+    o.CastVote: _voting.cast_vote,
+    o.RetractVote: _voting.retract_vote,
+    o.SetFocus: _focus_ops.set_focus,
+    o.SetPhase: _retro.set_phase,
+    o.ConfigureRetro: _retro.configure_retro,
+    o.SetWipLimit: _wip.set_wip_limit,
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import msgspec
 
-from .model import Card, Column, Decision, NextStep, Session, Timer
+from .model import Card, CardGroup, Column, Decision, NextStep, Retro, RetroPhase, Session, Timer
 
 
 class _Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
@@ -100,6 +100,24 @@ class NextStepUpdated(_Event, tag="next_step_updated", frozen=True):
     step: NextStep
 
 
+class WipLimitSet(_Event, tag="wip_limit_set", frozen=True):
+    """A column's WIP limit is now ``limit`` (``None``: no limit) (``board/wip.py``)."""
+
+    column: str
+    limit: int | None
+
+
+class WipExceeded(_Event, tag="wip_exceeded", frozen=True):
+    """``card_id`` came into ``column`` (titled ``title`` then) and left it holding
+    ``count`` cards, over its WIP limit ``limit``. Recorded, never blocking."""
+
+    column: str
+    count: int
+    limit: int
+    title: str = ""
+    card_id: str = ""
+
+
 class TimerChanged(_Event, tag="timer_changed", frozen=True):
     """The shared countdown as it now is; ``action`` is ``set``, ``started``, ``paused``
     or ``reset``. A client computes what is left from ``timer`` and the server's time
@@ -107,6 +125,82 @@ class TimerChanged(_Event, tag="timer_changed", frozen=True):
 
     action: str
     timer: Timer
+
+
+class PhaseChanged(_Event, tag="phase_changed", frozen=True):
+    """The retrospective moved to ``retro.phase`` from ``previous`` (``None``: the
+    session's phases just started). See ``board/retro.py``."""
+
+    retro: Retro
+    previous: RetroPhase | None = None
+
+
+class RetroConfigured(_Event, tag="retro_configured", frozen=True):
+    """The facilitator changed the dots per person or whether cards may be anonymous."""
+
+    retro: Retro
+
+
+class CardsRevealed(_Event, tag="cards_revealed", frozen=True):
+    """Cards written in the write phase, face up for everyone now, as they are."""
+
+    cards: tuple[Card, ...]
+
+
+class FocusChanged(_Event, tag="focus_changed", frozen=True):
+    """The card or column everyone following the facilitator is brought to (``None``:
+    released)."""
+
+    target: str | None
+
+
+class GroupChanged(_Event, tag="group_changed", frozen=True):
+    """A cluster was made or renamed (``board/voting.py``)."""
+
+    group: CardGroup
+
+
+class GroupRemoved(_Event, tag="group_removed", frozen=True):
+    """A cluster was left with no card and is gone."""
+
+    group_id: str
+
+
+class VoteCast(_Event, tag="vote_cast", frozen=True):
+    """``voter`` put a dot on ``target`` and has now used ``used``; ``voters`` people
+    have voted. Only the voter receives it while the vote is open; everyone else gets
+    ``VotesCounted`` in its place (SPEC R26)."""
+
+    voter: str
+    target: str
+    used: int
+    voters: int
+
+
+class VoteRetracted(_Event, tag="vote_retracted", frozen=True):
+    """``voter`` took a dot back from ``target`` (private like ``VoteCast``)."""
+
+    voter: str
+    target: str
+    used: int
+    voters: int
+
+
+class VotesCounted(_Event, tag="votes_counted", frozen=True):
+    """What everyone but the voter sees of a vote: how many people have voted. Never
+    logged; made for the wire from ``VoteCast``/``VoteRetracted``."""
+
+    voters: int
+
+
+class VoteClosed(_Event, tag="vote_closed", frozen=True):
+    """The vote closed: dots per card or cluster id."""
+
+    tally: dict[str, int]
+
+
+class VoteReopened(_Event, tag="vote_reopened", frozen=True):
+    """The facilitator stepped back into the vote: the tally is cleared, votes kept."""
 
 
 Event = (
@@ -128,4 +222,17 @@ Event = (
     | NextStepAdded
     | NextStepUpdated
     | TimerChanged
+    | PhaseChanged
+    | RetroConfigured
+    | CardsRevealed
+    | GroupChanged
+    | GroupRemoved
+    | VoteCast
+    | VoteRetracted
+    | VotesCounted
+    | VoteClosed
+    | VoteReopened
+    | FocusChanged
+    | WipLimitSet
+    | WipExceeded
 )

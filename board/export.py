@@ -21,6 +21,7 @@ from typing import Any, Final, Literal
 import msgspec
 from msgspec.structs import replace
 
+from . import visibility
 from .apply import MAX_CARDS, MAX_COLUMNS, MAX_OPEN_STEPS
 from .events import SessionEnded, SessionStarted
 from .kinds import FORUM_KINDS
@@ -179,8 +180,11 @@ def export_session(
     The board, the session record and the decisions are derived by replaying the
     operations from ``start``. ``next_steps`` are the steps as they stand now (they may
     have been marked done since); steps the session made that are not given appear as
-    they were when it ended.
+    they were when it ended. Nobody is named for a hidden or anonymous card: such ops
+    are exported without their actor and anonymous cards without authors
+    (``without_authors``), so the file still replays to the board it holds.
     """
+    start, operations = without_authors(start, operations)
     accepted = replay_session(start, operations)
     started, ended = _session_events(accepted)
     end = accepted[-1].board
@@ -209,6 +213,23 @@ def export_session(
         next_steps=steps,
         operations=tuple(operations),
     )
+
+
+def without_authors(
+    start: Board, operations: Sequence[LoggedOp]
+) -> tuple[Board, tuple[LoggedOp, ...]]:
+    """``start`` and ``operations`` with no author of an anonymous card and no actor of
+    an op on a hidden or anonymous card (``board.visibility``). Replaying the result
+    gives the same board as replaying the original, less those names: apply uses the
+    actor only to record it, and the author of a hidden card is "" in both its add
+    and its later changes."""
+    start = visibility.board_for(start, None)
+    out: list[LoggedOp] = []
+    for entry in replay_session(start, operations):
+        item = entry.item
+        actor = visibility.public_actor(item.actor, item.events, item.op, entry.board.cards)
+        out.append(LoggedOp(item.seq, actor, item.at, item.op, item.op_id))
+    return start, tuple(out)
 
 
 # -- checking an import ---------------------------------------------------------------------

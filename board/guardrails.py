@@ -7,8 +7,11 @@ that have ended:
 - ``status_meeting`` — any forum: the session ended with no decisions and no next
   steps; it was likely a status meeting.
 - ``reorder_without_tradeoff`` — MetaScrum: cards were moved into or within the
-  ordered column while the session ran, and it recorded no decision (the trade-off
-  note a re-ordering asks for).
+  ordered column while the session ran without a trade-off note: the move carried no
+  note (``board/backlog.py`` records one as a decision in the same operation) and no
+  decision of the session names the card.
+- ``wip_exceeded`` — any forum: a card came into a column and left it over its WIP
+  limit while the session ran (``board/wip.py``); each time is listed.
 - ``daily_scrum_overrun`` — Scrum of Scrums: the session (its Scaled Daily Scrum) ran
   over 15 minutes.
 - ``team_unrepresented`` — Scrum of Scrums: a team with cards on the board (a card's
@@ -44,6 +47,7 @@ DAILY_SCRUM_LIMIT: Final = 15 * 60.0  # seconds
 RULES: Final = {
     "status_meeting": "Likely a status meeting",
     "reorder_without_tradeoff": "Re-ordered without a trade-off note",
+    "wip_exceeded": "Went over a WIP limit",
     "daily_scrum_overrun": "Scaled Daily Scrum over 15 minutes",
     "team_unrepresented": "A team was not represented",
     "status_cards": "More status cards than impediments and dependencies",
@@ -178,12 +182,20 @@ def check_session(
             "status_meeting",
             "It ended with no decisions and no next steps: likely a status meeting.",
         )
-    if kind == "metascrum" and session.reorders and session.decisions == 0:
-        moves = "1 move" if session.reorders == 1 else f"{session.reorders} moves"
-        flag(
-            "reorder_without_tradeoff",
-            f"The ordered backlog changed ({moves}) but no decision records the trade-off.",
-        )
+    if kind == "metascrum" and session.reorders:
+        unnoted = _unnoted_reorders(session, decisions)
+        if unnoted:
+            moves = "1 move" if session.reorders == 1 else f"{session.reorders} moves"
+            if unnoted == session.reorders:
+                why = "but no trade-off note or decision records the trade-off."
+            else:
+                why = f"and {unnoted} of them came with no trade-off note or decision."
+            flag("reorder_without_tradeoff", f"The ordered backlog changed ({moves}) {why}")
+    if session.wip_overruns:
+        over = session.wip_overruns
+        times = "once" if len(over) == 1 else f"{len(over)} times"
+        listed = ", ".join(o.label for o in over[:5]) + (", …" if len(over) > 5 else "")
+        flag("wip_exceeded", f"Columns went over their WIP limit {times}: {listed}.")
     if kind == "sos":
         took = session.ended_at - session.started_at
         if took > DAILY_SCRUM_LIMIT:
@@ -225,6 +237,14 @@ def check_session(
                     d.id,
                 )
     return report
+
+
+def _unnoted_reorders(session: SessionFact, decisions: Sequence[DecisionFact]) -> int:
+    """Re-orders of the session with no trade-off note: moves without one, less those
+    whose card a decision of the session names."""
+    named = {c for d in decisions for c in d.card_ids}
+    excused = sum(1 for c in session.unnoted_cards if c in named)
+    return max(0, session.reorders - session.reorders_noted - excused)
 
 
 def team_check(session: SessionFact, teams: Sequence[Team]) -> tuple[str | None, str | None]:

@@ -25,6 +25,7 @@ from .events import (
     CardEdited,
     CardMoved,
     CardRestored,
+    CardsRevealed,
     ColumnAdded,
     ColumnMoved,
     ColumnRemoved,
@@ -35,12 +36,15 @@ from .events import (
     NextStepAdded,
     NextStepUpdated,
     ParticipantsAdded,
+    PhaseChanged,
+    RetroConfigured,
     SessionEnded,
     SessionStarted,
     TimerChanged,
 )
-from .model import Board, Card
+from .model import RETRO_PHASES, Board, Card
 from .sync import LoggedOp
+from .visibility import public_actor
 
 CHECKPOINT_EVERY: Final = 100
 # The fields of a card whose change counts as "changed" (placement is "moved").
@@ -75,13 +79,15 @@ class Timeline:
         for i, entry in enumerate(self._ops, start=1):
             before = board
             board, events = _apply(board, entry)
+            # Nobody is named for what they did to a hidden or anonymous card.
+            actor = public_actor(entry.actor, events, entry.op, board.cards)
             self.steps.append(
                 Step(
                     index=i,
                     seq=entry.seq,
-                    actor=entry.actor,
+                    actor=actor,
                     at=entry.at,
-                    summary=describe(before, events, entry.actor),
+                    summary=describe(before, events, actor),
                     card_ids=touched(events),
                 )
             )
@@ -128,6 +134,8 @@ def touched(events: Sequence[Event]) -> tuple[str, ...]:
 
 def _title(board: Board, card_id: str) -> str:
     card = board.cards.get(card_id)
+    if card is not None and card.hidden:
+        return "a hidden card"
     return f"“{card.title}”" if card else card_id
 
 
@@ -185,7 +193,32 @@ def _describe_link(old: Card | None, new: Card) -> str:
     return ""
 
 
+def _describe_retro(e: Event) -> str:
+    """A line for a retrospective event (``board/retro.py``), or ``""``."""
+    if isinstance(e, PhaseChanged):
+        phase = e.retro.phase.capitalize()
+        if e.previous is None:
+            return f"started the retrospective phases with {phase}"
+        if RETRO_PHASES.index(e.retro.phase) < RETRO_PHASES.index(e.previous):
+            return f"took the retrospective back to {phase}"
+        return f"moved the retrospective on to {phase}"
+    if isinstance(e, RetroConfigured):
+        allowed = "allowed" if e.retro.anonymous else "not allowed"
+        return f"set {e.retro.dots} dots per person, anonymous cards {allowed}"
+    if isinstance(e, CardsRevealed):
+        titles = ", ".join(f"“{c.title}”" for c in e.cards)
+        n = len(e.cards)
+        return f"revealed {n} card{'' if n == 1 else 's'}: {titles}"
+    return ""
+
+
 def _describe_event(before: Board, e: Event) -> str:
+    if isinstance(e, PhaseChanged | RetroConfigured | CardsRevealed):
+        return _describe_retro(e)
+    if isinstance(e, CardAdded | CardEdited | CardArchived | CardRestored) and e.card.hidden:
+        did = {CardAdded: "wrote", CardEdited: "edited", CardArchived: "archived"}
+        where = f" in {_column_title(before, e.card.column)}"
+        return f"{did.get(type(e), 'restored')} a card{where}, hidden until the reveal"
     if isinstance(e, CardAdded):
         if e.card.origin is not None:
             src = e.card.origin.forum_name or e.card.origin.forum

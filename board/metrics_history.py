@@ -46,9 +46,12 @@ from .events import (
     NextStepUpdated,
     SessionEnded,
     SessionStarted,
+    WipExceeded,
 )
 from .model import Board, Card, Session
+from .ops import MoveCard
 from .sync import LoggedOp
+from .wip import WipOverrun
 
 REMOVAL_COLUMN_IDS: Final = frozenset({"removed"})
 REMOVAL_TITLES: Final = frozenset({"removed", "resolved", "done"})
@@ -174,6 +177,9 @@ class SessionFact(msgspec.Struct, frozen=True, kw_only=True):
     decisions: int = 0
     next_steps: int = 0
     reorders: int = 0  # moves into or within an ordered column while it ran
+    reorders_noted: int = 0  # of those, moves that carried a trade-off note (backlog.py)
+    unnoted_cards: tuple[str, ...] = ()  # the card of each re-order without a note
+    wip_overruns: tuple[WipOverrun, ...] = ()  # columns taken over their WIP limit (wip.py)
     kinds_at_end: dict[str, int] = msgspec.field(default_factory=dict)  # live cards by kind
     teams_at_end: tuple[str, ...] = ()  # teams (ids) of live cards, dependencies' both
 
@@ -234,6 +240,10 @@ class HistoryBuilder:
         self.decisions: list[DecisionFact] = []
         self.steps: dict[str, StepFact] = {}
         self._reorders: dict[str, int] = {}
+        self._noted: dict[str, int] = {}  # re-orders with a trade-off note, by session
+        self._unnoted: dict[str, list[str]] = {}  # cards re-ordered without one, by session
+        self._wip: dict[str, list[WipOverrun]] = {}  # WIP overruns, by session
+        self._note_in_op = False  # the op being recorded is a move with a trade-off note
         self._made: dict[str, int] = {}  # next steps agreed, by session
         self.escalations: list[EscalationFact] = []
         self._current: dict[tuple[Direction, str], int] = {}  # index in escalations
@@ -272,6 +282,9 @@ class HistoryBuilder:
             board, events = apply(self.board, entry.op, ctx)
             if not events:
                 raise ValueError(f"logged op {entry.seq} changed nothing on replay")
+            self._note_in_op = isinstance(entry.op, MoveCard) and any(
+                isinstance(e, DecisionRecorded) for e in events
+            )
             for event in events:
                 self._record(board, event, entry.at)
             self.board = board
@@ -376,6 +389,24 @@ class HistoryBuilder:
             if board.session is not None and e.column in ORDERED_COLUMN_IDS:
                 sid = board.session.id
                 self._reorders[sid] = self._reorders.get(sid, 0) + 1
+                if self._note_in_op:
+                    self._noted[sid] = self._noted.get(sid, 0) + 1
+                else:
+                    self._unnoted.setdefault(sid, []).append(e.card_id)
+        elif isinstance(e, WipExceeded):
+            if board.session is not None:
+                sid = board.session.id
+                self._wip.setdefault(sid, []).append(
+                    WipOverrun(
+                        at=at,
+                        column=e.column,
+                        title=e.title,
+                        count=e.count,
+                        limit=e.limit,
+                        card_id=e.card_id,
+                        session_id=sid,
+                    )
+                )
         elif isinstance(e, SessionStarted):
             self._started(e.session)
         elif isinstance(e, DecisionRecorded):
@@ -430,6 +461,9 @@ class HistoryBuilder:
             decisions=len(session.decisions),
             next_steps=self._made.get(session.id, 0),
             reorders=self._reorders.get(session.id, 0),
+            reorders_noted=self._noted.get(session.id, 0),
+            unnoted_cards=tuple(self._unnoted.get(session.id, ())),
+            wip_overruns=tuple(self._wip.get(session.id, ())),
             kinds_at_end=kinds,
             teams_at_end=tuple(sorted(teams)),
         )

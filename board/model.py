@@ -31,8 +31,15 @@ Body = Annotated[str, msgspec.Meta(max_length=MAX_BODY)]
 Name = Annotated[str, msgspec.Meta(max_length=MAX_NAME)]
 Text = Annotated[str, msgspec.Meta(max_length=MAX_TEXT)]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_ID)]
+MAX_CONNECTS: Final = 2
+# The cards a dependency card connects (``board/dependencies.py``).
+Connects = Annotated[tuple[Id, ...], msgspec.Meta(max_length=MAX_CONNECTS)]
 
 StepStatus = Literal["open", "done", "dropped"]
+Outcome = Literal["", "proven", "disproven", "inconclusive"]  # an experiment's (backlog.py)
+MAX_TEAMS: Final = 8  # owning teams of a card
+MAX_EXPERIMENT_TEXT: Final = 1000  # an experiment's hypothesis, and its result
+MAX_NOTE: Final = 200  # a re-order's one-line trade-off note
 
 
 class Team(msgspec.Struct, frozen=True):
@@ -85,6 +92,14 @@ class Card(msgspec.Struct, frozen=True):
     hidden: bool = False
     anonymous: bool = False
     group: str = ""
+    # Owning teams of a backlog item, and an experiment's hypothesis, result and outcome
+    # (``board/backlog.py``).
+    teams: tuple[str, ...] = ()
+    hypothesis: str = ""
+    result: str = ""
+    outcome: Outcome = ""
+    # A dependency card: the (at most two) cards of this board it connects.
+    connects: tuple[str, ...] = ()
 
 
 class Column(msgspec.Struct, frozen=True):
@@ -207,6 +222,7 @@ class Board(msgspec.Struct, frozen=True):
     next_steps: dict[str, NextStep] = msgspec.field(default_factory=dict)
     timer: Timer | None = None  # None until the facilitator sets a duration
     retro: Retro | None = None  # the running session's retrospective phases
+    focus: str | None = None  # the card or column the facilitator brought everyone to
 
     def column(self, column_id: str) -> Column | None:
         for col in self.columns:

@@ -14,9 +14,27 @@ from typing import Annotated, Final
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from .model import MAX_COLUMN_TITLE, MAX_FORUM_NAME, Body, Id, Name, StepStatus, Text, Title
+from .model import (
+    MAX_COLUMN_TITLE,
+    MAX_EXPERIMENT_TEXT,
+    MAX_FORUM_NAME,
+    MAX_NOTE,
+    MAX_TEAMS,
+    Body,
+    Connects,
+    Id,
+    Name,
+    Outcome,
+    RetroPhase,
+    StepStatus,
+    Text,
+    Title,
+)
 
 Index = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
+TeamIds = Annotated[tuple[Name, ...], msgspec.Meta(max_length=MAX_TEAMS)]
+ExperimentText = Annotated[str, msgspec.Meta(max_length=MAX_EXPERIMENT_TEXT)]
+TradeOffNote = Annotated[str, msgspec.Meta(max_length=MAX_NOTE)]
 ForumName = Annotated[str, msgspec.Meta(max_length=MAX_FORUM_NAME)]
 ColumnTitle = Annotated[str, msgspec.Meta(max_length=MAX_COLUMN_TITLE)]
 CardRefs = Annotated[tuple[Id, ...], msgspec.Meta(max_length=20)]
@@ -35,6 +53,12 @@ class AddCard(_Op, tag="add_card", frozen=True):
     to_team: Name = ""
     owner: Name = ""
     index: Index | None = None  # None: at the bottom
+    connects: Connects = ()  # a dependency card: the cards it connects
+    anonymous: bool = False  # retrospective, when the facilitator allows it (board/retro.py)
+    teams: TeamIds = ()  # owning teams (board/backlog.py)
+    hypothesis: ExperimentText = ""  # an experiment's (board/backlog.py)
+    result: ExperimentText = ""
+    outcome: Outcome = ""
 
 
 class EditCard(_Op, tag="edit_card", frozen=True):
@@ -45,12 +69,18 @@ class EditCard(_Op, tag="edit_card", frozen=True):
     team: Name | UnsetType = UNSET
     to_team: Name | UnsetType = UNSET
     owner: Name | UnsetType = UNSET
+    connects: Connects | UnsetType = UNSET
+    teams: TeamIds | UnsetType = UNSET  # board/backlog.py
+    hypothesis: ExperimentText | UnsetType = UNSET
+    result: ExperimentText | UnsetType = UNSET
+    outcome: Outcome | UnsetType = UNSET
 
 
 class MoveCard(_Op, tag="move_card", frozen=True):
     card: Id
     column: Id
     index: Index  # position among the column's other cards; past the end means last
+    note: TradeOffNote = ""  # a re-order's trade-off note, recorded as a decision (backlog.py)
 
 
 class ArchiveCard(_Op, tag="archive_card", frozen=True):
@@ -182,6 +212,75 @@ class ResetTimer(_Op, tag="reset_timer", frozen=True):
     """Stop the countdown and put it back to its full duration."""
 
 
+class SetFocus(_Op, tag="set_focus", frozen=True):
+    """Bring everyone (and the projector) to a card or column of this board; ``None``
+    releases them (``board/focus.py``)."""
+
+    target: Id | None = None
+
+
+class GroupCard(_Op, tag="group_card", frozen=True):
+    """Group phase: put ``card`` into ``with_card``'s cluster (a new cluster of the two
+    when ``with_card`` is in none) (``board/voting.py``)."""
+
+    card: Id
+    with_card: Id
+
+
+class UngroupCard(_Op, tag="ungroup_card", frozen=True):
+    """Group phase: take ``card`` out of its cluster."""
+
+    card: Id
+
+
+class NameGroup(_Op, tag="name_group", frozen=True):
+    """Group phase: name a cluster (one line, at most 60 characters)."""
+
+    group: Id
+    title: ColumnTitle
+
+
+class CastVote(_Op, tag="cast_vote", frozen=True):
+    """Vote phase: one of the sender's dots on a live card or a cluster."""
+
+    target: Id
+
+
+class RetractVote(_Op, tag="retract_vote", frozen=True):
+    """Vote phase: take one of the sender's dots back."""
+
+    target: Id
+
+
+MIN_DOTS: Final = 1
+MAX_DOTS: Final = 20
+DotCount = Annotated[int, msgspec.Meta(ge=-1000, le=1000)]  # apply checks the range
+
+
+class SetPhase(_Op, tag="set_phase", frozen=True):
+    """Move the running retrospective to ``phase``: forward one phase at a time, back to
+    any earlier one (``board/retro.py``)."""
+
+    phase: RetroPhase
+
+
+class ConfigureRetro(_Op, tag="configure_retro", frozen=True):
+    """Set the dots each person has (1 to 20) and whether cards may be anonymous."""
+
+    dots: DotCount | UnsetType = UNSET
+    anonymous: bool | UnsetType = UNSET
+
+
+WipLimit = Annotated[int, msgspec.Meta(ge=-1_000_000, le=1_000_000)]  # apply checks 1..999
+
+
+class SetWipLimit(_Op, tag="set_wip_limit", frozen=True):
+    """Set a column's WIP limit (1 to 999), or clear it with ``None`` (``board/wip.py``)."""
+
+    column: Id
+    limit: WipLimit | None = None
+
+
 class NotePresence(_Op, tag="note_presence", frozen=True):
     """Server-made: these people were in the forum during the running session."""
 
@@ -209,6 +308,15 @@ ClientOp = (
     | StartTimer
     | PauseTimer
     | ResetTimer
+    | GroupCard
+    | UngroupCard
+    | NameGroup
+    | CastVote
+    | RetractVote
+    | SetFocus
+    | SetPhase
+    | ConfigureRetro
+    | SetWipLimit
 )
 """Every operation a client may send."""
 
@@ -239,4 +347,13 @@ CLIENT_OP_TYPES: tuple[type[_Op], ...] = (
     StartTimer,
     PauseTimer,
     ResetTimer,
+    GroupCard,
+    UngroupCard,
+    NameGroup,
+    CastVote,
+    RetractVote,
+    SetFocus,
+    SetPhase,
+    ConfigureRetro,
+    SetWipLimit,
 )

@@ -46,7 +46,14 @@ class Ping(_Msg, tag="ping", frozen=True):
     pass
 
 
-ClientMessage = Hello | Send | Ping
+class Hold(_Msg, tag="hold", frozen=True):
+    """The sender is dragging or editing ``card`` (``None``: let go). Ephemeral: never
+    logged, no seq, relayed to the others in the next batch (SPEC R29)."""
+
+    card: Id | None = None
+
+
+ClientMessage = Hello | Send | Ping | Hold
 
 
 # -- server to client ---------------------------------------------------------------
@@ -58,6 +65,14 @@ class PeerInfo(msgspec.Struct, frozen=True):
     id: str
     name: str
     hue: int
+
+
+class Held(msgspec.Struct, frozen=True):
+    """Who has which card (SPEC R29): a peer's id and the card it is dragging or editing
+    (``None``: it let go)."""
+
+    peer: str
+    card: str | None
 
 
 class WireItem(msgspec.Struct, frozen=True):
@@ -84,6 +99,7 @@ class Welcome(_Msg, tag="welcome", frozen=True):
     items: list[WireItem]
     html: dict[str, str]
     limits: Limits
+    holds: list[Held] = []  # who has which card now (R29)
 
 
 class Batch(_Msg, tag="batch", frozen=True):
@@ -93,6 +109,7 @@ class Batch(_Msg, tag="batch", frozen=True):
     html: dict[str, str]
     joined: list[PeerInfo] = []
     left: list[str] = []
+    holds: list[Held] = []  # holds taken or let go since the last batch (R29)
 
 
 class Ack(_Msg, tag="ack", frozen=True):

@@ -24,6 +24,7 @@ from board.model import MAX_FORUM_NAME
 from .access import Access, Denied, admin_guard, who
 from .api import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem, set_escalation
 from .csrf import check_form
+from .network_queries import served
 from .pages import FormData, html, not_found
 from .store import Store
 
@@ -106,6 +107,7 @@ async def admin_page(request: Req) -> Response[str]:
         errors={},
         max_forum_name=MAX_FORUM_NAME,
         FORUM_KINDS=FORUM_KINDS,
+        serves=await served(store),  # which teams each Scrum of Scrums serves
     )
     return html(body, headers={"Cache-Control": "no-store"})
 

@@ -18,6 +18,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
 from board import ops as o
+from board import visibility
 from board.access import ESCALATE, can, refusal
 from board.events import CardAdded, CardArchived, CardEdited, CardMoved, CardRestored
 from board.kinds import FORUM_KINDS, ForumKind, forum_kind, route, routes_from
@@ -25,17 +26,19 @@ from board.model import (
     Board,
     Body,
     Card,
+    Connects,
     Decision,
     Id,
     Name,
     NextStep,
+    Outcome,
     Session,
     StepStatus,
     Team,
     Text,
     Title,
 )
-from board.ops import CardRefs, ForumName, Index
+from board.ops import CardRefs, ExperimentText, ForumName, Index, TeamIds, TradeOffNote
 from board.sync import Accepted, Duplicate, Refused, Unchanged
 
 from .access import Denied, admin_guard, forum_guard, member_guard, session_guard, who
@@ -138,6 +141,11 @@ class NewCard(msgspec.Struct, forbid_unknown_fields=True):
     to_team: Name = ""
     owner: Name = ""
     index: Index | None = None
+    connects: Connects = ()  # a dependency card: the (≤ 2) cards it connects
+    teams: TeamIds = ()  # owning teams (board/backlog.py)
+    hypothesis: ExperimentText = ""  # an experiment's
+    result: ExperimentText = ""
+    outcome: Outcome = ""
 
 
 class CardPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -147,11 +155,17 @@ class CardPatch(msgspec.Struct, forbid_unknown_fields=True):
     team: Name | msgspec.UnsetType = msgspec.UNSET
     to_team: Name | msgspec.UnsetType = msgspec.UNSET
     owner: Name | msgspec.UnsetType = msgspec.UNSET
+    connects: Connects | msgspec.UnsetType = msgspec.UNSET
+    teams: TeamIds | msgspec.UnsetType = msgspec.UNSET  # board/backlog.py
+    hypothesis: ExperimentText | msgspec.UnsetType = msgspec.UNSET
+    result: ExperimentText | msgspec.UnsetType = msgspec.UNSET
+    outcome: Outcome | msgspec.UnsetType = msgspec.UNSET
 
 
 class MoveTo(msgspec.Struct, forbid_unknown_fields=True):
     column: Id
     index: Index
+    note: TradeOffNote = ""  # a re-order's trade-off note, recorded as a decision
 
 
 class NewDecision(msgspec.Struct, forbid_unknown_fields=True):
@@ -281,7 +295,13 @@ async def _board(request: Request[Any, Any, Any], forum_id: str) -> Board:
     if room is None:
         raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")
     board: Board = room.sync.board
-    return board
+    return visibility.board_for(board, _viewer(request))  # hidden cards face down
+
+
+def _viewer(request: Request[Any, Any, Any]) -> str | None:
+    """Whose hidden cards the caller may see (``board.visibility``): the signed name."""
+    name: str | None = verify(request.app.state.secret, request.cookies.get(COOKIE))
+    return name
 
 
 def _card_after(board_card: Card | None, card_id: str) -> Card:
@@ -386,7 +406,7 @@ class ForumApi(Controller):
         outcome = await _apply(request, forum_id, op)
         assert isinstance(outcome, Accepted)
         added = [e.card for e in outcome.item.events if isinstance(e, CardAdded)]
-        return added[0]
+        return visibility.card_for(added[0], _actor(request))
 
     @get(
         "/forums/{forum_id:str}/cards/{card_id:str}",
@@ -423,7 +443,7 @@ class ForumApi(Controller):
             request,
             forum_id,
             card_id,
-            o.MoveCard(card=card_id, column=data.column, index=data.index),
+            o.MoveCard(card=card_id, column=data.column, index=data.index, note=data.note),
         )
 
     @post(
@@ -524,9 +544,9 @@ class ForumApi(Controller):
         if isinstance(outcome, Accepted):
             for e in outcome.item.events:
                 if isinstance(e, CardEdited | CardArchived | CardRestored):
-                    return e.card
+                    return visibility.card_for(e.card, _actor(request))
                 if isinstance(e, CardMoved):
-                    return outcome.board.cards[e.card_id]
+                    return visibility.card_for(outcome.board.cards[e.card_id], _actor(request))
         board = await _board(request, forum_id)
         return _card_after(board.cards.get(card_id), card_id)
 

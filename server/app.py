@@ -27,6 +27,7 @@ from .history import HISTORY_ROUTES
 from .links import gate
 from .live import live
 from .metrics import METRICS_ROUTES
+from .network import NETWORK_ROUTES
 from .pages import PAGES, html
 from .projector import PROJECTOR_ROUTES
 from .render import Renderer
@@ -117,6 +118,7 @@ def create_app(settings: Settings) -> Litestar:
                 log.info("created the demo network in %s", settings.db)
             teams = await store.teams()
             renderer.set_teams(teams)
+            renderer.env.globals["sprint_days"] = settings.sprint_days
             rooms.team_ids = frozenset(t.id for t in teams)
             app.state.store = store
             app.state.rooms = rooms
@@ -161,6 +163,7 @@ def create_app(settings: Settings) -> Litestar:
             *EXPORT_ROUTES,
             *ADMIN_ROUTES,
             *METRICS_ROUTES,
+            *NETWORK_ROUTES,
             *PROJECTOR_ROUTES,
             live,
             create_static_files_router(

@@ -40,3 +40,6 @@ class Settings(msgspec.Struct, kw_only=True):
     snapshot_every: int = 500  # ops between board snapshots in the store
     max_batch: int = 1024  # messages a room handles in one turn (one frame, one commit)
     coalesce_seconds: float = 0.002  # under sustained load, a turn gathers this long
+
+    # Boards: a dependency open longer than this many days stands out (board/dependencies.py).
+    sprint_days: int = 14

@@ -17,6 +17,7 @@ from board.apply import Context, apply
 from board.model import Board, Team, new_board
 from board.sync import Item, LoggedOp
 
+from .network_queries import serves_rows
 from .projections import rows_for
 from .store import (
     Row,
@@ -37,6 +38,8 @@ FORUM_LINKS = (
     ("sos-commerce", "product_to", "metascrum-commerce"),
     ("retro-q4", "improves_to", "eat"),
 )
+# Which teams the demo's Scrum of Scrums serves (the network page draws it).
+SERVES = (("sos-commerce", ("checkout", "payments", "search", "mobile", "platform")),)
 
 TEAMS = [
     Team("checkout", "Checkout", "#1f77b4"),
@@ -426,5 +429,6 @@ async def seed_demo(store: Store) -> None:
             )
         )
     rows.extend(forum_link_row(src, rel, dst) for src, rel, dst in FORUM_LINKS)
+    rows.extend(row for forum_id, teams in SERVES for row in serves_rows(forum_id, teams))
     rows.append(("INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)", ("seeded", "demo")))
     await store.write(rows)

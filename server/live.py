@@ -23,10 +23,21 @@ from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
 from board.access import can, refusal
-from board.protocol import BadMessage, Error, Hello, Pong, Reject, Send, decode_client, encode
+from board.protocol import (
+    BadMessage,
+    Error,
+    Hello,
+    Hold,
+    Pong,
+    Reject,
+    Send,
+    decode_client,
+    encode,
+)
 
 from .access import Access, Denied, Watch
 from .config import SERVER_SEND, Settings
+from .holds import HoldIn
 from .identity import COOKIE, verify
 from .peer import Peer, text_message
 from .peer import Send as AsgiSend
@@ -216,6 +227,15 @@ async def live(socket: WebSocket, forum_id: str) -> None:
                     )
                     peer.deliver(text_message(encode(reject)))
                 elif await post(OpIn(msg.op, msg.id, name, peer)) is None:
+                    break
+            elif type(msg) is Hold:  # SPEC R29: participants only, rate-limited like ops
+                if not said_hello:
+                    peer.deliver(_error("hello_first", "Send hello before anything else."))
+                elif revoked or peer.role == "viewer":
+                    peer.deliver(_error("forbidden", "You are viewing this forum read-only."))
+                elif not bucket.take():
+                    peer.deliver(_error("rate_limited", "Too many messages; slow down."))
+                elif await post(HoldIn(peer, msg.card)) is None:
                     break
             elif type(msg) is Hello:
                 if revoked:

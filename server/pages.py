@@ -11,6 +11,7 @@ from litestar.enums import MediaType, RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect
 
+from board import visibility
 from board.access import LABELS
 from board.kinds import FORUM_KINDS
 from board.model import (
@@ -24,10 +25,12 @@ from board.model import (
 from board.protocol import PeerInfo
 
 from .access import admin_guard, forum_guard, session_guard, who
+from .backlog import session_overruns, team_choice
 from .csrf import check_form
 from .identity import COOKIE, safe_next, sign, valid_name, verify
 from .metrics_queries import session_flags
 from .render import Renderer
+from .retro import session_phases
 from .rooms import Rooms
 from .service import create_forum, session_detail, sessions, teams_css, validate_forum
 from .store import Store
@@ -128,27 +131,34 @@ async def create_forum_form(request: Request[Any, Any, Any], data: FormData) -> 
 
 
 @get("/forums/{forum_id:str}", include_in_schema=False, guards=[forum_guard("viewer")])
-async def forum_page(request: Request[Any, Any, Any], forum_id: str) -> Response[Any]:
-    """The live board, with the controls the person's role allows."""
+async def forum_page(
+    request: Request[Any, Any, Any], forum_id: str, team: str | None = None
+) -> Response[Any]:
+    """The live board, with the controls the person's role allows (``?team=``: only the
+    cards of one team shown, see ``server/backlog.py``)."""
     _, rooms, renderer = _parts(request)
     room = await rooms.get(forum_id)
     if room is None:
         return not_found(renderer, "There is no forum at this address. It may have been mistyped.")
+    team_filter_id = team_choice(renderer, forum_id, team)
+    if not isinstance(team_filter_id, str):
+        return team_filter_id
     name = current_name(request)
     if name is None:
         return Redirect(f"/name?next=/forums/{forum_id}", status_code=303)
-    board = room.sync.board
+    board = visibility.board_for(room.sync.board, name)  # what this person may see
     peers = [PeerInfo(p.id, p.name, p.hue) for p in room.peers.values()]
     person = await who(request)
     role = person.role(forum_id) or "viewer"
     body = renderer.page(
         "forum.html",
-        view=renderer.view(board, role=role),
+        view=renderer.view(board, role=role, viewer=name),
         epoch=room.sync.epoch,
         peers=peers,
         name=name,
         limits=LIMITS,
         admin=person.admin,
+        team_filter_id=team_filter_id,
     )
     return html(body, headers={"Cache-Control": "no-store"})
 
@@ -180,7 +190,15 @@ async def session_page(request: Request[Any, Any, Any], session_id: str) -> Resp
     if ref_board is None:
         room = await request.app.state.rooms.get(forum.id)
         ref_board = room.sync.board if room else None
+    if ref_board is not None:  # a running session's live board: hidden cards face down
+        ref_board = visibility.board_for(ref_board, None)
     ref_view = renderer.view(ref_board, readonly=True) if ref_board else None
+    s = detail.session
+    phases = (
+        await session_phases(store, forum.id, s.start_seq, s.end_seq)
+        if forum.kind == "retro"
+        else []
+    )
     body = renderer.page(
         "session.html",
         forum=forum,
@@ -189,6 +207,8 @@ async def session_page(request: Request[Any, Any, Any], session_id: str) -> Resp
         ref_view=ref_view,
         decisions=detail.decision_list,
         steps=detail.step_list,
+        phases=phases,
+        wip_overruns=await session_overruns(request.app.state, forum.id, session_id),
     )
     return html(body)
 

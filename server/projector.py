@@ -28,6 +28,8 @@ from typing import Any, Final
 import segno
 from litestar import Request, Response, get
 
+from board import visibility
+
 from .access import forum_guard, who
 from .admin import base_url, link_url
 from .pages import html, not_found
@@ -92,7 +94,7 @@ async def projector_page(
         if tokens is not None:
             join_url = link_url(base, forum_id, tokens["participant"])
             with_token = True
-    board = room.sync.board
+    board = visibility.board_for(room.sync.board, None)  # hidden cards face down
     body = renderer.page(
         "projector.html",
         view=renderer.view(board, role="viewer"),

@@ -18,27 +18,33 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from board import dependencies
 from board.access import LABELS, WHAT, Role
 from board.events import (
     CardAdded,
     CardArchived,
     CardEdited,
     CardRestored,
+    CardsRevealed,
     ColumnAdded,
     DecisionRecorded,
+    FocusChanged,
     NextStepAdded,
     NextStepUpdated,
     ParticipantsAdded,
+    PhaseChanged,
+    RetroConfigured,
     SessionEnded,
     SessionStarted,
     TimerChanged,
 )
 from board.history import mmss
 from board.kinds import CARD_KINDS, FORUM_KINDS, routes_for
-from board.model import Board, Card, Team
+from board.model import RETRO_PHASES, Board, Card, Team
 from board.sync import Item
 
 from . import csrf
+from . import voting as voting_regions
 
 SESSION_EVENTS = (SessionStarted, SessionEnded, ParticipantsAdded)
 HTML_EVENTS = (
@@ -50,6 +56,7 @@ HTML_EVENTS = (
     DecisionRecorded,
     NextStepAdded,
     NextStepUpdated,
+    CardsRevealed,
 )
 
 
@@ -108,12 +115,15 @@ class CardCache:
     def __init__(self, macro: Any, limit: int = 50_000) -> None:
         self.macro = macro
         self.limit = limit
-        self._cards: dict[tuple[Card, bool, str], Markup] = {}
+        self._cards: dict[tuple[Card, bool, bool, str, tuple[object, ...]], Markup] = {}
 
     def render(self, card: Card, view: View) -> Markup:
         # What a card's markup depends on besides the card: read-only or not, and the
-        # forum's kind (which routes, e.g. "Escalate to EAT", it offers).
-        key = (card, view.readonly, view.board.kind)
+        # forum's kind (which routes, e.g. "Escalate to EAT", it offers), and whether a
+        # facilitator sees it ("Bring everyone here"). What the viewer may see is in the
+        # card itself: ``board.visibility.board_for`` gives others face-down copies.
+        # And what it shows of other cards: dependency markers, the cards it connects.
+        key = (card, view.readonly, view.facilitator, view.board.kind, view.dependency_key(card))
         html = self._cards.get(key)
         if html is None:
             if len(self._cards) >= self.limit:
@@ -132,7 +142,18 @@ class View:
     drag), a participant gets no session buttons; a past board is read-only for all.
     """
 
-    __slots__ = ("_cards", "board", "facilitator", "kind", "readonly", "role", "teams", "today")
+    __slots__ = (
+        "_cards",
+        "_markers",
+        "board",
+        "facilitator",
+        "kind",
+        "readonly",
+        "role",
+        "teams",
+        "today",
+        "viewer",
+    )
 
     def __init__(
         self,
@@ -142,8 +163,10 @@ class View:
         readonly: bool = False,
         role: Role = "facilitator",
         cards: CardCache | None = None,
+        viewer: str | None = None,
     ) -> None:
         self.board = board
+        self.viewer = viewer  # whose page (``board.visibility``); None: nobody in particular
         self.kind = FORUM_KINDS[board.kind]
         self.teams = teams
         self.role = role
@@ -151,6 +174,20 @@ class View:
         self.facilitator = not self.readonly and role == "facilitator"
         self.today = dt.date.today()
         self._cards = cards
+        self._markers: dict[str, tuple[dependencies.Marker, ...]] | None = None
+
+    def markers(self, card_id: str) -> tuple[dependencies.Marker, ...]:
+        """The dependency markers a card shows (``board/dependencies.py``)."""
+        if self._markers is None:
+            self._markers = dependencies.markers(self.board)
+        return self._markers.get(card_id, ())
+
+    def dependency_key(self, card: Card) -> tuple[object, ...]:
+        """What a card's markup shows of other cards: its markers, and (a dependency)
+        the cards it connects."""
+        if not card.connects:
+            return self.markers(card.id)
+        return (self.markers(card.id), dependencies.connected(self.board, card))
 
     def card(self, card: Card, marks: Any = ()) -> Markup | None:
         """The card's markup from the cache; ``None``: the template calls the macro."""
@@ -172,6 +209,7 @@ class Renderer:
         )
         self.env.globals.update(
             CARD_KINDS=CARD_KINDS,
+            RETRO_PHASES=RETRO_PHASES,
             FORUM_KINDS=FORUM_KINDS,
             routes_for=routes_for,
             hue=hue,
@@ -186,7 +224,13 @@ class Renderer:
             ROLE_LABELS=LABELS,
             ROLE_WHAT=WHAT,
             csrf_token=csrf.token,
+            open_dependencies=dependencies.open_dependencies,
+            holds_dependencies=dependencies.holds_dependencies,
+            dependency_marker=dependencies.marker_of,
+            connected_cards=dependencies.connected,
+            sprint_days=dependencies.DEFAULT_SPRINT_DAYS,  # Settings.sprint_days (app.py)
         )
+        self.env.globals.update(voting_regions.template_globals())
         self.teams: dict[str, Team] = {}
         self._macros: dict[str, Any] = {}
         self.cards = CardCache(self.macro("_card.html", "card"))
@@ -198,8 +242,17 @@ class Renderer:
         self.teams = {t.id: t for t in teams}
         self.cards.clear()
 
-    def view(self, board: Board, *, readonly: bool = False, role: Role = "facilitator") -> View:
-        return View(board, self.teams, readonly=readonly, role=role, cards=self.cards)
+    def view(
+        self,
+        board: Board,
+        *,
+        readonly: bool = False,
+        role: Role = "facilitator",
+        viewer: str | None = None,
+    ) -> View:
+        return View(
+            board, self.teams, readonly=readonly, role=role, cards=self.cards, viewer=viewer
+        )
 
     def page(self, template: str, /, **context: Any) -> str:
         return self.env.get_template(template).render(teams=self.teams, **context)
@@ -217,16 +270,35 @@ class Renderer:
 
     # -- live fragments ---------------------------------------------------------------
 
-    def board_regions(self, board: Board, role: Role = "facilitator") -> dict[str, str]:
-        """The whole board as the page's live regions (a full catch-up, SPEC R10)."""
-        view = self.view(board, role=role)
+    def board_regions(
+        self, board: Board, role: Role = "facilitator", viewer: str | None = None
+    ) -> dict[str, str]:
+        """The whole board as the page's live regions (a full catch-up, SPEC R10), for
+        ``viewer`` (whose own dots it shows: ``server/voting.py``)."""
+        view = self.view(board, role=role, viewer=viewer)
         return {
             "region:forum-name": self._call("_board.html", "forum_name", view),
             "region:columns": self._call("_board.html", "columns", view),
             "region:archive": self._call("_board.html", "archive", view),
             **self.session_regions(view),
             **self.timer_region(view),
+            **self.retro_region(view),
+            **self.focus_region(view),
+            **voting_regions.regions(self, view, view.viewer),
+            **self.dependencies_region(view),
         }
+
+    def dependencies_region(self, view: View) -> dict[str, str]:
+        """The board's Dependencies list (``templates/_dependencies.html``)."""
+        return {"region:dependencies": self._call("_dependencies.html", "dependencies", view)}
+
+    def focus_region(self, view: View) -> dict[str, str]:
+        """Where the facilitator brought everyone (``templates/_focus.html``)."""
+        return {"region:focus": self._call("_focus.html", "focus", view)}
+
+    def retro_region(self, view: View) -> dict[str, str]:
+        """The retrospective's phase bar (``templates/_retro.html``; empty elsewhere)."""
+        return {"region:retro": self._call("_retro.html", "phase_bar", view)}
 
     def timer_region(self, view: View) -> dict[str, str]:
         """The shared timer, as it stands now (it carries the server's time: see
@@ -241,20 +313,34 @@ class Renderer:
         }
 
     def items_html(
-        self, items: Iterable[Item], board: Board, role: Role = "facilitator"
+        self,
+        items: Iterable[Item],
+        board: Board,
+        role: Role = "facilitator",
+        viewer: str | None = None,
     ) -> dict[str, str]:
         """Markup for what the events of ``items`` added or changed, keyed for the client
-        (as ``role`` sees it: see ``View``)."""
+        (as ``role`` sees it: see ``View``; ``viewer`` names whose frame it is, for what
+        only they may see, e.g. their own dots: ``server/voting.py``)."""
         out: dict[str, str] = {}
         view: View | None = None
-        session_changed = timer_changed = False
+        session_changed = timer_changed = focus_changed = False
+        # The phase bar: on a phase or settings change; in the decide phase (it lists the
+        # experiments) on any change that carries markup.
+        retro_changed = False
         for item in items:
             for event in item.events:
+                if isinstance(event, PhaseChanged | RetroConfigured):
+                    retro_changed = True
+                    continue
                 if isinstance(event, SESSION_EVENTS):
                     session_changed = True
                     continue
                 if isinstance(event, TimerChanged):
                     timer_changed = True
+                    continue
+                if isinstance(event, FocusChanged):
+                    focus_changed = True
                     continue
                 if not isinstance(event, HTML_EVENTS):
                     continue  # moves and renames carry no markup: the hot path stays cheap
@@ -263,6 +349,9 @@ class Renderer:
                 if isinstance(event, CardAdded | CardEdited | CardArchived | CardRestored):
                     card = event.card
                     out[f"card:{card.id}"] = self._call("_card.html", "card", card, view)
+                elif isinstance(event, CardsRevealed):
+                    for card in event.cards:
+                        out[f"card:{card.id}"] = self._call("_card.html", "card", card, view)
                 elif isinstance(event, ColumnAdded):
                     col = event.column
                     out[f"column:{col.id}"] = self._call("_board.html", "column", col, view)
@@ -277,4 +366,24 @@ class Renderer:
             out.update(self.session_regions(view))
         if timer_changed:
             out.update(self.timer_region(view or self.view(board, role=role)))
+        deciding = board.retro is not None and board.retro.phase == "decide"
+        if retro_changed or session_changed or (deciding and out):
+            out.update(self.retro_region(view or self.view(board, role=role)))
+        if focus_changed:
+            out.update(self.focus_region(view or self.view(board, role=role)))
+        out.update(
+            voting_regions.items_regions(
+                self, items, board, view or (lambda: self.view(board, role=role)), viewer
+            )
+        )
+        # Dependencies: the list, and dependency cards that show a card that changed.
+        deps_changed, shown = dependencies.touched(board, items)
+        if deps_changed:
+            view = view or self.view(board, role=role)
+            out.update(self.dependencies_region(view))
+            for dep in shown:
+                if f"card:{dep}" not in out and dep in board.cards:
+                    out[f"region:card-{dep}"] = self._call(
+                        "_card.html", "card", board.cards[dep], view
+                    )
         return out

@@ -26,6 +26,7 @@ import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 
+from board import visibility
 from board.history import BoardDiff, Step, Timeline, diff
 from board.model import Board
 from board.sync import LoggedOp
@@ -236,8 +237,11 @@ def frame(renderer: Renderer, tl: Timeline, k: int) -> dict[str, Any]:
     marks: Marks = {}
     if current is not None:
         marks = {cid: [("touched", "◆ This step")] for cid in current.card_ids}
+    board = tl.board_at(k)
     return {
-        "view": renderer.view(tl.board_at(k), readonly=True),
+        # Cards still hidden at step k are face down (board.visibility), as they were.
+        "view": renderer.view(visibility.board_for(board, None), readonly=True),
+        "phase": board.retro.phase if board.retro is not None else "",
         "marks": marks,
         "k": k,
         "n": len(tl),
@@ -251,7 +255,9 @@ def caption(tl: Timeline, k: int) -> str:
     if k == 0:
         return f"Step 0 of {len(tl)}: the board before the session started"
     s = tl.steps[k - 1]
-    return f"Step {k} of {len(tl)}: {s.summary}, {seconds(s.at)}"
+    retro = tl.board_at(k).retro
+    phase = f" ({retro.phase} phase)" if retro is not None else ""
+    return f"Step {k} of {len(tl)}{phase}: {s.summary}, {seconds(s.at)}"
 
 
 def change_marks(d: BoardDiff) -> Marks:
@@ -290,6 +296,8 @@ async def compare(request: Request_, info: SessionInfo) -> Compared:
     else:
         room = await request.app.state.rooms.get(info.forum_id)
         after = room.sync.board if room is not None else (await session_timeline(request, info)).end
+    # A running session may hold hidden cards: everyone sees them face down here.
+    after = visibility.board_for(after, None)
     return Compared(previous=prev, before=before, after=after)
 
 
@@ -487,7 +495,7 @@ class ReplayApi(Controller):
             raise ApiProblem(
                 400, "invalid", f"This session has steps 0 to {len(tl)}; there is no step {k}."
             )
-        return tl.board_at(k)
+        return visibility.board_for(tl.board_at(k), None)  # hidden cards face down
 
     @get("/sessions/{session_id:str}/changes", responses={404: ERRORS[404]})
     async def get_changes(self, request: Request_, session_id: str) -> SessionChanges:

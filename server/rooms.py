@@ -21,12 +21,14 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from board import ops as o
+from board import visibility
 from board.escalation import status_updates
 from board.protocol import Ack, Batch, Hello, Limits, PeerInfo, Reject, Resync, Welcome, WireItem
 from board.protocol import encode as encode_msg
 from board.sync import Accepted, Duplicate, ForumSync, Item, LoggedOp, Outcome, Refused, Unchanged
 
 from .config import Settings
+from .holds import Held, HoldIn, Holds
 from .peer import Message, Peer, text_message
 from .projections import rows_for
 from .store import Row, Store, forum_summary_row, op_row, snapshot_row
@@ -83,7 +85,7 @@ class _Reload:
 _IDLE = _Idle()
 _RELOAD = _Reload()
 
-RoomMessage = Join | Leave | OpIn | _Idle | _Reload
+RoomMessage = Join | Leave | OpIn | HoldIn | _Idle | _Reload
 
 
 class RoomClosed(Exception):
@@ -123,6 +125,7 @@ class Room:
         self.teams = teams
         self.on_evict = on_evict
         self.peers: dict[str, Peer] = {}
+        self.holds = Holds()  # who is dragging or editing which card (R29)
         self.closed = False
         self.inbox: asyncio.Queue[RoomMessage] = asyncio.Queue()
         self._last_write: asyncio.Future[None] | None = None
@@ -215,14 +218,19 @@ class Room:
                 assert isinstance(msg, Leave)
                 if self.peers.pop(msg.peer.id, None) is not None:
                     left.append(msg.peer.id)
+                    self.holds.release(msg.peer.id)
                     if not self.peers:
                         self._arm_idle()
+            elif kind is HoldIn:
+                assert isinstance(msg, HoldIn)
+                self.holds.take(msg, self.sync.board)
             elif kind is _Idle:
                 action = "evict"
             elif kind is _Reload:
                 action = "reload"
-        if accepted or joined or left:
-            self._send_batch([a.item for a in accepted], joined, left)
+        held = self.holds.drain()
+        if accepted or joined or left or held:
+            self._send_batch([a.item for a in accepted], joined, left, held)
         if accepted:
             self._write(accepted, answers, now)
         elif answers:
@@ -231,15 +239,29 @@ class Room:
             action = None
         return action
 
-    def _send_batch(self, items: list[Item], joined: list[PeerInfo], left: list[str]) -> None:
+    def _send_batch(
+        self, items: list[Item], joined: list[PeerInfo], left: list[str], held: list[Held]
+    ) -> None:
         """One batch frame for everyone, encoded once. Markup differs by role (a viewer
         gets no buttons: ``render.View``), so a batch that carries markup is encoded
-        once per role present; moves carry none and stay one frame for all."""
+        once per role present; moves carry none and stay one frame for all.
+
+        What a viewer may see (``board.visibility``): authors of anonymous cards are blank
+        for everyone, which keeps one frame; only an item carrying a hidden card (or a
+        vote) is encoded per viewer, by ``_send_private``."""
         board = self.sync.board
+        if any(visibility.needs_private(i) for i in items):
+            self._send_private(items, joined, left, held)
+            return
+        if board.retro is not None:  # hidden cards: regions show them face down to all
+            items = [visibility.item_for(i, None, board) for i in items]
+            board = visibility.board_for(board, None)
+        elif any(visibility.touches_private_card(i.events, i.op, board.cards) for i in items):
+            items = [visibility.item_for(i, None, board) for i in items]  # anonymous
         wired = [wire(i) for i in items]
         html = self.renderer.items_html(items, board)  # as a facilitator sees it
         if not html:
-            frame = Batch(items=wired, html=html, joined=joined, left=left)
+            frame = Batch(items=wired, html=html, joined=joined, left=left, holds=held)
             self.broadcast(text_message(encode_msg(frame)))
             return
         frames: dict[str, Message] = {}
@@ -252,8 +274,28 @@ class Room:
                     if role == "facilitator"
                     else self.renderer.items_html(items, board, role=role)
                 )
-                batch = Batch(items=wired, html=markup, joined=joined, left=left)
+                batch = Batch(items=wired, html=markup, joined=joined, left=left, holds=held)
                 message = frames[role] = text_message(encode_msg(batch))
+            peer.deliver(message)
+
+    def _send_private(
+        self, items: list[Item], joined: list[PeerInfo], left: list[str], held: list[Held]
+    ) -> None:
+        """A batch that reads differently per viewer: one frame per (role, name)."""
+        board = self.sync.board
+        frames: dict[tuple[str, str], Message] = {}
+        for peer in tuple(self.peers.values()):
+            role: Any = peer.role
+            key = (role, peer.name)
+            message = frames.get(key)
+            if message is None:
+                seen = [visibility.item_for(i, peer.name, board) for i in items]
+                shown = visibility.board_for(board, peer.name)
+                markup = self.renderer.items_html(seen, shown, role=role, viewer=peer.name)
+                batch = Batch(
+                    items=[wire(i) for i in seen], html=markup, joined=joined, left=left, holds=held
+                )
+                message = frames[key] = text_message(encode_msg(batch))
             peer.deliver(message)
 
     def broadcast(self, message: Message) -> None:
@@ -274,10 +316,13 @@ class Room:
         missed = sync.catch_up(msg.hello.epoch, msg.hello.last_seq)
         board = sync.board
         role: Any = peer.role
+        if missed is not None:  # what this viewer may see of them (board.visibility)
+            missed = [visibility.item_for(i, peer.name, board) for i in missed]
+        real, board = board, visibility.board_for(board, peer.name)
         if missed is None:
-            html = self.renderer.board_regions(board, role=role)
+            html = self.renderer.board_regions(board, role=role, viewer=peer.name)
         else:
-            html = self.renderer.items_html(missed, board, role=role)
+            html = self.renderer.items_html(missed, board, role=role, viewer=peer.name)
             if board.timer is not None:  # fresh server time for the countdown
                 html.update(self.renderer.timer_region(self.renderer.view(board, role=role)))
         welcome = Welcome(
@@ -289,6 +334,7 @@ class Room:
             items=[wire(i) for i in missed or ()],
             html=html,
             limits=self._limits,
+            holds=self.holds.current(real),
         )
         peer.deliver(text_message(encode_msg(welcome)))
         return PeerInfo(peer.id, peer.name, peer.hue) if is_new else None

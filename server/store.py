@@ -73,6 +73,10 @@ CREATE UNIQUE INDEX IF NOT EXISTS forum_tokens_by_token ON forum_tokens(token);
 CREATE TABLE IF NOT EXISTS forum_links(
     forum_id TEXT NOT NULL, relation TEXT NOT NULL, target_id TEXT NOT NULL,
     PRIMARY KEY(forum_id, relation));
+-- Which teams a Scrum of Scrums serves (many per forum, so not in forum_links, which
+-- holds one target per relation): server/network_queries.py.
+CREATE TABLE IF NOT EXISTS forum_teams(
+    forum_id TEXT NOT NULL, team_id TEXT NOT NULL, PRIMARY KEY(forum_id, team_id));
 """
 
 INSERT_OP: Final = "INSERT INTO ops(forum_id, seq, op_id, actor, at, op) VALUES (?,?,?,?,?,?)"

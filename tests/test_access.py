@@ -424,6 +424,7 @@ OPS: list[dict[str, Any]] = [
     {"type": "start_timer"},
     {"type": "pause_timer"},
     {"type": "reset_timer"},
+    {"type": "set_focus", "target": "new"},
 ]
 FACILITATOR_ONLY = {
     "rename_forum",
@@ -433,6 +434,7 @@ FACILITATOR_ONLY = {
     "start_timer",
     "pause_timer",
     "reset_timer",
+    "set_focus",
 }
 
 

@@ -39,6 +39,15 @@ SAMPLES: list[o.ClientOp] = [
     o.StartTimer(),
     o.PauseTimer(),
     o.ResetTimer(),
+    o.SetFocus(target="c1"),
+    o.GroupCard(card="c1", with_card="c2"),
+    o.UngroupCard(card="c1"),
+    o.NameGroup(group="g3", title="t"),
+    o.CastVote(target="c1"),
+    o.RetractVote(target="c1"),
+    o.SetPhase(phase="write"),
+    o.ConfigureRetro(dots=3),
+    o.SetWipLimit(column="new", limit=4),
 ]
 FACILITATOR_ONLY = {
     "start_session",
@@ -48,6 +57,9 @@ FACILITATOR_ONLY = {
     "start_timer",
     "pause_timer",
     "reset_timer",
+    "set_focus",
+    "set_phase",
+    "configure_retro",
 }
 
 

@@ -313,6 +313,7 @@ async def test_the_cycles_meet_product_work_and_improvements(server: ServerProce
                 "column": "experiments",
                 "title": "Pair on-call",
                 "kind": "experiment",
+                "outcome": "proven",  # only a proven one goes (SPEC R37)
             }
         )
         path = f"/api/forums/{retro['id']}/cards/c{exp['seq']}/send/improvement"

@@ -38,6 +38,10 @@ def decision(text: str, did: str = "d1") -> DecisionFact:
     return DecisionFact(id=did, session_id="f-1", at=T0 + 60, text=text)
 
 
+def named(text: str, *cards: str) -> DecisionFact:
+    return DecisionFact(id="d2", session_id="f-1", at=T0 + 60, text=text, card_ids=cards)
+
+
 def rules(kind: str, session: SessionFact, *decisions: DecisionFact, **kw: Any) -> list[str]:
     return [f.rule for f in check_session(kind, "f", session, decisions, **kw).flags]
 
@@ -71,8 +75,14 @@ def test_a_metascrum_reorder_needs_a_tradeoff_decision() -> None:
     assert "3 moves" in report.flags[0].reason and "trade-off" in report.flags[0].reason
     one = check_session("metascrum", "f", sess(reorders=1, decisions=0, next_steps=1), [])
     assert "(1 move)" in one.flags[0].reason
-    with_note = sess(reorders=3, decisions=1)
-    assert rules("metascrum", with_note, decision("Apple Pay before guest checkout")) == []
+    # R36: each re-order needs its own note: carried by the move, or a decision naming
+    # the card; a decision about nothing in particular does not cover them.
+    with_notes = sess(reorders=3, reorders_noted=2, unnoted_cards=("c1",), decisions=3)
+    assert rules("metascrum", with_notes, named("Apple Pay before guest checkout", "c1")) == []
+    vague = sess(reorders=3, reorders_noted=2, unnoted_cards=("c1",), decisions=3)
+    report = check_session("metascrum", "f", vague, [decision("Apple Pay first")])
+    assert [f.rule for f in report.flags] == ["reorder_without_tradeoff"]
+    assert "1 of them came with no trade-off note" in report.flags[0].reason
     assert rules("metascrum", sess(reorders=0, decisions=0, next_steps=1)) == []
     # Other forums re-order freely.
     assert rules("backlog", sess(reorders=3, decisions=0, next_steps=1)) == []

@@ -93,7 +93,8 @@ async def play(server: ServerProcess) -> Played:
     await ack(ana, {"type": "end_session"})
     await ana.close()
 
-    # The MetaScrum: session 1 re-orders without a decision, session 2 with one.
+    # The MetaScrum: session 1 re-orders without a decision, session 2 with a trade-off
+    # note on the move (SPEC R36) and a decision.
     cy = await live_as(server, meta, "Cy")
     ordered = {"type": "add_card", "column": "ordered"}
     first = f"c{await ack(cy, {**ordered, 'title': 'Apple Pay'})}"
@@ -103,7 +104,7 @@ async def play(server: ServerProcess) -> Played:
     await ack(cy, {**step, "text": "Tell the teams"})
     await ack(cy, {"type": "end_session"})
     await ack(cy, {"type": "start_session"})
-    await ack(cy, {**move, "card": first, "column": "ordered"})
+    await ack(cy, {**move, "card": first, "column": "ordered", "note": "PSD2 deadline"})
     await ack(cy, {**decide, "text": "Apple Pay before guest checkout: PSD2 deadline"})
     await ack(cy, {"type": "end_session"})
     await cy.close()

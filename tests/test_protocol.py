@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from board import events as voting_events
 from board import ops as o
 from board.events import (
     CardAdded,
@@ -26,6 +27,7 @@ from board.events import (
     ColumnReranked,
     DecisionRecorded,
     Event,
+    FocusChanged,
     ForumRenamed,
     NextStepAdded,
     NextStepUpdated,
@@ -34,7 +36,7 @@ from board.events import (
     SessionStarted,
     TimerChanged,
 )
-from board.model import Card, Column, Decision, NextStep, Session, Timer
+from board.model import Card, CardGroup, Column, Decision, NextStep, Retro, Session, Timer
 from board.protocol import (
     Ack,
     BadMessage,
@@ -79,6 +81,15 @@ OPS: dict[str, dict[str, Any]] = {
     "start_timer": {},
     "pause_timer": {},
     "reset_timer": {},
+    "set_focus": {"target": "c1"},
+    "group_card": {"card": "c1", "with_card": "c2"},
+    "ungroup_card": {"card": "c1"},
+    "name_group": {"group": "g3", "title": "Pipeline"},
+    "cast_vote": {"target": "g3"},
+    "retract_vote": {"target": "c1"},
+    "set_phase": {"phase": "reveal"},
+    "configure_retro": {"dots": 5, "anonymous": True},
+    "set_wip_limit": {"column": "new", "limit": 4},
 }  # fmt: skip
 
 
@@ -275,6 +286,19 @@ EVENTS: list[Event] = [
     NextStepAdded(step=STEP),
     NextStepUpdated(step=NextStep("s5", "f1-1", "Call", 1.0, "Ann", 2.0, "Bo")),
     TimerChanged(action="started", timer=Timer(300, 120.5, 1764000000.25)),
+    FocusChanged(target="c1"),
+    voting_events.GroupChanged(group=CardGroup(id="g3", title="Pipeline")),
+    voting_events.GroupRemoved(group_id="g3"),
+    voting_events.VoteCast(voter="Ann", target="g3", used=2, voters=4),
+    voting_events.VoteRetracted(voter="Ann", target="g3", used=1, voters=4),
+    voting_events.VotesCounted(voters=4),
+    voting_events.VoteClosed(tally={"g3": 5, "c1": 2}),
+    voting_events.VoteReopened(),
+    voting_events.PhaseChanged(retro=Retro(phase="reveal", dots=5), previous="write"),
+    voting_events.RetroConfigured(retro=Retro(phase="write", anonymous=True)),
+    voting_events.CardsRevealed(cards=(card(),)),
+    voting_events.WipLimitSet(column="new", limit=4),
+    voting_events.WipExceeded(column="new", count=5, limit=4, title="New", card_id="c1"),
 ]
 
 

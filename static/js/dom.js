@@ -99,6 +99,18 @@ export function applyEvent(ev, html, hooks = {}) {
       placeByRank(list, el);
       return;
     }
+    case "cards_revealed": { // the write phase is over: face-down cards turn over
+      for (const c of ev.cards) {
+        const old = cardEl(c.id);
+        const el = fragment(html[`card:${c.id}`]);
+        if (old && el) {
+          el.dataset.rank = old.dataset.rank;
+          el.dataset.column = old.dataset.column;
+          replaceKeepingFocus(old, el);
+        }
+      }
+      return;
+    }
     case "column_reranked": {
       for (const [id, rank] of Object.entries(ev.ranks)) {
         const el = cardEl(id);
@@ -129,6 +141,12 @@ export function applyEvent(ev, html, hooks = {}) {
       const el = columnEl(ev.column_id);
       const container = document.getElementById("columns");
       if (el && container) insertAt(container, el, ev.index, ".column", container.querySelector(":scope > .add-column"));
+      return;
+    }
+    case "wip_limit_set": {
+      // backlog.js redraws the column's "n / limit" from this attribute (board/wip.py).
+      const col = columnEl(ev.column);
+      if (col) col.dataset.wipLimit = ev.limit === null ? "" : String(ev.limit);
       return;
     }
     case "column_removed": {

@@ -44,6 +44,9 @@ export class Mover {
     this.onOpen = onOpen;
     this.drag = null; // pointer drag in progress
     this.held = null; // keyboard pick-up in progress: {el, from}
+    // Optional: dropping a card ONTO another card (grouping, static/js/voting.js):
+    // {target(el, x, y) -> card element or null, drop(el, onto)}.
+    this.dropOn = null;
     root.addEventListener("pointerdown", (e) => this.pointerDown(e));
     root.addEventListener("keydown", (e) => this.keyDown(e));
     root.addEventListener("focusout", (e) => this.focusOut(e));
@@ -134,6 +137,15 @@ export class Mover {
     const d = this.drag;
     d.ghost.style.transform = `translate(${x - d.dx}px, ${y - d.dy}px) rotate(2deg)`;
     this.autoScroll(x, y);
+    if (this.dropOn) {
+      const over = this.dropOn.target(d.el, x, y);
+      if (over !== d.over) {
+        if (d.over) d.over.classList.remove("drop-onto");
+        d.over = over;
+        if (over) over.classList.add("drop-onto");
+      }
+      if (over) return;
+    }
     const list = this.listAt(x, y);
     if (!list) return;
     let before = null;
@@ -186,6 +198,12 @@ export class Mover {
     d.ghost.remove();
     d.el.classList.remove("placeholder");
     document.body.classList.remove("dragging");
+    if (d.over) {
+      d.over.classList.remove("drop-onto");
+      restore(d.el, d.from);
+      if (commit && this.dropOn) this.dropOn.drop(d.el, d.over);
+      return;
+    }
     if (!commit) {
       restore(d.el, d.from);
       return;

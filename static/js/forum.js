@@ -4,7 +4,13 @@ import { between } from "./ranks.js";
 import { Live } from "./live.js";
 import { startTicking, tickElapsed, tickTimer, timerControls } from "./timer.js";
 import { Mover } from "./drag.js";
+import { retroControls } from "./retro.js";
+import { initVoting, syncVoting } from "./voting.js";
 import { applyEvent, applyRegions, cardEl, columns, listOf, placeByRank, refreshCounts } from "./dom.js";
+import { Holds } from "./presence.js";
+import { Follow } from "./follow.js";
+import { cardFields, fillCardFields, initBacklog, tradeOffNote } from "./backlog.js";
+import { connectsOf, fillConnects, syncMarkers } from "./dependencies.js";
 
 const root = document.getElementById("forum");
 const announcer = document.getElementById("announcer");
@@ -88,6 +94,10 @@ const live = new Live({
       refreshCounts();
       tickElapsed();
       tickTimer();
+      syncVoting();
+      follow.refresh();
+      holds.refresh();
+      syncMarkers();
     },
     event(ev, html) {
       applyEvent(ev, html, { beforeMove: (id) => mover.yieldCard(id) });
@@ -97,8 +107,16 @@ const live = new Live({
       refreshCounts();
       tickElapsed();
       tickTimer();
+      syncVoting();
+      follow.refresh();
+      holds.refresh();
+      syncMarkers();
+    },
+    holds(change) {
+      holds.update(change);
     },
     presence({ reset, you, joined, left }) {
+      holds.presence({ reset, you, joined, left });
       if (reset) {
         peers.clear();
         for (const p of reset) peers.set(p.id, p);
@@ -113,6 +131,10 @@ const live = new Live({
     },
   },
 });
+
+// Who has which card (presence.js) and following the facilitator (follow.js).
+const holds = new Holds({ live, readOnly, dialog: document.getElementById("card-dialog") });
+const follow = new Follow({ forumId: root.dataset.forum, send: root.dataset.role === "facilitator" ? simple : null });
 
 // -- moves -----------------------------------------------------------------------
 
@@ -132,8 +154,9 @@ const mover = readOnly ? { yieldCard() {} } : new Mover({
     if (provisional) el.dataset.rank = provisional;
     el.dataset.column = column;
     refreshCounts();
-    live.send(
-      { type: "move_card", card: el.dataset.card, column, index },
+    // A re-order in a MetaScrum or Scaled Backlog session asks for a trade-off note first.
+    tradeOffNote(el, column).then((note) => live.send(
+      { type: "move_card", card: el.dataset.card, column, index, ...note },
       {
         onReject(msg) {
           el.dataset.rank = oldRank;
@@ -144,7 +167,7 @@ const mover = readOnly ? { yieldCard() {} } : new Mover({
           toast(`The move was undone: ${msg.reason}`);
         },
       },
-    );
+    ));
   },
 });
 
@@ -232,6 +255,8 @@ function openCardDialog(card, columnId) {
       form.elements.owner.value = card.dataset.owner;
     }
     syncToTeam(form);
+    fillCardFields(form, editing ? card : null);
+    fillConnects(form, card);
   });
 }
 
@@ -247,9 +272,12 @@ document.getElementById("card-form").addEventListener("submit", (e) => {
     team: f.team.value, to_team: f.to_team.value, owner: f.owner.value,
   };
   if (!["dependency", "risk"].includes(fields.kind)) fields.to_team = "";
+  Object.assign(fields, cardFields(e.currentTarget)); // owning teams, experiment (backlog.js)
   const op = f.card.value
     ? { type: "edit_card", card: f.card.value, ...fields }
     : { type: "add_card", column: f.column.value, ...fields };
+  if (!f.card.value && f.anonymous?.checked && !f.anonymous.closest("[hidden]")) op.anonymous = true;
+  if (fields.kind === "dependency") op.connects = connectsOf(e.currentTarget);
   submitOp(e.currentTarget, op);
 });
 
@@ -384,6 +412,9 @@ function stepStatus(btn, status) {
 }
 
 timerControls(simple, toast);
+initBacklog({ live, toast, announce });
+retroControls(simple, live);
+initVoting({ live, send: simple, announce, mover: readOnly ? null : mover });
 startTicking();
 
 document.addEventListener("click", (e) => {

@@ -143,6 +143,7 @@ export class Live {
     this.h.presence({ reset: msg.peers, you: msg.you });
     this.ready = true;
     this.h.status("live");
+    if (this.h.holds) this.h.holds({ reset: msg.holds || [] }); // who has which card (R29)
     for (const [id, entry] of this.pending) this.raw({ type: "op", id, op: entry.op });
   }
 
@@ -161,6 +162,7 @@ export class Live {
     for (const item of msg.items) this.item(item, msg.html);
     if (msg.items.length) this.h.after(msg.html);
     if (msg.joined.length || msg.left.length) this.h.presence({ joined: msg.joined, left: msg.left });
+    if (msg.holds && msg.holds.length && this.h.holds) this.h.holds({ changes: msg.holds });
   }
 
   settle(id, key, msg) {

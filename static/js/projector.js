@@ -6,6 +6,7 @@
 import { Live } from "./live.js";
 import { startTicking, tickElapsed, tickTimer } from "./timer.js";
 import { applyEvent, applyRegions, cardEl, refreshCounts } from "./dom.js";
+import { Follow } from "./follow.js";
 
 const root = document.getElementById("projector");
 const conn = document.getElementById("conn");
@@ -60,6 +61,7 @@ const live = new ProjectorLive({
       refreshCounts();
       tickElapsed();
       tickTimer();
+      follow.refresh();
     },
     event(ev, html) {
       applyEvent(ev, html);
@@ -71,12 +73,14 @@ const live = new ProjectorLive({
       refreshCounts();
       tickElapsed();
       tickTimer();
+      follow.refresh();
     },
     presence() {},
     error() {},
   },
 });
 
+const follow = new Follow({ forumId: root.dataset.forum, always: true }); // the wall always follows
 startTicking();
 
 document.addEventListener("visibilitychange", () => {

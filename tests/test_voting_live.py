@@ -1,0 +1,108 @@
+"""Dot voting over real websockets (issue 5, SPEC R26-R28): a participant's vote reaches
+only them until the facilitator closes the vote; everyone else learns how many people
+voted, never for what; after the close everyone gets the tally and the discussion order."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.support import LiveClient, ServerProcess
+
+
+def events_of(msg: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [e for i in msg.get("items", []) for e in i["events"] if e["type"] == kind]
+
+
+def has(kind: str) -> Any:
+    return lambda m: bool(events_of(m, kind))
+
+
+async def ok(client: LiveClient, op: dict[str, Any]) -> dict[str, Any]:
+    answer = await client.call(op)
+    assert answer["type"] == "ack", answer
+    return answer
+
+
+async def test_votes_stay_with_the_voter_until_the_close(server: ServerProcess) -> None:
+    forum = server.new_forum("retro", "Retro")
+    fid = forum["id"]
+    tokens = server.links(fid)
+    fac = await LiveClient.connect(server.ws_url(fid, tokens["facilitator"]))
+    a = await LiveClient.connect(server.ws_url(fid, tokens["participant"]))
+    b = await LiveClient.connect(server.ws_url(fid, tokens["participant"]))
+    try:
+        a_name = next(m["you"]["name"] for m in a.received if m["type"] == "welcome")
+        await ok(fac, {"type": "start_session"})
+        cards = []
+        for title in ("Fast CI", "Flaky tests", "Long meetings"):
+            await ok(fac, {"type": "add_card", "column": "went-well", "title": title})
+            cards.append(f"c{fac.seq}")
+        for phase in ("write", "reveal", "group"):
+            await ok(fac, {"type": "set_phase", "phase": phase})
+        # Group phase (R25): B puts two cards in one cluster and names it.
+        await ok(b, {"type": "group_card", "card": cards[1], "with_card": cards[2]})
+        group = f"g{b.seq}"
+        named = await ok(b, {"type": "name_group", "group": group, "title": "Waste"})
+        await a.wait_seq(named["seq"])
+        clusters = [m for m in a.received if m["type"] == "batch" and "region:voting" in m["html"]]
+        assert 'data-group-title="Waste"' in clusters[-1]["html"]["region:voting"]
+        await ok(fac, {"type": "set_phase", "phase": "vote"})
+        await b.wait_seq(fac.seq)
+        mark = len(b.received)
+        # A votes: two dots on the cluster (through one of its cards), one on a card.
+        await ok(a, {"type": "cast_vote", "target": cards[1]})
+        await ok(a, {"type": "cast_vote", "target": group})
+        last = await ok(a, {"type": "cast_vote", "target": cards[0]})
+        refused = await a.call({"type": "cast_vote", "target": cards[0]})
+        assert refused["type"] == "reject" and refused["code"] == "limit"
+        assert refused["reason"] == "You have used all 3 dots."
+        await b.wait_seq(last["seq"])
+        # A sees their own votes and their dots left.
+        mine = [e for m in a.received for e in events_of(m, "vote_cast")]
+        assert [(e["voter"], e["target"], e["used"]) for e in mine] == [
+            (a_name, group, 1),
+            (a_name, group, 2),
+            (a_name, cards[0], 3),
+        ]
+        a_last = next(m for m in reversed(a.received) if has("vote_cast")(m))
+        assert "0</strong> of 3 dots left" in a_last["html"]["region:my-votes"]
+        assert f'data-mine="{group}" data-dots="2"' in a_last["html"]["region:my-votes"]
+        # B's frames since the vote opened: a count of voters, nothing about targets.
+        seen = b.received[mark:]
+        raw = json.dumps(seen)
+        assert "vote_cast" not in raw and "data-mine" not in raw and "region:my-votes" not in raw
+        counted = [e for m in seen for e in events_of(m, "votes_counted")]
+        assert counted == [{"type": "votes_counted", "voters": 1}] * 3
+        for m in seen:
+            if m["type"] != "batch":
+                continue
+            shared = m["html"].pop("region:voting", "")
+            assert cards[0] not in json.dumps(m) and group not in json.dumps(m)
+            assert "1 person has voted" in shared
+        # Neither a fresh connection nor the JSON API shows A's targets.
+        c = await LiveClient.connect(server.ws_url(fid, tokens["participant"]))
+        welcome = next(m for m in c.received if m["type"] == "welcome")
+        assert "data-mine" not in welcome["html"]["region:my-votes"]
+        assert "3</strong> of 3 dots left" in welcome["html"]["region:my-votes"]
+        await c.close()
+        api = server.board(fid)
+        assert all(v == {} for v in api["retro"]["votes"].values())
+        assert api["retro"]["tally"] is None
+        # The facilitator closes the vote: everyone gets the tally and the order.
+        closed = await ok(fac, {"type": "set_phase", "phase": "discuss"})
+        for client in (a, b):
+            batch = await client.expect("batch", match=has("vote_closed"))
+            assert events_of(batch, "vote_closed")[0]["tally"] == {group: 2, cards[0]: 1}
+            order = batch["html"]["region:voting"]
+            assert "Discussion order" in order
+            assert order.index(f'data-topic="{group}"') < order.index(f'data-topic="{cards[0]}"')
+            assert f'data-topic="{group}" data-votes="2"' in order
+            assert client.seq >= closed["seq"]
+        # Stepping back re-opens the vote with A's votes kept.
+        await ok(fac, {"type": "set_phase", "phase": "vote"})
+        again = await a.expect("batch", match=has("vote_reopened"))
+        assert "0</strong> of 3 dots left" in again["html"]["region:my-votes"]
+    finally:
+        for client in (fac, a, b):
+            await client.close()
