@@ -14,13 +14,14 @@ that have ended:
   limit while the session ran (``board/wip.py``); each time is listed.
 - ``daily_scrum_overrun`` — Scrum of Scrums: the session (its Scaled Daily Scrum) ran
   over 15 minutes.
-- ``team_unrepresented`` — Scrum of Scrums: a team with cards on the board (a card's
-  team, or either team of a dependency, on the board the session ended with) had
-  nobody in the session. Participants are display names, not team members, so a
-  participant counts for a team when their name contains the team's name or id as a
-  word ("Maya (Checkout)", "checkout-maya"). When no participant's name names any
-  team, the forum does not use that convention and who represented which team cannot
-  be told: the rule is not applied to that session (it is reported as unchecked).
+- ``team_unrepresented`` — Scrum of Scrums: a team the forum serves (set by the admin)
+  or with cards on the board (a card's team, or either team of a dependency, on the
+  board the session ended with) had nobody in the session. Participants are display
+  names, not team members, so a participant counts for a team when their name contains
+  the team's name or id as a word ("Maya (Checkout)", "checkout-maya"). When no
+  participant's name names any team, the forum does not use that convention and who
+  represented which team cannot be told: the rule is not applied to that session (it is
+  reported as unchecked).
 - ``status_cards`` — Scrum of Scrums: the board the session ended with held more
   note (status) cards than impediments and dependencies together.
 - ``decision_out_of_place`` — any forum but an Executive MetaScrum: a decision whose
@@ -157,8 +158,10 @@ def check_session(
     session: SessionFact,
     decisions: Sequence[DecisionFact],
     teams: Sequence[Team] = (),
+    served: Sequence[str] = (),
 ) -> GuardrailReport:
-    """The flags of one ended session (a running one gets none) of a forum of ``kind``."""
+    """The flags of one ended session (a running one gets none) of a forum of ``kind``;
+    ``served``: the ids of the teams the forum serves (a Scrum of Scrums)."""
     report = GuardrailReport()
     if session.ended_at is None:
         return report
@@ -203,7 +206,7 @@ def check_session(
                 "daily_scrum_overrun",
                 f"It ran {_minutes(took)}; a Scaled Daily Scrum takes 15 minutes or less.",
             )
-        unrepresented, unknown = team_check(session, teams)
+        unrepresented, unknown = team_check(session, teams, served)
         if unrepresented:
             flag("team_unrepresented", unrepresented)
         if unknown:
@@ -247,10 +250,14 @@ def _unnoted_reorders(session: SessionFact, decisions: Sequence[DecisionFact]) -
     return max(0, session.reorders - session.reorders_noted - excused)
 
 
-def team_check(session: SessionFact, teams: Sequence[Team]) -> tuple[str | None, str | None]:
-    """(why the session is flagged, why it cannot be checked): at most one is set."""
+def team_check(
+    session: SessionFact, teams: Sequence[Team], served: Sequence[str] = ()
+) -> tuple[str | None, str | None]:
+    """(why the session is flagged, why it cannot be checked): at most one is set. The
+    teams expected are those the forum serves and those with cards on the board."""
     known = {t.id: t for t in teams}
-    on_board = [known.get(tid) or Team(tid, tid, "") for tid in session.teams_at_end]
+    expected = dict.fromkeys((*served, *session.teams_at_end))
+    on_board = [known.get(tid) or Team(tid, tid, "") for tid in expected]
     if not on_board:
         return None, None
     if not any(_represents(p, t) for p in session.participants for t in known.values()):
@@ -258,23 +265,36 @@ def team_check(session: SessionFact, teams: Sequence[Team]) -> tuple[str | None,
             "Nobody's display name names their team (e.g. “Maya (Checkout)”), so who "
             "represented which team cannot be told."
         )
-    missing = [t.name for t in on_board if not any(_represents(p, t) for p in session.participants)]
+    missing = [t for t in on_board if not any(_represents(p, t) for p in session.participants)]
     if not missing:
         return None, None
+    serves = sum(1 for t in missing if t.id in served)
     if len(missing) == 1:
-        return f"{missing[0]} has cards on the board but nobody from it took part.", None
-    return f"{_names(missing)} have cards on the board but nobody from them took part.", None
+        why = "is served by this forum" if serves else "has cards on the board"
+        return f"{missing[0].name} {why} but nobody from it took part.", None
+    why = (
+        "have cards on the board"
+        if not serves
+        else "are served by this forum"
+        if serves == len(missing)
+        else "are served by this forum or have cards on the board"
+    )
+    return f"{_names([t.name for t in missing])} {why} but nobody from them took part.", None
 
 
 def check_forum(
-    history: ForumHistory, period: Period | None = None, teams: Sequence[Team] = ()
+    history: ForumHistory,
+    period: Period | None = None,
+    teams: Sequence[Team] = (),
+    served: Sequence[str] = (),
 ) -> GuardrailReport:
-    """Every flag of the forum's ended sessions that started in ``period`` (all: None)."""
+    """Every flag of the forum's ended sessions that started in ``period`` (all: None);
+    ``served``: the teams the forum serves."""
     by_session: dict[str, list[DecisionFact]] = {}
     for d in history.decisions:
         by_session.setdefault(d.session_id, []).append(d)
     return merge(
-        check_session(history.kind, history.forum_id, s, by_session.get(s.id, []), teams)
+        check_session(history.kind, history.forum_id, s, by_session.get(s.id, []), teams, served)
         for s in history.sessions
         if period is None or s.started_at in period
     )

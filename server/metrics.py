@@ -32,6 +32,7 @@ from board.model import Team
 from .access import forum_guard, who
 from .api import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem
 from .metrics_queries import DAYS, BadPeriod, Chosen, Unavailable, choose_period, histories
+from .network_queries import served
 from .pages import html, not_found
 from .render import Renderer
 from .store import ForumRow, Store
@@ -100,7 +101,8 @@ async def _forum_part(
 ) -> tuple[Metrics, GuardrailReport]:
     history = await histories(request.app.state).get(request.app.state.store, row.id)
     metrics = forum_metrics(history, chosen.period, chosen.bounds)
-    return metrics, check_forum(history, chosen.period, teams)
+    serving = (await served(request.app.state.store)).get(row.id, ())
+    return metrics, check_forum(history, chosen.period, teams, serving)
 
 
 async def forum_report(request: Req, row: ForumRow, chosen: Chosen) -> MetricsReport:

@@ -32,6 +32,7 @@ from board.guardrails import Flag, check_forum
 from board.metrics import Period
 from board.metrics_history import ForumHistory, HistoryBuilder
 
+from .network_queries import served
 from .store import Store, decode_board
 
 CACHE_SIZE: Final = 256  # forums whose builders are kept
@@ -187,6 +188,7 @@ async def session_flags(state: Any, forum_ids: Iterable[str]) -> dict[str, list[
     the history lists; a forum whose log does not replay simply has none)."""
     store: Store = state.store
     teams = await store.teams()
+    serving = await served(store)
     cache = histories(state)
     out: dict[str, list[Flag]] = {}
     for forum_id in dict.fromkeys(forum_ids):
@@ -194,7 +196,7 @@ async def session_flags(state: Any, forum_ids: Iterable[str]) -> dict[str, list[
             history = await cache.get(store, forum_id)
         except Unavailable:
             continue
-        for flag in check_forum(history, None, teams).flags:
+        for flag in check_forum(history, None, teams, serving.get(forum_id, ())).flags:
             out.setdefault(flag.session_id, []).append(flag)
     return out
 

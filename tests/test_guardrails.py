@@ -129,6 +129,28 @@ def test_a_team_with_cards_but_nobody_in_the_session() -> None:
     )
 
 
+def test_a_served_team_with_nobody_in_the_session() -> None:
+    # The Scrum of Scrums serves Payments (set by the admin); it has no cards on the
+    # board, but nobody from it came: still unrepresented.
+    s = sess(participants=("Maya (Checkout)",), teams_at_end=("checkout",))
+    assert rules("sos", s, decision("ok"), teams=TEAMS) == []
+    report = check_session("sos", "f", s, [decision("ok")], teams=TEAMS, served=("payments",))
+    assert [f.rule for f in report.flags] == ["team_unrepresented"]
+    assert report.flags[0].reason == (
+        "Payments is served by this forum but nobody from it took part."
+    )
+    both = check_session(
+        "sos", "f", sess(participants=("Maya (Checkout)",), teams_at_end=("search",)),
+        [decision("ok")], teams=TEAMS, served=("checkout", "payments"),
+    )  # fmt: skip
+    assert both.flags[0].reason == (
+        "Payments and Search are served by this forum or have cards on the board but "
+        "nobody from them took part."
+    )
+    there = sess(participants=("Maya (Checkout)", "payments-lee"), teams_at_end=())
+    assert rules("sos", there, decision("ok"), teams=TEAMS, served=("checkout", "payments")) == []
+
+
 def test_team_representation_is_unchecked_when_names_do_not_say_teams() -> None:
     s = sess(participants=("Maya Chen", "Researcher Bo"), teams_at_end=("checkout", "search"))
     report = check_session("sos", "f", s, [decision("ok")], teams=TEAMS)
