@@ -44,6 +44,11 @@ def refusal(board: Board, card_id: str | None) -> Error | None:
     return None
 
 
+def _private(board: Board, card_id: str) -> bool:
+    card = board.cards.get(card_id)
+    return card is not None and (card.hidden or card.anonymous)
+
+
 class Holds:
     """One room's holds: peer id -> card id, and what changed since the last batch."""
 
@@ -60,13 +65,18 @@ class Holds:
             msg.peer.deliver(text_message(encode(error)))
             return
         peer_id = msg.peer.id
-        if self._by_peer.get(peer_id) == msg.card:
+        card = msg.card
+        if card is not None and _private(board, card):
+            # Only its author can hold a face-down card, and nobody may learn who wrote
+            # an anonymous one (R22, R23): such a hold is not shown.
+            card = None
+        if self._by_peer.get(peer_id) == card:
             return
-        if msg.card is None:
+        if card is None:
             del self._by_peer[peer_id]
         else:
-            self._by_peer[peer_id] = msg.card
-        self._changes[peer_id] = msg.card
+            self._by_peer[peer_id] = card
+        self._changes[peer_id] = card
 
     def release(self, peer_id: str) -> None:
         """The peer left: whatever it held is free."""

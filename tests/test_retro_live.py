@@ -5,6 +5,7 @@ authors are absent from frames, pages, the API, history and the export."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -168,3 +169,36 @@ async def test_phases_only_in_a_retro_session(server: ServerProcess, forum: dict
         assert "Scaled Retrospective" in no["reason"]
     finally:
         await fay.close()
+
+
+async def test_a_hold_on_a_face_down_card_does_not_say_who_wrote_it(
+    server: ServerProcess, retro: dict[str, Any]
+) -> None:
+    # SPEC R22, R29: only its author can hold a hidden card, so showing the hold would
+    # show the author; it is not relayed (the welcome does not list it either).
+    fid = retro["id"]
+    fay = await person(server, fid, "Fay", "facilitator")
+    ana = await person(server, fid, "Ana", "participant")
+    bo = await person(server, fid, "Bo", "participant")
+    try:
+        await ack(fay, {"type": "start_session"})
+        await ack(fay, {"type": "set_phase", "phase": "write"})
+        seq = await ack(ana, {"type": "add_card", "column": "ideas", "title": "Secret plan"})
+        card = f"c{seq}"
+        await bo.wait_seq(seq)
+        await ana.send_json({"type": "hold", "card": card})
+        await asyncio.sleep(0.4)
+        assert not any(m.get("holds") for m in bo.received if m["type"] == "batch")
+        late = await person(server, fid, "Cy", "participant")
+        welcome = next(m for m in late.received if m["type"] == "welcome")
+        assert welcome["holds"] == []
+        await late.close()
+        # Once revealed, a hold is ordinary presence again.
+        seq = await ack(fay, {"type": "set_phase", "phase": "reveal"})
+        await ana.wait_seq(seq)
+        await ana.send_json({"type": "hold", "card": card})
+        got = await bo.expect("batch", match=lambda m: bool(m["holds"]))
+        assert got["holds"][0]["card"] == card
+    finally:
+        for c in (fay, ana, bo):
+            await c.close()
