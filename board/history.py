@@ -32,7 +32,10 @@ from .events import (
     ColumnRenamed,
     DecisionRecorded,
     Event,
+    FocusChanged,
     ForumRenamed,
+    GroupChanged,
+    GroupRemoved,
     NextStepAdded,
     NextStepUpdated,
     ParticipantsAdded,
@@ -41,6 +44,12 @@ from .events import (
     SessionEnded,
     SessionStarted,
     TimerChanged,
+    VoteCast,
+    VoteClosed,
+    VoteReopened,
+    VoteRetracted,
+    WipExceeded,
+    WipLimitSet,
 )
 from .model import RETRO_PHASES, Board, Card
 from .sync import LoggedOp
@@ -48,7 +57,10 @@ from .visibility import public_actor
 
 CHECKPOINT_EVERY: Final = 100
 # The fields of a card whose change counts as "changed" (placement is "moved").
-CARD_FIELDS: Final = ("kind", "title", "body", "team", "to_team", "owner")
+CARD_FIELDS: Final = (
+    "kind", "title", "body", "team", "to_team", "owner", "teams", "connects",
+    "hypothesis", "result", "outcome",
+)  # fmt: skip
 
 
 class Step(msgspec.Struct, frozen=True):
@@ -212,9 +224,45 @@ def _describe_retro(e: Event) -> str:
     return ""
 
 
+def _describe_facilitation(before: Board, e: Event) -> str:
+    """A line for a focus, WIP-limit, cluster or vote event, or ``""``. A vote's target
+    is never named: while the vote is open it is the voter's secret (SPEC R26)."""
+    if isinstance(e, FocusChanged):
+        if e.target is None:
+            return "released the follow"
+        if e.target in before.cards:
+            return f"brought everyone to {_title(before, e.target)}"
+        return f"brought everyone to the column {_column_title(before, e.target)}"
+    if isinstance(e, WipLimitSet):
+        where = _column_title(before, e.column)
+        return (
+            f"set the WIP limit of {where} to {e.limit}"
+            if e.limit
+            else f"cleared {where}'s WIP limit"
+        )
+    if isinstance(e, WipExceeded):
+        return f"took {_column_title(before, e.column)} over its WIP limit ({e.count}/{e.limit})"
+    if isinstance(e, GroupChanged):
+        return f"named a cluster “{e.group.title}”" if e.group.title else "made a cluster"
+    if isinstance(e, GroupRemoved):
+        return "emptied a cluster"
+    if isinstance(e, VoteCast):
+        return "cast a vote"
+    if isinstance(e, VoteRetracted):
+        return "took a vote back"
+    if isinstance(e, VoteClosed):
+        return f"closed the vote ({sum(e.tally.values())} dots)"
+    if isinstance(e, VoteReopened):
+        return "re-opened the vote"
+    return ""
+
+
 def _describe_event(before: Board, e: Event) -> str:
     if isinstance(e, PhaseChanged | RetroConfigured | CardsRevealed):
         return _describe_retro(e)
+    more = _describe_facilitation(before, e)
+    if more:
+        return more
     if isinstance(e, CardAdded | CardEdited | CardArchived | CardRestored) and e.card.hidden:
         did = {CardAdded: "wrote", CardEdited: "edited", CardArchived: "archived"}
         where = f" in {_column_title(before, e.card.column)}"

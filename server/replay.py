@@ -52,6 +52,11 @@ FIELD_LABELS: Final = {
     "team": "team",
     "to_team": "depends-on team",
     "owner": "owner",
+    "teams": "owning teams",
+    "connects": "connected cards",
+    "hypothesis": "hypothesis",
+    "result": "result",
+    "outcome": "outcome",
 }
 
 Request_ = Request[Any, Any, Any]

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from board import ops as o
 from board.apply import Context, Rejected, apply
+from board.events import VoteCast
 from board.history import BoardDiff, Timeline, describe, diff
 from board.model import Board, new_board
 from board.sync import LoggedOp
@@ -281,6 +282,35 @@ def test_steps_say_who_did_what() -> None:
     assert tl.board_at(1).cards["c1"].column == "new"
     assert tl.board_at(2).cards["c1"].column == "removed"
     assert tl.board_at(0) == start
+
+
+def test_steps_say_focus_wip_and_votes_without_naming_a_vote() -> None:
+    play = Play()
+    play(o.AddCard(column="new", title="Flaky CI"))
+    play(o.AddCard(column="new", title="Slow review"))
+    start = play.board
+    play.log.clear()
+    play(o.SetFocus(target="c1"), "Fay")
+    play(o.SetFocus(target="new"), "Fay")
+    play(o.SetFocus(target=None), "Fay")
+    play(o.SetWipLimit(column="removing", limit=1), "Leo")
+    play(o.MoveCard(card="c1", column="removing", index=0), "Leo")
+    play(o.MoveCard(card="c2", column="removing", index=0), "Leo")
+    play(o.SetWipLimit(column="removing", limit=None), "Leo")
+    tl = Timeline(start, play.log)
+    assert [s.summary for s in tl.steps] == [
+        "Fay brought everyone to “Flaky CI”",
+        "Fay brought everyone to the column New",
+        "Fay released the follow",
+        "Leo set the WIP limit of Being removed to 1",
+        "Leo moved “Flaky CI” from New to Being removed",
+        "Leo moved “Slow review” from New to Being removed;"
+        " took Being removed over its WIP limit (2/1)",
+        "Leo cleared Being removed's WIP limit",
+    ]
+    # A vote never names its target in the steps (it is secret while the vote is open).
+    line = describe(start, [VoteCast(voter="Ana", target="c1", used=1, voters=1)], "Ana")
+    assert line == "Ana cast a vote" and "Flaky" not in line
 
 
 def test_describe_without_actor_or_visible_change() -> None:
