@@ -121,3 +121,24 @@ async def test_the_projector_reconnects_after_a_restart(
     await expect(wall.locator(f"#col-needs-eat #card-{red}")).to_have_class(MOVED)
     await wait_board(wall, await server_columns(server, fid))
     assert await wall.evaluate("() => document.body.className") == "projector theme-dark kind-sos"
+
+
+async def test_the_projector_shows_a_column_going_over_its_wip_limit_live(
+    server: ServerProcess, forum: dict[str, Any], open_projector: OpenProjector
+) -> None:
+    fid = forum["id"]
+    status, out = await asyncio.to_thread(
+        server.request, "POST", f"/api/forums/{fid}/ops",
+        {"op": {"type": "set_wip_limit", "column": "new", "limit": 1}},
+    )  # fmt: skip
+    assert status in (200, 201), out
+    wall = await open_projector(fid)
+    column = wall.locator("#col-new")
+    over = column.locator("[data-wip-over]")
+    await expect(column.locator("[data-wip]")).to_contain_text("/ 1")
+    await expect(over).to_be_hidden()
+    await add_card(server, fid, "new", "First")
+    await add_card(server, fid, "new", "Second")  # 2 of 1: over, shown without a reload
+    await expect(over).to_be_visible()
+    await expect(over).to_have_text("Over WIP limit")
+    await expect(column).to_have_class(re.compile(r"\bover-wip\b"))

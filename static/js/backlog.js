@@ -4,6 +4,8 @@
 // Markup comes from the server (templates/_backlog.html, _wip.html); this module only
 // shows, hides and fills it, and sets plain text with textContent.
 
+import { refreshWip } from "./dom.js";
+
 const root = document.getElementById("forum");
 const NOTE_KINDS = new Set(["metascrum", "backlog"]);
 const ORDERED = "ordered";
@@ -156,26 +158,8 @@ function chooseTeam(team) {
 
 // -- WIP limits ----------------------------------------------------------------------
 
-function applyWip() {
-  for (const col of document.querySelectorAll("#columns > .column")) {
-    const list = col.querySelector("ol.cards");
-    const raw = col.dataset.wipLimit || "";
-    const limit = raw ? Number(raw) : null;
-    const count = list ? list.children.length : 0;
-    const over = limit !== null && count > limit;
-    const wip = col.querySelector("[data-wip]");
-    if (wip) {
-      if (wip.hidden !== (limit === null)) wip.hidden = limit === null;
-      setText(wip.querySelector("[data-wip-limit-text]"), raw);
-    }
-    const label = col.querySelector("[data-wip-over]");
-    if (label && label.hidden === over) label.hidden = !over;
-    if (col.classList.contains("over-wip") !== over) col.classList.toggle("over-wip", over);
-  }
-}
-
 function refresh() {
-  applyWip();
+  refreshWip();
   applyFilter();
 }
 

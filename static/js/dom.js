@@ -187,9 +187,30 @@ export function refreshCounts() {
     const list = col.querySelector("ol.cards");
     if (count && list) count.textContent = String(list.children.length);
   }
+  refreshWip();
   const archived = document.getElementById("archived-cards");
   const count = document.querySelector("#archive [data-count]");
   if (archived && count) count.textContent = String(archived.children.length);
+}
+
+/** Column headers' WIP limits (templates/_wip.html, board/wip.py): "n / limit" and the
+ * "Over WIP limit" label follow the cards a column holds now (forum page and projector). */
+export function refreshWip() {
+  for (const col of columns()) {
+    const list = col.querySelector("ol.cards");
+    const raw = col.dataset.wipLimit || "";
+    const limit = raw ? Number(raw) : null;
+    const over = limit !== null && (list ? list.children.length : 0) > limit;
+    const wip = col.querySelector("[data-wip]");
+    if (wip) {
+      if (wip.hidden !== (limit === null)) wip.hidden = limit === null;
+      const text = wip.querySelector("[data-wip-limit-text]");
+      if (text && text.textContent !== raw) text.textContent = raw;
+    }
+    const label = col.querySelector("[data-wip-over]");
+    if (label && label.hidden === over) label.hidden = !over;
+    if (col.classList.contains("over-wip") !== over) col.classList.toggle("over-wip", over);
+  }
 }
 
 export function flash(el) {
