@@ -224,7 +224,10 @@ async def _card_titles(
         if session_id not in titles:
             room = await rooms.get(forum_id)
             cards = room.sync.board.cards if room else {}
-            titles[session_id] = {k: c.title for k, c in cards.items()}
+            # A running retrospective's face-down cards are nobody's to read here (R22).
+            titles[session_id] = {
+                k: "a hidden card" if c.hidden else c.title for k, c in cards.items()
+            }
     return titles
 
 

@@ -60,6 +60,11 @@ HTML_EVENTS = (
 )
 
 
+def card_name(card: Card) -> str:
+    """What a reference to ``card`` says: its title, or that it is face down (R22)."""
+    return card.title or ("a hidden card" if card.hidden else card.id)
+
+
 def hue(name: str) -> int:
     """A stable colour hue for a person's name (presence chips)."""
     return int.from_bytes(hashlib.blake2s(name.encode(), digest_size=2).digest(), "big") % 360
@@ -231,6 +236,7 @@ class Renderer:
             sprint_days=dependencies.DEFAULT_SPRINT_DAYS,  # Settings.sprint_days (app.py)
         )
         self.env.globals.update(voting_regions.template_globals())
+        self.env.filters["card_name"] = card_name
         self.teams: dict[str, Team] = {}
         self._macros: dict[str, Any] = {}
         self.cards = CardCache(self.macro("_card.html", "card"))

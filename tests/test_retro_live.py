@@ -95,6 +95,14 @@ async def test_hidden_until_reveal_anonymous_and_facilitator_only(
         assert status == 200 and board["cards"][cid]["title"] == ""
         projector = server.http("GET", f"/forums/{fid}/projector").text
         assert "Secret plan" not in projector and "Write" in projector
+        # A decision about it names it to nobody else: not live, not in the decisions log.
+        seq = await ack(ana, {"type": "record_decision", "text": "Try it", "cards": [cid]})
+        await bo.wait_seq(seq)
+        decided = json.dumps(batch_with(bo, seq))
+        assert "Secret plan" not in decided and "a hidden card" in decided
+        status, log = server.request("GET", f"/api/decisions?forum={fid}")
+        assert status == 200 and "Secret plan" not in json.dumps(log), log
+        assert "a hidden card" in json.dumps(log)
 
         # The reveal: both see it.
         seq = await ack(fay, {"type": "set_phase", "phase": "reveal"})
