@@ -85,7 +85,8 @@ LABELS: Final[dict[Role, str]] = {
 WHAT: Final[dict[Role, str]] = {
     "viewer": "sees the board and its history, read-only",
     "participant": "moves and edits cards, records decisions and next steps",
-    "facilitator": "also starts and ends sessions, runs the timer and renames the forum",
+    "facilitator": "also starts and ends sessions, runs the timer, the retrospective phases and"
+    " the follow, and renames the forum",
 }
 
 
