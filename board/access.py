@@ -7,7 +7,7 @@ A forum hands out one link per role (``docs/access.md``):
 - ``participant``: also moves and edits cards and columns, records decisions and
   agrees next steps during a session.
 - ``facilitator``: also starts and ends sessions, runs the shared timer and renames
-  the forum (and, when they exist, runs phases).
+  the forum, runs a retrospective's phases and brings everyone to a card (follow).
 
 The instance's admin counts as a facilitator of every forum. This module only
 decides; the server finds out who someone is and enforces the answer on every route
