@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -71,7 +72,9 @@ def hue(name: str) -> int:
 
 
 def initials(name: str) -> str:
-    parts = [p for p in name.replace("-", " ").split() if p]
+    """``Maya Chen`` -> ``MC``, ``Fay (Platform)`` -> ``FP``, ``bo`` -> ``BO``: letters and
+    digits of the first and last words (``static/js/presence.js`` says the same)."""
+    parts = re.findall(r"[^\W_]+", name)
     if not parts:
         return "?"
     if len(parts) == 1:

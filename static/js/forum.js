@@ -7,7 +7,7 @@ import { Mover } from "./drag.js";
 import { retroControls } from "./retro.js";
 import { initVoting, syncVoting } from "./voting.js";
 import { applyEvent, applyRegions, cardEl, columns, listOf, placeByRank, refreshCounts } from "./dom.js";
-import { Holds } from "./presence.js";
+import { Holds, initialsOf } from "./presence.js";
 import { Follow } from "./follow.js";
 import { cardFields, fillCardFields, initBacklog, tradeOffNote } from "./backlog.js";
 import { connectsOf, fillConnects, syncMarkers } from "./dependencies.js";
@@ -60,8 +60,7 @@ function renderPresence() {
     li.style.setProperty("--hue", String(p.hue));
     const initials = document.createElement("span");
     initials.setAttribute("aria-hidden", "true");
-    const parts = p.name.replace(/-/g, " ").split(/\s+/).filter(Boolean);
-    initials.textContent = parts.length > 1 ? (parts[0][0] + parts[parts.length - 1][0]).toUpperCase() : p.name.slice(0, 2).toUpperCase();
+    initials.textContent = initialsOf(p.name);
     const name = document.createElement("span");
     name.className = "sr-only";
     name.textContent = p.name;

@@ -10,10 +10,12 @@
 
 const NOTE = "is moving or editing this";
 
+/** "Maya Chen" -> "MC", "Fay (Platform)" -> "FP", "bo" -> "BO": letters and digits of
+ * the first and last words (server/render.py `initials` says the same). */
 export function initialsOf(name) {
-  const parts = name.replace(/-/g, " ").split(/\s+/).filter(Boolean);
+  const parts = name.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
   if (parts.length > 1) return (parts[0][0] + parts[parts.length - 1][0]).toUpperCase();
-  return name.slice(0, 2).toUpperCase() || "?";
+  return parts.length ? parts[0].slice(0, 2).toUpperCase() : "?";
 }
 
 function titleOf(card) {
