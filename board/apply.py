@@ -56,6 +56,7 @@ from .rules import check_kind as _check_kind
 from .rules import check_team as _check_team
 from .rules import clean_text as clean_text
 from .rules import column as _column
+from .rules import is_removed
 from .rules import live_card as _live_card
 from .rules import place as _place
 from .rules import required as _required
@@ -399,6 +400,9 @@ def _escalate_card(board: Board, op: o.EscalateCard, ctx: Context) -> Result:
         kinds = " or ".join(k.replace("_", " ") + "s" for k in way.card_kinds)
         raise Rejected("invalid", f"Only {kinds} can go this way ({way.action}).")
     _backlog.check_route(card, way, ctx)  # an improvement: only a proven experiment
+    if ctx.teams is not None and is_removed(board, card):  # not on replay, like check_route
+        where = _column(board, card.column)[1].title
+        raise Rejected("conflict", f"{card.title!r} is in {where}: it is done with already.")
     if op.to_kind != way.to_kind:
         raise Rejected("invalid", f"{way.action}: that goes to a {way.to_kind} forum.")
     if card.sent_to is not None and card.sent_to.status != "failed":

@@ -50,11 +50,10 @@ from .events import (
 )
 from .model import Board, Card, Session
 from .ops import MoveCard
+from .rules import REMOVAL_COLUMN_IDS, REMOVAL_TITLES, is_removed
 from .sync import LoggedOp
 from .wip import WipOverrun
 
-REMOVAL_COLUMN_IDS: Final = frozenset({"removed"})
-REMOVAL_TITLES: Final = frozenset({"removed", "resolved", "done"})
 ORDERED_COLUMN_IDS: Final = frozenset({"ordered"})  # the MetaScrum's strictly ordered column
 
 CardState = Literal["open", "removed", "archived"]
@@ -201,12 +200,7 @@ class ForumHistory(msgspec.Struct, frozen=True, kw_only=True):
 def card_state(board: Board, card: Card) -> CardState:
     if card.archived:
         return "archived"
-    column = board.column(card.column)
-    if card.column in REMOVAL_COLUMN_IDS or (
-        column is not None and column.title.strip().lower() in REMOVAL_TITLES
-    ):
-        return "removed"
-    return "open"
+    return "removed" if is_removed(board, card) else "open"
 
 
 def _card_event(

@@ -5,6 +5,7 @@ lookups every operation handler uses (``apply.py`` and the handler modules besid
 from __future__ import annotations
 
 import unicodedata
+from typing import Final
 
 import msgspec
 from msgspec.structs import replace
@@ -139,3 +140,18 @@ def with_column(board: Board, i: int, column: Column) -> tuple[Column, ...]:
     cols = list(board.columns)
     cols[i] = column
     return tuple(cols)
+
+
+# -- where a card stands ---------------------------------------------------------------
+
+REMOVAL_COLUMN_IDS: Final = frozenset({"removed"})
+REMOVAL_TITLES: Final = frozenset({"removed", "resolved", "done"})
+
+
+def is_removed(board: Board, card: Card) -> bool:
+    """Whether a live ``card`` is done with: in a removal column (the Scrum of Scrums'
+    and the EAT's Removed) or one a forum titled Removed, Resolved or Done."""
+    column = board.column(card.column)
+    return card.column in REMOVAL_COLUMN_IDS or (
+        column is not None and column.title.strip().lower() in REMOVAL_TITLES
+    )

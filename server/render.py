@@ -42,6 +42,7 @@ from board.events import (
 from board.history import mmss
 from board.kinds import CARD_KINDS, FORUM_KINDS, routes_for
 from board.model import RETRO_PHASES, Board, Card, Team
+from board.rules import is_removed
 from board.sync import Item
 
 from . import csrf
@@ -220,6 +221,7 @@ class Renderer:
             RETRO_PHASES=RETRO_PHASES,
             FORUM_KINDS=FORUM_KINDS,
             routes_for=routes_for,
+            is_removed=is_removed,
             hue=hue,
             initials=initials,
             clock=clock,

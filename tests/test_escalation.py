@@ -288,3 +288,13 @@ def test_the_link_arriving_after_a_status_keeps_the_status() -> None:
         "accepted",
         "Accepted",
     )
+
+
+def test_a_removed_card_is_not_escalated_but_an_old_log_still_replays() -> None:
+    board = play(sos_with(), o.MoveCard(card="c1", column="removed", index=0))
+    # Live (the room passes the known teams): refused, with where the card is.
+    reason = refused(board, ESC, "conflict", teams=frozenset())
+    assert "Removed" in reason and "done with" in reason
+    # Replaying a log written before the rule (no teams): applied as it was decided.
+    escalated, _ = run(board, ESC)
+    assert escalated.cards["c1"].sent_to is not None

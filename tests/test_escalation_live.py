@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support import LiveClient, ServerProcess, close_all
+from tests.test_export_http import name_cookie
 
 Pred = Callable[[dict[str, Any]], bool]
 
@@ -331,3 +332,18 @@ async def test_the_cycles_meet_product_work_and_improvements(server: ServerProce
         assert status == 404, out
     finally:
         await close_all([s, m, r])
+
+
+async def test_a_removed_impediment_offers_no_escalation(server: ServerProcess) -> None:
+    sos, _ = await linked_pair(server)
+    status, card = await call(
+        server, "POST", f"/api/forums/{sos['id']}/cards",
+        {"column": "removed", "title": "Solved already", "kind": "impediment"},
+    )  # fmt: skip
+    assert status == 201, card
+    cookie = await asyncio.to_thread(name_cookie, server, "Ann")
+    page = await asyncio.to_thread(server.http, "GET", f"/forums/{sos['id']}", headers=cookie)
+    markup = page.text.split(f'id="card-{card["id"]}"', 1)[1].split("</li>", 1)[0]
+    assert "Solved already" in markup and 'data-action="escalate"' not in markup
+    status, out = await call(server, "POST", f"/api/forums/{sos['id']}/cards/{card['id']}/escalate")
+    assert status == 409 and "done with" in out["reason"], out
