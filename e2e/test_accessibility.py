@@ -153,3 +153,43 @@ async def test_no_serious_or_critical_violations(
     finally:
         await viewer.close()
     assert not problems, "axe-core reports serious or critical violations:\n" + "\n".join(problems)
+
+
+async def test_a_retrospective_in_every_phase_has_no_serious_violations(
+    demo: ServerProcess, context: BrowserContext, page_errors: PageErrors, axe: str
+) -> None:
+    """The phase bar, face-down cards, clusters, the vote panel, the discussion order
+    and the decide actions (issue 5), on the forum page and the projector."""
+    server = demo
+    status, forums = await asyncio.to_thread(server.request, "GET", "/api/forums")
+    assert status == 200, forums
+    fid = next(f["id"] for f in forums if f["kind"] == "retro")
+
+    def op(op: dict[str, Any]) -> dict[str, Any]:
+        status, body = server.request("POST", f"/api/forums/{fid}/ops", {"op": op})
+        assert status in (200, 201), body
+        return dict(body)
+
+    await asyncio.to_thread(op, {"type": "start_session"})
+    await asyncio.to_thread(op, {"type": "set_phase", "phase": "write"})
+    await asyncio.to_thread(op, {"type": "configure_retro", "anonymous": True, "dots": 3})
+    await add_card(server, fid, "ideas", "Pair across teams", anonymous=True)
+    page = await context.new_page()
+    page.on("console", lambda msg: page_errors.on_console("axe", msg))
+    page.on("pageerror", lambda err: page_errors.on_page_error("axe", err))
+    await enter_as_admin(page, server)
+    await page.goto(f"/name?next=/forums/{fid}")
+    await page.fill("#name-input", "Maya Chen")
+    await page.click("main form button[type=submit]")
+    await page.wait_for_url(f"**/forums/{fid}")
+    problems: list[str] = []
+    for phase in ("write", "reveal", "group", "vote", "discuss", "decide"):
+        if phase != "write":
+            await asyncio.to_thread(op, {"type": "set_phase", "phase": phase})
+        for where in (f"/forums/{fid}", f"/forums/{fid}/projector"):
+            await page.goto(where)
+            await page.wait_for_selector("#conn[data-state=live]")
+            found = serious(await violations(page, axe))
+            if found:
+                problems.append(report(f"retro, {phase} phase ({where})", found))
+    assert not problems, "axe-core reports serious or critical violations:\n" + "\n".join(problems)

@@ -146,6 +146,7 @@ class NewCard(msgspec.Struct, forbid_unknown_fields=True):
     hypothesis: ExperimentText = ""  # an experiment's
     result: ExperimentText = ""
     outcome: Outcome = ""
+    anonymous: bool = False  # a retrospective that allows it: no author anyone can see
 
 
 class CardPatch(msgspec.Struct, forbid_unknown_fields=True):

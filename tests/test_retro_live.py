@@ -210,3 +210,24 @@ async def test_a_hold_on_a_face_down_card_does_not_say_who_wrote_it(
     finally:
         for c in (fay, ana, bo):
             await c.close()
+
+
+async def test_the_cards_api_writes_anonymous_cards_only_when_allowed(
+    server: ServerProcess, retro: dict[str, Any]
+) -> None:
+    fid = retro["id"]
+    new = {"column": "ideas", "title": "Quiet idea", "anonymous": True}
+    status, out = server.request("POST", f"/api/forums/{fid}/cards", new)
+    assert status in (400, 409) and "anonymous" in out["reason"].lower(), out  # no phases yet
+    for op in (
+        {"type": "start_session"},
+        {"type": "set_phase", "phase": "write"},
+        {"type": "configure_retro", "anonymous": True},
+    ):
+        status, body = server.request("POST", f"/api/forums/{fid}/ops", {"op": op})
+        assert status in (200, 201), body
+    status, card = server.request("POST", f"/api/forums/{fid}/cards", new)
+    assert status == 201, card
+    assert card["anonymous"] and card["created_by"] == "" and card["updated_by"] == ""
+    status, board = server.request("GET", f"/api/forums/{fid}")
+    assert board["cards"][card["id"]]["created_by"] == ""
