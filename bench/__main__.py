@@ -103,7 +103,7 @@ def load(
     return result, cpu1 - cpu0
 
 
-PROBE_RATE = 20.0
+PROBE_RATE = 50.0
 
 
 def start_probe(mode: str, port: int, forum: str, card_offset: int, duration: float) -> Any:
@@ -162,7 +162,7 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}×" if b else "n/a"
 
 
-FANOUT_CASES = [(50, 20, 4, 15.0), (200, 20, 4, 15.0), (1000, 20, 4, 15.0), (50, 1000, 25, 10.0)]
+FANOUT_CASES = [(50, 20, 4, 40.0), (200, 20, 4, 20.0), (1000, 20, 4, 15.0), (50, 1000, 25, 10.0)]
 
 
 def fanout(servers: Servers, quick: bool, only: set[str] | None = None) -> list[dict[str, Any]]:

@@ -32,7 +32,7 @@ class Settings(msgspec.Struct, kw_only=True):
     max_connections_per_forum: int = 2000
     max_backlog_frames: int = 512  # frames queued for a slow client before it is dropped
     max_backlog_bytes: int = 1 << 20  # ... or this much text queued for it
-    ping_interval: float = 5.0
+    ping_interval: float = 15.0
     ping_timeout: float = 10.0
 
     # Rooms.
