@@ -56,7 +56,7 @@ from .rules import check_kind as _check_kind
 from .rules import check_team as _check_team
 from .rules import clean_text as clean_text
 from .rules import column as _column
-from .rules import is_removed
+from .rules import differing, is_removed
 from .rules import live_card as _live_card
 from .rules import place as _place
 from .rules import required as _required
@@ -156,7 +156,7 @@ def _edit_card(board: Board, op: o.EditCard, ctx: Context) -> Result:
     if op.connects is not UNSET or (kind != "dependency" and connects):
         keep = connects if kind == "dependency" or op.connects is not UNSET else ()
         changes["connects"] = _dependencies.check_connects(board, kind, keep, card)
-    changes = {k: v for k, v in changes.items() if getattr(card, k) != v}
+    changes = differing(card, changes)
     if not changes:
         return board, []
     edited = replace(card, **changes, updated_at=ctx.at, updated_by=ctx.actor)
@@ -376,7 +376,7 @@ def _update_next_step(board: Board, op: o.UpdateNextStep, ctx: Context) -> Resul
         changes["due"] = op.due
     if op.status is not UNSET:
         changes["status"] = op.status
-    changes = {k: v for k, v in changes.items() if getattr(step, k) != v}
+    changes = differing(step, changes)
     if not changes:
         return board, []
     updated = replace(step, **changes, updated_at=ctx.at, updated_by=ctx.actor)
@@ -486,7 +486,7 @@ def _escalation_status(board: Board, op: o.EscalationStatus, ctx: Context) -> Re
             "label": clean_text(op.label, single_line=True),
             "note": clean_text(op.note, single_line=False),
         }
-    changes = {k: v for k, v in changes.items() if getattr(sent, k) != v}
+    changes = differing(sent, changes)
     if not changes:
         return board, []
     edited = replace(

@@ -31,7 +31,7 @@ from . import ops as o
 from . import voting
 from .events import CardAdded, CardsRevealed, Event, PhaseChanged, RetroConfigured
 from .model import RETRO_PHASES, Board, Card, Retro, RetroPhase
-from .rules import Context, Rejected, Result, session
+from .rules import Context, Rejected, Result, differing, session
 
 RETRO_KIND = "retro"
 
@@ -98,7 +98,7 @@ def configure_retro(board: Board, op: o.ConfigureRetro, ctx: Context) -> Result:
         changes["dots"] = op.dots
     if op.anonymous is not UNSET:
         changes["anonymous"] = op.anonymous
-    changes = {k: v for k, v in changes.items() if getattr(retro, k) != v}
+    changes = differing(retro, changes)
     if not changes:
         return board, []
     retro = replace(retro, **changes)

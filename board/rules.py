@@ -5,7 +5,8 @@ lookups every operation handler uses (``apply.py`` and the handler modules besid
 from __future__ import annotations
 
 import unicodedata
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final, TypeVar
 
 import msgspec
 from msgspec.structs import replace
@@ -36,6 +37,14 @@ class Rejected(Exception):
 
 Result = tuple[Board, list[Event]]
 
+T = TypeVar("T")
+
+
+def differing(current: object, changes: dict[str, Any]) -> dict[str, Any]:
+    """The ``changes`` (field -> new value) that would change ``current``: an edit that
+    leaves everything as it was records nothing."""
+    return {k: v for k, v in changes.items() if getattr(current, k) != v}
+
 
 # -- text ---------------------------------------------------------------------------
 
@@ -61,11 +70,16 @@ def required(text: str, what: str, *, single_line: bool = True) -> str:
 # -- lookups ------------------------------------------------------------------------
 
 
+def found(items: Mapping[str, T], key: str, what: str) -> T:
+    """``items[key]``, or a ``not_found`` rejection naming ``what`` it is (card, cluster)."""
+    item = items.get(key)
+    if item is None:
+        raise Rejected("not_found", f"There is no {what} {key!r} on this board.")
+    return item
+
+
 def card(board: Board, card_id: str) -> Card:
-    card = board.cards.get(card_id)
-    if card is None:
-        raise Rejected("not_found", f"There is no card {card_id!r} on this board.")
-    return card
+    return found(board.cards, card_id, "card")
 
 
 def live_card(board: Board, card_id: str) -> Card:

@@ -40,7 +40,7 @@ from .events import (
     VotesCounted,
 )
 from .model import RETRO_PHASES, Board, Card, CardGroup, Retro, RetroPhase
-from .rules import Context, Rejected, Result, clean_text, live_card
+from .rules import Context, Rejected, Result, clean_text, found, live_card
 from .visibility import Rule, Viewer, register
 
 if TYPE_CHECKING:
@@ -63,10 +63,7 @@ def _retro(board: Board, phase: RetroPhase, doing: str) -> Retro:
 
 
 def _group(retro: Retro, group_id: str) -> CardGroup:
-    group = retro.groups.get(group_id)
-    if group is None:
-        raise Rejected("not_found", f"There is no cluster {group_id!r} on this board.")
-    return group
+    return found(retro.groups, group_id, "cluster")
 
 
 def members(board: Board, group_id: str) -> list[Card]:

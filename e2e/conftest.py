@@ -18,7 +18,7 @@ from playwright.async_api import Browser, Playwright, async_playwright, expect
 
 from tests.support import ServerProcess
 
-from .support import Join, PageErrors, Person
+from .support import Join, PageErrors, Person, running
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -67,11 +67,8 @@ async def browser() -> AsyncIterator[Browser]:
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[ServerProcess]:
     """A server of its own on a fresh SQLite file (so tests can stop and kill it)."""
-    proc = ServerProcess(tmp_path / "board.db")
-    await asyncio.to_thread(proc.start)
-    yield proc
-    await asyncio.to_thread(proc.stop)
-    print(f"--- server log ---\n{proc.log()}")  # shown only when the test failed
+    async with running(tmp_path / "board.db") as proc:
+        yield proc
 
 
 @pytest.fixture

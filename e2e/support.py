@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from playwright.async_api import (
@@ -115,9 +117,7 @@ class Person:
         tokens = await asyncio.to_thread(server.links, forum_id)
         await page.goto(f"/forums/{forum_id}?token={tokens[role]}")
         await page.wait_for_url(f"**/name?next=/forums/{forum_id}")  # the token is gone
-        await page.fill("#name-input", name)
-        await page.click("main form button[type=submit]")
-        await page.wait_for_url(f"**/forums/{forum_id}")
+        await pick_name(page, forum_id, name)
         await person.wait_live()
         return person
 
@@ -205,6 +205,33 @@ async def enter_as_admin(page: Page, server: ServerProcess) -> None:
     """Open the admin link in ``page``'s browser context (it lands on ``/admin``)."""
     await page.goto(f"/admin/enter?token={server.admin_token}")
     await page.wait_for_url("**/admin")
+
+
+async def pick_name(page: Page, forum_id: str, name: str) -> None:
+    """On the name form ``page`` shows, pick ``name`` and wait to be on the forum."""
+    await page.fill("#name-input", name)
+    await page.click("main form button[type=submit]")
+    await page.wait_for_url(f"**/forums/{forum_id}")
+
+
+async def enter_named(page: Page, server: ServerProcess, forum_id: str, name: str) -> None:
+    """Enter as the admin, then pick ``name`` on the way to the forum (``page`` is on it)."""
+    await enter_as_admin(page, server)
+    await page.goto(f"/name?next=/forums/{forum_id}")
+    await pick_name(page, forum_id, name)
+
+
+@asynccontextmanager
+async def running(db: Path, demo: bool = False) -> AsyncIterator[ServerProcess]:
+    """A real server on the SQLite file ``db`` (``demo``: with the demo network) for the
+    ``async with`` body; its log is printed after (pytest shows it when a test failed)."""
+    proc = ServerProcess(db, demo=demo)
+    await asyncio.to_thread(proc.start)
+    try:
+        yield proc
+    finally:
+        await asyncio.to_thread(proc.stop)
+        print(f"--- server log ---\n{proc.log()}")
 
 
 async def server_columns(server: ServerProcess, forum_id: str) -> Columns:

@@ -15,7 +15,7 @@ from playwright.async_api import Browser, BrowserContext
 from tests.support import ServerProcess
 
 from .axe import axe_source, report, serious, violations
-from .support import PageErrors, add_card, enter_as_admin
+from .support import PageErrors, add_card, enter_named, running
 
 pytestmark = pytest.mark.e2e
 
@@ -28,11 +28,8 @@ def axe() -> str:
 @pytest.fixture
 async def demo(tmp_path: Path) -> AsyncIterator[ServerProcess]:
     """A server with the demo network: teams, forums of every kind, a past session."""
-    proc = ServerProcess(tmp_path / "demo.db", demo=True)
-    await asyncio.to_thread(proc.start)
-    yield proc
-    await asyncio.to_thread(proc.stop)
-    print(f"--- server log ---\n{proc.log()}")  # shown only when the test failed
+    async with running(tmp_path / "demo.db", demo=True) as proc:
+        yield proc
 
 
 @pytest.fixture
@@ -103,11 +100,7 @@ async def test_no_serious_or_critical_violations(
     page = await context.new_page()
     page.on("console", lambda msg: page_errors.on_console("axe", msg))
     page.on("pageerror", lambda err: page_errors.on_page_error("axe", err))
-    await enter_as_admin(page, server)
-    await page.goto(f"/name?next=/forums/{fid}")
-    await page.fill("#name-input", "Maya Chen")
-    await page.click("main form button[type=submit]")
-    await page.wait_for_url(f"**/forums/{fid}")
+    await enter_named(page, server, fid, "Maya Chen")
 
     pages = {
         "home": "/",
@@ -177,11 +170,7 @@ async def test_a_retrospective_in_every_phase_has_no_serious_violations(
     page = await context.new_page()
     page.on("console", lambda msg: page_errors.on_console("axe", msg))
     page.on("pageerror", lambda err: page_errors.on_page_error("axe", err))
-    await enter_as_admin(page, server)
-    await page.goto(f"/name?next=/forums/{fid}")
-    await page.fill("#name-input", "Maya Chen")
-    await page.click("main form button[type=submit]")
-    await page.wait_for_url(f"**/forums/{fid}")
+    await enter_named(page, server, fid, "Maya Chen")
     problems: list[str] = []
     for phase in ("write", "reveal", "group", "vote", "discuss", "decide"):
         if phase != "write":

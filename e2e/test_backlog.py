@@ -16,7 +16,7 @@ from playwright.async_api import Browser, expect
 from tests.support import ServerProcess
 
 from .axe import axe_source, report, serious, violations
-from .support import Join, PageErrors, add_card, enter_as_admin, same_board_everywhere
+from .support import Join, PageErrors, add_card, enter_named, running, same_board_everywhere
 
 pytestmark = pytest.mark.e2e
 
@@ -24,11 +24,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[ServerProcess]:
     """This module's server has the demo network: it has teams to own items."""
-    proc = ServerProcess(tmp_path / "board.db", demo=True)
-    await asyncio.to_thread(proc.start)
-    yield proc
-    await asyncio.to_thread(proc.stop)
-    print(f"--- server log ---\n{proc.log()}")
+    async with running(tmp_path / "board.db", demo=True) as proc:
+        yield proc
 
 
 @pytest.fixture
@@ -219,12 +216,8 @@ async def test_the_backlog_page_has_no_serious_accessibility_violations(
     try:
         page = await ctx.new_page()
         page.on("pageerror", lambda err: page_errors.on_page_error("axe", err))
-        await enter_as_admin(page, server)
-        await page.goto(f"/name?next=/forums/{fid}")
         # Not "Maya (Checkout)": that name's presence-chip hue fails contrast (app.css).
-        await page.fill("#name-input", "Maya Chen")
-        await page.click("main form button[type=submit]")
-        await page.wait_for_url(f"**/forums/{fid}")
+        await enter_named(page, server, fid, "Maya Chen")
         source = axe_source()
         problems: list[str] = []
         await page.goto(f"/forums/{fid}?team=checkout")

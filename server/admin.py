@@ -26,6 +26,7 @@ from .api import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem, set_escalation
 from .csrf import check_form
 from .network_queries import served
 from .pages import FormData, html, not_found
+from .render import Renderer
 from .store import Store
 
 Req = Request[Any, Any, Any]
@@ -39,6 +40,20 @@ class ForumLink(msgspec.Struct, frozen=True):
     token: str
     url: str
     created_at: float
+
+
+def refused(
+    renderer: Renderer, message: str, status: int, title: str = "Nothing was changed"
+) -> Response[str]:
+    """The error page of an admin form that changed nothing, with the way back."""
+    body = renderer.page(
+        "error.html",
+        title=title,
+        message=message,
+        back_href="/admin",
+        back_label="Back to the admin page",
+    )
+    return html(body, status=status)
 
 
 def base_url(request: Req) -> str:
@@ -119,14 +134,7 @@ async def rotate_form(request: Req, forum_id: str, data: FormData) -> Response[A
     role = data.get("role", "")
     renderer = request.app.state.renderer
     if not is_role(role):
-        body = renderer.page(
-            "error.html",
-            title="Nothing was rotated",
-            message=f"Choose a role: {', '.join(ROLES)}.",
-            back_href="/admin",
-            back_label="Back to the admin page",
-        )
-        return html(body, status=400)
+        return refused(renderer, f"Choose a role: {', '.join(ROLES)}.", 400, "Nothing was rotated")
     access: Access = request.app.state.access
     if await access.rotate(forum_id, role) is None:  # type: ignore[arg-type]
         return not_found(renderer, "There is no forum at this address.", "/admin", "Back")
@@ -142,14 +150,7 @@ async def escalates_to_form(request: Req, forum_id: str, data: FormData) -> Resp
     route_id = data.get("route", "") or "escalate"
     error = await set_escalation(request.app.state.store, forum_id, target, route_id)
     if error is not None:
-        body = request.app.state.renderer.page(
-            "error.html",
-            title="Nothing was changed",
-            message=error[2],
-            back_href="/admin",
-            back_label="Back to the admin page",
-        )
-        return html(body, status=error[0])
+        return refused(request.app.state.renderer, error[2], error[0])
     return Redirect(f"/admin#forum-{forum_id}", status_code=303)
 
 

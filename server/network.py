@@ -26,6 +26,7 @@ from board.model import Id
 from board.network import NetworkFacts, layout
 
 from .access import admin_guard, forum_guard, member_guard, who
+from .admin import refused
 from .api import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem
 from .csrf import check_form
 from .network_queries import check_serves, network_facts, served, serves_rows
@@ -103,14 +104,7 @@ async def serves_form(request: Req, forum_id: str, data: FormData) -> Response[A
     if problem is not None and problem[0] == 404:
         return not_found(renderer, problem[1], "/admin", "Back to the admin page")
     if problem is not None:
-        body = renderer.page(
-            "error.html",
-            title="Nothing was changed",
-            message=problem[1],
-            back_href="/admin",
-            back_label="Back to the admin page",
-        )
-        return html(body, status=problem[0])
+        return refused(renderer, problem[1], problem[0])
     return Redirect(f"/admin#forum-{forum_id}", status_code=303)
 
 

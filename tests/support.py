@@ -445,3 +445,28 @@ async def barrier(sender: LiveClient, others: list[LiveClient]) -> dict[str, Any
     for c in others:
         await c.wait_seq(answer["seq"])
     return answer
+
+
+def name_cookie(server: ServerProcess, name: str) -> dict[str, str]:
+    """The name cookie a browser gets from the /name form, as a request header."""
+    r = server.form("/name", {"name": name, "next": "/"})
+    assert r.status == 303, r.text
+    return {"cookie": r.headers["set-cookie"].split(";", 1)[0]}
+
+
+async def live_as(
+    server: ServerProcess, forum_id: str, name: str, role: str | None = None
+) -> LiveClient:
+    """A live client of the forum with a display name (its ops are logged under it),
+    through ``role``'s link (``None``: the admin's)."""
+    token = server.links(forum_id)[role] if role is not None else None
+    return await LiveClient.connect(
+        server.ws_url(forum_id, token), additional_headers=name_cookie(server, name)
+    )
+
+
+async def ack(client: LiveClient, op: dict[str, Any]) -> int:
+    """Send ``op``, assert it is acknowledged, return its seq."""
+    answer = await client.call(op)
+    assert answer["type"] == "ack", answer
+    return int(answer["seq"])

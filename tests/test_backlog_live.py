@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import LiveClient, ServerProcess
-from tests.test_pages import cookie_for
+from tests.support import LiveClient, ServerProcess, name_cookie
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +32,7 @@ def add(server: ServerProcess, forum: str, column: str, title: str, **fields: An
 
 
 def page(server: ServerProcess, path: str) -> tuple[int, str]:
-    r = server.http("GET", path, headers={**cookie_for(server, "Maya (Checkout)"), **server.auth})
+    r = server.http("GET", path, headers={**name_cookie(server, "Maya (Checkout)"), **server.auth})
     return r.status, r.text
 
 

@@ -7,8 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.support import LiveClient, ServerProcess, close_all
-from tests.test_export_http import name_cookie
+from tests.support import LiveClient, ServerProcess, close_all, name_cookie
 
 Pred = Callable[[dict[str, Any]], bool]
 
@@ -39,6 +38,20 @@ def bearer(token: str) -> dict[str, str]:
     return {"authorization": f"Bearer {token}"}
 
 
+async def escalate(server: ServerProcess, forum_id: str, card: str) -> dict[str, Any]:
+    """Escalate ``card`` of ``forum_id`` through the REST route, as a participant; the
+    answer (``target_forum``, ``target_card``, ...)."""
+    participant = server.links(forum_id)["participant"]
+    status, out = await call(
+        server,
+        "POST",
+        f"/api/forums/{forum_id}/cards/{card}/escalate",
+        headers=bearer(participant),
+    )
+    assert status == 201, out
+    return dict(out)
+
+
 async def linked_pair(server: ServerProcess) -> tuple[dict[str, Any], dict[str, Any]]:
     sos = server.new_forum("sos", "SoS Escalating")
     eat = server.new_forum("eat", "EAT Receiving")
@@ -58,14 +71,7 @@ async def test_escalate_accept_remove_and_return_live_on_both_forums(server: Ser
             {"type": "add_card", "column": "needs-eat", "title": "No test env", "body": "since May"}
         )
         card = f"c{added['seq']}"
-        participant = server.links(sos["id"])["participant"]
-        status, out = await call(
-            server,
-            "POST",
-            f"/api/forums/{sos['id']}/cards/{card}/escalate",
-            headers=bearer(participant),
-        )
-        assert status == 201, out
+        out = await escalate(server, sos["id"], card)
         target = out["target_card"]
         assert out["target_forum"] == eat["id"]
         assert target["column"] == "escalated" and target["title"] == "No test env"

@@ -20,7 +20,7 @@ from server.render import Renderer
 from server.rooms import Rooms
 from server.store import Store
 from tests.support import ServerProcess
-from tests.test_escalation_live import bearer, call, linked_pair
+from tests.test_escalation_live import call, escalate, linked_pair
 
 
 async def commit_without_telling_the_source(db: Path, forum_id: str, op: o.Op) -> None:
@@ -58,14 +58,7 @@ async def test_a_lost_status_update_is_caught_up_after_a_restart(tmp_path: Path)
         )
         assert status == 201, added
         card = added["card"]["id"] if "card" in added else added["id"]
-        participant = server.links(sos["id"])["participant"]
-        status, out = await call(
-            server,
-            "POST",
-            f"/api/forums/{sos['id']}/cards/{card}/escalate",
-            headers=bearer(participant),
-        )
-        assert status == 201, out
+        out = await escalate(server, sos["id"], card)
         target = out["target_card"]["id"]
     finally:
         server.stop()

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from server.exports import csv_cell, md
-from tests.support import HttpResponse, LiveClient, ServerProcess
+from tests.support import HttpResponse, LiveClient, ServerProcess, ack, name_cookie
 
 SCRIPT_TITLE = "<script>alert('x')</script> & co"
 
@@ -30,18 +30,6 @@ def other(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     proc = ServerProcess(Path(tmp_path_factory.mktemp("other")) / "other.db").start()
     yield proc
     proc.stop()
-
-
-def name_cookie(server: ServerProcess, name: str) -> dict[str, str]:
-    r = server.form("/name", {"name": name, "next": "/"})
-    assert r.status == 303, r.text
-    return {"cookie": r.headers["set-cookie"].split(";", 1)[0]}
-
-
-async def ack(client: LiveClient, op: dict[str, Any]) -> int:
-    answer = await client.call(op)
-    assert answer["type"] == "ack", answer
-    return int(answer["seq"])
 
 
 async def play_session(server: ServerProcess, title: str = "Test SoS") -> dict[str, Any]:

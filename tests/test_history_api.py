@@ -15,8 +15,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.support import ServerProcess
-from tests.test_history_pages import TODAY, XSS, Scenario, ack, build_scenario, live_as
+from tests.support import ServerProcess, ack, live_as
+from tests.test_history_pages import TODAY, XSS, Scenario, build_scenario
 
 
 @pytest.fixture(scope="module")

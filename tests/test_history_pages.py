@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.support import HttpResponse, LiveClient, ServerProcess
+from tests.support import HttpResponse, LiveClient, ServerProcess, ack, live_as, name_cookie
 
 TODAY = dt.date.today()
 XSS = "<script>alert(1)</script>"
@@ -32,25 +32,6 @@ class Scenario:
     b: str  # forum named XSS + " MetaScrum": session 1 ended, session 2 running
     cards: dict[str, str]
     steps: dict[str, str]
-
-
-def cookie_for(server: ServerProcess, name: str) -> dict[str, str]:
-    """The name cookie a browser gets from the /name form, as a request header."""
-    r = server.form("/name", {"name": name, "next": "/"})
-    assert r.status == 303, r.text
-    return {"cookie": r.headers["set-cookie"].split(";", 1)[0]}
-
-
-async def live_as(server: ServerProcess, forum_id: str, name: str) -> LiveClient:
-    """A live client of the forum with a display name (its ops are logged under it)."""
-    cookie = cookie_for(server, name)
-    return await LiveClient.connect(server.ws_url(forum_id), additional_headers=cookie)
-
-
-async def ack(client: LiveClient, op: dict[str, Any]) -> int:
-    answer = await client.call(op)
-    assert answer["type"] == "ack", answer
-    return int(answer["seq"])
 
 
 async def build_scenario(server: ServerProcess) -> Scenario:
@@ -355,7 +336,7 @@ async def test_marking_a_step_done_with_the_page_form(
     a, step = scenario.a, scenario.steps["staging"]
     watcher = await LiveClient.connect(hist_server.ws_url(a))
     back = f"/forums/{a}/next-steps?owner=Priya+Nair"
-    ana = cookie_for(hist_server, "Ana Souza")
+    ana = name_cookie(hist_server, "Ana Souza")
     r = hist_server.form(f"/forums/{a}/next-steps/{step}", {"status": "done", "back": back}, ana)
     assert r.status == 303 and r.headers["location"] == back
 
@@ -398,7 +379,7 @@ def test_the_form_refuses_what_it_cannot_change(
     # Without a name: asked for one, then back to the list.
     r = hist_server.form(f"{url}/{s['flaky']}", {"status": "done", "back": back})
     assert r.status == 303 and r.headers["location"] == f"/name?next={quote(back, safe='/')}"
-    headers = cookie_for(hist_server, "Ana Souza")
+    headers = name_cookie(hist_server, "Ana Souza")
     cases = [
         (s["flaky"], "finished", 400, "Choose a status: open, done, dropped"),
         ("s999", "done", 404, "This forum has no next step &#39;s999&#39;."),
@@ -435,7 +416,7 @@ def test_every_list_escapes_user_text(hist_server: ServerProcess, scenario: Scen
         f"/sessions?kind={quote(XSS)}",
         f"/next-steps?status={quote(XSS)}",
     ]
-    headers = cookie_for(hist_server, "<b>Mallory</b>")
+    headers = name_cookie(hist_server, "<b>Mallory</b>")
     for path in paths:
         r = hist_server.http("GET", path, headers=headers)
         assert r.status in (200, 400), path
@@ -456,7 +437,7 @@ def test_home_and_forum_pages_link_to_the_history(
     home = get(hist_server, "/").text
     for path in ("/sessions", "/decisions", "/next-steps"):
         assert f'<a href="{path}">' in home
-    forum = get(hist_server, f"/forums/{scenario.a}", **cookie_for(hist_server, "Ana")).text
+    forum = get(hist_server, f"/forums/{scenario.a}", **name_cookie(hist_server, "Ana")).text
     nav = forum[forum.index('<nav class="topnav"') : forum.index("</nav>")]
     for path in ("sessions", "decisions", "next-steps"):
         assert f'href="/forums/{scenario.a}/{path}"' in nav

@@ -13,7 +13,7 @@ import asyncio
 import re
 from typing import Any
 
-from tests.support import LiveClient, ServerProcess
+from tests.support import LiveClient, ServerProcess, name_cookie
 
 
 def add_card(server: ServerProcess, forum_id: str, title: str) -> str:
@@ -224,8 +224,7 @@ async def test_the_facilitator_brings_everyone_to_a_card(
         # The facilitator's page offers "Bring everyone here" on cards and columns, and
         # "Release"; a participant's page (the same cards, rendered once and cached)
         # offers neither, but both follow the focus.
-        r = server.form("/name", {"name": "Fay", "next": "/"})
-        cookie = r.headers["set-cookie"].split(";", 1)[0]
+        cookie = name_cookie(server, "Fay")["cookie"]
         pages = {
             role: server.http(
                 "GET",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.support import LiveClient, ServerProcess, close_all
-from tests.test_escalation_live import bearer, call, edited, event, linked_pair
+from tests.test_escalation_live import call, edited, escalate, event, linked_pair
 
 
 async def test_escalation_metrics_of_the_sos_eat_and_network(server: ServerProcess) -> None:
@@ -13,14 +13,7 @@ async def test_escalation_metrics_of_the_sos_eat_and_network(server: ServerProce
     try:
         added = await s.call({"type": "add_card", "column": "new", "title": "No staging"})
         card = f"c{added['seq']}"
-        participant = server.links(sos["id"])["participant"]
-        status, out = await call(
-            server,
-            "POST",
-            f"/api/forums/{sos['id']}/cards/{card}/escalate",
-            headers=bearer(participant),
-        )
-        assert status == 201, out
+        out = await escalate(server, sos["id"], card)
         target = out["target_card"]["id"]
         for column in ("accepted", "removed"):
             move = {"type": "move_card", "card": target, "column": column, "index": 0}

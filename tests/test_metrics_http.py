@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import HttpResponse, LiveClient, ServerProcess
+from tests.support import HttpResponse, ServerProcess, ack, live_as, name_cookie
 
 XSS = "<script>alert(1)</script>"
 ESCAPED = html.escape(XSS, quote=False)
@@ -34,23 +34,6 @@ class Played:
     cards: dict[str, str]
     began: float
     ended: float
-
-
-def cookie_for(server: ServerProcess, name: str) -> dict[str, str]:
-    r = server.form("/name", {"name": name, "next": "/"})
-    assert r.status == 303, r.text
-    return {"cookie": r.headers["set-cookie"].split(";", 1)[0]}
-
-
-async def live_as(server: ServerProcess, forum_id: str, name: str) -> LiveClient:
-    cookie = cookie_for(server, name)
-    return await LiveClient.connect(server.ws_url(forum_id), additional_headers=cookie)
-
-
-async def ack(client: LiveClient, op: dict[str, Any]) -> int:
-    answer = await client.call(op)
-    assert answer["type"] == "ack", answer
-    return int(answer["seq"])
 
 
 async def play(server: ServerProcess) -> Played:
@@ -394,6 +377,6 @@ def test_the_forum_and_home_pages_link_to_the_metrics(
 ) -> None:
     home = page(metrics_server, "/").text
     assert 'href="/metrics"' in home
-    cookie = cookie_for(metrics_server, "Ana")
+    cookie = name_cookie(metrics_server, "Ana")
     board = metrics_server.http("GET", f"/forums/{played.sos}", headers=cookie).text
     assert f'href="/forums/{played.sos}/metrics"' in board

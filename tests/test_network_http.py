@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import LiveClient, ServerProcess
+from tests.support import LiveClient, ServerProcess, name_cookie
 
 
 @pytest.fixture(scope="module")
@@ -169,15 +169,8 @@ async def test_dependency_marker_and_list_live(server: ServerProcess) -> None:  
         )
         assert "Side A renamed" in batch["html"][f"region:card-{cd}"]
         assert "dep-marker" in batch["html"][f"card:{ca}"]  # its own marker, from the server
-        page = server.http("GET", f"/forums/{forum['id']}", headers={"cookie": name_cookie(server)})
+        page = server.http("GET", f"/forums/{forum['id']}", headers=name_cookie(server, "Tess"))
         assert page.status == 200
         assert 'id="dependencies"' in page.text and 'class="dep-marker"' in page.text
     finally:
         await client.close()
-
-
-def name_cookie(server: ServerProcess) -> str:
-    """A display-name cookie, as the name form sets it."""
-    r = server.form("/name", {"name": "Tess", "next": "/"})
-    assert r.status == 303
-    return r.headers["set-cookie"].split(";", 1)[0]

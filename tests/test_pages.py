@@ -9,17 +9,9 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
 
-from tests.support import HttpResponse, LiveClient, ServerProcess
+from tests.support import HttpResponse, LiveClient, ServerProcess, name_cookie
 
 Forum = dict[str, Any]
-
-
-def cookie_for(server: ServerProcess, name: str) -> dict[str, str]:
-    """The name cookie a browser gets from the /name form, as a request header."""
-    r = server.form("/name", {"name": name, "next": "/"})
-    assert r.status == 303, r.text
-    value = r.headers["set-cookie"].split(";", 1)[0]
-    return {"cookie": value}
 
 
 def forum_ids(server: ServerProcess) -> set[str]:
@@ -170,7 +162,7 @@ def test_forum_page_renders_columns_and_cards(server: ServerProcess, forum: Foru
     server.request(
         "POST", f"/api/forums/{forum['id']}/cards/c2/move", {"column": "removing", "index": 0}
     )
-    r = server.http("GET", f"/forums/{forum['id']}", headers=cookie_for(server, "Ana"))
+    r = server.http("GET", f"/forums/{forum['id']}", headers=name_cookie(server, "Ana"))
     assert r.status == 200 and is_html(r)
     assert r.headers.get("cache-control") == "no-store"
     for col, title in (("new", "New"), ("removing", "Being removed"), ("removed", "Removed")):
@@ -190,7 +182,7 @@ async def test_user_text_is_escaped(server: ServerProcess, forum: Forum) -> None
     server.request(
         "POST", f"/api/forums/{forum['id']}/ops", {"op": {"type": "rename_forum", "name": attack}}
     )
-    headers = cookie_for(server, "<b>Mallory</b>")
+    headers = name_cookie(server, "<b>Mallory</b>")
     for path in (f"/forums/{forum['id']}", "/", f"/forums/{forum['id']}/sessions"):
         r = server.http("GET", path, headers=headers)
         assert r.status == 200, path
@@ -207,7 +199,7 @@ async def test_user_text_is_escaped(server: ServerProcess, forum: Forum) -> None
 
 def test_unknown_forum_is_a_404_page_with_a_way_home(server: ServerProcess) -> None:
     for path in ("/forums/no-such-forum", "/forums/no-such-forum/sessions"):
-        r = server.http("GET", path, headers=cookie_for(server, "Ana"))
+        r = server.http("GET", path, headers=name_cookie(server, "Ana"))
         assert r.status == 404 and is_html(r), path
         assert 'href="/"' in r.text and "Not found" in r.text
 
@@ -252,7 +244,7 @@ def directives(csp: str) -> dict[str, list[str]]:
 def test_responses_carry_a_strict_content_security_policy(
     server: ServerProcess, forum: Forum
 ) -> None:
-    headers = cookie_for(server, "Ana")
+    headers = name_cookie(server, "Ana")
     paths = [
         "/",
         f"/forums/{forum['id']}",

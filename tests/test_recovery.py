@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import websockets
 
-from tests.support import LiveClient, ServerProcess, column_order
+from tests.support import LiveClient, ServerProcess, column_order, name_cookie
 
 
 @pytest.fixture
@@ -197,8 +197,7 @@ async def test_an_ended_session_is_still_listed_after_a_restart(db: Path) -> Non
         server.request("POST", f"{base}/next-steps", {"text": "Tell finance", "owner": "Kim"})
         status, ended = server.request("POST", f"{base}/sessions/current/end")
         assert status == 201, ended
-        named = server.form("/name", {"name": "Kim", "next": "/"})
-        cookie = {"cookie": named.headers["set-cookie"].split(";", 1)[0]}
+        cookie = name_cookie(server, "Kim")
         server.kill()  # the end was answered, so it is on disk (SPEC R8)
     with running(db) as server:
         status, listed = server.request("GET", f"{base}/sessions")

@@ -9,23 +9,11 @@ import re
 from typing import Any
 
 from server.replay import step_window
-from tests.support import LiveClient, ServerProcess
+from tests.support import LiveClient, ServerProcess, live_as
 
 Forum = dict[str, Any]
 ATTACK = "<script>alert(1)</script>"
 ESCAPED = html.escape(ATTACK, quote=False)
-
-
-def cookie_for(server: ServerProcess, name: str) -> dict[str, str]:
-    r = server.form("/name", {"name": name, "next": "/"})
-    assert r.status == 303, r.text
-    return {"cookie": r.headers["set-cookie"].split(";", 1)[0]}
-
-
-async def person(server: ServerProcess, forum: Forum, name: str) -> LiveClient:
-    return await LiveClient.connect(
-        server.ws_url(forum["id"]), additional_headers=cookie_for(server, name)
-    )
 
 
 async def do(client: LiveClient, op: dict[str, Any]) -> int:
@@ -75,8 +63,8 @@ def problem(server: ServerProcess, path: str) -> tuple[int, str, str]:
 async def play_two_sessions(server: ServerProcess, forum: Forum) -> dict[str, Any]:
     """Session 1: a card is added and another moved twice. Between the sessions a card
     is added. Session 2: a card added, one archived, one moved back and renamed."""
-    ana = await person(server, forum, "Ana")
-    ben = await person(server, forum, "Ben")
+    ana = await live_as(server, forum["id"], "Ana")
+    ben = await live_as(server, forum["id"], "Ben")
     seqs: dict[str, int] = {}
     seqs["red"] = await do(ana, {"type": "add_card", "column": "new", "title": "Build is red"})
     red = f"c{seqs['red']}"
@@ -258,7 +246,7 @@ async def test_what_changed_between_sessions(server: ServerProcess, forum: Forum
 
 
 async def test_a_running_session_replays_up_to_now(server: ServerProcess, forum: Forum) -> None:
-    ana = await person(server, forum, "Ana")
+    ana = await live_as(server, forum["id"], "Ana")
     start = await do(ana, {"type": "start_session"})
     await do(ana, {"type": "add_card", "column": "new", "title": "One"})
     sid = f"{forum['id']}-1"

@@ -11,26 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import LiveClient, ServerProcess
-
-
-def name_cookie(server: ServerProcess, name: str) -> dict[str, str]:
-    r = server.form("/name", {"name": name, "next": "/"})
-    assert r.status == 303, r.text
-    return {"cookie": r.headers["set-cookie"].split(";", 1)[0]}
-
-
-async def person(server: ServerProcess, forum_id: str, name: str, role: str) -> LiveClient:
-    token = server.links(forum_id)[role] if role != "admin" else None
-    return await LiveClient.connect(
-        server.ws_url(forum_id, token), additional_headers=name_cookie(server, name)
-    )
-
-
-async def ack(client: LiveClient, op: dict[str, Any]) -> int:
-    answer = await client.call(op)
-    assert answer["type"] == "ack", answer
-    return int(answer["seq"])
+from tests.support import LiveClient, ServerProcess, ack, live_as, name_cookie
 
 
 def batch_with(client: LiveClient, seq: int) -> dict[str, Any]:
@@ -45,6 +26,17 @@ def item(batch: dict[str, Any], seq: int) -> dict[str, Any]:
     return next(i for i in batch["items"] if i["seq"] == seq)
 
 
+async def retro_people(
+    server: ServerProcess, forum_id: str
+) -> tuple[LiveClient, LiveClient, LiveClient]:
+    """Fay facilitates, Ana and Bo take part; Fay has started the session."""
+    fay = await live_as(server, forum_id, "Fay", "facilitator")
+    ana = await live_as(server, forum_id, "Ana", "participant")
+    bo = await live_as(server, forum_id, "Bo", "participant")
+    await ack(fay, {"type": "start_session"})
+    return fay, ana, bo
+
+
 @pytest.fixture
 def retro(server: ServerProcess) -> dict[str, Any]:
     return server.new_forum("retro", "Scaled Retro")
@@ -55,11 +47,8 @@ async def test_hidden_until_reveal_anonymous_and_facilitator_only(
 ) -> None:
     # SPEC R20, R22, R23
     fid = retro["id"]
-    fay = await person(server, fid, "Fay", "facilitator")
-    ana = await person(server, fid, "Ana", "participant")
-    bo = await person(server, fid, "Bo", "participant")
+    fay, ana, bo = await retro_people(server, fid)
     try:
-        await ack(fay, {"type": "start_session"})
         # A participant may not run the phases.
         refused = await bo.call({"type": "set_phase", "phase": "write"})
         assert refused["type"] == "reject" and refused["code"] == "forbidden"
@@ -169,7 +158,7 @@ async def test_hidden_until_reveal_anonymous_and_facilitator_only(
 
 async def test_phases_only_in_a_retro_session(server: ServerProcess, forum: dict[str, Any]) -> None:
     # SPEC R20: an SoS has no phases
-    fay = await person(server, forum["id"], "Fay", "facilitator")
+    fay = await live_as(server, forum["id"], "Fay", "facilitator")
     try:
         await ack(fay, {"type": "start_session"})
         no = await fay.call({"type": "set_phase", "phase": "write"})
@@ -185,11 +174,8 @@ async def test_a_hold_on_a_face_down_card_does_not_say_who_wrote_it(
     # SPEC R22, R29: only its author can hold a hidden card, so showing the hold would
     # show the author; it is not relayed (the welcome does not list it either).
     fid = retro["id"]
-    fay = await person(server, fid, "Fay", "facilitator")
-    ana = await person(server, fid, "Ana", "participant")
-    bo = await person(server, fid, "Bo", "participant")
+    fay, ana, bo = await retro_people(server, fid)
     try:
-        await ack(fay, {"type": "start_session"})
         await ack(fay, {"type": "set_phase", "phase": "write"})
         seq = await ack(ana, {"type": "add_card", "column": "ideas", "title": "Secret plan"})
         card = f"c{seq}"
@@ -197,7 +183,7 @@ async def test_a_hold_on_a_face_down_card_does_not_say_who_wrote_it(
         await ana.send_json({"type": "hold", "card": card})
         await asyncio.sleep(0.4)
         assert not any(m.get("holds") for m in bo.received if m["type"] == "batch")
-        late = await person(server, fid, "Cy", "participant")
+        late = await live_as(server, fid, "Cy", "participant")
         welcome = next(m for m in late.received if m["type"] == "welcome")
         assert welcome["holds"] == []
         await late.close()
