@@ -16,6 +16,12 @@ from .events import ColumnReranked, Event
 from .kinds import forum_kind
 from .model import Board, Card, Column, Session
 
+# What one board holds at most (apply refuses past these; imports check them too).
+MAX_CARDS: Final = 5000
+MAX_COLUMNS: Final = 16
+MAX_DECISIONS: Final = 500
+MAX_OPEN_STEPS: Final = 500
+
 
 class Context(msgspec.Struct, frozen=True):
     """Who applies an operation, when, and the seq it will get if it changes anything."""

@@ -1,0 +1,134 @@
+"""The ops that link a card to another forum (SPEC R18), all written by the server:
+``escalate_card`` on the source board, ``receive_escalation`` on the target board (a
+linked copy in its landing column) and ``escalation_status`` back on the source. The
+client op that sends a card back, ``return_escalation``, stays in ``apply.py`` (it is a
+move). Pure, like every handler: board and op in, board and events out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from msgspec.structs import replace
+
+from . import backlog as _backlog
+from . import ops as o
+from .events import CardAdded, CardEdited, Event
+from .kinds import forum_kind, route, routes_from
+from .model import Board, Card, CardLink
+from .rules import MAX_CARDS, Context, Rejected, Result, clean_text, differing, is_removed
+from .rules import card as _card
+from .rules import column as _column
+from .rules import live_card as _live_card
+from .rules import place as _place
+from .rules import required as _required
+from .rules import rerank as _rerank
+from .rules import with_column as _with_column
+
+
+def escalate_card(board: Board, op: o.EscalateCard, ctx: Context) -> Result:
+    card = _live_card(board, op.card)
+    way = route(board.kind, op.route)
+    if way is None:
+        if not routes_from(board.kind):
+            label = forum_kind(board.kind).label
+            raise Rejected("invalid", f"A {label} does not send cards to other forums.")
+        raise Rejected("invalid", f"A {board.kind} forum has no route {op.route!r}.")
+    if card.kind not in way.card_kinds:
+        kinds = " or ".join(k.replace("_", " ") + "s" for k in way.card_kinds)
+        raise Rejected("invalid", f"Only {kinds} can go this way ({way.action}).")
+    _backlog.check_route(card, way, ctx)  # an improvement: only a proven experiment
+    if ctx.teams is not None and is_removed(board, card):  # not on replay, like check_route
+        where = _column(board, card.column)[1].title
+        raise Rejected("conflict", f"{card.title!r} is in {where}: it is done with already.")
+    if op.to_kind != way.to_kind:
+        raise Rejected("invalid", f"{way.action}: that goes to a {way.to_kind} forum.")
+    if card.sent_to is not None and card.sent_to.status != "failed":
+        where = card.sent_to.forum_name or "another forum"
+        raise Rejected("conflict", f"{card.title!r} is already with {where}.")
+    sent = CardLink(
+        forum=op.to_forum,
+        forum_name=clean_text(op.to_name, single_line=True),
+        kind=op.to_kind,
+        route=way.id,
+        status=way.column,
+        label=_template_title(way.to_kind, way.column),
+    )
+    edited = replace(card, sent_to=sent, updated_at=ctx.at, updated_by=ctx.actor)
+    cards = dict(board.cards)
+    cards[card.id] = edited
+    return replace(board, cards=cards), [CardEdited(card=edited)]
+
+
+def _template_title(kind: str, column_id: str) -> str:
+    for col in forum_kind(kind).columns:
+        if col.id == column_id:
+            return col.title
+    return column_id
+
+
+def receive_escalation(board: Board, op: o.ReceiveEscalation, ctx: Context) -> Result:
+    i, col = _column(board, op.column)
+    source = (op.from_forum, op.from_card)
+    for c in board.cards.values():
+        if c.origin is not None and not c.archived and (c.origin.forum, c.origin.card) == source:
+            raise Rejected("conflict", f"{c.title!r} was escalated here already.")
+    allowed = forum_kind(board.kind).card_kinds
+    kind = op.kind if op.kind in allowed else forum_kind(board.kind).default_card_kind
+    if len(board.cards) >= MAX_CARDS:
+        raise Rejected("limit", f"A board holds at most {MAX_CARDS} cards.")
+    rank, others = _place(board, col.card_ids, len(col.card_ids))
+    card = Card(
+        id=f"c{ctx.seq}",
+        kind=kind,
+        title=_required(op.title, "A card's title"),
+        column=col.id,
+        rank=rank,
+        created_at=ctx.at,
+        created_by=ctx.actor,
+        updated_at=ctx.at,
+        updated_by=ctx.actor,
+        body=clean_text(op.body, single_line=False),
+        team=clean_text(op.team, single_line=True),
+        to_team=clean_text(op.to_team, single_line=True),
+        origin=CardLink(
+            forum=op.from_forum,
+            forum_name=clean_text(op.from_name, single_line=True),
+            kind=op.from_kind,
+            route=op.route,
+            card=op.from_card,
+        ),
+    )
+    cards = dict(board.cards)
+    events: list[Event] = []
+    _rerank(cards, col.id, others, events)
+    cards[card.id] = card
+    events.append(CardAdded(card=card))
+    columns = _with_column(board, i, replace(col, card_ids=(*col.card_ids, card.id)))
+    return replace(board, cards=cards, columns=columns), events
+
+
+def escalation_status(board: Board, op: o.EscalationStatus, ctx: Context) -> Result:
+    card = _card(board, op.card)
+    sent = card.sent_to
+    if sent is None:
+        raise Rejected("conflict", f"{card.title!r} was not escalated.")
+    changes: dict[str, Any]
+    if op.target_card is not None:
+        # The link to the new card only: a move the target made meanwhile may already
+        # have updated the status, and must not be undone by the link arriving after it.
+        changes = {"card": op.target_card}
+    else:
+        changes = {
+            "status": op.status,
+            "label": clean_text(op.label, single_line=True),
+            "note": clean_text(op.note, single_line=False),
+        }
+    changes = differing(sent, changes)
+    if not changes:
+        return board, []
+    edited = replace(
+        card, sent_to=replace(sent, **changes), updated_at=ctx.at, updated_by=ctx.actor
+    )
+    cards = dict(board.cards)
+    cards[card.id] = edited
+    return replace(board, cards=cards), [CardEdited(card=edited)]
