@@ -44,7 +44,7 @@ from board.sync import Accepted, Duplicate, Refused, Unchanged
 from .access import Denied, admin_guard, forum_guard, member_guard, session_guard, who
 from .escalation import Escalated, EscalationProblem, escalate, escalation_target, find_route
 from .identity import COOKIE, verify
-from .rooms import Rooms
+from .registry import Rooms
 from .service import (
     SessionDetail,
     SessionRecord,

@@ -30,9 +30,9 @@ from .metrics import METRICS_ROUTES
 from .network import NETWORK_ROUTES
 from .pages import PAGES, html
 from .projector import PROJECTOR_ROUTES
+from .registry import Rooms
 from .render import Renderer
 from .replay import REPLAY_ROUTES
-from .rooms import Rooms
 from .store import Store
 
 log = logging.getLogger("scaleboard")

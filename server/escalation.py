@@ -29,7 +29,7 @@ from board.kinds import Route, forum_kind, route, routes_from
 from board.model import MAX_TEXT, Board, Card
 from board.sync import Accepted, Refused
 
-from .rooms import Rooms
+from .registry import Rooms
 from .store import ForumRow, Store
 
 log = logging.getLogger(__name__)

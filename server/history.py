@@ -48,8 +48,8 @@ from .history_queries import (
 from .identity import safe_next
 from .metrics_queries import session_flags
 from .pages import FormData, current_name, html, not_found
+from .registry import Rooms
 from .render import Renderer
-from .rooms import Rooms
 from .store import ForumRow, Store
 
 API_LIMIT: Final = 50  # default ``limit`` of the API lists

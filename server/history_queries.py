@@ -18,7 +18,7 @@ import msgspec
 from board.kinds import FORUM_KINDS
 from board.model import StepStatus
 
-from .rooms import Rooms
+from .registry import Rooms
 from .service import CARDS_MOVED, SESSION_COLUMNS, SessionRecord, session_record
 from .store import Store
 

@@ -41,8 +41,9 @@ from .holds import HoldIn
 from .identity import COOKIE, verify
 from .peer import Peer, text_message
 from .peer import Send as AsgiSend
+from .registry import Rooms
 from .render import hue
-from .rooms import Join, Leave, OpIn, Room, RoomClosed, RoomMessage, Rooms
+from .rooms import Join, Leave, OpIn, Room, RoomClosed, RoomMessage
 
 log = logging.getLogger("scaleboard.live")
 

@@ -29,9 +29,9 @@ from .backlog import session_overruns, team_choice
 from .csrf import check_form
 from .identity import COOKIE, safe_next, sign, valid_name, verify
 from .metrics_queries import session_flags
+from .registry import Rooms
 from .render import Renderer
 from .retro import session_phases
-from .rooms import Rooms
 from .service import create_forum, session_detail, sessions, teams_css, validate_forum
 from .store import Store
 

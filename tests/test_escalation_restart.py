@@ -16,8 +16,8 @@ from typing import Any
 from board import ops as o
 from board.sync import Accepted
 from server.config import TEMPLATES_DIR, Settings
+from server.registry import Rooms
 from server.render import Renderer
-from server.rooms import Rooms
 from server.store import Store
 from tests.support import ServerProcess
 from tests.test_escalation_live import call, escalate, linked_pair
