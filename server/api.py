@@ -7,7 +7,6 @@ only once it is durable. Errors are ``{"code", "reason"}`` with a fitting status
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from typing import Annotated, Any
 
@@ -27,30 +26,21 @@ from board.model import (
     Body,
     Card,
     Connects,
-    Decision,
     Id,
     Name,
-    NextStep,
     Outcome,
-    Session,
-    StepStatus,
     Team,
-    Text,
     Title,
 )
-from board.ops import CardRefs, ExperimentText, ForumName, Index, TeamIds, TradeOffNote
+from board.ops import ExperimentText, ForumName, Index, TeamIds, TradeOffNote
 from board.sync import Accepted, Duplicate, Refused, Unchanged
 
-from .access import Denied, admin_guard, forum_guard, member_guard, session_guard, who
+from .access import Denied, admin_guard, forum_guard, member_guard, who
 from .escalation import Escalated, EscalationProblem, escalate, escalation_target, find_route
 from .identity import COOKIE, verify
 from .registry import Rooms
 from .service import (
-    SessionDetail,
-    SessionRecord,
     create_forum,
-    session_detail,
-    sessions,
     validate_forum,
 )
 from .store import Store, forum_link_row
@@ -169,25 +159,6 @@ class MoveTo(msgspec.Struct, forbid_unknown_fields=True):
     note: TradeOffNote = ""  # a re-order's trade-off note, recorded as a decision
 
 
-class NewDecision(msgspec.Struct, forbid_unknown_fields=True):
-    text: Text
-    cards: CardRefs = ()
-
-
-class NewStep(msgspec.Struct, forbid_unknown_fields=True):
-    text: Text
-    owner: Name = ""
-    due: dt.date | None = None
-    cards: CardRefs = ()
-
-
-class StepPatch(msgspec.Struct, forbid_unknown_fields=True):
-    text: Text | msgspec.UnsetType = msgspec.UNSET
-    owner: Name | msgspec.UnsetType = msgspec.UNSET
-    due: dt.date | msgspec.UnsetType | None = msgspec.UNSET
-    status: StepStatus | msgspec.UnsetType = msgspec.UNSET
-
-
 class OpRequest(msgspec.Struct, forbid_unknown_fields=True):
     """Any live operation, with an optional client op id that makes resends safe."""
 
@@ -275,7 +246,7 @@ def _actor(request: Request[Any, Any, Any]) -> str:
     return verify(request.app.state.secret, request.cookies.get(COOKIE)) or "API"
 
 
-async def _apply(
+async def apply_op(
     request: Request[Any, Any, Any], forum_id: str, op: o.Op, op_id: str | None = None
 ) -> Accepted | Unchanged | Duplicate:
     rooms: Rooms = request.app.state.rooms
@@ -291,7 +262,7 @@ async def _apply(
     return outcome
 
 
-async def _board(request: Request[Any, Any, Any], forum_id: str) -> Board:
+async def board_of(request: Request[Any, Any, Any], forum_id: str) -> Board:
     room = await request.app.state.rooms.get(forum_id)
     if room is None:
         raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")
@@ -374,14 +345,14 @@ class ForumApi(Controller):
     @get("/forums/{forum_id:str}", responses={404: ERRORS[404]}, guards=[forum_guard("viewer")])
     async def get_forum(self, request: Request[Any, Any, Any], forum_id: str) -> Board:
         """The whole live board: columns in order, every card, the running session."""
-        return await _board(request, forum_id)
+        return await board_of(request, forum_id)
 
     @post("/forums/{forum_id:str}/ops", responses=ERRORS, guards=[forum_guard("participant")])
     async def apply_op(
         self, request: Request[Any, Any, Any], forum_id: str, data: OpRequest
     ) -> OpResult:
         """Apply any live operation, as the websocket does; answered once it is on disk."""
-        outcome = await _apply(request, forum_id, data.op, data.id)
+        outcome = await apply_op(request, forum_id, data.op, data.id)
         if isinstance(outcome, Accepted):
             return OpResult(seq=outcome.item.seq, changed=True)
         return OpResult(seq=outcome.seq, changed=False, duplicate=isinstance(outcome, Duplicate))
@@ -396,7 +367,7 @@ class ForumApi(Controller):
         archived: Annotated[bool, Parameter(description="Include archived cards")] = False,
     ) -> list[Card]:
         """Live cards column by column, top to bottom (then archived ones if asked)."""
-        board = await _board(request, forum_id)
+        board = await board_of(request, forum_id)
         cards = [card for col in board.columns for card in board.live_cards(col)]
         return cards + board.archived_cards() if archived else cards
 
@@ -404,7 +375,7 @@ class ForumApi(Controller):
     async def add_card(self, request: Request[Any, Any, Any], forum_id: str, data: NewCard) -> Card:
         """Add a card to a column (at ``index``, or at the bottom)."""
         op = o.AddCard(**msgspec.structs.asdict(data))
-        outcome = await _apply(request, forum_id, op)
+        outcome = await apply_op(request, forum_id, op)
         assert isinstance(outcome, Accepted)
         added = [e.card for e in outcome.item.events if isinstance(e, CardAdded)]
         return visibility.card_for(added[0], _actor(request))
@@ -415,7 +386,7 @@ class ForumApi(Controller):
         guards=[forum_guard("viewer")],
     )
     async def get_card(self, request: Request[Any, Any, Any], forum_id: str, card_id: str) -> Card:
-        board = await _board(request, forum_id)
+        board = await board_of(request, forum_id)
         return _card_after(board.cards.get(card_id), card_id)
 
     @patch(
@@ -541,117 +512,15 @@ class ForumApi(Controller):
     async def _card_op(
         self, request: Request[Any, Any, Any], forum_id: str, card_id: str, op: o.Op
     ) -> Card:
-        outcome = await _apply(request, forum_id, op)
+        outcome = await apply_op(request, forum_id, op)
         if isinstance(outcome, Accepted):
             for e in outcome.item.events:
                 if isinstance(e, CardEdited | CardArchived | CardRestored):
                     return visibility.card_for(e.card, _actor(request))
                 if isinstance(e, CardMoved):
                     return visibility.card_for(outcome.board.cards[e.card_id], _actor(request))
-        board = await _board(request, forum_id)
+        board = await board_of(request, forum_id)
         return _card_after(board.cards.get(card_id), card_id)
 
 
-class SessionApi(Controller):
-    path = "/api"
-    tags = ["sessions"]
-    exception_handlers = API_EXCEPTION_HANDLERS
-
-    @get(
-        "/forums/{forum_id:str}/sessions",
-        responses={404: ERRORS[404]},
-        guards=[forum_guard("viewer")],
-    )
-    async def list_sessions(
-        self, request: Request[Any, Any, Any], forum_id: str
-    ) -> list[SessionRecord]:
-        """The forum's sessions, newest first."""
-        store: Store = request.app.state.store
-        forum = await store.forum(forum_id)
-        if forum is None:
-            raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")
-        room = request.app.state.rooms.live().get(forum_id)
-        return await sessions(store, forum_id, room.sync.seq if room else forum.seq)
-
-    @post("/forums/{forum_id:str}/sessions", responses=ERRORS, guards=[forum_guard("facilitator")])
-    async def start_session(self, request: Request[Any, Any, Any], forum_id: str) -> Session:
-        """Start a session (a meeting of the forum)."""
-        outcome = await _apply(request, forum_id, o.StartSession())
-        assert isinstance(outcome, Accepted) and outcome.board.session is not None
-        return outcome.board.session
-
-    @post(
-        "/forums/{forum_id:str}/sessions/current/end",
-        responses=ERRORS,
-        guards=[forum_guard("facilitator")],
-    )
-    async def end_session(self, request: Request[Any, Any, Any], forum_id: str) -> SessionDetail:
-        """End the running session; it is recorded with the board as it stands."""
-        outcome = await _apply(request, forum_id, o.EndSession())
-        assert isinstance(outcome, Accepted) and outcome.board.last_session_id is not None
-        detail = await session_detail(request.app.state.store, outcome.board.last_session_id)
-        assert detail is not None
-        return detail
-
-    @get(
-        "/sessions/{session_id:str}", responses={404: ERRORS[404]}, guards=[session_guard("viewer")]
-    )
-    async def get_session(self, request: Request[Any, Any, Any], session_id: str) -> SessionDetail:
-        """A recorded session: the board at its end, its decisions and next steps."""
-        detail = await session_detail(request.app.state.store, session_id)
-        if detail is None:
-            raise ApiProblem(404, "not_found", f"There is no session {session_id!r}.")
-        return detail
-
-    @post("/forums/{forum_id:str}/decisions", responses=ERRORS, guards=[forum_guard("participant")])
-    async def record_decision(
-        self, request: Request[Any, Any, Any], forum_id: str, data: NewDecision
-    ) -> Decision:
-        """Record a decision in the running session."""
-        outcome = await _apply(
-            request, forum_id, o.RecordDecision(text=data.text, cards=data.cards)
-        )
-        assert isinstance(outcome, Accepted) and outcome.board.session is not None
-        return outcome.board.session.decisions[-1]
-
-    @get(
-        "/forums/{forum_id:str}/next-steps",
-        responses={404: ERRORS[404]},
-        guards=[forum_guard("viewer")],
-    )
-    async def list_steps(self, request: Request[Any, Any, Any], forum_id: str) -> list[NextStep]:
-        """Open next steps, and every step of the running session."""
-        board = await _board(request, forum_id)
-        return list(board.next_steps.values())
-
-    @post(
-        "/forums/{forum_id:str}/next-steps", responses=ERRORS, guards=[forum_guard("participant")]
-    )
-    async def add_step(
-        self, request: Request[Any, Any, Any], forum_id: str, data: NewStep
-    ) -> NextStep:
-        """Agree a next step in the running session."""
-        op = o.AddNextStep(text=data.text, owner=data.owner, due=data.due, cards=data.cards)
-        outcome = await _apply(request, forum_id, op)
-        assert isinstance(outcome, Accepted)
-        return outcome.board.next_steps[f"s{outcome.item.seq}"]
-
-    @patch(
-        "/forums/{forum_id:str}/next-steps/{step_id:str}",
-        responses=ERRORS,
-        guards=[forum_guard("participant")],
-    )
-    async def update_step(
-        self, request: Request[Any, Any, Any], forum_id: str, step_id: str, data: StepPatch
-    ) -> NextStep:
-        """Change a next step, or mark it done or dropped."""
-        op = o.UpdateNextStep(step=step_id, **msgspec.structs.asdict(data))
-        await _apply(request, forum_id, op)
-        board = await _board(request, forum_id)
-        step = board.next_steps.get(step_id)
-        if step is None:
-            raise ApiProblem(404, "not_found", f"There is no open next step {step_id!r}.")
-        return step
-
-
-API = [ForumApi, SessionApi]
+API = [ForumApi]

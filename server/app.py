@@ -19,6 +19,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from .access import Access, Denied
 from .admin import ADMIN_ROUTES
 from .api import API, ApiError, ApiProblem, problem_handler
+from .api_sessions import SESSION_API
 from .config import SERVER_SEND, STATIC_DIR, TEMPLATES_DIR, Settings
 from .demo import seed_demo
 from .escalation import catch_up
@@ -158,6 +159,7 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=[
             *PAGES,
             *API,
+            *SESSION_API,
             *HISTORY_ROUTES,
             *REPLAY_ROUTES,
             *EXPORT_ROUTES,
