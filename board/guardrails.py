@@ -40,9 +40,9 @@ from typing import Final
 
 import msgspec
 
-from .metrics import Period
 from .metrics_history import DecisionFact, ForumHistory, SessionFact
 from .model import Team
+from .periods import Period
 
 DAILY_SCRUM_LIMIT: Final = 15 * 60.0  # seconds
 RULES: Final = {

@@ -29,8 +29,8 @@ import msgspec
 
 from board.apply import Rejected
 from board.guardrails import Flag, check_forum
-from board.metrics import Period
 from board.metrics_history import ForumHistory, HistoryBuilder
+from board.periods import Period
 
 from .network_queries import served
 from .store import Store, decode_board
