@@ -94,6 +94,20 @@ def register(rule: Rule) -> None:
         _RULES.append(rule)
 
 
+_OWNERS_LOADED = False
+
+
+def _rules() -> list[Rule]:
+    """The registered rules, after importing the modules that own them: a caller that
+    never imported ``voting`` (a script, a test) must still not see secret votes."""
+    global _OWNERS_LOADED
+    if not _OWNERS_LOADED:
+        from . import voting  # noqa: F401  (registers the vote rule; imported late: a cycle)
+
+        _OWNERS_LOADED = True
+    return _RULES
+
+
 # -- cards ----------------------------------------------------------------------------
 
 
@@ -146,7 +160,7 @@ def board_for(board: Board, viewer: Viewer) -> Board:
     if any(_shows(c) for c in cards.values()):
         cards = {cid: card_for(c, viewer) for cid, c in cards.items()}
         board = replace(board, cards=cards)
-    for rule in _RULES:
+    for rule in _rules():
         board = rule.board(board, viewer)
     return board
 
@@ -190,7 +204,7 @@ def needs_private(item: Item) -> bool:
         for card in _event_cards(event):
             if card.hidden:
                 return True
-    return any(rule.private(item) for rule in _RULES)
+    return any(rule.private(item) for rule in _rules())
 
 
 def _events_for(events: tuple[Event, ...], viewer: Viewer) -> tuple[Event, ...]:
@@ -225,7 +239,7 @@ def item_for(item: Item, viewer: Viewer, board: Board | None = None) -> Item:
         changes["actor"] = ""
     if changes:
         item = replace(item, **changes)
-    for rule in _RULES:
+    for rule in _rules():
         item = rule.item(item, viewer, board)
     return item
 

@@ -24,6 +24,7 @@ from board.events import (
 from board.model import Board, Retro, RetroPhase, new_board
 from board.protocol import BadMessage, decode_client
 from board.sync import ForumSync, Item, LoggedOp, replay
+from tests.support import ROOT
 
 
 def run(board: Board, op: o.Op, actor: str = "Ana") -> tuple[Board, list[object]]:
@@ -297,3 +298,24 @@ def test_replaying_the_log_gives_the_same_board(board: Board) -> None:
     again = replay(start, logged)
     assert msgspec.json.encode(again) == msgspec.json.encode(sync.board)
     assert set(again.retro.groups) == {f"g{start.seq + 1}"}  # type: ignore[union-attr]
+
+
+def test_votes_stay_secret_for_a_caller_that_imports_only_visibility() -> None:
+    # SPEC R26: the vote rule lives in board/voting.py; a script that imports only
+    # board.visibility (nothing that imports voting) must still not see others' votes.
+    import subprocess
+    import sys
+
+    code = (
+        "from board.model import Retro, new_board\n"
+        "from msgspec.structs import replace\n"
+        "import board.visibility as v\n"
+        "b = replace(new_board('f', 'retro', 'R'), retro=Retro(phase='vote',"
+        " votes={'Ana': {'c1': 2}, 'Bo': {'c2': 1}}))\n"
+        "print(sorted(v.board_for(b, 'Bo').retro.votes.items()))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    # Ana's name stays (people may count the voters), her dots do not.
+    assert out.stdout.strip() == "[('Ana', {}), ('Bo', {'c2': 1})]", out.stdout + out.stderr
