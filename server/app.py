@@ -110,7 +110,7 @@ def create_app(settings: Settings) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         store = await Store.open(settings.db)
-        renderer = Renderer(TEMPLATES_DIR)
+        renderer = Renderer(TEMPLATES_DIR, sprint_days=settings.sprint_days)
         rooms = Rooms(store, settings, renderer)
         catching_up: asyncio.Task[int] | None = None
         try:
@@ -119,7 +119,6 @@ def create_app(settings: Settings) -> Litestar:
                 log.info("created the demo network in %s", settings.db)
             teams = await store.teams()
             renderer.set_teams(teams)
-            renderer.env.globals["sprint_days"] = settings.sprint_days
             rooms.team_ids = frozenset(t.id for t in teams)
             app.state.store = store
             app.state.rooms = rooms

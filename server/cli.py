@@ -65,6 +65,12 @@ def parser() -> argparse.ArgumentParser:
         help="seconds a connection has to answer a heartbeat (default %(default)s)",
     )
     serve.add_argument(
+        "--sprint-days",
+        type=int,
+        default=Settings().sprint_days,
+        help="a sprint's length: dependencies open longer stand out (default %(default)s)",
+    )
+    serve.add_argument(
         "--admin-token",
         default=None,
         help=f"the admin's token (default: env {ADMIN_ENV}; else one is made on the first "
@@ -155,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
         if not 0.1 <= args.ping_interval <= 3600 or not 0.1 <= args.ping_timeout <= 3600:
             print("--ping-interval and --ping-timeout must be 0.1 to 3600 s", file=sys.stderr)
             return 2
+        if not 1 <= args.sprint_days <= 365:
+            print("--sprint-days must be 1 to 365", file=sys.stderr)
+            return 2
         settings = Settings(
             host=args.host,
             port=args.port,
@@ -164,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             ops_burst=args.ops_burst,
             ping_interval=args.ping_interval,
             ping_timeout=args.ping_timeout,
+            sprint_days=args.sprint_days,
             admin_token=admin_token,
         )
         logging.basicConfig(

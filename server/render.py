@@ -208,7 +208,11 @@ class View:
 class Renderer:
     """Renders pages and the fragments live updates carry."""
 
-    def __init__(self, templates: Path) -> None:
+    def __init__(
+        self, templates: Path, *, sprint_days: int = dependencies.DEFAULT_SPRINT_DAYS
+    ) -> None:
+        # Globals are read when a template's module is first made (imported macros keep
+        # a copy), so every setting a template reads is given here, before any is made.
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates),
             autoescape=True,
@@ -238,7 +242,7 @@ class Renderer:
             holds_dependencies=dependencies.holds_dependencies,
             dependency_marker=dependencies.marker_of,
             connected_cards=dependencies.connected,
-            sprint_days=dependencies.DEFAULT_SPRINT_DAYS,  # Settings.sprint_days (app.py)
+            sprint_days=sprint_days,  # Settings.sprint_days
         )
         self.env.globals.update(voting_regions.template_globals())
         self.env.filters["card_name"] = card_name

@@ -174,3 +174,21 @@ async def test_dependency_marker_and_list_live(server: ServerProcess) -> None:  
         assert 'id="dependencies"' in page.text and 'class="dep-marker"' in page.text
     finally:
         await client.close()
+
+
+async def test_the_sprint_length_is_a_server_option(tmp_path: Path) -> None:  # SPEC R34
+    refused = ServerProcess(tmp_path / "bad.db", extra_args=["--sprint-days", "0"])
+    with pytest.raises(RuntimeError, match="sprint-days"):
+        refused.start(timeout=10)
+    server = ServerProcess(tmp_path / "ten.db", extra_args=["--sprint-days", "10"]).start()
+    try:
+        forum = server.new_forum("sos", "Ten-day sprints")
+        status, _ = server.request(
+            "POST", f"/api/forums/{forum['id']}/cards",
+            {"column": "new", "title": "A needs B", "kind": "dependency"},
+        )  # fmt: skip
+        assert status == 201
+        page = server.http("GET", f"/forums/{forum['id']}", headers=name_cookie(server, "Tess"))
+        assert "A sprint here is 10 days" in page.text
+    finally:
+        server.stop()
