@@ -113,9 +113,9 @@ def route_refusal(card: Card, way: Route) -> str | None:
 
 
 def check_route(card: Card, way: Route, ctx: Context) -> None:
-    """Refuse a route ``route_refusal`` forbids. Not on replay (``ctx.teams`` is
-    ``None``): a log written before the rule existed still replays as it was decided."""
-    if ctx.teams is None:
+    """Refuse a route ``route_refusal`` forbids. Not on replay (``Context.live``): a log
+    written before the rule existed still replays as it was decided."""
+    if not ctx.live:
         return
     reason = route_refusal(card, way)
     if reason is not None:

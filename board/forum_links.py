@@ -37,7 +37,7 @@ def escalate_card(board: Board, op: o.EscalateCard, ctx: Context) -> Result:
         kinds = " or ".join(k.replace("_", " ") + "s" for k in way.card_kinds)
         raise Rejected("invalid", f"Only {kinds} can go this way ({way.action}).")
     _backlog.check_route(card, way, ctx)  # an improvement: only a proven experiment
-    if ctx.teams is not None and is_removed(board, card):  # not on replay, like check_route
+    if ctx.live and is_removed(board, card):
         where = _column(board, card.column)[1].title
         raise Rejected("conflict", f"{card.title!r} is in {where}: it is done with already.")
     if op.to_kind != way.to_kind:

@@ -31,6 +31,12 @@ class Context(msgspec.Struct, frozen=True):
     actor: str
     teams: frozenset[str] | None = None  # known team ids; None skips the check (replay)
 
+    @property
+    def live(self) -> bool:
+        """Deciding a new operation (the room passes the known teams), not replaying a
+        log: rules added later must not refuse what the log once accepted."""
+        return self.teams is not None
+
 
 class Rejected(Exception):
     """An operation that cannot be applied; ``code`` is stable, ``reason`` is for people."""
