@@ -12,8 +12,8 @@ from board.history import Timeline
 from board.model import Board, new_board
 from board.sync import LoggedOp
 from server.config import TEMPLATES_DIR
-from server.pages import LIMITS
-from server.render import Renderer
+from server.forums.pages import LIMITS
+from server.web.render import Renderer
 
 
 def timings(fn: Any, repeat: int) -> dict[str, float]:

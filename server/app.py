@@ -16,25 +16,25 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from .access import Access, Denied
-from .admin import ADMIN_ROUTES
-from .api import API, ApiError, ApiProblem, problem_handler
-from .api_sessions import SESSION_API
-from .config import SERVER_SEND, STATIC_DIR, TEMPLATES_DIR, Settings
-from .demo import seed_demo
-from .escalation import catch_up
-from .exports import EXPORT_ROUTES
-from .history import HISTORY_ROUTES
-from .links import gate
-from .live import live
-from .metrics import METRICS_ROUTES
-from .network import NETWORK_ROUTES
-from .pages import PAGES, html
-from .projector import PROJECTOR_ROUTES
-from .registry import Rooms
-from .render import Renderer
-from .replay import REPLAY_ROUTES
-from .store import Store
+from server.access.links import gate
+from server.access.service import Access, Denied
+from server.admin.routes import ADMIN_ROUTES
+from server.config import SERVER_SEND, STATIC_DIR, TEMPLATES_DIR, Settings
+from server.demo import seed_demo
+from server.forums.api import API, ApiError, ApiProblem, problem_handler
+from server.forums.pages import PAGES, html
+from server.forums.projector import PROJECTOR_ROUTES
+from server.live.endpoint import live
+from server.live.registry import Rooms
+from server.metrics.routes import METRICS_ROUTES
+from server.network.escalation import catch_up
+from server.network.routes import NETWORK_ROUTES
+from server.sessions.api import SESSION_API
+from server.sessions.exports import EXPORT_ROUTES
+from server.sessions.history import HISTORY_ROUTES
+from server.sessions.replay import REPLAY_ROUTES
+from server.storage.sqlite.store import Store
+from server.web.render import Renderer
 
 log = logging.getLogger("scaleboard")
 

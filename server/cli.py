@@ -13,10 +13,10 @@ from pathlib import Path
 
 import uvicorn
 
-from .access import MIN_ADMIN_TOKEN, admin_row, new_token
-from .app import admin_link, create_app, keep_server_send
-from .config import Settings
-from .store import Store
+from server.access.service import MIN_ADMIN_TOKEN, admin_row, new_token
+from server.app import admin_link, create_app, keep_server_send
+from server.config import Settings
+from server.storage.sqlite.store import Store
 
 ADMIN_ENV = "SCALEBOARD_ADMIN_TOKEN"
 

@@ -16,10 +16,9 @@ from board import ops as o
 from board.apply import Context, apply
 from board.model import Board, Team, new_board
 from board.sync import Item, LoggedOp
-
-from .network_queries import serves_rows
-from .projections import rows_for
-from .store import (
+from server.network.queries import serves_rows
+from server.storage.sqlite.projections import rows_for
+from server.storage.sqlite.store import (
     Row,
     Store,
     forum_link_row,

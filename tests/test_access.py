@@ -22,7 +22,7 @@ import msgspec
 import pytest
 import websockets
 
-from server.access import COOKIE, Pass, fingerprint, seal
+from server.access.service import COOKIE, Pass, fingerprint, seal
 from tests.support import ROOT, HttpResponse, LiveClient, ServerProcess
 
 Forum = dict[str, Any]

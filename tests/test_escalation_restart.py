@@ -16,9 +16,9 @@ from typing import Any
 from board import ops as o
 from board.sync import Accepted
 from server.config import TEMPLATES_DIR, Settings
-from server.registry import Rooms
-from server.render import Renderer
-from server.store import Store
+from server.live.registry import Rooms
+from server.storage.sqlite.store import Store
+from server.web.render import Renderer
 from tests.support import ServerProcess
 from tests.test_escalation_live import call, escalate, linked_pair
 

@@ -8,7 +8,7 @@ import html
 import re
 from typing import Any
 
-from server.replay import step_window
+from server.sessions.replay import step_window
 from tests.support import LiveClient, ServerProcess, live_as
 
 Forum = dict[str, Any]

@@ -1,0 +1,147 @@
+"""The gate every request passes: role links and the CSRF token of pages.
+
+A role link is any page's address with ``?token=…`` (``/forums/{id}?token=…``, the
+admin's ``/admin/enter?token=…``). The token is taken out of the URL before anything
+else sees it: uvicorn's access log and Litestar read the request without it, so a
+token is never logged, and pages never show it. A page request that carried one gets
+the grant added to its access cookie and is sent on to the same address without the
+token (303), so the token does not stay in the address bar or the history either; a
+token that opens nothing gets an error page saying so. A websocket keeps its token
+for the handshake (browsers cannot set headers on websockets): see ``server/live.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+from urllib.parse import unquote_plus
+
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
+
+from server.access import csrf
+from server.access.identity import safe_next
+from server.access.service import COOKIE, LINK_TOKEN, Access, pass_cookie, read_pass
+
+PARAM: Final = "token"
+
+
+def take_token(scope: Any) -> str | None:
+    """Remove ``token`` from the scope's query string (in place); return its value."""
+    raw: bytes = scope.get("query_string", b"")
+    if b"token" not in raw:
+        return None
+    found: str | None = None
+    kept: list[bytes] = []
+    for part in raw.split(b"&"):
+        key, _, value = part.partition(b"=")
+        if unquote_plus(key.decode("latin-1")) == PARAM:
+            found = unquote_plus(value.decode("latin-1"))
+        elif part:
+            kept.append(part)
+    if found is None:
+        return None
+    scope["query_string"] = b"&".join(kept)
+    return found
+
+
+def cookies(scope: Any) -> dict[str, str]:
+    """The request's cookies (the last of a name wins, as Litestar reads them)."""
+    out: dict[str, str] = {}
+    for name, value in scope.get("headers", ()):
+        if name == b"cookie":
+            for pair in value.decode("latin-1").split(";"):
+                key, sep, val = pair.strip().partition("=")
+                if sep:
+                    out[key] = val
+    return out
+
+
+def _secure(scope: Any) -> bool:
+    return scope.get("scheme") in ("https", "wss")
+
+
+async def _send_page(
+    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]
+) -> None:
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": headers,
+    }
+    await send(start)
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+async def follow_link(scope: Any, send: Send, token: str) -> None:
+    """Add what ``token`` opens to the access cookie and go on without the token."""
+    state = scope["app"].state
+    access: Access = state.access
+    held = read_pass(state.secret, cookies(scope).get(COOKIE))
+    granted = await access.grant(held, token)
+    no_store = (b"cache-control", b"no-store")
+    if granted is None:
+        body = state.renderer.page(
+            "error.html",
+            title="This link does not work",
+            message=(
+                "The link you opened is not valid: it may have been mistyped or replaced "
+                "by a new one. Ask the forum's facilitator for the current link."
+            ),
+            back_href="/",
+            back_label="Go to the start page",
+        )
+        html = (b"content-type", b"text/html; charset=utf-8")
+        await _send_page(send, 403, body.encode(), [html, no_store])
+        return
+    path = scope.get("raw_path") or scope["path"].encode()
+    target = path.decode("latin-1")
+    if scope["query_string"]:
+        target += "?" + scope["query_string"].decode("latin-1")
+    headers = [
+        (b"location", safe_next(target).encode("latin-1")),
+        pass_cookie(state.secret, granted, secure=_secure(scope)).to_encoded_header(),
+        no_store,
+        (b"content-length", b"0"),
+    ]
+    await _send_page(send, 303, b"", headers)
+
+
+def gate(app: ASGIApp) -> ASGIApp:
+    """Take link tokens out of URLs, follow page links, and hold the CSRF token."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind not in ("http", "websocket"):
+            await app(scope, receive, send)
+            return
+        token = take_token(scope)
+        if kind == "websocket":
+            if token is not None:
+                scope[LINK_TOKEN] = token  # type: ignore[typeddict-unknown-key]
+            await app(scope, receive, send)
+            return
+        method = scope.get("method", "GET")
+        if (
+            token is not None
+            and method in ("GET", "HEAD")
+            and not scope["path"].startswith("/api/")
+        ):
+            await follow_link(scope, send, token)
+            return
+        secret: str = scope["app"].state.secret  # type: ignore[index]
+        slot = csrf.slot_for(secret, cookies(scope).get(csrf.COOKIE))
+        if any(name == b"authorization" for name, _ in scope["headers"]):
+            slot.new = False  # a bearer client needs no CSRF token: no cookie for it
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start" and slot.new and slot.used:
+                cookie = csrf.cookie(slot.value, secure=_secure(scope)).to_encoded_header()
+                message["headers"] = [*message.get("headers", []), cookie]
+            await send(message)
+
+        reset = csrf.current.set(slot)
+        try:
+            await app(scope, receive, send_with_cookie)
+        finally:
+            csrf.current.reset(reset)
+
+    return middleware

@@ -1,0 +1,186 @@
+"""The admin's pages and API: every forum's role links, rotating them, entering as admin.
+
+``/admin/enter?token=…`` is the admin's link (printed by ``scaleboard serve`` on the
+first run, or by ``scaleboard admin-link``): the gate (``server/links.py``) puts the
+admin mark in the access cookie and comes back here without the token, which goes on
+to ``/admin``. ``/admin`` lists every forum with its three links and a Rotate button
+per role; rotating replaces the token, and the old link, the grants made from it and
+the live connections that came in with it stop working at once.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect
+
+from board.access import LABELS, ROLES, WHAT, Role, is_role
+from board.kinds import FORUM_KINDS, routes_from
+from board.model import MAX_FORUM_NAME
+from server.access.csrf import check_form
+from server.access.service import Access, Denied, admin_guard, who
+from server.forums.api import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem, set_escalation
+from server.forums.pages import FormData, html, not_found
+from server.network.queries import served
+from server.storage.sqlite.store import Store
+from server.web.render import Renderer
+
+Req = Request[Any, Any, Any]
+
+
+class ForumLink(msgspec.Struct, frozen=True):
+    """One role's link to a forum. ``token`` also works as an API bearer token."""
+
+    forum_id: str
+    role: Role
+    token: str
+    url: str
+    created_at: float
+
+
+def refused(
+    renderer: Renderer, message: str, status: int, title: str = "Nothing was changed"
+) -> Response[str]:
+    """The error page of an admin form that changed nothing, with the way back."""
+    body = renderer.page(
+        "error.html",
+        title=title,
+        message=message,
+        back_href="/admin",
+        back_label="Back to the admin page",
+    )
+    return html(body, status=status)
+
+
+def base_url(request: Req) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def link_url(base: str, forum_id: str, token: str) -> str:
+    return f"{base}/forums/{forum_id}?token={token}"
+
+
+async def forum_links(request: Req, forum_id: str) -> list[ForumLink] | None:
+    """The forum's current links, one per role; ``None`` for an unknown forum."""
+    store: Store = request.app.state.store
+    rows = await store.fetch(
+        "SELECT role, token, created_at FROM forum_tokens WHERE forum_id=?", (forum_id,)
+    )
+    if not rows:
+        return None
+    base = base_url(request)
+    found = {r[0]: r for r in rows}
+    return [
+        ForumLink(
+            forum_id, role, found[role][1], link_url(base, forum_id, found[role][1]), found[role][2]
+        )
+        for role in ROLES
+        if role in found
+    ]
+
+
+@get("/admin/enter", include_in_schema=False)
+async def admin_enter(request: Req) -> Response[Any]:
+    """Where the admin link lands once the gate has taken its token."""
+    if not (await who(request)).admin:
+        raise Denied(
+            403,
+            "forbidden",
+            "This admin link is not valid (it may have been replaced). Run "
+            "`scaleboard admin-link --db FILE` on the server for a new one.",
+        )
+    return Redirect("/admin", status_code=303)
+
+
+@get("/admin", include_in_schema=False, guards=[admin_guard])
+async def admin_page(request: Req) -> Response[str]:
+    """Every forum, its three links and a Rotate button per role; the create form."""
+    store: Store = request.app.state.store
+    forums = []
+    rows = await store.forums()
+    for row in rows:
+        links = await forum_links(request, row.id) or []
+        routes = [
+            {
+                "route": way,
+                "targets": [r for r in rows if r.kind == way.to_kind],
+                "chosen": await store.forum_link(row.id, way.relation),
+            }
+            for way in routes_from(row.kind)
+        ]
+        forums.append({"row": row, "links": links, "routes": routes})
+    body = request.app.state.renderer.page(
+        "admin.html",
+        forums=forums,
+        labels=LABELS,
+        what=WHAT,
+        form={"name": "", "kind": "sos"},
+        errors={},
+        max_forum_name=MAX_FORUM_NAME,
+        FORUM_KINDS=FORUM_KINDS,
+        serves=await served(store),  # which teams each Scrum of Scrums serves
+    )
+    return html(body, headers={"Cache-Control": "no-store"})
+
+
+@post("/admin/forums/{forum_id:str}/rotate", include_in_schema=False, guards=[admin_guard])
+async def rotate_form(request: Req, forum_id: str, data: FormData) -> Response[Any]:
+    """Replace one role's link of a forum (the Rotate button)."""
+    await check_form(request, data)
+    role = data.get("role", "")
+    renderer = request.app.state.renderer
+    if not is_role(role):
+        return refused(renderer, f"Choose a role: {', '.join(ROLES)}.", 400, "Nothing was rotated")
+    access: Access = request.app.state.access
+    if await access.rotate(forum_id, role) is None:  # type: ignore[arg-type]
+        return not_found(renderer, "There is no forum at this address.", "/admin", "Back")
+    return Redirect(f"/admin?rotated={forum_id}#forum-{forum_id}", status_code=303)
+
+
+@post("/admin/forums/{forum_id:str}/escalates-to", include_in_schema=False, guards=[admin_guard])
+async def escalates_to_form(request: Req, forum_id: str, data: FormData) -> Response[Any]:
+    """Set the forum one route of a forum leads to (``route``, default ``escalate``;
+    an empty ``target``: the default, the only forum of the target kind)."""
+    await check_form(request, data)
+    target = data.get("target", "") or None
+    route_id = data.get("route", "") or "escalate"
+    error = await set_escalation(request.app.state.store, forum_id, target, route_id)
+    if error is not None:
+        return refused(request.app.state.renderer, error[2], error[0])
+    return Redirect(f"/admin#forum-{forum_id}", status_code=303)
+
+
+class AdminApi(Controller):
+    path = "/api"
+    tags = ["admin"]
+    exception_handlers = API_EXCEPTION_HANDLERS
+    guards = [admin_guard]
+
+    @get("/forums/{forum_id:str}/links", responses={404: ERRORS[404]})
+    async def links(self, request: Req, forum_id: str) -> list[ForumLink]:
+        """The forum's three links (participant, facilitator, viewer); admin only."""
+        found = await forum_links(request, forum_id)
+        if found is None:
+            raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")
+        return found
+
+    @post("/forums/{forum_id:str}/links/{role:str}/rotate", responses=ERRORS)
+    async def rotate(self, request: Req, forum_id: str, role: str) -> ForumLink:
+        """Replace one role's token: its old link, the grants made from it and the live
+        connections that came in with it stop working at once; admin only."""
+        if not is_role(role):
+            raise ApiProblem(
+                400, "invalid", f"There is no role {role!r}; use one of {', '.join(ROLES)}."
+            )
+        access: Access = request.app.state.access
+        token = await access.rotate(forum_id, role)  # type: ignore[arg-type]
+        if token is None:
+            raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")
+        url = link_url(base_url(request), forum_id, token)
+        return ForumLink(forum_id, role, token, url, time.time())  # type: ignore[arg-type]
+
+
+ADMIN_ROUTES: list[Any] = [admin_enter, admin_page, rotate_form, escalates_to_form, AdminApi]

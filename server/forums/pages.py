@@ -1,0 +1,284 @@
+"""Server-rendered pages: the forum list, a forum's live board, sessions, names."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.enums import MediaType, RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect
+
+from board import visibility
+from board.access import LABELS
+from board.kinds import FORUM_KINDS
+from board.model import (
+    MAX_BODY,
+    MAX_COLUMN_TITLE,
+    MAX_FORUM_NAME,
+    MAX_NAME,
+    MAX_TEXT,
+    MAX_TITLE,
+)
+from board.protocol import PeerInfo
+from server.access.csrf import check_form
+from server.access.identity import COOKIE, safe_next, sign, valid_name, verify
+from server.access.service import admin_guard, forum_guard, session_guard, who
+from server.forums.backlog import session_overruns, team_choice
+from server.forums.retro import session_phases
+from server.forums.service import create_forum, session_detail, sessions, teams_css, validate_forum
+from server.live.registry import Rooms
+from server.metrics.histories import session_flags
+from server.storage.sqlite.store import Store
+from server.web.render import Renderer
+
+FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+LIMITS = {
+    "title": MAX_TITLE,
+    "body": MAX_BODY,
+    "name": MAX_NAME,
+    "text": MAX_TEXT,
+    "forum_name": MAX_FORUM_NAME,
+    "column_title": MAX_COLUMN_TITLE,
+}
+
+
+def html(body: str, status: int = 200, **kwargs: Any) -> Response[str]:
+    return Response(body, status_code=status, media_type=MediaType.HTML, **kwargs)
+
+
+def _parts(request: Request[Any, Any, Any]) -> tuple[Store, Rooms, Renderer]:
+    state = request.app.state
+    return state.store, state.rooms, state.renderer
+
+
+def current_name(request: Request[Any, Any, Any]) -> str | None:
+    return verify(request.app.state.secret, request.cookies.get(COOKIE))
+
+
+def not_found(
+    renderer: Renderer, what: str, back: str = "/", label: str = "Back to the forums"
+) -> Response[str]:
+    body = renderer.page(
+        "error.html", title="Not found", message=what, back_href=back, back_label=label
+    )
+    return html(body, status=404)
+
+
+async def _home(
+    request: Request[Any, Any, Any], form: dict[str, str], errors: dict[str, str], status: int
+) -> Response[str]:
+    store, rooms, renderer = _parts(request)
+    person = await who(request)
+    live = rooms.live()
+    forums: list[dict[str, Any]] = []
+    for row in await store.forums():
+        role = person.role(row.id)
+        if role is None:
+            continue
+        room = live.get(row.id)
+        forums.append(
+            {
+                "id": row.id,
+                "kind": row.kind,
+                "name": room.sync.board.name if room else row.name,
+                "live_cards": row.live_cards,
+                "session_id": (room.sync.board.session is not None) if room else row.session_id,
+                "present": len({p.name for p in room.peers.values()}) if room else 0,
+                "role": role,
+                "role_label": LABELS[role],
+            }
+        )
+    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for f in forums:
+        by_kind[f["kind"]].append(f)
+    groups = [{"kind": k, "forums": by_kind[k.id]} for k in FORUM_KINDS.values() if by_kind[k.id]]
+    body = renderer.page(
+        "home.html",
+        forums=forums,
+        groups=groups,
+        form=form,
+        errors=errors,
+        name=current_name(request),
+        max_forum_name=MAX_FORUM_NAME,
+        admin=person.admin,
+        anonymous=person.anonymous,
+    )
+    return html(body, status=status, headers={"Cache-Control": "no-store"})
+
+
+@get("/", include_in_schema=False)
+async def home(request: Request[Any, Any, Any]) -> Response[str]:
+    return await _home(request, {"name": "", "kind": "sos"}, {}, 200)
+
+
+@post("/forums", include_in_schema=False, guards=[admin_guard])
+async def create_forum_form(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
+    """Create a forum (the admin only); then on to its board."""
+    await check_form(request, data)
+    name = data.get("name", "")
+    kind = data.get("kind", "")
+    errors = validate_forum(name, kind)
+    if errors:
+        return await _home(request, {"name": name[:200], "kind": kind}, errors, 400)
+    store, _, _ = _parts(request)
+    board = await create_forum(store, name, kind)
+    return Redirect(f"/forums/{board.forum_id}", status_code=303)
+
+
+@get("/forums/{forum_id:str}", include_in_schema=False, guards=[forum_guard("viewer")])
+async def forum_page(
+    request: Request[Any, Any, Any], forum_id: str, team: str | None = None
+) -> Response[Any]:
+    """The live board, with the controls the person's role allows (``?team=``: only the
+    cards of one team shown, see ``server/backlog.py``)."""
+    _, rooms, renderer = _parts(request)
+    room = await rooms.get(forum_id)
+    if room is None:
+        return not_found(renderer, "There is no forum at this address. It may have been mistyped.")
+    team_filter_id = team_choice(renderer, forum_id, team)
+    if not isinstance(team_filter_id, str):
+        return team_filter_id
+    name = current_name(request)
+    if name is None:
+        return Redirect(f"/name?next=/forums/{forum_id}", status_code=303)
+    board = visibility.board_for(room.sync.board, name)  # what this person may see
+    peers = [PeerInfo(p.id, p.name, p.hue) for p in room.peers.values()]
+    person = await who(request)
+    role = person.role(forum_id) or "viewer"
+    body = renderer.page(
+        "forum.html",
+        view=renderer.view(board, role=role, viewer=name),
+        epoch=room.sync.epoch,
+        peers=peers,
+        name=name,
+        limits=LIMITS,
+        admin=person.admin,
+        team_filter_id=team_filter_id,
+    )
+    return html(body, headers={"Cache-Control": "no-store"})
+
+
+@get("/forums/{forum_id:str}/sessions", include_in_schema=False, guards=[forum_guard("viewer")])
+async def sessions_page(request: Request[Any, Any, Any], forum_id: str) -> Response[str]:
+    store, rooms, renderer = _parts(request)
+    forum = await store.forum(forum_id)
+    if forum is None:
+        return not_found(renderer, "There is no forum at this address.")
+    room = rooms.live().get(forum_id)
+    live_seq = room.sync.seq if room else forum.seq
+    found = await sessions(store, forum_id, live_seq)
+    flags = await session_flags(request.app.state, [forum_id])
+    return html(renderer.page("sessions.html", forum=forum, sessions=found, flags=flags))
+
+
+@get("/sessions/{session_id:str}", include_in_schema=False, guards=[session_guard("viewer")])
+async def session_page(request: Request[Any, Any, Any], session_id: str) -> Response[str]:
+    store, _, renderer = _parts(request)
+    detail = await session_detail(store, session_id)
+    if detail is None:
+        return not_found(renderer, "There is no session with this id.")
+    forum = await store.forum(detail.session.forum_id)
+    if forum is None:
+        return not_found(renderer, "The forum of this session no longer exists.")
+    view = renderer.view(detail.board, readonly=True) if detail.board else None
+    ref_board = detail.board
+    if ref_board is None:
+        room = await request.app.state.rooms.get(forum.id)
+        ref_board = room.sync.board if room else None
+    if ref_board is not None:  # a running session's live board: hidden cards face down
+        ref_board = visibility.board_for(ref_board, None)
+    ref_view = renderer.view(ref_board, readonly=True) if ref_board else None
+    s = detail.session
+    phases = (
+        await session_phases(store, forum.id, s.start_seq, s.end_seq)
+        if forum.kind == "retro"
+        else []
+    )
+    body = renderer.page(
+        "session.html",
+        forum=forum,
+        session=detail.session,
+        view=view,
+        ref_view=ref_view,
+        decisions=detail.decision_list,
+        steps=detail.step_list,
+        phases=phases,
+        wip_overruns=await session_overruns(request.app.state, forum.id, session_id),
+    )
+    return html(body)
+
+
+@get("/name", include_in_schema=False)
+async def name_form(request: Request[Any, Any, Any], next: str = "/") -> Response[str]:
+    _, _, renderer = _parts(request)
+    body = renderer.page(
+        "name.html",
+        next=safe_next(next),
+        name=current_name(request) or "",
+        error="",
+        max_name=MAX_NAME,
+    )
+    return html(body)
+
+
+@post("/name", include_in_schema=False)
+async def set_name(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
+    _, _, renderer = _parts(request)
+    await check_form(request, data)
+    target = safe_next(data.get("next"))
+    raw = data.get("name", "")
+    name = valid_name(raw)
+    if name is None:
+        error = (
+            f"Keep your name to {MAX_NAME} characters or fewer."
+            if raw.strip()
+            else "Type the name others will see."
+        )
+        body = renderer.page(
+            "name.html", next=target, name=raw[:200], error=error, max_name=MAX_NAME
+        )
+        return html(body, status=400)
+    cookie = Cookie(
+        key=COOKIE,
+        value=sign(request.app.state.secret, name),
+        max_age=400 * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        path="/",
+    )
+    return Redirect(target, status_code=303, cookies=[cookie])
+
+
+@get("/teams.css", include_in_schema=False, media_type="text/css")
+async def team_styles(request: Request[Any, Any, Any]) -> Response[str]:
+    teams = request.app.state.renderer.teams.values()
+    css = teams_css([(t.id, t.colour) for t in teams])
+    return Response(css, media_type="text/css", headers={"Cache-Control": "no-cache"})
+
+
+@get("/healthz", media_type=MediaType.JSON, tags=["health"])
+async def healthz(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
+    """200 when the database answers, 503 when it does not."""
+    store: Store = request.app.state.store
+    try:
+        await store.fetch("SELECT 1")
+    except Exception as e:
+        return Response({"status": "error", "detail": str(e)}, status_code=503)
+    return Response({"status": "ok"})
+
+
+PAGES = [
+    home,
+    create_forum_form,
+    forum_page,
+    sessions_page,
+    session_page,
+    name_form,
+    set_name,
+    team_styles,
+    healthz,
+]

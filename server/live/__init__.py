@@ -1,0 +1,1 @@
+"""The live forum: websocket endpoint, rooms (one writer per forum), peers, holds."""

@@ -1,0 +1,260 @@
+"""The websocket endpoint: read frames, check them, hand them to the forum's room.
+
+This is the only place a client's bytes enter the server live. Everything is checked
+here or in the schema before a room sees it: access (R2a: the handshake needs a role on
+the forum, else ``error`` forbidden and close 4403; each op's type against that role,
+else ``reject`` forbidden; a rotated link closes the socket with 4403), size (``error``
+too_large, then close 1009; uvicorn itself closes frames too large even to read), JSON
+and schema (``error`` back to the sender, SPEC R12), hello first (R2), and the
+per-connection rate (R14). The room answers ops; this task only reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from litestar import WebSocket, websocket
+from litestar.exceptions import WebSocketDisconnect
+
+from board.access import can, refusal
+from board.protocol import (
+    BadMessage,
+    Error,
+    Hello,
+    Hold,
+    Pong,
+    Reject,
+    Send,
+    decode_client,
+    encode,
+)
+from server.access.identity import COOKIE, verify
+from server.access.service import Access, Denied, Watch
+from server.config import SERVER_SEND, Settings
+from server.live.holds import HoldIn
+from server.live.peer import Peer, text_message
+from server.live.peer import Send as AsgiSend
+from server.live.registry import Rooms
+from server.live.rooms import Join, Leave, OpIn, Room, RoomClosed, RoomMessage
+from server.web.render import hue
+
+log = logging.getLogger("scaleboard.live")
+
+CLOSE_UNKNOWN_FORUM = 4404
+CLOSE_FORBIDDEN = 4403
+CLOSE_TRY_LATER = 1013
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+
+
+class TokenBucket:
+    """``rate`` operations a second on average, with bursts up to ``burst``."""
+
+    __slots__ = ("burst", "rate", "stamp", "tokens")
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+def same_origin(origin: str, host: str | None) -> bool:
+    """Whether a browser's Origin header names the host it connected to."""
+    if not host:
+        return False
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
+
+
+def too_large(data: str | bytes, limit: int) -> bool:
+    """Whether a frame is over ``limit`` bytes of UTF-8 (cheap for the usual small frame)."""
+    n = len(data)
+    if n > limit:
+        return True
+    if isinstance(data, str) and n * 4 > limit:
+        return len(data.encode("utf-8", "surrogatepass")) > limit
+    return False
+
+
+def _error(code: str, reason: str) -> dict[str, object]:
+    return text_message(encode(Error(code=code, reason=reason)))
+
+
+def _cancel(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+
+
+class LiveSocket(WebSocket[Any, Any, Any]):
+    """A WebSocket that keeps the server's own ASGI ``send`` (put in the scope by
+    ``keep_server_send``, else the one Litestar passes): the fan-out calls it directly,
+    not through Litestar's wrappers (the hot path, see peer.py)."""
+
+    def __init__(self, scope: Any, receive: Any, send: Any) -> None:
+        super().__init__(scope, receive, send)
+        self.raw_send = scope.get(SERVER_SEND, send)
+
+
+@websocket("/forums/{forum_id:str}/live", websocket_class=LiveSocket)
+async def live(socket: WebSocket, forum_id: str) -> None:
+    """One client's live connection to one forum (SPEC R1-R16)."""
+    state = socket.app.state
+    rooms: Rooms = state.rooms
+    settings: Settings = state.settings
+    origin = socket.headers.get("origin")
+    if origin and not same_origin(origin, socket.headers.get("host")):
+        await socket.close(code=CLOSE_POLICY, reason="cross-origin")  # before accept: 403
+        return
+    name = verify(state.secret, socket.cookies.get(COOKIE)) or f"Guest {secrets.token_hex(2)}"
+    # The projector (server/projector.py) gets a viewer's markup whatever the browser's
+    # role; its access (ops, a rotated link) is still judged by the real role.
+    projector = socket.query_params.get("view") == "projector"
+    if projector:
+        name = "Projector"
+    access: Access = state.access
+    try:  # cookie grants, the link token of the URL, or a bearer header
+        person = await access.identify(socket)
+        role = person.role(forum_id)
+    except Denied:
+        person, role = None, None
+    await socket.accept()
+    known = await access.tokens(forum_id) is not None
+    room = await rooms.get(forum_id) if known and role is not None else None
+    if room is None:
+        if known and role is None:
+            reason = refusal(None, "move_card")
+            await socket.send_text(encode(Error(code="forbidden", reason=reason)).decode())
+            await socket.close(code=CLOSE_FORBIDDEN, reason="forbidden")
+            return
+        await socket.send_text(
+            encode(Error(code="unknown_forum", reason="No such forum.")).decode()
+        )
+        await socket.close(code=CLOSE_UNKNOWN_FORUM, reason="unknown forum")
+        return
+    assert person is not None and role is not None
+    if len(room.peers) >= settings.max_connections_per_forum:
+        await socket.send_text(
+            encode(Error(code="full", reason="This forum has too many connections.")).decode()
+        )
+        await socket.close(code=CLOSE_TRY_LATER, reason="forum full")
+        return
+
+    task = asyncio.current_task()
+    assert task is not None
+    peer = Peer(
+        secrets.token_hex(6),
+        name,
+        hue(name),
+        cast(AsgiSend, cast(LiveSocket, socket).raw_send),
+        max_backlog=settings.max_backlog_frames,
+        max_backlog_bytes=settings.max_backlog_bytes,
+        on_drop=lambda _: _cancel(task),
+        role="viewer" if projector else role,
+        takes_part=not projector,  # a screen on the wall is not a session participant
+    )
+    revoked = False
+    closing: list[asyncio.Task[None]] = []
+
+    def revoke() -> None:
+        """The token this connection came in with was rotated: refuse and close."""
+        nonlocal revoked
+        if revoked:
+            return
+        revoked = True
+        reason = "Your link to this forum was replaced: ask its facilitator for the new one."
+        peer.deliver(_error("forbidden", reason))
+        closing.append(asyncio.ensure_future(peer.end(CLOSE_FORBIDDEN, "access revoked")))
+
+    # The admin facilitates every forum whatever its tokens; anyone else came in with a
+    # forum token (a link, a grant made from one, a bearer) that a rotation revokes.
+    watch: Watch | None = None if person.admin else access.watch(forum_id, role, revoke)
+
+    async def post(message: RoomMessage) -> Room | None:
+        nonlocal room
+        for _ in range(3):
+            if room is None:
+                return None
+            try:
+                room.post(message)
+                return room
+            except RoomClosed:
+                room = await rooms.get(forum_id)
+        return None
+
+    bucket = TokenBucket(settings.ops_per_second, settings.ops_burst)
+    said_hello = False
+    try:
+        while True:
+            message = await socket.receive()
+            if message["type"] != "websocket.receive":
+                break
+            data: str | bytes = message.get("text") or message.get("bytes") or b""
+            if too_large(data, settings.max_message_bytes):  # SPEC R1
+                limit = settings.max_message_bytes
+                peer.deliver(_error("too_large", f"A message may be at most {limit} bytes."))
+                await peer.end(CLOSE_TOO_BIG, "message too big")
+                break
+            try:
+                msg = decode_client(data)
+            except BadMessage as e:
+                peer.deliver(_error("bad_message", str(e)))
+                continue
+            if type(msg) is Send:
+                if not said_hello:
+                    peer.deliver(_error("hello_first", "Send hello before any operation."))
+                elif revoked or not can(role, msg.op):  # the op's type decides
+                    why = refusal(None if revoked else role, msg.op)
+                    reject = Reject(id=msg.id, code="forbidden", reason=why)
+                    peer.deliver(text_message(encode(reject)))
+                elif not bucket.take():
+                    reject = Reject(
+                        id=msg.id, code="rate_limited", reason="Too many operations; slow down."
+                    )
+                    peer.deliver(text_message(encode(reject)))
+                elif await post(OpIn(msg.op, msg.id, name, peer)) is None:
+                    break
+            elif type(msg) is Hold:  # SPEC R29: participants only, rate-limited like ops
+                if not said_hello:
+                    peer.deliver(_error("hello_first", "Send hello before anything else."))
+                elif revoked or peer.role == "viewer":
+                    peer.deliver(_error("forbidden", "You are viewing this forum read-only."))
+                elif not bucket.take():
+                    peer.deliver(_error("rate_limited", "Too many messages; slow down."))
+                elif await post(HoldIn(peer, msg.card)) is None:
+                    break
+            elif type(msg) is Hello:
+                if revoked:
+                    break
+                said_hello = True
+                if await post(Join(peer, msg)) is None:
+                    break
+            else:
+                peer.deliver(text_message(encode(Pong())))
+    except asyncio.CancelledError:
+        if not peer.dropped:
+            raise
+        task.uncancel()  # we cancelled ourselves: the client was too slow (SPEC R15)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        if watch is not None:
+            access.unwatch(watch)
+        peer.close()
+        if said_hello and room is not None:
+            with contextlib.suppress(RoomClosed):
+                room.post(Leave(peer))

@@ -1,0 +1,1 @@
+"""Metrics and guardrails pages and API."""

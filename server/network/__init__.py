@@ -1,0 +1,1 @@
+"""The network: its page, which teams an SoS serves, escalation between forums."""

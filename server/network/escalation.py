@@ -1,0 +1,218 @@
+"""Cards between forums: which forum each route of a forum leads to, and sending a card.
+
+A Scrum of Scrums escalates to an Executive Action Team, a MetaScrum to an Executive
+MetaScrum; an impediment that needs product work goes from a Scrum of Scrums to a
+MetaScrum, a proven retrospective experiment to the EAT (``board.kinds.ROUTES``). Which
+forum is the forum's relation for that route (``escalates_to``, ``product_to``,
+``improves_to`` in the ``forum_links`` table, set by the admin); without one, the only
+forum of the target kind, if there is exactly one.
+
+Escalating is three ops, each through its forum's room like any other: ``escalate_card``
+on the source board (marks the card as with the target), ``receive_escalation`` on the
+target board (the linked card, in its landing column), then ``escalation_status`` on
+the source (the link to the new card — or ``failed`` with the target's reason, which
+lets the card be escalated again). What the target does to the card later reaches the
+source through ``Rooms`` (``board.escalation.status_updates``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+import msgspec
+
+from board import ops as o
+from board.escalation import reconcile
+from board.events import CardAdded
+from board.kinds import Route, forum_kind, route, routes_from
+from board.model import MAX_TEXT, Board, Card
+from board.sync import Accepted, Refused
+from server.live.registry import Rooms
+from server.storage.sqlite.store import ForumRow, Store
+
+log = logging.getLogger(__name__)
+
+RELATION: Final = "escalates_to"  # the relation of the "escalate" route
+
+
+class EscalationProblem(Exception):
+    def __init__(self, status: int, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.code = code
+        self.reason = reason
+
+
+class Escalated(msgspec.Struct):
+    """An escalated card and the linked card it made in the target forum."""
+
+    card: Card
+    target_forum: str
+    target_card: Card
+
+
+async def escalation_target(
+    store: Store, forum: ForumRow, route_id: str = "escalate"
+) -> ForumRow | None:
+    """The forum ``forum``'s route ``route_id`` leads to, or ``None`` (no such route, or
+    no single forum of the target kind is set or exists)."""
+    way = route(forum.kind, route_id)
+    if way is None:
+        return None
+    chosen = await store.forum_link(forum.id, way.relation)
+    if chosen is not None:
+        row = await store.forum(chosen)
+        if row is not None and row.kind == way.to_kind:
+            return row
+    candidates = [f for f in await store.forums() if f.kind == way.to_kind]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def find_route(kind: str, route_id: str) -> Route:
+    """The route, or the problem saying there is none."""
+    way = route(kind, route_id)
+    if way is None:
+        label = forum_kind(kind).label
+        if not routes_from(kind):
+            raise EscalationProblem(400, "invalid", f"A {label} does not send cards elsewhere.")
+        raise EscalationProblem(404, "not_found", f"A {label} has no route {route_id!r}.")
+    return way
+
+
+async def escalate(
+    rooms: Rooms,
+    store: Store,
+    forum_id: str,
+    card_id: str,
+    actor: str,
+    route_id: str = "escalate",
+) -> Escalated:
+    """Send one card of ``forum_id`` by route ``route_id`` to the forum it leads to."""
+    forum = await store.forum(forum_id)
+    if forum is None:
+        raise EscalationProblem(404, "not_found", f"There is no forum {forum_id!r}.")
+    way = find_route(forum.kind, route_id)
+    target = await escalation_target(store, forum, route_id)
+    if target is None:
+        label = forum_kind(way.to_kind).label
+        raise EscalationProblem(
+            409,
+            "conflict",
+            f"This forum has no {label} to send it to: the admin sets one on the admin page.",
+        )
+    marked = await rooms.submit(
+        forum_id,
+        o.EscalateCard(
+            card=card_id,
+            to_forum=target.id,
+            to_name=target.name,
+            to_kind=target.kind,
+            route=way.id,
+        ),
+        actor=actor,
+    )
+    if isinstance(marked, Refused):
+        raise EscalationProblem(_status(marked.code), marked.code, marked.reason)
+    if not isinstance(marked, Accepted):
+        raise EscalationProblem(409, "conflict", "The card is already escalated.")
+    card = marked.board.cards[card_id]
+    received = await rooms.submit(
+        target.id,
+        o.ReceiveEscalation(
+            from_forum=forum_id,
+            from_name=marked.board.name,
+            from_kind=forum.kind,
+            from_card=card_id,
+            column=way.column,
+            kind=way.card_kind or card.kind,
+            title=card.title,
+            body=card.body,
+            team=card.team,
+            to_team=card.to_team,
+            route=way.id,
+        ),
+        actor=actor,
+    )
+    if not isinstance(received, Accepted):
+        reason = received.reason if isinstance(received, Refused) else "It is there already."
+        if received is None:
+            reason = "That forum no longer exists."
+        await rooms.submit(
+            forum_id,
+            o.EscalationStatus(
+                card=card_id, status="failed", label="Not escalated", note=reason[:MAX_TEXT]
+            ),
+            actor=actor,
+        )
+        raise EscalationProblem(409, "conflict", f"{target.name} did not take it: {reason}")
+    added = next(e.card for e in received.item.events if isinstance(e, CardAdded))
+    column = received.board.column(added.column)
+    linked = await rooms.submit(
+        forum_id,
+        o.EscalationStatus(
+            card=card_id,
+            status=added.column,
+            label=column.title if column is not None else added.column,
+            target_card=added.id,
+        ),
+        actor=actor,
+    )
+    if isinstance(linked, Accepted):
+        card = linked.board.cards[card_id]
+    return Escalated(card=card, target_forum=target.id, target_card=added)
+
+
+def _status(code: str) -> int:
+    return {"not_found": 404, "invalid": 400, "storage": 503}.get(code, 409)
+
+
+async def catch_up(store: Store, rooms: Rooms) -> int:
+    """Bring every forum's escalated cards up to date with where they went; return how
+    many ``escalation_status`` ops that took.
+
+    What a target forum does to a card reaches the source through memory, after the
+    target's commit (``Rooms._follow_links``): a crash in between loses that update
+    though both logs are intact. Run once at startup, this re-derives each link's
+    status from the stored boards (``board.escalation.reconcile``)."""
+    boards: dict[str, Board | None] = {}
+    forums = await store.forums()
+    seqs = {f.id: f.seq for f in forums}
+
+    async def board(forum_id: str) -> Board | None:
+        # A live room's board, else the stored one (``board_at``: ``Store.load`` is the
+        # rooms' own and resets the writer's seq guard).
+        if forum_id not in boards:
+            room = rooms.live().get(forum_id)
+            if room is not None:
+                boards[forum_id] = room.sync.board
+            elif forum_id in seqs:
+                try:
+                    boards[forum_id] = await store.board_at(forum_id, seqs[forum_id])
+                except LookupError as e:
+                    log.warning("cannot read forum %s to catch up escalations: %s", forum_id, e)
+                    boards[forum_id] = None
+            else:
+                boards[forum_id] = None
+        return boards[forum_id]
+
+    sent = 0
+    for forum in forums:
+        source = await board(forum.id)
+        if source is None:
+            continue
+        wanted = {
+            c.sent_to.forum
+            for c in source.cards.values()
+            if c.sent_to is not None and c.sent_to.status != "failed"
+        }
+        targets = {f: b for f in sorted(wanted) if (b := await board(f)) is not None}
+        for op in reconcile(source, targets) if targets else ():
+            outcome = await rooms.submit(forum.id, op, actor="")
+            if isinstance(outcome, Accepted):
+                sent += 1
+            elif isinstance(outcome, Refused):
+                log.warning("forum %s refused %s: %s", forum.id, op, outcome.reason)
+    if sent:
+        log.info("caught up %d escalation status(es) after a restart", sent)
+    return sent

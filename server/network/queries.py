@@ -1,0 +1,125 @@
+"""Reads and writes for the network page: which teams a Scrum of Scrums serves, and
+each forum's count of open impediments, live when its room is loaded.
+
+``serves`` is the ``forum_teams`` table (a forum serves many teams, and ``forum_links``
+holds one target per relation). Counts come from the live room's board when the
+forum's room is loaded (``Rooms.live``), else from its stored board at the forum's
+last seq (``Store.board_at``), cached by (forum, seq) so a refresh every few seconds
+costs a lookup, not a replay.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Any, Final
+
+from board.model import Team
+from board.network import (
+    ForumFact,
+    NetworkFacts,
+    forum_fact,
+    forum_order,
+    holds_impediments,
+    open_impediments,
+)
+from server.network.escalation import escalation_target
+from server.storage.sqlite.store import ForumRow, Row, Store
+
+SERVES_KIND: Final = "sos"  # only a Scrum of Scrums serves teams
+_CACHE_SIZE: Final = 1024
+
+
+def serves_rows(forum_id: str, team_ids: Iterable[str]) -> list[Row]:
+    """Replace the teams ``forum_id`` serves with ``team_ids`` (one transaction)."""
+    rows: list[Row] = [("DELETE FROM forum_teams WHERE forum_id=?", (forum_id,))]
+    rows.extend(
+        ("INSERT OR IGNORE INTO forum_teams(forum_id, team_id) VALUES (?,?)", (forum_id, t))
+        for t in dict.fromkeys(team_ids)
+    )
+    return rows
+
+
+async def served(store: Store) -> dict[str, tuple[str, ...]]:
+    """Forum id -> the ids of the teams it serves, in the teams' order."""
+    rows = await store.fetch(
+        "SELECT ft.forum_id, ft.team_id FROM forum_teams ft "
+        "JOIN teams t ON t.id = ft.team_id ORDER BY t.position, t.name"
+    )
+    out: dict[str, list[str]] = {}
+    for forum_id, team_id in rows:
+        out.setdefault(forum_id, []).append(team_id)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def check_serves(forum: ForumRow, team_ids: Iterable[str], teams: list[Team]) -> str | None:
+    """Why ``forum`` cannot serve ``team_ids`` (``None``: it can)."""
+    if forum.kind != SERVES_KIND:
+        return "Only a Scrum of Scrums serves teams."
+    known = {t.id for t in teams}
+    unknown = [t for t in team_ids if t not in known]
+    if unknown:
+        return f"There is no team {unknown[0]!r}."
+    return None
+
+
+class Counts:
+    """Open impediments of stored boards, by (forum id, seq)."""
+
+    def __init__(self) -> None:
+        self._cache: OrderedDict[tuple[str, int], int | None] = OrderedDict()
+
+    async def stored(self, store: Store, row: ForumRow) -> int | None:
+        if not holds_impediments(row.kind):
+            return None
+        key = (row.id, row.seq)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        try:
+            board = await store.board_at(row.id, row.seq)
+        except LookupError:
+            return None  # not replayable: shown as no count
+        count = open_impediments(board)
+        self._cache[key] = count
+        if len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return count
+
+
+def counts(state: Any) -> Counts:
+    """The app's one ``Counts`` cache (made on first use)."""
+    found = getattr(state, "network_counts", None)
+    if found is None:
+        found = Counts()
+        state.network_counts = found
+    return found
+
+
+async def network_facts(state: Any, visible: frozenset[str] | None) -> NetworkFacts:
+    """The network as ``visible`` forums (``None``: all) and every team, counts live."""
+    store: Store = state.store
+    live = state.rooms.live()
+    serving = await served(store)
+    cache = counts(state)
+    forums: list[ForumFact] = []
+    for row in await store.forums():
+        if visible is not None and row.id not in visible:
+            continue
+        target = await escalation_target(store, row)
+        up = target.id if target is not None and (visible is None or target.id in visible) else None
+        room = live.get(row.id)
+        if room is not None:
+            forums.append(forum_fact(room.sync.board, serving.get(row.id, ()), up))
+            continue
+        forums.append(
+            ForumFact(
+                id=row.id,
+                name=row.name,
+                kind=row.kind,
+                open_impediments=await cache.stored(store, row),
+                serves=serving.get(row.id, ()),
+                escalates_to=up,
+            )
+        )
+    return NetworkFacts(forums=tuple(forum_order(forums)), teams=tuple(await store.teams()))

@@ -1,0 +1,1 @@
+"""Sessions and their record: the sessions API, history, replay, exports."""

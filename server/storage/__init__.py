@@ -1,0 +1,1 @@
+"""All storage behind one typed interface; nothing outside this package writes SQL."""

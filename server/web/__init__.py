@@ -1,0 +1,1 @@
+"""What every page shares: the Jinja renderer and HTML responses."""
