@@ -1,1 +1,2 @@
-"""The SQLite engine (the embedded default) of the storage interface."""
+"""The SQLite engine of the storage interface (the embedded default): one file, WAL,
+``synchronous=FULL``, one group-committing writer and a reader connection."""

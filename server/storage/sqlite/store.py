@@ -26,6 +26,7 @@ from board.access import ROLES
 from board.model import Board, Team
 from board.ops import Op
 from board.sync import REMEMBERED_OPS, LoggedOp
+from server.storage.records import ForumRow, Loaded, StoreError
 
 log = logging.getLogger("scaleboard.store")
 
@@ -86,26 +87,6 @@ Row = tuple[str, Sequence[Any]]
 _op_decoder = msgspec.json.Decoder(Op)
 _board_decoder = msgspec.json.Decoder(Board)
 _encoder = msgspec.json.Encoder()
-
-
-class StoreError(Exception):
-    """A write that was not committed (disk error, or a gap in a forum's seq)."""
-
-
-class ForumRow(msgspec.Struct, frozen=True):
-    id: str
-    kind: str
-    name: str
-    created_at: float
-    updated_at: float
-    seq: int
-    live_cards: int
-    session_id: str | None
-
-
-class Loaded(msgspec.Struct, frozen=True):
-    board: Board
-    known_op_ids: dict[str, int]
 
 
 class _Job:
