@@ -33,7 +33,8 @@ from server.sessions.api import SESSION_API
 from server.sessions.exports import EXPORT_ROUTES
 from server.sessions.history import HISTORY_ROUTES
 from server.sessions.replay import REPLAY_ROUTES
-from server.storage.sqlite.store import Store
+from server.storage import Storage
+from server.storage.sqlite import SqliteStorage
 from server.web.render import Renderer
 
 log = logging.getLogger("scaleboard")
@@ -109,7 +110,9 @@ def create_app(settings: Settings) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        store = await Store.open(settings.db)
+        sqlite = await SqliteStorage.open(settings.db)
+        storage: Storage = sqlite
+        store = sqlite.store  # until every caller goes through ``storage``
         renderer = Renderer(TEMPLATES_DIR, sprint_days=settings.sprint_days)
         rooms = Rooms(store, settings, renderer)
         catching_up: asyncio.Task[int] | None = None
@@ -121,6 +124,7 @@ def create_app(settings: Settings) -> Litestar:
             renderer.set_teams(teams)
             rooms.team_ids = frozenset(t.id for t in teams)
             app.state.store = store
+            app.state.storage = storage
             app.state.rooms = rooms
             app.state.renderer = renderer
             app.state.secret = await store.secret()
@@ -152,7 +156,7 @@ def create_app(settings: Settings) -> Litestar:
                 catching_up.cancel()
                 await asyncio.gather(catching_up, return_exceptions=True)
             await rooms.close()
-            await store.close()
+            await storage.close()
 
     return Litestar(
         route_handlers=[

@@ -1,28 +1,60 @@
 """All storage behind one typed interface; nothing outside this package writes SQL.
 
 ``Storage`` is what the app asks of a store, grouped by domain: each attribute is a
-Protocol of one area (the live log, the forum directory, sessions, history, metrics,
-network, access). An engine (``storage/sqlite/``; PostgreSQL next) implements every one
-of them; handlers receive the ``Storage`` by dependency injection and never see rows,
-statements or how an op is encoded. ``tests/storage/`` drives the interface with plain
-calls, so a second engine runs the same contract tests unchanged.
+Protocol of one area (``log.py``: the live log; ``forums.py``: the forum directory;
+``sessions.py``, ``history.py``, ``metrics.py``, ``network.py``, ``access.py``). An
+engine (``sqlite/``, the embedded default) implements every one of them; handlers
+receive the ``Storage`` by dependency injection and never see rows, statements or how
+an op is encoded. The contract tests drive this interface with plain calls, so a
+second engine runs them unchanged.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol
 
+from server.storage.access import AccessRecords
+from server.storage.forums import ForumDirectory
+from server.storage.history import HistoryQueries
+from server.storage.log import ForumLog
+from server.storage.metrics import MetricsQueries
+from server.storage.network import NetworkQueries
 from server.storage.records import ForumRow, Loaded, StoreError
+from server.storage.sessions import SessionRecords
 
-__all__ = ["ForumRow", "Loaded", "Storage", "StoreError"]
+__all__ = ["ForumRow", "Loaded", "Storage", "StoreError", "open_storage"]
 
 
 class Storage(Protocol):
-    """One store: the domains' interfaces, and closing it.
+    """One store, by domain (read-only attributes, so an engine's own classes fit)."""
 
-    The attributes are filled in by the storage work of the layout issue; each is a
-    Protocol defined in ``server/storage/<domain>.py``.
-    """
+    @property
+    def log(self) -> ForumLog: ...
+
+    @property
+    def forums(self) -> ForumDirectory: ...
+
+    @property
+    def sessions(self) -> SessionRecords: ...
+
+    @property
+    def history(self) -> HistoryQueries: ...
+
+    @property
+    def metrics(self) -> MetricsQueries: ...
+
+    @property
+    def network(self) -> NetworkQueries: ...
+
+    @property
+    def access(self) -> AccessRecords: ...
 
     async def close(self) -> None: ...
 
+
+async def open_storage(where: str | Path) -> Storage:
+    """Open the store ``where`` names: a file path is SQLite (the embedded default)."""
+    from server.storage.sqlite import SqliteStorage  # the engine, chosen at run time
+
+    return await SqliteStorage.open(Path(where))

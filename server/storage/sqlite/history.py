@@ -425,3 +425,10 @@ async def check_forum(store: Store, forum_id: str | None) -> str | None:
     if await store.forum(forum_id) is None:
         raise BadQuery(f"There is no forum {forum_id!r}.")
     return forum_id
+
+
+class SqliteHistory:
+    """``HistoryQueries`` on one SQLite file."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
