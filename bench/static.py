@@ -9,8 +9,8 @@ from typing import Any
 from board import ops as o
 from board.apply import Context, apply
 from board.history import Timeline
+from board.log import LoggedOp
 from board.model import Board, new_board
-from board.sync import LoggedOp
 from server.config import TEMPLATES_DIR
 from server.forums.pages import LIMITS
 from server.web.render import Renderer

@@ -8,26 +8,25 @@ A dependency card (kind ``dependency``) names a team and the team it depends on
 connected earlier that is archived later stays connected and is shown as archived.
 
 A dependency is **open** by the metrics' notion of an open card
-(``board.metrics_history.card_state``: not archived, not in a removal column). One open
+(``board.card_state``: not archived, not in a removal column). One open
 longer than a sprint (``Settings.sprint_days``) stands out. Pure: boards in, facts out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import msgspec
 from msgspec import UNSET
 
+from .card_state import is_open
 from .events import CardAdded, CardArchived, CardEdited, CardMoved, CardRestored
 from .kinds import FORUM_KINDS
+from .log import Item
 from .model import MAX_CONNECTS, Board, Card
 from .ops import EditCard
 from .rules import Rejected, live_card
-
-if TYPE_CHECKING:
-    from .sync import Item  # sync imports apply, which imports this module
 
 DEPENDENCY: Final = "dependency"
 DAY: Final = 24 * 3600.0
@@ -127,13 +126,6 @@ def days_open(opened_at: float, now: float) -> int:
 def longer_than_sprint(opened_at: float, now: float, sprint_days: int) -> bool:
     """Open for more than ``sprint_days`` days at ``now``."""
     return now - opened_at > sprint_days * DAY
-
-
-def is_open(board: Board, card: Card) -> bool:
-    """Open by the metrics' notion (not archived, not in a removal column)."""
-    from .metrics_history import card_state  # local: metrics_history imports apply
-
-    return card_state(board, card) == "open"
 
 
 def open_dependencies(

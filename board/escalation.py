@@ -12,14 +12,9 @@ from collections.abc import Mapping
 from typing import Final
 
 from .events import CardArchived, CardMoved, CardRestored
+from .log import Item
 from .model import Board, Card
 from .ops import EscalationStatus, ReturnEscalation
-from .sync import Item
-
-
-def _column_title(board: Board, column_id: str) -> str:
-    col = board.column(column_id)
-    return col.title if col is not None else column_id
 
 
 def _status(card: Card, status: str, label: str, note: str = "") -> tuple[str, EscalationStatus]:
@@ -47,7 +42,7 @@ def status_updates(item: Item, board: Board) -> list[tuple[str, EscalationStatus
         if isinstance(e, CardMoved) and e.from_column != e.column:
             card = linked(e.card_id)
             if card is not None:
-                out.append(_status(card, e.column, _column_title(board, e.column)))
+                out.append(_status(card, e.column, board.column_title(e.column)))
         elif isinstance(e, CardArchived):
             card = linked(e.card.id)
             if card is not None:
@@ -55,7 +50,7 @@ def status_updates(item: Item, board: Board) -> list[tuple[str, EscalationStatus
         elif isinstance(e, CardRestored):
             card = linked(e.card.id)
             if card is not None:
-                out.append(_status(card, card.column, _column_title(board, card.column)))
+                out.append(_status(card, card.column, board.column_title(card.column)))
     return out
 
 
@@ -72,7 +67,7 @@ def expected_status(target: Board, card: Card) -> tuple[str, str, str] | None:
             return None
     elif card.column == "returned" and note:
         return "returned", "Returned", note
-    return card.column, _column_title(target, card.column), ""
+    return card.column, target.column_title(card.column), ""
 
 
 LOST: Final = (

@@ -12,10 +12,11 @@ from msgspec.structs import replace
 
 from . import backlog as _backlog
 from . import ops as o
+from .card_state import is_removed
 from .events import CardAdded, CardEdited, Event
 from .kinds import forum_kind, route, routes_from
 from .model import Board, Card, CardLink
-from .rules import MAX_CARDS, Context, Rejected, Result, clean_text, differing, is_removed
+from .rules import MAX_CARDS, Context, Rejected, Result, clean_text, differing
 from .rules import card as _card
 from .rules import column as _column
 from .rules import live_card as _live_card

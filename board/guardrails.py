@@ -1,7 +1,7 @@
 """Guardrails: recorded sessions that look like Scrum@Scale misuse, each with a reason.
 
 They flag, never block: a flag is a question for the forum, not a verdict. Each rule
-reads only what a forum recorded (``board.metrics_history``) and applies to sessions
+reads only what a forum recorded (``board.metrics_facts``) and applies to sessions
 that have ended:
 
 - ``status_meeting`` — any forum: the session ended with no decisions and no next
@@ -40,7 +40,7 @@ from typing import Final
 
 import msgspec
 
-from .metrics_history import DecisionFact, ForumHistory, SessionFact
+from .metrics_facts import DecisionFact, ForumHistory, SessionFact
 from .model import Team
 from .periods import Period
 

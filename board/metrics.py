@@ -1,14 +1,15 @@
 """Metrics of a forum and of the network, computed from what the forums recorded.
 
-``forum_metrics(history, period)`` turns a forum's facts (``board.metrics_history``:
-a ``ForumHistory`` replayed from its log) into numbers over a period ``[start, end)``;
-``network_metrics`` merges forums. Durations are in seconds. Pure: data in, data out.
+``forum_metrics(history, period)`` turns a forum's facts (``board.metrics_facts``: a
+``ForumHistory`` replayed from its log by ``board.metrics_history``) into numbers over a
+period ``[start, end)``; ``network_metrics`` merges forums. Durations are in seconds.
+Pure: data in, data out.
 
 What the numbers mean (the rules the tests pin down):
 
 - **Impediment age**: impediments open at ``end`` (after every change before it),
   ``end - created``. A reopened impediment keeps the age of its first raising. (Open:
-  not archived and not in a removal column, see ``board.metrics_history``.)
+  not archived and not in a removal column, see ``board.card_state``.)
 - **Time to removal**: impediments that went from open to removed or archived within
   the period, ``removed - created``. A card is counted once, at its last removal in
   the period; one added straight into a removal column was never open, so it is not.
@@ -19,11 +20,12 @@ What the numbers mean (the rules the tests pin down):
 - **Next-step follow-through**: for each session that started in the period, its
   steps' status at the start of the forum's next session. ``done / steps`` (dropped
   and still-open steps are not done). A session with no next session yet, or with no
-  steps, has no rate and does not count in the overall rate.
+  steps, has no rate and does not count in the overall rate
+  (``board.metrics_follow_through``).
 - **Per week**: impediments raised (by creation time; kind as of the period's end),
   removed (the removals above, by removal time) and decisions recorded.
 - **Escalations** (the ``escalate`` route: Scrum of Scrums to Executive Action Team,
-  MetaScrum to Executive MetaScrum; ``board.metrics_history.EscalationFact``): *sent*
+  MetaScrum to Executive MetaScrum; ``board.metrics_facts.EscalationFact``): *sent*
   and *received* count those escalated in the period (by the time the forum recorded
   it). *Outcomes* are those escalations' outcome at the period's end: still open (in
   the landing column), accepted, in progress, removed (or archived), returned, failed.
@@ -31,7 +33,7 @@ What the numbers mean (the rules the tests pin down):
   counted when that falls in the period; *time to close*: escalated → first removed or
   returned, likewise. The network counts each escalation once: the receiving forum's
   record when it is in the network (its times are the target's own), else the
-  sender's.
+  sender's (``board.metrics_escalation``).
 """
 
 from __future__ import annotations
@@ -41,13 +43,13 @@ from typing import Final
 
 import msgspec
 
+from .card_state import CardState
 from .metrics_escalation import Escalations, escalations, network_escalations
-from .metrics_history import (
-    CardEvent,
-    CardState,
-    ForumHistory,
-    StepFact,
-)
+from .metrics_facts import CardEvent, ForumHistory
+from .metrics_follow_through import FollowThrough as FollowThrough
+from .metrics_follow_through import FollowThroughSummary as FollowThroughSummary
+from .metrics_follow_through import follow_through as follow_through
+from .metrics_follow_through import summary as follow_through_summary
 from .periods import Period as Period
 from .periods import Stats as Stats
 from .periods import stats as stats
@@ -98,29 +100,6 @@ class Latency(msgspec.Struct, frozen=True):
     decided_at: float
     latency: float  # seconds from the card raised to the first decision naming it
     decision: str
-
-
-class FollowThrough(msgspec.Struct, frozen=True):
-    """A session's next steps, as they stood when the forum's next session started."""
-
-    forum_id: str
-    session_id: str
-    number: int
-    started_at: float
-    steps: int
-    next_session_id: str | None = None
-    next_started_at: float | None = None
-    done: int = 0
-    dropped: int = 0
-    still_open: int = 0
-    rate: float | None = None  # done / steps; None: no next session yet, or no steps
-
-
-class FollowThroughSummary(msgspec.Struct, frozen=True):
-    sessions: int = 0  # sessions with steps and a next session
-    steps: int = 0
-    done: int = 0
-    rate: float | None = None
 
 
 class Week(msgspec.Struct, frozen=True):
@@ -316,59 +295,6 @@ def forum_metrics(
     )
 
 
-def follow_through(history: ForumHistory, period: Period) -> list[FollowThrough]:
-    """Per session that started in the period: its steps at the next session's start."""
-    sessions = sorted(history.sessions, key=lambda s: s.number)
-    by_session: dict[str, list[StepFact]] = {}
-    for st in history.steps:
-        by_session.setdefault(st.session_id, []).append(st)
-    out: list[FollowThrough] = []
-    for i, s in enumerate(sessions):
-        if s.started_at not in period:
-            continue
-        steps = by_session.get(s.id, [])
-        nxt = sessions[i + 1] if i + 1 < len(sessions) else None
-        if nxt is None:
-            out.append(
-                FollowThrough(
-                    forum_id=history.forum_id,
-                    session_id=s.id,
-                    number=s.number,
-                    started_at=s.started_at,
-                    steps=len(steps),
-                    still_open=sum(1 for st in steps if st.status_at(period.end) == "open"),
-                )
-            )
-            continue
-        status = [st.status_at(nxt.started_at) for st in steps]
-        done = status.count("done")
-        out.append(
-            FollowThrough(
-                forum_id=history.forum_id,
-                session_id=s.id,
-                number=s.number,
-                started_at=s.started_at,
-                steps=len(steps),
-                next_session_id=nxt.id,
-                next_started_at=nxt.started_at,
-                done=done,
-                dropped=status.count("dropped"),
-                still_open=status.count("open"),
-                rate=done / len(steps) if steps else None,
-            )
-        )
-    return out
-
-
-def _summary(rows: Iterable[FollowThrough]) -> FollowThroughSummary:
-    counted = [r for r in rows if r.rate is not None]
-    steps = sum(r.steps for r in counted)
-    done = sum(r.done for r in counted)
-    return FollowThroughSummary(
-        sessions=len(counted), steps=steps, done=done, rate=done / steps if steps else None
-    )
-
-
 def _assemble(
     scope: str,
     period: Period,
@@ -397,7 +323,7 @@ def _assemble(
         removals=removals,
         decision_latency=stats(x.latency for x in latencies),
         latencies=latencies,
-        follow_through=_summary(follow),
+        follow_through=follow_through_summary(follow),
         sessions=follow,
         weeks=weeks,
         raised=raised,

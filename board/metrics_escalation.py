@@ -9,7 +9,7 @@ from typing import Final
 
 import msgspec
 
-from .metrics_history import EscalationFact, EscalationOutcome, ForumHistory
+from .metrics_facts import EscalationFact, EscalationOutcome, ForumHistory
 from .periods import Period, Stats, stats
 
 ESCALATION_ROUTES: Final = frozenset({"escalate"})

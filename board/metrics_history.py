@@ -1,19 +1,18 @@
-"""A forum's recorded history as plain facts, replayed from its operation log.
+"""A forum's recorded history as plain facts (``board.metrics_facts``), replayed from its
+operation log.
 
 ``HistoryBuilder`` re-applies a forum's logged operations (from its first stored
-board) and keeps, in time order, what the metrics and guardrails need: every change
-of a card (``CardEvent``: the card as it stood right after it, and whether it was
-open, removed or archived), the sessions (``SessionFact``, with a summary of the
-board each ended with), the decisions, and every status a next step had. It is
-incremental: ``feed`` more ops later and only those are applied, so a server can keep
-one builder per forum. Pure: boards and ops in, facts out.
+board, through ``board.replay``) and keeps, in time order, what the metrics and
+guardrails need: every change of a card, the sessions, the decisions, every status a
+next step had, and the escalations. It is incremental: ``feed`` more ops later and only
+those are applied, so a server can keep one builder per forum. Pure: boards and ops in,
+facts out.
 
-A card is **open** unless it is archived or sits in a *removal column*: id
-``removed`` (the Scrum of Scrums' and the Executive Action Team's), or a column
-titled Removed, Resolved or Done when the card got there. Renaming a column later
-does not re-date moves already made. Cards already on the first stored board (an
-imported forum's) appear as added when they were created, where they stood then: when
-they got there is not known.
+A card is **open** unless it is archived or sits in a *removal column*
+(``board.card_state``), judged when the card got there: renaming a column later does
+not re-date moves already made. Cards already on the first stored board (an imported
+forum's) appear as added when they were created, where they stood then: when they got
+there is not known.
 
 **Escalations** (``EscalationFact``): a card this forum sent to another (its
 ``sent_to`` link set by ``escalate_card``; sent again after a ``failed`` one is a new
@@ -29,11 +28,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Final, Literal
+from typing import Final
 
 import msgspec
 
-from .apply import Context, apply
+from .card_state import card_state
 from .events import (
     CardAdded,
     CardArchived,
@@ -48,165 +47,32 @@ from .events import (
     SessionStarted,
     WipExceeded,
 )
+from .log import LoggedOp
+from .metrics_facts import (
+    CardChange,
+    CardEvent,
+    DecisionFact,
+    Direction,
+    EscalationChange,
+    EscalationFact,
+    EscalationOutcome,
+    SessionFact,
+    StatusChange,
+    StepFact,
+    escalation_outcome,
+)
+from .metrics_facts import ForumHistory as ForumHistory
 from .model import Board, Card, Session
 from .ops import MoveCard
-from .rules import REMOVAL_COLUMN_IDS, REMOVAL_TITLES, is_removed
-from .sync import LoggedOp
+from .replay import replay
 from .wip import WipOverrun
 
 ORDERED_COLUMN_IDS: Final = frozenset({"ordered"})  # the MetaScrum's strictly ordered column
-
-CardState = Literal["open", "removed", "archived"]
-CardChange = Literal["added", "edited", "moved", "archived", "restored"]
-Direction = Literal["sent", "received"]
-EscalationOutcome = Literal["open", "accepted", "in_progress", "removed", "returned", "failed"]
-# Where an escalated card lands (``board.kinds.ROUTES``): still waiting for the forum.
-LANDING_COLUMN_IDS: Final = frozenset({"escalated", "raised", "proposed"})
-# Taken on: the EAT's Accepted, the Executive MetaScrum's Decided.
-ACCEPTED_COLUMN_IDS: Final = frozenset({"accepted", "decided"})
-
-
-class CardEvent(msgspec.Struct, frozen=True, kw_only=True):
-    """A change of one card, with the card as it stood right after it."""
-
-    at: float
-    card_id: str
-    change: CardChange
-    kind: str
-    title: str
-    column: str
-    state: CardState
-    created_at: float
-    column_title: str = ""  # the column's title then
-    from_column: str = ""  # moves: the column it came from (the same one: a re-order)
-    team: str = ""
-    to_team: str = ""
-    session_id: str | None = None  # the session running when it happened
-
-
-class DecisionFact(msgspec.Struct, frozen=True, kw_only=True):
-    id: str
-    session_id: str
-    at: float
-    text: str
-    card_ids: tuple[str, ...] = ()
-
-
-class StatusChange(msgspec.Struct, frozen=True):
-    at: float
-    status: str  # open | done | dropped
-
-
-class StepFact(msgspec.Struct, frozen=True, kw_only=True):
-    """A next step and every status it had, oldest first (it starts ``open``)."""
-
-    id: str
-    session_id: str
-    created_at: float
-    text: str = ""
-    changes: tuple[StatusChange, ...] = ()
-
-    def status_at(self, at: float) -> str:
-        """Its status at time ``at`` (changes at ``at`` count); ``open`` before any."""
-        status = "open"
-        for change in self.changes:
-            if change.at > at:
-                break
-            status = change.status
-        return status
-
-
-class EscalationChange(msgspec.Struct, frozen=True):
-    at: float
-    status: str  # the card's column in the target forum, ``archived``, ``returned``, ``failed``
-    outcome: EscalationOutcome
-
-
-class EscalationFact(msgspec.Struct, frozen=True, kw_only=True):
-    """One escalation as this forum recorded it, every status oldest first."""
-
-    direction: Direction  # sent from here, or received here
-    card_id: str  # the card here
-    title: str
-    kind: str
-    route: str
-    other_forum: str  # where it went (sent) or came from (received)
-    other_name: str = ""
-    other_card: str = ""  # "" until known
-    escalated_at: float
-    changes: tuple[EscalationChange, ...] = ()
-
-    def outcome_before(self, at: float) -> EscalationOutcome:
-        """Its outcome after its changes before ``at`` (``open`` before any)."""
-        outcome: EscalationOutcome = "open"
-        for change in self.changes:
-            if change.at >= at:
-                break
-            outcome = change.outcome
-        return outcome
-
-
-def escalation_outcome(status: str, label: str = "") -> EscalationOutcome:
-    """What a status says about an escalation: still open (in the landing column),
-    accepted (Accepted, or Decided in an Executive MetaScrum), removed (a removal column,
-    or archived), returned, failed (the target refused it), else in progress."""
-    if status in ("failed", "returned"):
-        return "failed" if status == "failed" else "returned"
-    if (
-        status == "archived"
-        or status in REMOVAL_COLUMN_IDS
-        or label.strip().lower() in REMOVAL_TITLES
-    ):
-        return "removed"
-    if status in ACCEPTED_COLUMN_IDS:
-        return "accepted"
-    if not status or status in LANDING_COLUMN_IDS:
-        return "open"
-    return "in_progress"
-
-
-class SessionFact(msgspec.Struct, frozen=True, kw_only=True):
-    """A session as recorded; the ``*_at_end`` fields describe its board when it ended."""
-
-    id: str
-    number: int
-    started_at: float
-    ended_at: float | None = None
-    participants: tuple[str, ...] = ()
-    decisions: int = 0
-    next_steps: int = 0
-    reorders: int = 0  # moves into or within an ordered column while it ran
-    reorders_noted: int = 0  # of those, moves that carried a trade-off note (backlog.py)
-    unnoted_cards: tuple[str, ...] = ()  # the card of each re-order without a note
-    wip_overruns: tuple[WipOverrun, ...] = ()  # columns taken over their WIP limit (wip.py)
-    kinds_at_end: dict[str, int] = msgspec.field(default_factory=dict)  # live cards by kind
-    teams_at_end: tuple[str, ...] = ()  # teams (ids) of live cards, dependencies' both
-
-
-class ForumHistory(msgspec.Struct, frozen=True, kw_only=True):
-    """Everything the metrics of one forum are computed from, oldest first."""
-
-    forum_id: str
-    kind: str
-    name: str
-    seq: int = 0
-    cards: tuple[CardEvent, ...] = ()
-    sessions: tuple[SessionFact, ...] = ()
-    decisions: tuple[DecisionFact, ...] = ()
-    steps: tuple[StepFact, ...] = ()
-    escalations: tuple[EscalationFact, ...] = ()
-
-
-def card_state(board: Board, card: Card) -> CardState:
-    if card.archived:
-        return "archived"
-    return "removed" if is_removed(board, card) else "open"
 
 
 def _card_event(
     board: Board, card: Card, change: CardChange, at: float, from_column: str = ""
 ) -> CardEvent:
-    column = board.column(card.column)
     return CardEvent(
         at=at,
         card_id=card.id,
@@ -216,7 +82,7 @@ def _card_event(
         column=card.column,
         state=card_state(board, card),
         created_at=card.created_at,
-        column_title=column.title if column else card.column,
+        column_title=board.column_title(card.column),
         from_column=from_column,
         team=card.team,
         to_team=card.to_team,
@@ -268,19 +134,15 @@ class HistoryBuilder:
         return self.board.seq
 
     def feed(self, logged: Iterable[LoggedOp]) -> None:
-        """Apply logged ops that follow the board; a gap or a refusal raises."""
-        for entry in logged:
-            if entry.seq != self.board.seq + 1:
-                raise ValueError(f"op {entry.seq} does not follow seq {self.board.seq}")
-            ctx = Context(seq=entry.seq, at=entry.at, actor=entry.actor)
-            board, events = apply(self.board, entry.op, ctx)
-            if not events:
-                raise ValueError(f"logged op {entry.seq} changed nothing on replay")
-            self._note_in_op = isinstance(entry.op, MoveCard) and any(
-                isinstance(e, DecisionRecorded) for e in events
+        """Apply logged ops that follow the board; ``ReplayError`` says what is wrong (a
+        gap, an op that does not apply). The ops before it are recorded."""
+        for step in replay(self.board, logged):
+            item, board = step.item, step.board
+            self._note_in_op = isinstance(item.op, MoveCard) and any(
+                isinstance(e, DecisionRecorded) for e in item.events
             )
-            for event in events:
-                self._record(board, event, entry.at)
+            for event in item.events:
+                self._record(board, event, item.at)
             self.board = board
 
     def _escalation(self, board: Board, card: Card, at: float) -> None:

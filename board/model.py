@@ -230,6 +230,11 @@ class Board(msgspec.Struct, frozen=True):
                 return col
         return None
 
+    def column_title(self, column_id: str) -> str:
+        """The title of column ``column_id`` (its id when the board has no such column)."""
+        column = self.column(column_id)
+        return column.title if column is not None else column_id
+
     def live_cards(self, column: Column) -> list[Card]:
         """The cards of a column, in order."""
         cards = self.cards

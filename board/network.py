@@ -14,7 +14,7 @@ work flows up the Scrum Master Cycle and the Product Owner Cycle:
 Lines join a team to each SoS serving it and a forum to the one it escalates to
 (with an arrow). The same facts always give the same picture, whatever order they
 come in. An **open impediment** is an impediment card that is open by the metrics'
-notion (``board.metrics_history.card_state``: not archived, not in a removal column).
+notion (``board.card_state``: not archived, not in a removal column).
 Pure: boards and facts in, geometry out.
 """
 
@@ -25,8 +25,8 @@ from typing import Final, Literal
 
 import msgspec
 
+from .card_state import is_open
 from .kinds import FORUM_KINDS
-from .metrics_history import card_state
 from .model import Board, Team
 
 IMPEDIMENT: Final = "impediment"
@@ -58,9 +58,7 @@ TEAM_LABEL_CHARS: Final = 14
 
 def open_impediments(board: Board) -> int:
     """How many impediment cards on ``board`` are open."""
-    return sum(
-        1 for c in board.cards.values() if c.kind == IMPEDIMENT and card_state(board, c) == "open"
-    )
+    return sum(1 for c in board.cards.values() if c.kind == IMPEDIMENT and is_open(board, c))
 
 
 def holds_impediments(kind: str) -> bool:

@@ -12,6 +12,7 @@ from typing import Annotated, Final
 import msgspec
 
 from .events import Event
+from .log import Item
 from .model import Id
 from .ops import ClientOp
 
@@ -76,11 +77,18 @@ class Held(msgspec.Struct, frozen=True):
 
 
 class WireItem(msgspec.Struct, frozen=True):
+    """An item (``board.log.Item``) as the protocol sends it: without its ``op``, the
+    fields in this order (``docs/protocol.md``)."""
+
     seq: int
     op_id: str | None
     actor: str
     at: float
     events: tuple[Event, ...]
+
+    @classmethod
+    def of(cls, item: Item) -> WireItem:
+        return cls(seq=item.seq, op_id=item.op_id, actor=item.actor, at=item.at, events=item.events)
 
 
 class Limits(msgspec.Struct, frozen=True):

@@ -166,18 +166,3 @@ def with_column(board: Board, i: int, column: Column) -> tuple[Column, ...]:
     cols = list(board.columns)
     cols[i] = column
     return tuple(cols)
-
-
-# -- where a card stands ---------------------------------------------------------------
-
-REMOVAL_COLUMN_IDS: Final = frozenset({"removed"})
-REMOVAL_TITLES: Final = frozenset({"removed", "resolved", "done"})
-
-
-def is_removed(board: Board, card: Card) -> bool:
-    """Whether a live ``card`` is done with: in a removal column (the Scrum of Scrums'
-    and the EAT's Removed) or one a forum titled Removed, Resolved or Done."""
-    column = board.column(card.column)
-    return card.column in REMOVAL_COLUMN_IDS or (
-        column is not None and column.title.strip().lower() in REMOVAL_TITLES
-    )

@@ -2,40 +2,27 @@
 
 ``ForumSync`` holds a board and decides, for each submitted operation, what the
 server answers (rules R4-R9 of ``SPEC.md``). It does no I/O: the room in
-``server/rooms.py`` feeds it operations and turns its outcomes into frames and rows,
-the way the ``websockets`` library's protocol objects are driven by plain bytes.
+``server/live/rooms.py`` feeds it operations and turns its outcomes into frames and rows,
+the way the ``websockets`` library's protocol objects are driven by plain bytes. What it
+logs is ``board.log``'s record; replaying a log is ``board.replay``.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict, deque
+from collections.abc import Iterable
 from typing import Final
 
 import msgspec
 
 from .apply import Context, Rejected, apply
-from .events import Event
+from .log import Accepted, Item, LoggedOp
 from .model import Board
 from .ops import Op
+from .replay import board_after
 
 HISTORY: Final = 4096  # items kept in memory for delta catch-up
 REMEMBERED_OPS: Final = 20_000  # op ids whose outcome is kept for idempotent resends
-
-
-class Item(msgspec.Struct, frozen=True):
-    """One accepted operation, as logged and as broadcast (``op`` is not broadcast)."""
-
-    seq: int
-    op_id: str | None
-    actor: str
-    at: float
-    op: Op
-    events: tuple[Event, ...]
-
-
-class Accepted(msgspec.Struct, frozen=True):
-    item: Item
-    board: Board  # the board right after this item
 
 
 class Unchanged(msgspec.Struct, frozen=True):
@@ -132,21 +119,7 @@ class ForumSync:
             self._outcomes.popitem(last=False)
 
 
-class LoggedOp(msgspec.Struct, frozen=True):
-    """An accepted operation as the log keeps it: enough to apply it again."""
-
-    seq: int
-    actor: str
-    at: float
-    op: Op
-    op_id: str | None = None
-
-
-def replay(board: Board, logged: list[LoggedOp]) -> Board:
-    """Re-apply logged operations in order; the log is trusted, so any refusal is a bug."""
-    for entry in logged:
-        ctx = Context(seq=entry.seq, at=entry.at, actor=entry.actor)
-        board, events = apply(board, entry.op, ctx)
-        if not events:
-            raise ValueError(f"logged op {entry.seq} changed nothing on replay")
-    return board
+def replay(board: Board, logged: Iterable[LoggedOp]) -> Board:
+    """Re-apply logged operations in order (``board.replay.board_after``); the log is
+    trusted, so ``ReplayError`` (a gap, a refusal, an op that changes nothing) is a bug."""
+    return board_after(board, logged)

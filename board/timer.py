@@ -1,4 +1,5 @@
-"""The forum's shared countdown: the facilitator's timer operations."""
+"""The forum's shared countdown: the facilitator's timer operations, and how a
+countdown reads (``mmss``)."""
 
 from __future__ import annotations
 
@@ -49,3 +50,11 @@ def reset_timer(board: Board, op: o.ResetTimer, ctx: Context) -> Result:
     if reset == timer:
         return board, []
     return replace(board, timer=reset), [TimerChanged(action="reset", timer=reset)]
+
+
+def mmss(seconds: float) -> str:
+    """``5:00``, ``1:02:03``: seconds (rounded up) as a countdown shows them."""
+    total = max(0, int(-(-seconds // 1)))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

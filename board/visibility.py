@@ -19,25 +19,27 @@ Blanking authors and actors is the same for every viewer, so it keeps the room's
 between its author and the others (``needs_private``), and only those make the room
 split a frame per viewer.
 
-**Extension point** (grouping and voting, ``board/voting.py``): ``register(Rule(...))``
-adds a rule with its own ``private`` test, ``item`` rewrite and ``board`` rewrite (e.g.
-a voter's own votes only until the vote closes). Rules run after the card rules, in
-the order registered. ``viewer`` is a display name, or ``None`` for nobody in
+**More rules** (``RULES``): each secret beyond the cards' is a ``Rule`` with its own
+``private`` test, ``item`` rewrite and ``board`` rewrite, listed in ``RULES`` from the
+functions of the module that owns it (secret votes: ``board/voting.py``, SPEC R26).
+Listing them here, not registering them from their modules, means every caller of
+this module gets every rule, whatever else it imported. Rules run after the card
+rules, in the order listed. ``viewer`` is a display name, or ``None`` for nobody in
 particular (a projector, an export): ``None`` sees only what everyone may see.
 
-Pure: no I/O. It imports nothing that imports ``apply`` (so ``voting.py`` may import
-it and register at import time).
+Pure: no I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Final
 
 from msgspec.structs import replace
 
 from . import ops as o
+from . import voting
 from .events import (
     CardAdded,
     CardArchived,
@@ -47,10 +49,8 @@ from .events import (
     CardsRevealed,
     Event,
 )
+from .log import Item
 from .model import Board, Card
-
-if TYPE_CHECKING:  # sync imports apply; importing it here would make a cycle
-    from .sync import Item
 
 Viewer = str | None
 
@@ -85,27 +85,11 @@ class Rule:
     board: Callable[[Board, Viewer], Board] = _same_board
 
 
-_RULES: list[Rule] = []
-
-
-def register(rule: Rule) -> None:
-    """Add a rule (once, at import time of the module that owns it)."""
-    if rule not in _RULES:
-        _RULES.append(rule)
-
-
-_OWNERS_LOADED = False
-
-
-def _rules() -> list[Rule]:
-    """The registered rules, after importing the modules that own them: a caller that
-    never imported ``voting`` (a script, a test) must still not see secret votes."""
-    global _OWNERS_LOADED
-    if not _OWNERS_LOADED:
-        from . import voting  # noqa: F401  (registers the vote rule; imported late: a cycle)
-
-        _OWNERS_LOADED = True
-    return _RULES
+# Every rule beyond the card rules, in the order they run.
+RULES: Final[tuple[Rule, ...]] = (
+    # Secret votes (SPEC R26): a voter's own votes only, until the vote closes.
+    Rule(private=voting.personal_item, item=voting.item_votes_for, board=voting.board_votes_for),
+)
 
 
 # -- cards ----------------------------------------------------------------------------
@@ -160,7 +144,7 @@ def board_for(board: Board, viewer: Viewer) -> Board:
     if any(_shows(c) for c in cards.values()):
         cards = {cid: card_for(c, viewer) for cid, c in cards.items()}
         board = replace(board, cards=cards)
-    for rule in _rules():
+    for rule in RULES:
         board = rule.board(board, viewer)
     return board
 
@@ -204,7 +188,7 @@ def needs_private(item: Item) -> bool:
         for card in _event_cards(event):
             if card.hidden:
                 return True
-    return any(rule.private(item) for rule in _rules())
+    return any(rule.private(item) for rule in RULES)
 
 
 def _events_for(events: tuple[Event, ...], viewer: Viewer) -> tuple[Event, ...]:
@@ -239,7 +223,7 @@ def item_for(item: Item, viewer: Viewer, board: Board | None = None) -> Item:
         changes["actor"] = ""
     if changes:
         item = replace(item, **changes)
-    for rule in _rules():
+    for rule in RULES:
         item = rule.item(item, viewer, board)
     return item
 

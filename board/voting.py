@@ -20,7 +20,7 @@ Pure: stdlib and msgspec only.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import msgspec
 from msgspec.structs import replace
@@ -39,12 +39,9 @@ from .events import (
     VoteRetracted,
     VotesCounted,
 )
+from .log import Item
 from .model import RETRO_PHASES, Board, Card, CardGroup, Retro, RetroPhase
 from .rules import Context, Rejected, Result, clean_text, found, live_card
-from .visibility import Rule, Viewer, register
-
-if TYPE_CHECKING:
-    from .sync import Item
 
 MAX_GROUP_TITLE: Final = 60
 MAX_GROUPS: Final = 500
@@ -311,26 +308,28 @@ def redact(retro: Retro | None, viewer: str | None) -> Retro | None:
     return retro if votes == retro.votes else replace(retro, votes=votes)
 
 
-def _private_item(item: Item) -> bool:
+# The vote's rule of ``board/visibility.py`` (listed in its ``RULES``): secret votes on
+# every path out of the server.
+
+
+def personal_item(item: Item) -> bool:
     """A vote, or a change to what each person's "dots left" says (the phase, the number
     of dots, the vote closing or re-opening): the room renders those per viewer."""
     return any(isinstance(e, _PERSONAL) for e in item.events)
 
 
-def _item_for(item: Item, viewer: Viewer, board: Board | None) -> Item:
+def item_votes_for(item: Item, viewer: str | None, board: Board | None) -> Item:
+    """``item`` with only the votes ``viewer`` may see (``private_events``)."""
     events = private_events(item.events, viewer)
     if all(a is b for a, b in zip(events, item.events, strict=True)):
         return item
     return replace(item, events=events)
 
 
-def _board_for(board: Board, viewer: Viewer) -> Board:
+def board_votes_for(board: Board, viewer: str | None) -> Board:
+    """``board`` with only the votes ``viewer`` may see (``redact``)."""
     retro = redact(board.retro, viewer)
     return board if retro is board.retro else replace(board, retro=retro)
-
-
-# Secret votes on every path out of the server (``board/visibility.py``).
-register(Rule(private=_private_item, item=_item_for, board=_board_for))
 
 
 # -- the discussion order -------------------------------------------------------------

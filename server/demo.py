@@ -14,8 +14,8 @@ from typing import Any
 
 from board import ops as o
 from board.apply import Context, apply
+from board.log import Item, LoggedOp
 from board.model import Board, Team, new_board
-from board.sync import Item, LoggedOp
 from server.network.queries import serves_rows
 from server.storage.sqlite.projections import rows_for
 from server.storage.sqlite.store import (

@@ -13,9 +13,9 @@ from board.apply import Context, Rejected, apply
 from board.backlog import decision_text, owned_by, route_refusal, team_counts
 from board.guardrails import check_forum
 from board.kinds import route
+from board.log import LoggedOp
 from board.metrics_history import forum_history
 from board.model import MAX_TEAMS, Board, check, new_board
-from board.sync import LoggedOp
 
 TEAMS = frozenset({"checkout", "payments", "search", "mobile", "platform", "a", "b", "c", "d"})
 

@@ -23,8 +23,9 @@ from board.events import (
     ColumnReranked,
     Event,
 )
+from board.log import Accepted, LoggedOp
 from board.model import Board, StepStatus, check, new_board
-from board.sync import Accepted, ForumSync, LoggedOp, Unchanged, replay
+from board.sync import ForumSync, Unchanged, replay
 
 CODES = {"not_found", "invalid", "conflict", "no_session", "limit"}
 ACTORS = ["Ann", "Bo", "Cy"]

@@ -10,8 +10,8 @@ from board import dependencies as deps
 from board import ops as o
 from board.apply import Context, Rejected, apply
 from board.events import CardAdded, CardEdited, CardMoved, Event
+from board.log import Item
 from board.model import Board, check, new_board
-from board.sync import Item
 
 DAY = 24 * 3600.0
 T0 = 1_700_000_000.0

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from board import events as ev
 from board import ops as o
+from board.describe import describe
 from board.escalation import status_updates
-from board.history import describe
+from board.log import Item, LoggedOp
 from board.model import Board, new_board
-from board.sync import ForumSync, Item, LoggedOp, replay
+from board.sync import ForumSync, replay
 from tests.test_apply import play, refused, run, unchanged
 
 ESC = o.EscalateCard(card="c1", to_forum="eat", to_name="Exec Action Team", to_kind="eat")

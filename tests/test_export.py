@@ -23,8 +23,8 @@ from board.export import (
     verify,
     with_forum_id,
 )
+from board.log import LoggedOp
 from board.model import Board, new_board
-from board.sync import LoggedOp
 
 T0 = 1_700_000_000.0
 

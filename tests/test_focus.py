@@ -11,9 +11,10 @@ from board import ops as o
 from board.access import can, needed
 from board.apply import Context, Rejected, apply
 from board.events import CardArchived, ColumnRemoved, FocusChanged
+from board.log import LoggedOp
 from board.model import Board, check, new_board
 from board.protocol import BadMessage, Batch, Hold, decode_client, decode_server, encode
-from board.sync import LoggedOp, replay
+from board.sync import replay
 
 
 def at(board: Board, op: o.Op, actor: str = "Fay") -> tuple[Board, list[object]]:

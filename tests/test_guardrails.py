@@ -9,7 +9,7 @@ import pytest
 
 from board.guardrails import RULES, check_forum, check_session, decision_topics, team_check
 from board.metrics import Period
-from board.metrics_history import DecisionFact, ForumHistory, SessionFact
+from board.metrics_facts import DecisionFact, ForumHistory, SessionFact
 from board.model import Team
 
 T0 = 1_700_000_000.0

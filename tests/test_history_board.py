@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 
 from board import ops as o
 from board.apply import Context, Rejected, apply
+from board.describe import describe
 from board.events import VoteCast
-from board.history import BoardDiff, Timeline, describe, diff
+from board.history import BoardDiff, Timeline, diff
+from board.log import LoggedOp
 from board.model import Board, new_board
-from board.sync import LoggedOp
 
 ACTORS = ["Ann", "Bo", "Cy"]
 OP_KINDS = (

@@ -12,6 +12,7 @@ import pytest
 
 from board import ops as o
 from board.apply import Context, apply
+from board.log import LoggedOp
 from board.metrics import (
     AGE_BUCKETS,
     DAY,
@@ -23,18 +24,16 @@ from board.metrics import (
     stats,
     week_bounds,
 )
-from board.metrics_history import (
+from board.metrics_facts import (
     CardEvent,
     DecisionFact,
     ForumHistory,
-    HistoryBuilder,
     SessionFact,
     StatusChange,
     StepFact,
-    forum_history,
 )
+from board.metrics_history import HistoryBuilder, forum_history
 from board.model import Board, new_board
-from board.sync import LoggedOp
 
 T0 = 1_700_000_000.0
 

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from board import ops as o
 from board.apply import Context, apply
+from board.log import LoggedOp
 from board.metrics import DAY, Period, escalations, forum_metrics, network_metrics
-from board.metrics_history import (
+from board.metrics_facts import (
     EscalationChange,
     EscalationFact,
     ForumHistory,
     escalation_outcome,
-    forum_history,
 )
+from board.metrics_history import forum_history
 from board.model import Board, new_board
-from board.sync import LoggedOp
 
 T0 = 1_700_000_000.0
 

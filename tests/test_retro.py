@@ -14,10 +14,10 @@ from board.apply import Context, Rejected, apply
 from board.events import CardAdded, CardMoved, CardsRevealed, PhaseChanged, RetroConfigured
 from board.export import check_import, encode, export_session
 from board.history import Timeline
+from board.log import Item, LoggedOp
 from board.model import Board, Retro, new_board
 from board.protocol import decode_client
 from board.retro import PhaseVisit, phase_log
-from board.sync import Item, LoggedOp
 
 
 class Log:
@@ -37,7 +37,7 @@ class Log:
         assert msgspec.json.encode(self.board) == before  # apply never mutates its input
         if events:
             self.ops.append(LoggedOp(seq, actor, at, op))
-            self.items.append(Item(seq, None, actor, at, op, tuple(events)))
+            self.items.append(Item(seq, actor, at, op, events=tuple(events)))
         self.board = new
         return list(events)
 

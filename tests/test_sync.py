@@ -8,14 +8,13 @@ import pytest
 from board import ops as o
 from board.apply import Context, apply
 from board.events import CardAdded, CardMoved
+from board.log import Item, LoggedOp
 from board.model import Board, new_board
 from board.sync import (
     REMEMBERED_OPS,
     Accepted,
     Duplicate,
     ForumSync,
-    Item,
-    LoggedOp,
     Refused,
     Unchanged,
     replay,

@@ -9,10 +9,11 @@ import pytest
 from board import ops as o
 from board.access import can, needed
 from board.apply import Context, Rejected, apply
+from board.describe import describe
 from board.events import TimerChanged
-from board.history import describe, mmss
 from board.model import Board, Timer, new_board
 from board.protocol import decode_client
+from board.timer import mmss
 
 
 def at(board: Board, op: o.Op, when: float, actor: str = "Fay") -> tuple[Board, list[object]]:

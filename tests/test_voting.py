@@ -21,9 +21,10 @@ from board.events import (
     VoteReopened,
     VotesCounted,
 )
+from board.log import Item, LoggedOp
 from board.model import Board, Retro, RetroPhase, new_board
 from board.protocol import BadMessage, decode_client
-from board.sync import ForumSync, Item, LoggedOp, replay
+from board.sync import ForumSync, replay
 from tests.support import ROOT
 
 

@@ -32,8 +32,8 @@ from board.events import (
     VoteRetracted,
     VotesCounted,
 )
+from board.log import Item
 from board.model import Board
-from board.sync import Item
 
 if TYPE_CHECKING:
     from server.web.render import Renderer, View

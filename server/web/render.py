@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from board import dependencies
 from board.access import LABELS, WHAT, Role
+from board.card_state import is_removed
 from board.events import (
     CardAdded,
     CardArchived,
@@ -39,11 +40,10 @@ from board.events import (
     SessionStarted,
     TimerChanged,
 )
-from board.history import mmss
 from board.kinds import CARD_KINDS, FORUM_KINDS, routes_for
+from board.log import Item
 from board.model import RETRO_PHASES, Board, Card, Team
-from board.rules import is_removed
-from board.sync import Item
+from board.timer import mmss
 from server.access import csrf
 from server.forums import voting as voting_regions
 

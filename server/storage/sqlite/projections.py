@@ -15,8 +15,8 @@ from board.events import (
     SessionEnded,
     SessionStarted,
 )
+from board.log import Item
 from board.model import Board, NextStep
-from board.sync import Item
 from server.storage.sqlite.store import Row, encode
 
 
