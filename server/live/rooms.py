@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 from board import ops as o
 from board import visibility
+from board.log import Item
 from board.protocol import Ack, Batch, Hello, Limits, PeerInfo, Reject, Resync, Welcome, WireItem
 from board.protocol import encode as encode_msg
-from board.sync import Accepted, Duplicate, ForumSync, Item, LoggedOp, Outcome, Refused, Unchanged
+from board.sync import Accepted, Duplicate, ForumSync, Outcome, Refused, Unchanged
 from server.config import Settings
 from server.live.holds import Held, HoldIn, Holds
 from server.live.peer import Message, Peer, text_message
@@ -96,9 +97,7 @@ def new_epoch() -> str:
 
 
 def wire(item: Item) -> WireItem:
-    return WireItem(
-        seq=item.seq, op_id=item.op_id, actor=item.actor, at=item.at, events=item.events
-    )
+    return WireItem.of(item)
 
 
 class Room:
@@ -357,8 +356,7 @@ class Room:
         forum_id = self.forum_id
         rows: list[Row] = []
         for a in accepted:
-            it = a.item
-            rows.append(op_row(forum_id, LoggedOp(it.seq, it.actor, it.at, it.op, it.op_id)))
+            rows.append(op_row(forum_id, a.item))  # an Item is a LoggedOp
         for a in accepted:
             rows.extend(rows_for(a.item, a.board))
         board = self.sync.board

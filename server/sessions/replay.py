@@ -29,7 +29,7 @@ from litestar.params import Parameter
 from board import visibility
 from board.history import BoardDiff, Step, Timeline, diff
 from board.model import Board
-from board.sync import LoggedOp
+from board.replay import ReplayError
 from server.access.service import session_guard
 from server.forums.api import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem
 from server.forums.pages import html, not_found
@@ -100,10 +100,6 @@ async def previous_session(store: Store, info: SessionInfo) -> SessionInfo | Non
 
 class Unavailable(Exception):
     """The log does not hold what a replay needs (e.g. ops that were never stored here)."""
-
-
-def _contiguous(ops: list[LoggedOp], first: int) -> bool:
-    return all(entry.seq == first + i for i, entry in enumerate(ops))
 
 
 async def board_at_seq(store: Store, forum_id: str, seq: int) -> Board:
@@ -187,14 +183,17 @@ async def session_timeline(
     async def build() -> tuple[Timeline, bool]:
         start = await board_at_seq(store, info.forum_id, info.start_seq - 1)
         ops = await store.ops(info.forum_id, info.start_seq, end)
-        if not _contiguous(ops, info.start_seq):
-            raise Unavailable("Some operations of this session are missing from the log.")
         complete = len(ops) == end - info.start_seq + 1
-        if not complete and not info.running:
-            raise Unavailable("Some operations of this session are missing from the log.")
-        if len(ops) > THREAD_OVER:  # pure and immutable: safe beside the event loop
-            return await asyncio.to_thread(Timeline, start, ops), complete
-        return Timeline(start, ops), complete
+        reach = None if info.running else end  # an ended session's log must reach its end
+        try:
+            if len(ops) > THREAD_OVER:  # pure and immutable: safe beside the event loop
+                return await asyncio.to_thread(Timeline, start, ops, end=reach), complete
+            return Timeline(start, ops, end=reach), complete
+        except ReplayError as e:  # a gap in the seqs, or an op that does not apply
+            if e.problem == "gap":
+                missing = "Some operations of this session are missing from the log."
+                raise Unavailable(missing) from None
+            raise Unavailable(f"The log of this session does not replay: {e}") from None
 
     return await timelines(request).get((info.id, end), build)
 

@@ -23,9 +23,10 @@ import aiosqlite
 import msgspec
 
 from board.access import ROLES
+from board.log import LoggedOp
 from board.model import Board, Team
 from board.ops import Op
-from board.sync import REMEMBERED_OPS, LoggedOp
+from board.sync import REMEMBERED_OPS
 from server.storage.records import ForumRow, Loaded, StoreError
 
 log = logging.getLogger("scaleboard.store")
@@ -356,7 +357,7 @@ class Store:
 
     async def load(self, forum_id: str) -> Loaded | None:
         """The forum's board (latest snapshot + later ops), or ``None`` if unknown."""
-        from board.sync import replay  # local: keeps the import graph one-way
+        from board.replay import board_after  # local: keeps the import graph one-way
 
         snap = await self.fetch(
             "SELECT seq, board FROM snapshots WHERE forum_id=? ORDER BY seq DESC LIMIT 1",
@@ -369,7 +370,7 @@ class Store:
             "SELECT seq, op_id, actor, at, op FROM ops WHERE forum_id=? AND seq>? ORDER BY seq",
             (forum_id, board.seq),
         )
-        board = replay(board, [_logged(r) for r in rows])
+        board = board_after(board, [_logged(r) for r in rows])
         recent = await self.fetch(
             "SELECT op_id, seq FROM ops WHERE forum_id=? AND op_id IS NOT NULL "
             "ORDER BY seq DESC LIMIT ?",
@@ -381,8 +382,7 @@ class Store:
     async def board_at(self, forum_id: str, seq: int) -> Board:
         """The forum's board right after op ``seq``: the latest snapshot at or before it,
         then the logged ops after that snapshot. ``LookupError`` says why it cannot."""
-        from board.apply import Rejected  # local: keeps the import graph one-way
-        from board.sync import replay
+        from board.replay import ReplayError, board_after  # local: keeps the graph one-way
 
         snap = await self.fetch(
             "SELECT board FROM snapshots WHERE forum_id=? AND seq<=? ORDER BY seq DESC LIMIT 1",
@@ -392,11 +392,11 @@ class Store:
             raise LookupError(f"No stored board of this forum goes back to operation {seq}.")
         board = _board_decoder.decode(snap[0][0])
         ops = await self.ops(forum_id, board.seq + 1, seq)
-        if [e.seq for e in ops] != list(range(board.seq + 1, seq + 1)):
-            raise LookupError(f"The operations before {seq} are not all stored here.")
         try:
-            return replay(board, ops)
-        except (Rejected, ValueError) as e:
+            return board_after(board, ops, end=seq)
+        except ReplayError as e:
+            if e.problem == "gap":
+                raise LookupError(f"The operations before {seq} are not all stored here.") from None
             raise LookupError(f"The log of this forum does not replay: {e}") from None
 
     async def ops(self, forum_id: str, first: int, last: int) -> list[LoggedOp]:
