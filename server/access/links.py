@@ -7,7 +7,7 @@ token is never logged, and pages never show it. A page request that carried one 
 the grant added to its access cookie and is sent on to the same address without the
 token (303), so the token does not stay in the address bar or the history either; a
 token that opens nothing gets an error page saying so. A websocket keeps its token
-for the handshake (browsers cannot set headers on websockets): see ``server/live.py``.
+for the handshake (browsers cannot set headers on websockets): see ``server/live/endpoint.py``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The admin's pages and API: every forum's role links, rotating them, entering as admin.
 
 ``/admin/enter?token=…`` is the admin's link (printed by ``scaleboard serve`` on the
-first run, or by ``scaleboard admin-link``): the gate (``server/links.py``) puts the
+first run, or by ``scaleboard admin-link``): the gate (``server/access/links.py``) puts the
 admin mark in the access cookie and comes back here without the token, which goes on
 to ``/admin``. ``/admin`` lists every forum with its three links and a Rotate button
 per role; rotating replaces the token, and the old link, the grants made from it and

@@ -5,7 +5,7 @@
   drawn by ``templates/_backlog.html`` and kept while live updates arrive by
   ``static/js/backlog.js``.
 - A session page's WIP overruns: the ``wip_exceeded`` events of the session, from the
-  forum's replayed history (``server/metrics_queries.Histories``, the same cache the
+  forum's replayed history (``server.metrics.histories.Histories``, the same cache the
   metrics and guardrails read), so imported and old forums show them too.
 """
 

@@ -137,7 +137,7 @@ async def forum_page(
     team: str | None = None,
 ) -> Response[Any]:
     """The live board, with the controls the person's role allows (``?team=``: only the
-    cards of one team shown, see ``server/backlog.py``)."""
+    cards of one team shown, see ``server/forums/backlog.py``)."""
     room = await rooms.get(forum_id)
     if room is None:
         return not_found(renderer, "There is no forum at this address. It may have been mistyped.")

@@ -16,7 +16,7 @@ see on ``/admin``); such a page is sent ``Cache-Control: no-store`` like every
 projector page.
 
 ``static/js/projector.js`` keeps the board live through the forum's websocket with
-``?view=projector`` (``server/live.py``: the connection is read-only whatever the
+``?view=projector`` (``server/live/endpoint.py``: the connection is read-only whatever the
 browser's role, so every update carries a viewer's markup) and marks what moved.
 """
 

@@ -136,12 +136,12 @@ class Timelines:
         prev = await self.sessions.previous(info.forum_id, info.number)
         if prev is None:
             before = await self.board_at_seq(info.forum_id, info.start_seq - 1)
-        elif prev.board is not None:
-            before = prev.board
         else:
-            before = (await self.of(prev)).end
-        if info.board is not None:
-            after = info.board
+            recorded = await self.sessions.end_board(prev.id)
+            before = recorded if recorded is not None else (await self.of(prev)).end
+        ended = await self.sessions.end_board(info.id)
+        if ended is not None:
+            after = ended
         else:
             room = await self.rooms.get(info.forum_id)
             after = room.sync.board if room is not None else (await self.of(info)).end

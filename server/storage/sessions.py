@@ -41,10 +41,8 @@ class SessionDetail(msgspec.Struct, frozen=True):
 
 
 class SessionInfo(SessionRecord, frozen=True):
-    """A session's row (its operations counted to its end only, no cards moved), with
-    the board it recorded when it ended."""
-
-    board: Board | None = None  # the board when it ended (``None``: still running)
+    """A session's row (its operations counted to its end only, no cards moved); its
+    end board is ``SessionRecords.end_board``."""
 
     @property
     def running(self) -> bool:
@@ -85,6 +83,11 @@ class SessionRecords(Protocol):
         ...
 
     async def info(self, session_id: str) -> SessionInfo | None: ...
+
+    async def end_board(self, session_id: str) -> Board | None:
+        """The board a session recorded when it ended (``None``: still running, or no
+        such session)."""
+        ...
 
     async def previous(self, forum_id: str, number: int) -> SessionInfo | None:
         """The forum's session before session ``number`` (``None`` for its first)."""

@@ -62,13 +62,17 @@ async def test_info_and_the_session_before(storage: Storage) -> None:
     net = await seed_network(Seeder(storage))
     first, second, running, _ = net.sessions
     info = await storage.sessions.info(second)
-    assert info is not None and not info.running and info.board is not None
+    assert info is not None and not info.running
+    end = await storage.sessions.end_board(second)
+    assert end is not None and end.last_session_id == second
     assert info.cards_moved == 0  # not counted here
     before = await storage.sessions.previous("sos-a", info.number)
     assert before is not None and before.id == first
     assert await storage.sessions.previous("sos-a", 1) is None
     now = await storage.sessions.info(running)
-    assert now is not None and now.running and now.board is None
+    assert now is not None and now.running
+    assert await storage.sessions.end_board(running) is None
+    assert await storage.sessions.end_board("nope") is None
 
 
 async def test_a_steps_status_as_recorded(storage: Storage) -> None:

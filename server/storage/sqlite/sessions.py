@@ -10,7 +10,7 @@ from typing import Any, Final
 import msgspec
 
 from board.export import SessionExport
-from board.model import Decision, NextStep
+from board.model import Board, Decision, NextStep
 from board.sync import Accepted
 from server.storage.sessions import (
     ExportedStep,
@@ -82,9 +82,7 @@ def session_record(
 
 
 def _info(row: tuple[Any, ...]) -> SessionInfo:
-    record = session_record(row[:-1])
-    board = decode_board(row[-1]) if row[-1] is not None else None
-    return SessionInfo(**msgspec.structs.asdict(record), board=board)
+    return SessionInfo(**msgspec.structs.asdict(session_record(row)))
 
 
 def _decision(r: tuple[Any, ...]) -> Decision:
@@ -175,14 +173,17 @@ class SqliteSessions:
 
     async def info(self, session_id: str) -> SessionInfo | None:
         rows = await self.store.fetch(
-            f"SELECT {SESSION_COLUMNS}, sessions.board FROM sessions WHERE sessions.id=?",
-            (session_id,),
+            f"SELECT {SESSION_COLUMNS} FROM sessions WHERE sessions.id=?", (session_id,)
         )
         return _info(rows[0]) if rows else None
 
+    async def end_board(self, session_id: str) -> Board | None:
+        rows = await self.store.fetch("SELECT board FROM sessions WHERE id=?", (session_id,))
+        return decode_board(rows[0][0]) if rows and rows[0][0] is not None else None
+
     async def previous(self, forum_id: str, number: int) -> SessionInfo | None:
         rows = await self.store.fetch(
-            f"SELECT {SESSION_COLUMNS}, sessions.board FROM sessions "
+            f"SELECT {SESSION_COLUMNS} FROM sessions "
             "WHERE sessions.forum_id=? AND sessions.number<? ORDER BY number DESC LIMIT 1",
             (forum_id, number),
         )
