@@ -66,7 +66,8 @@ class SqliteAccess:
         )
 
     async def admin_hash(self) -> str | None:
-        return await self.store.meta(ADMIN_META)
+        rows = await self.store.fetch("SELECT value FROM meta WHERE key=?", (ADMIN_META,))
+        return str(rows[0][0]) if rows else None
 
     async def set_admin_hash(self, digest: str) -> None:
         await self.store.write([admin_hash_row(digest)])
