@@ -10,7 +10,7 @@ the JSON API send the same value in the ``X-CSRF-Token`` header (pages carry it 
 need none: no browser adds that header by itself.
 
 The token of the request being handled lives in a context variable, set by
-``server.links.gate`` for each HTTP request, so templates reach it without the
+``server.access.links.gate`` for each HTTP request, so templates reach it without the
 request; the cookie is added to the response only when a page actually used it.
 """
 

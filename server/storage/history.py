@@ -15,7 +15,7 @@ from board.model import StepStatus
 from server.storage.sessions import SessionRecord
 
 Visible = Collection[str] | None
-"""The forums a list may show (``None``: all of them; see ``server.access.Who.visible``)."""
+"""The forums a list may show (``None``: all of them; see ``server.access.service.Who.visible``)."""
 
 
 class ListedSession(SessionRecord, frozen=True, kw_only=True):
