@@ -27,6 +27,8 @@ from server.access.identity import COOKIE, safe_next, sign, valid_name
 from server.forums.backlog import session_overruns, team_choice
 from server.forums.retro import session_phases
 from server.forums.service import create_forum, teams_css, validate_forum
+from server.live.registry import Rooms
+from server.storage.sqlite.store import Store
 from server.web.deps import (
     HistoriesDep,
     RendererDep,
@@ -37,6 +39,7 @@ from server.web.deps import (
 )
 from server.web.errors import html, not_found
 from server.web.forms import FormData, current_name
+from server.web.render import Renderer
 
 Req = Request[Any, Any, Any]
 
@@ -52,10 +55,10 @@ LIMITS = {
 
 async def _home(
     request: Req,
-    store: StoreDep,
-    rooms: RoomsDep,
-    renderer: RendererDep,
-    secret: SecretDep,
+    store: Store,
+    rooms: Rooms,
+    renderer: Renderer,
+    secret: str,
     form: dict[str, str],
     errors: dict[str, str],
     status: int,

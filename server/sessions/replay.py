@@ -19,8 +19,10 @@ from board import visibility
 from board.history import BoardDiff, Step, Timeline, diff
 from server.access.guards import session_guard
 from server.sessions.timelines import Unavailable
+from server.storage import Storage
 from server.storage.records import ForumRow
 from server.storage.sessions import SessionInfo
+from server.storage.sqlite.store import Store
 from server.web.deps import RendererDep, StorageDep, StoreDep, TimelinesDep
 from server.web.errors import error_page, html, not_found
 from server.web.render import Renderer
@@ -131,7 +133,7 @@ def _error(renderer: Renderer, status: int, message: str, back: str, label: str)
 
 
 async def _session_and_forum(
-    storage: StorageDep, store: StoreDep, renderer: Renderer, session_id: str
+    storage: Storage, store: Store, renderer: Renderer, session_id: str
 ) -> tuple[SessionInfo, ForumRow] | Response[str]:
     info = await storage.sessions.info(session_id)
     if info is None:
