@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar, Request, Response
+from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
@@ -17,12 +17,13 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.access.links import gate
-from server.access.service import Access, Denied
+from server.access.refusals import Denied
+from server.access.service import Access
 from server.admin.routes import ADMIN_ROUTES
 from server.config import SERVER_SEND, STATIC_DIR, TEMPLATES_DIR, Settings
 from server.demo import seed_demo
-from server.forums.api import API, ApiError, ApiProblem, problem_handler
-from server.forums.pages import PAGES, html
+from server.forums.api import API
+from server.forums.pages import PAGES
 from server.forums.projector import PROJECTOR_ROUTES
 from server.live.endpoint import live
 from server.live.registry import Rooms
@@ -31,10 +32,14 @@ from server.network.escalation import catch_up
 from server.network.routes import NETWORK_ROUTES
 from server.sessions.api import SESSION_API
 from server.sessions.exports import EXPORT_ROUTES
-from server.sessions.history import HISTORY_ROUTES
-from server.sessions.replay import REPLAY_ROUTES
+from server.sessions.history import HISTORY_PAGES
+from server.sessions.history_api import HISTORY_API
+from server.sessions.replay import REPLAY_PAGES
+from server.sessions.replay_api import REPLAY_API
 from server.storage import Storage
 from server.storage.sqlite import SqliteStorage
+from server.web.deps import DEPENDENCIES, Services, install
+from server.web.errors import ApiProblem, denied_handler, problem_handler
 from server.web.render import Renderer
 
 log = logging.getLogger("scaleboard")
@@ -71,31 +76,13 @@ def security_headers(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-def denied_handler(request: Request[Any, Any, Any], exc: Denied) -> Response[Any]:
-    """A refusal: the API's ``{code, reason}`` under ``/api``, an error page elsewhere."""
-    headers = {"Cache-Control": "no-store", **exc.headers}
-    if request.url.path.startswith("/api/"):
-        return Response(
-            ApiError(code=exc.code, reason=exc.reason), status_code=exc.status, headers=headers
-        )
-    titles = {"csrf": "The form was not sent", "unauthorized": "No access"}
-    body = request.app.state.renderer.page(
-        "error.html",
-        title=titles.get(exc.code, "No access"),
-        message=exc.reason,
-        back_href="/",
-        back_label="Go to the start page",
-    )
-    return html(body, status=exc.status, headers=headers)
-
-
 def admin_link(settings: Settings, token: str) -> str:
     return f"http://{settings.host}:{settings.port}/admin/enter?token={token}"
 
 
 def keep_server_send(app: ASGIApp) -> ASGIApp:
     """Put the server's own ASGI ``send`` of a websocket in its scope, before any
-    middleware wraps it: the live fan-out writes through it (see ``server/peer.py``)."""
+    middleware wraps it: the live fan-out writes through it (see ``server/live/peer.py``)."""
 
     async def outermost(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -123,14 +110,19 @@ def create_app(settings: Settings) -> Litestar:
             teams = await store.teams()
             renderer.set_teams(teams)
             rooms.team_ids = frozenset(t.id for t in teams)
-            app.state.store = store
-            app.state.storage = storage
-            app.state.rooms = rooms
-            app.state.renderer = renderer
-            app.state.secret = await store.secret()
-            access = Access(store, app.state.secret)
+            secret = await store.secret()
+            access = Access(storage.access, secret)
             made = await access.start(settings.admin_token)
-            app.state.access = access
+            services = Services(
+                storage=storage,
+                store=store,
+                rooms=rooms,
+                renderer=renderer,
+                access=access,
+                settings=settings,
+                secret=secret,
+            )
+            install(app, services)
             if made is not None:
                 # Printed once, to the console of whoever started the server; only its
                 # hash is stored. ``scaleboard admin-link`` makes a new one.
@@ -149,7 +141,6 @@ def create_app(settings: Settings) -> Litestar:
             gc.freeze()
             gc.set_threshold(20_000, 20, 10)
             catching_up = asyncio.create_task(catch_up(store, rooms), name="escalation-catch-up")
-            app.state.catching_up = catching_up
             yield
         finally:
             if catching_up is not None:
@@ -163,8 +154,10 @@ def create_app(settings: Settings) -> Litestar:
             *PAGES,
             *API,
             *SESSION_API,
-            *HISTORY_ROUTES,
-            *REPLAY_ROUTES,
+            *HISTORY_PAGES,
+            *HISTORY_API,
+            *REPLAY_PAGES,
+            *REPLAY_API,
             *EXPORT_ROUTES,
             *ADMIN_ROUTES,
             *METRICS_ROUTES,
@@ -176,7 +169,8 @@ def create_app(settings: Settings) -> Litestar:
             ),
         ],
         lifespan=[lifespan],
-        state=State({"settings": settings}),
+        dependencies=DEPENDENCIES,
+        state=State({"settings": settings}),  # ``server/live/endpoint.py`` reads it
         middleware=[security_headers, gate],
         exception_handlers={
             ApiProblem: problem_handler,  # type: ignore[dict-item]

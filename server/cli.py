@@ -13,10 +13,11 @@ from pathlib import Path
 
 import uvicorn
 
-from server.access.service import MIN_ADMIN_TOKEN, admin_row, new_token
+from server.access.service import MIN_ADMIN_TOKEN
+from server.access.signing import new_token, sha256
 from server.app import admin_link, create_app, keep_server_send
 from server.config import Settings
-from server.storage.sqlite.store import Store
+from server.storage import open_storage
 
 ADMIN_ENV = "SCALEBOARD_ADMIN_TOKEN"
 
@@ -89,12 +90,12 @@ def parser() -> argparse.ArgumentParser:
 
 async def new_admin_token(db: Path) -> str:
     """Replace the admin token of the database ``db``; returns the new token."""
-    store = await Store.open(db)
+    storage = await open_storage(db)
     try:
         token = new_token()
-        await store.write([admin_row(token)])
+        await storage.access.set_admin_hash(sha256(token))
     finally:
-        await store.close()
+        await storage.close()
     return token
 
 

@@ -22,7 +22,8 @@ import msgspec
 import pytest
 import websockets
 
-from server.access.service import COOKIE, Pass, fingerprint, seal
+from server.access.passes import COOKIE, Pass
+from server.access.signing import fingerprint, seal
 from tests.support import ROOT, HttpResponse, LiveClient, ServerProcess
 
 Forum = dict[str, Any]

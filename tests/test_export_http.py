@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from server.sessions.exports import csv_cell, md
+from server.sessions.export_formats import csv_cell, md
 from tests.support import HttpResponse, LiveClient, ServerProcess, ack, name_cookie
 
 SCRIPT_TITLE = "<script>alert('x')</script> & co"

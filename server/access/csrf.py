@@ -10,7 +10,7 @@ the JSON API send the same value in the ``X-CSRF-Token`` header (pages carry it 
 need none: no browser adds that header by itself.
 
 The token of the request being handled lives in a context variable, set by
-``server.links.gate`` for each HTTP request, so templates reach it without the
+``server.access.links.gate`` for each HTTP request, so templates reach it without the
 request; the cookie is added to the response only when a page actually used it.
 """
 
@@ -25,7 +25,8 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from markupsafe import Markup, escape
 
-from server.access.service import Denied, seal, unseal
+from server.access.refusals import Denied
+from server.access.signing import seal, unseal
 
 COOKIE: Final = "sb_csrf"
 FIELD: Final = "csrf"
@@ -83,9 +84,9 @@ def cookie(value: str, *, secure: bool = False) -> Cookie:
     return Cookie(key=COOKIE, value=value, httponly=True, samesite="lax", secure=secure, path="/")
 
 
-def check(connection: ASGIConnection[Any, Any, Any, Any], submitted: object) -> None:
-    """``Denied`` (403 ``csrf``) unless ``submitted`` matches the request's CSRF cookie."""
-    secret: str = connection.app.state.secret
+def check(connection: ASGIConnection[Any, Any, Any, Any], submitted: object, secret: str) -> None:
+    """``Denied`` (403 ``csrf``) unless ``submitted`` matches the request's CSRF cookie
+    (signed with ``secret``). ``server.access.guards.check_form`` checks a form."""
     held = connection.cookies.get(COOKIE)
     if (
         not isinstance(submitted, str)
@@ -94,13 +95,3 @@ def check(connection: ASGIConnection[Any, Any, Any, Any], submitted: object) -> 
         or not hmac.compare_digest(held.encode(), submitted.encode())
     ):
         raise Denied(403, "csrf", REFUSED)
-
-
-async def check_form(request: ASGIConnection[Any, Any, Any, Any], form: Any) -> None:
-    """The CSRF check of an HTML form (none for a request with a valid bearer token)."""
-    from server.access.service import who
-
-    person = await who(request)
-    if person.bearer:
-        return
-    check(request, form.get(FIELD) if hasattr(form, "get") else None)

@@ -7,7 +7,7 @@ token is never logged, and pages never show it. A page request that carried one 
 the grant added to its access cookie and is sent on to the same address without the
 token (303), so the token does not stay in the address bar or the history either; a
 token that opens nothing gets an error page saying so. A websocket keeps its token
-for the handshake (browsers cannot set headers on websockets): see ``server/live.py``.
+for the handshake (browsers cannot set headers on websockets): see ``server/live/endpoint.py``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,10 @@ from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Sc
 
 from server.access import csrf
 from server.access.identity import safe_next
-from server.access.service import COOKIE, LINK_TOKEN, Access, pass_cookie, read_pass
+from server.access.passes import COOKIE, pass_cookie, read_pass
+from server.access.service import LINK_TOKEN
+from server.web.deps import services_of
+from server.web.errors import error_body
 
 PARAM: Final = "token"
 
@@ -73,21 +76,18 @@ async def _send_page(
 
 async def follow_link(scope: Any, send: Send, token: str) -> None:
     """Add what ``token`` opens to the access cookie and go on without the token."""
-    state = scope["app"].state
-    access: Access = state.access
-    held = read_pass(state.secret, cookies(scope).get(COOKIE))
-    granted = await access.grant(held, token)
+    services = services_of(scope["app"])
+    held = read_pass(services.secret, cookies(scope).get(COOKIE))
+    granted = await services.access.grant(held, token)
     no_store = (b"cache-control", b"no-store")
     if granted is None:
-        body = state.renderer.page(
-            "error.html",
-            title="This link does not work",
-            message=(
-                "The link you opened is not valid: it may have been mistyped or replaced "
-                "by a new one. Ask the forum's facilitator for the current link."
-            ),
-            back_href="/",
-            back_label="Go to the start page",
+        body = error_body(
+            services.renderer,
+            "This link does not work",
+            "The link you opened is not valid: it may have been mistyped or replaced "
+            "by a new one. Ask the forum's facilitator for the current link.",
+            "/",
+            "Go to the start page",
         )
         html = (b"content-type", b"text/html; charset=utf-8")
         await _send_page(send, 403, body.encode(), [html, no_store])
@@ -98,7 +98,7 @@ async def follow_link(scope: Any, send: Send, token: str) -> None:
         target += "?" + scope["query_string"].decode("latin-1")
     headers = [
         (b"location", safe_next(target).encode("latin-1")),
-        pass_cookie(state.secret, granted, secure=_secure(scope)).to_encoded_header(),
+        pass_cookie(services.secret, granted, secure=_secure(scope)).to_encoded_header(),
         no_store,
         (b"content-length", b"0"),
     ]
@@ -127,7 +127,7 @@ def gate(app: ASGIApp) -> ASGIApp:
         ):
             await follow_link(scope, send, token)
             return
-        secret: str = scope["app"].state.secret  # type: ignore[index]
+        secret = services_of(scope["app"]).secret  # type: ignore[index]
         slot = csrf.slot_for(secret, cookies(scope).get(csrf.COOKIE))
         if any(name == b"authorization" for name, _ in scope["headers"]):
             slot.new = False  # a bearer client needs no CSRF token: no cookie for it

@@ -1,7 +1,7 @@
 """The admin's pages and API: every forum's role links, rotating them, entering as admin.
 
 ``/admin/enter?token=…`` is the admin's link (printed by ``scaleboard serve`` on the
-first run, or by ``scaleboard admin-link``): the gate (``server/links.py``) puts the
+first run, or by ``scaleboard admin-link``): the gate (``server/access/links.py``) puts the
 admin mark in the access cookie and comes back here without the token, which goes on
 to ``/admin``. ``/admin`` lists every forum with its three links and a Rotate button
 per role; rotating replaces the token, and the old link, the grants made from it and
@@ -20,12 +20,21 @@ from litestar.response import Redirect
 from board.access import LABELS, ROLES, WHAT, Role, is_role
 from board.kinds import FORUM_KINDS, routes_from
 from board.model import MAX_FORUM_NAME
-from server.access.csrf import check_form
-from server.access.service import Access, Denied, admin_guard, who
-from server.forums.api import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem, set_escalation
-from server.forums.pages import FormData, html, not_found
+from server.access.guards import admin_guard, check_form, who
+from server.access.refusals import Denied
+from server.forums.forum_routes import set_escalation
 from server.network.queries import served
-from server.storage.sqlite.store import Store
+from server.storage.access import AccessRecords
+from server.web.deps import AccessDep, RendererDep, StorageDep, StoreDep
+from server.web.errors import (
+    API_EXCEPTION_HANDLERS,
+    ERRORS,
+    ApiProblem,
+    error_page,
+    html,
+    not_found,
+)
+from server.web.forms import FormData
 from server.web.render import Renderer
 
 Req = Request[Any, Any, Any]
@@ -45,14 +54,7 @@ def refused(
     renderer: Renderer, message: str, status: int, title: str = "Nothing was changed"
 ) -> Response[str]:
     """The error page of an admin form that changed nothing, with the way back."""
-    body = renderer.page(
-        "error.html",
-        title=title,
-        message=message,
-        back_href="/admin",
-        back_label="Back to the admin page",
-    )
-    return html(body, status=status)
+    return error_page(renderer, status, title, message, "/admin", "Back to the admin page")
 
 
 def base_url(request: Req) -> str:
@@ -63,19 +65,22 @@ def link_url(base: str, forum_id: str, token: str) -> str:
     return f"{base}/forums/{forum_id}?token={token}"
 
 
-async def forum_links(request: Req, forum_id: str) -> list[ForumLink] | None:
+async def forum_links(
+    request: Req, records: AccessRecords, forum_id: str
+) -> list[ForumLink] | None:
     """The forum's current links, one per role; ``None`` for an unknown forum."""
-    store: Store = request.app.state.store
-    rows = await store.fetch(
-        "SELECT role, token, created_at FROM forum_tokens WHERE forum_id=?", (forum_id,)
-    )
+    rows = await records.tokens_of(forum_id)
     if not rows:
         return None
     base = base_url(request)
-    found = {r[0]: r for r in rows}
+    found = {t.role: t for t in rows}
     return [
         ForumLink(
-            forum_id, role, found[role][1], link_url(base, forum_id, found[role][1]), found[role][2]
+            forum_id,
+            role,
+            found[role].token,
+            link_url(base, forum_id, found[role].token),
+            found[role].created_at,
         )
         for role in ROLES
         if role in found
@@ -96,13 +101,14 @@ async def admin_enter(request: Req) -> Response[Any]:
 
 
 @get("/admin", include_in_schema=False, guards=[admin_guard])
-async def admin_page(request: Req) -> Response[str]:
+async def admin_page(
+    request: Req, storage: StorageDep, store: StoreDep, renderer: RendererDep
+) -> Response[str]:
     """Every forum, its three links and a Rotate button per role; the create form."""
-    store: Store = request.app.state.store
     forums = []
     rows = await store.forums()
     for row in rows:
-        links = await forum_links(request, row.id) or []
+        links = await forum_links(request, storage.access, row.id) or []
         routes = [
             {
                 "route": way,
@@ -112,7 +118,7 @@ async def admin_page(request: Req) -> Response[str]:
             for way in routes_from(row.kind)
         ]
         forums.append({"row": row, "links": links, "routes": routes})
-    body = request.app.state.renderer.page(
+    body = renderer.page(
         "admin.html",
         forums=forums,
         labels=LABELS,
@@ -127,29 +133,31 @@ async def admin_page(request: Req) -> Response[str]:
 
 
 @post("/admin/forums/{forum_id:str}/rotate", include_in_schema=False, guards=[admin_guard])
-async def rotate_form(request: Req, forum_id: str, data: FormData) -> Response[Any]:
+async def rotate_form(
+    request: Req, access: AccessDep, renderer: RendererDep, forum_id: str, data: FormData
+) -> Response[Any]:
     """Replace one role's link of a forum (the Rotate button)."""
     await check_form(request, data)
     role = data.get("role", "")
-    renderer = request.app.state.renderer
     if not is_role(role):
         return refused(renderer, f"Choose a role: {', '.join(ROLES)}.", 400, "Nothing was rotated")
-    access: Access = request.app.state.access
     if await access.rotate(forum_id, role) is None:  # type: ignore[arg-type]
         return not_found(renderer, "There is no forum at this address.", "/admin", "Back")
     return Redirect(f"/admin?rotated={forum_id}#forum-{forum_id}", status_code=303)
 
 
 @post("/admin/forums/{forum_id:str}/escalates-to", include_in_schema=False, guards=[admin_guard])
-async def escalates_to_form(request: Req, forum_id: str, data: FormData) -> Response[Any]:
+async def escalates_to_form(
+    request: Req, store: StoreDep, renderer: RendererDep, forum_id: str, data: FormData
+) -> Response[Any]:
     """Set the forum one route of a forum leads to (``route``, default ``escalate``;
     an empty ``target``: the default, the only forum of the target kind)."""
     await check_form(request, data)
     target = data.get("target", "") or None
     route_id = data.get("route", "") or "escalate"
-    error = await set_escalation(request.app.state.store, forum_id, target, route_id)
+    error = await set_escalation(store, forum_id, target, route_id)
     if error is not None:
-        return refused(request.app.state.renderer, error[2], error[0])
+        return refused(renderer, error[2], error[0])
     return Redirect(f"/admin#forum-{forum_id}", status_code=303)
 
 
@@ -160,22 +168,21 @@ class AdminApi(Controller):
     guards = [admin_guard]
 
     @get("/forums/{forum_id:str}/links", responses={404: ERRORS[404]})
-    async def links(self, request: Req, forum_id: str) -> list[ForumLink]:
+    async def links(self, request: Req, storage: StorageDep, forum_id: str) -> list[ForumLink]:
         """The forum's three links (participant, facilitator, viewer); admin only."""
-        found = await forum_links(request, forum_id)
+        found = await forum_links(request, storage.access, forum_id)
         if found is None:
             raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")
         return found
 
     @post("/forums/{forum_id:str}/links/{role:str}/rotate", responses=ERRORS)
-    async def rotate(self, request: Req, forum_id: str, role: str) -> ForumLink:
+    async def rotate(self, request: Req, access: AccessDep, forum_id: str, role: str) -> ForumLink:
         """Replace one role's token: its old link, the grants made from it and the live
         connections that came in with it stop working at once; admin only."""
         if not is_role(role):
             raise ApiProblem(
                 400, "invalid", f"There is no role {role!r}; use one of {', '.join(ROLES)}."
             )
-        access: Access = request.app.state.access
         token = await access.rotate(forum_id, role)  # type: ignore[arg-type]
         if token is None:
             raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")

@@ -5,19 +5,17 @@
   drawn by ``templates/_backlog.html`` and kept while live updates arrive by
   ``static/js/backlog.js``.
 - A session page's WIP overruns: the ``wip_exceeded`` events of the session, from the
-  forum's replayed history (``server/metrics_queries.Histories``, the same cache the
+  forum's replayed history (``server.metrics.histories.Histories``, the same cache the
   metrics and guardrails read), so imported and old forums show them too.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Response
-from litestar.enums import MediaType
 
 from board.wip import WipOverrun
-from server.metrics.histories import Unavailable, histories
+from server.metrics.histories import Histories, Unavailable
+from server.web.errors import not_found
 from server.web.render import Renderer
 
 
@@ -27,21 +25,17 @@ def team_choice(renderer: Renderer, forum_id: str, team: str | None) -> str | Re
     chosen = (team or "").strip()
     if not chosen or chosen in renderer.teams:
         return chosen
-    body = renderer.page(  # like ``pages.not_found``, which imports this module
-        "error.html",
-        title="Not found",
-        message=f"There is no team {chosen[:60]!r} to filter this board by.",
-        back_href=f"/forums/{forum_id}",
-        back_label="Show all teams",
-    )
-    return Response(body, status_code=404, media_type=MediaType.HTML)
+    message = f"There is no team {chosen[:60]!r} to filter this board by."
+    return not_found(renderer, message, f"/forums/{forum_id}", "Show all teams")
 
 
-async def session_overruns(state: Any, forum_id: str, session_id: str) -> list[WipOverrun]:
+async def session_overruns(
+    histories: Histories, forum_id: str, session_id: str
+) -> list[WipOverrun]:
     """Every time a column went over its WIP limit during the session, oldest first
     (none when the forum's log does not replay)."""
     try:
-        history = await histories(state).get(state.store, forum_id)
+        history = await histories.get(forum_id)
     except Unavailable:
         return []
     for session in history.sessions:

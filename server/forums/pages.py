@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
-from litestar.enums import MediaType, RequestEncodingType
-from litestar.params import Body
+from litestar.enums import MediaType
 from litestar.response import Redirect
 
 from board import visibility
@@ -23,18 +22,26 @@ from board.model import (
     MAX_TITLE,
 )
 from board.protocol import PeerInfo
-from server.access.csrf import check_form
-from server.access.identity import COOKIE, safe_next, sign, valid_name, verify
-from server.access.service import admin_guard, forum_guard, session_guard, who
+from server.access.guards import admin_guard, check_form, forum_guard, session_guard, who
+from server.access.identity import COOKIE, safe_next, sign, valid_name
 from server.forums.backlog import session_overruns, team_choice
 from server.forums.retro import session_phases
-from server.forums.service import create_forum, session_detail, sessions, teams_css, validate_forum
+from server.forums.service import create_forum, teams_css, validate_forum
 from server.live.registry import Rooms
-from server.metrics.histories import session_flags
 from server.storage.sqlite.store import Store
+from server.web.deps import (
+    HistoriesDep,
+    RendererDep,
+    RoomsDep,
+    SecretDep,
+    StorageDep,
+    StoreDep,
+)
+from server.web.errors import html, not_found
+from server.web.forms import FormData, current_name
 from server.web.render import Renderer
 
-FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Req = Request[Any, Any, Any]
 
 LIMITS = {
     "title": MAX_TITLE,
@@ -46,32 +53,16 @@ LIMITS = {
 }
 
 
-def html(body: str, status: int = 200, **kwargs: Any) -> Response[str]:
-    return Response(body, status_code=status, media_type=MediaType.HTML, **kwargs)
-
-
-def _parts(request: Request[Any, Any, Any]) -> tuple[Store, Rooms, Renderer]:
-    state = request.app.state
-    return state.store, state.rooms, state.renderer
-
-
-def current_name(request: Request[Any, Any, Any]) -> str | None:
-    return verify(request.app.state.secret, request.cookies.get(COOKIE))
-
-
-def not_found(
-    renderer: Renderer, what: str, back: str = "/", label: str = "Back to the forums"
-) -> Response[str]:
-    body = renderer.page(
-        "error.html", title="Not found", message=what, back_href=back, back_label=label
-    )
-    return html(body, status=404)
-
-
 async def _home(
-    request: Request[Any, Any, Any], form: dict[str, str], errors: dict[str, str], status: int
+    request: Req,
+    store: Store,
+    rooms: Rooms,
+    renderer: Renderer,
+    secret: str,
+    form: dict[str, str],
+    errors: dict[str, str],
+    status: int,
 ) -> Response[str]:
-    store, rooms, renderer = _parts(request)
     person = await who(request)
     live = rooms.live()
     forums: list[dict[str, Any]] = []
@@ -102,7 +93,7 @@ async def _home(
         groups=groups,
         form=form,
         errors=errors,
-        name=current_name(request),
+        name=current_name(request, secret),
         max_forum_name=MAX_FORUM_NAME,
         admin=person.admin,
         anonymous=person.anonymous,
@@ -111,38 +102,52 @@ async def _home(
 
 
 @get("/", include_in_schema=False)
-async def home(request: Request[Any, Any, Any]) -> Response[str]:
-    return await _home(request, {"name": "", "kind": "sos"}, {}, 200)
+async def home(
+    request: Req, store: StoreDep, rooms: RoomsDep, renderer: RendererDep, secret: SecretDep
+) -> Response[str]:
+    form = {"name": "", "kind": "sos"}
+    return await _home(request, store, rooms, renderer, secret, form, {}, 200)
 
 
 @post("/forums", include_in_schema=False, guards=[admin_guard])
-async def create_forum_form(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
+async def create_forum_form(
+    request: Req,
+    store: StoreDep,
+    rooms: RoomsDep,
+    renderer: RendererDep,
+    secret: SecretDep,
+    data: FormData,
+) -> Response[Any]:
     """Create a forum (the admin only); then on to its board."""
     await check_form(request, data)
     name = data.get("name", "")
     kind = data.get("kind", "")
     errors = validate_forum(name, kind)
     if errors:
-        return await _home(request, {"name": name[:200], "kind": kind}, errors, 400)
-    store, _, _ = _parts(request)
+        form = {"name": name[:200], "kind": kind}
+        return await _home(request, store, rooms, renderer, secret, form, errors, 400)
     board = await create_forum(store, name, kind)
     return Redirect(f"/forums/{board.forum_id}", status_code=303)
 
 
 @get("/forums/{forum_id:str}", include_in_schema=False, guards=[forum_guard("viewer")])
 async def forum_page(
-    request: Request[Any, Any, Any], forum_id: str, team: str | None = None
+    request: Req,
+    rooms: RoomsDep,
+    renderer: RendererDep,
+    secret: SecretDep,
+    forum_id: str,
+    team: str | None = None,
 ) -> Response[Any]:
     """The live board, with the controls the person's role allows (``?team=``: only the
-    cards of one team shown, see ``server/backlog.py``)."""
-    _, rooms, renderer = _parts(request)
+    cards of one team shown, see ``server/forums/backlog.py``)."""
     room = await rooms.get(forum_id)
     if room is None:
         return not_found(renderer, "There is no forum at this address. It may have been mistyped.")
     team_filter_id = team_choice(renderer, forum_id, team)
     if not isinstance(team_filter_id, str):
         return team_filter_id
-    name = current_name(request)
+    name = current_name(request, secret)
     if name is None:
         return Redirect(f"/name?next=/forums/{forum_id}", status_code=303)
     board = visibility.board_for(room.sync.board, name)  # what this person may see
@@ -163,22 +168,34 @@ async def forum_page(
 
 
 @get("/forums/{forum_id:str}/sessions", include_in_schema=False, guards=[forum_guard("viewer")])
-async def sessions_page(request: Request[Any, Any, Any], forum_id: str) -> Response[str]:
-    store, rooms, renderer = _parts(request)
+async def sessions_page(
+    storage: StorageDep,
+    store: StoreDep,
+    rooms: RoomsDep,
+    renderer: RendererDep,
+    histories: HistoriesDep,
+    forum_id: str,
+) -> Response[str]:
     forum = await store.forum(forum_id)
     if forum is None:
         return not_found(renderer, "There is no forum at this address.")
     room = rooms.live().get(forum_id)
     live_seq = room.sync.seq if room else forum.seq
-    found = await sessions(store, forum_id, live_seq)
-    flags = await session_flags(request.app.state, [forum_id])
+    found = await storage.sessions.of_forum(forum_id, live_seq)
+    flags = await histories.session_flags([forum_id])
     return html(renderer.page("sessions.html", forum=forum, sessions=found, flags=flags))
 
 
 @get("/sessions/{session_id:str}", include_in_schema=False, guards=[session_guard("viewer")])
-async def session_page(request: Request[Any, Any, Any], session_id: str) -> Response[str]:
-    store, _, renderer = _parts(request)
-    detail = await session_detail(store, session_id)
+async def session_page(
+    storage: StorageDep,
+    store: StoreDep,
+    rooms: RoomsDep,
+    renderer: RendererDep,
+    histories: HistoriesDep,
+    session_id: str,
+) -> Response[str]:
+    detail = await storage.sessions.detail(session_id)
     if detail is None:
         return not_found(renderer, "There is no session with this id.")
     forum = await store.forum(detail.session.forum_id)
@@ -187,7 +204,7 @@ async def session_page(request: Request[Any, Any, Any], session_id: str) -> Resp
     view = renderer.view(detail.board, readonly=True) if detail.board else None
     ref_board = detail.board
     if ref_board is None:
-        room = await request.app.state.rooms.get(forum.id)
+        room = await rooms.get(forum.id)
         ref_board = room.sync.board if room else None
     if ref_board is not None:  # a running session's live board: hidden cards face down
         ref_board = visibility.board_for(ref_board, None)
@@ -207,18 +224,19 @@ async def session_page(request: Request[Any, Any, Any], session_id: str) -> Resp
         decisions=detail.decision_list,
         steps=detail.step_list,
         phases=phases,
-        wip_overruns=await session_overruns(request.app.state, forum.id, session_id),
+        wip_overruns=await session_overruns(histories, forum.id, session_id),
     )
     return html(body)
 
 
 @get("/name", include_in_schema=False)
-async def name_form(request: Request[Any, Any, Any], next: str = "/") -> Response[str]:
-    _, _, renderer = _parts(request)
+async def name_form(
+    request: Req, renderer: RendererDep, secret: SecretDep, next: str = "/"
+) -> Response[str]:
     body = renderer.page(
         "name.html",
         next=safe_next(next),
-        name=current_name(request) or "",
+        name=current_name(request, secret) or "",
         error="",
         max_name=MAX_NAME,
     )
@@ -226,8 +244,9 @@ async def name_form(request: Request[Any, Any, Any], next: str = "/") -> Respons
 
 
 @post("/name", include_in_schema=False)
-async def set_name(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
-    _, _, renderer = _parts(request)
+async def set_name(
+    request: Req, renderer: RendererDep, secret: SecretDep, data: FormData
+) -> Response[Any]:
     await check_form(request, data)
     target = safe_next(data.get("next"))
     raw = data.get("name", "")
@@ -244,7 +263,7 @@ async def set_name(request: Request[Any, Any, Any], data: FormData) -> Response[
         return html(body, status=400)
     cookie = Cookie(
         key=COOKIE,
-        value=sign(request.app.state.secret, name),
+        value=sign(secret, name),
         max_age=400 * 24 * 3600,
         httponly=True,
         samesite="lax",
@@ -254,16 +273,15 @@ async def set_name(request: Request[Any, Any, Any], data: FormData) -> Response[
 
 
 @get("/teams.css", include_in_schema=False, media_type="text/css")
-async def team_styles(request: Request[Any, Any, Any]) -> Response[str]:
-    teams = request.app.state.renderer.teams.values()
+async def team_styles(renderer: RendererDep) -> Response[str]:
+    teams = renderer.teams.values()
     css = teams_css([(t.id, t.colour) for t in teams])
     return Response(css, media_type="text/css", headers={"Cache-Control": "no-cache"})
 
 
 @get("/healthz", media_type=MediaType.JSON, tags=["health"])
-async def healthz(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
+async def healthz(store: StoreDep) -> Response[dict[str, str]]:
     """200 when the database answers, 503 when it does not."""
-    store: Store = request.app.state.store
     try:
         await store.fetch("SELECT 1")
     except Exception as e:

@@ -16,7 +16,7 @@ see on ``/admin``); such a page is sent ``Cache-Control: no-store`` like every
 projector page.
 
 ``static/js/projector.js`` keeps the board live through the forum's websocket with
-``?view=projector`` (``server/live.py``: the connection is read-only whatever the
+``?view=projector`` (``server/live/endpoint.py``: the connection is read-only whatever the
 browser's role, so every update carries a viewer's markup) and marks what moved.
 """
 
@@ -29,9 +29,10 @@ import segno
 from litestar import Request, Response, get
 
 from board import visibility
-from server.access.service import forum_guard, who
+from server.access.guards import forum_guard, who
 from server.admin.routes import base_url, link_url
-from server.forums.pages import html, not_found
+from server.web.deps import AccessDep, RendererDep, RoomsDep
+from server.web.errors import html, not_found
 
 Req = Request[Any, Any, Any]
 THEMES: Final = ("auto", "light", "dark")
@@ -75,12 +76,16 @@ def short(url: str) -> str:
     guards=[forum_guard("viewer")],
 )
 async def projector_page(
-    request: Req, forum_id: str, theme: str = "auto", join: str = ""
+    request: Req,
+    rooms: RoomsDep,
+    renderer: RendererDep,
+    access: AccessDep,
+    forum_id: str,
+    theme: str = "auto",
+    join: str = "",
 ) -> Response[str]:
     """The wall-screen view of a forum's live board (read-only for everyone)."""
-    state = request.app.state
-    renderer = state.renderer
-    room = await state.rooms.get(forum_id)
+    room = await rooms.get(forum_id)
     if room is None:
         return not_found(renderer, "There is no forum at this address. It may have been mistyped.")
     theme = theme if theme in THEMES else "auto"
@@ -89,7 +94,7 @@ async def projector_page(
     join_url = f"{base}/forums/{forum_id}"
     with_token = False
     if join == "participant" and person.role(forum_id) == "facilitator":
-        tokens = await state.access.tokens(forum_id)
+        tokens = await access.tokens(forum_id)
         if tokens is not None:
             join_url = link_url(base, forum_id, tokens["participant"])
             with_token = True

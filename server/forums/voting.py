@@ -11,7 +11,7 @@ vote, a phase or dots change); every other batch stays one frame for all.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from board import voting
 from board.events import (
@@ -35,8 +35,15 @@ from board.events import (
 from board.log import Item
 from board.model import Board
 
-if TYPE_CHECKING:
-    from server.web.render import Renderer, View
+
+class Renderer(Protocol):
+    """What these regions need of ``server.web.render.Renderer`` (named here, not
+    imported: the renderer installs this module's template globals)."""
+
+    def _call(self, template: str, name: str, *args: Any) -> str: ...
+
+
+View = Any  # a ``server.web.render.View`` (or what a template macro takes as one)
 
 # Events after which the shared panel may read differently (in a retro with a panel).
 _PANEL = (

@@ -23,7 +23,7 @@ import datetime as dt
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
-from typing import Any, Final
+from typing import Final
 
 import msgspec
 
@@ -32,7 +32,8 @@ from board.guardrails import Flag, check_forum
 from board.metrics_history import ForumHistory, HistoryBuilder
 from board.periods import Period
 from server.network.queries import served
-from server.storage.sqlite.store import Store, decode_board
+from server.storage.metrics import MetricsQueries
+from server.storage.sqlite.store import Store
 
 CACHE_SIZE: Final = 256  # forums whose builders are kept
 THREAD_OVER: Final = 500  # replay more ops than this off the event loop
@@ -138,38 +139,39 @@ class _Entry:
 
 
 class Histories:
-    """Per forum: a history builder kept up to date with the log, and its facts."""
+    """Per forum: a history builder kept up to date with the log, and its facts.
+    ``store`` reads the log and the forum directory; ``metrics`` the first board."""
 
-    def __init__(self, size: int = CACHE_SIZE) -> None:
+    def __init__(self, store: Store, metrics: MetricsQueries, size: int = CACHE_SIZE) -> None:
+        self.store = store
+        self.metrics = metrics
         self.size = size
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
         self.replayed = 0  # ops replayed so far (for tests and curiosity)
 
-    async def get(self, store: Store, forum_id: str) -> ForumHistory:
+    async def get(self, forum_id: str) -> ForumHistory:
         lock = self._locks.setdefault(forum_id, asyncio.Lock())
         async with lock:
             try:
-                return await self._get(store, forum_id)
+                return await self._get(forum_id)
             except (ValueError, Rejected) as e:
                 self._entries.pop(forum_id, None)
                 raise Unavailable(f"The log of this forum does not replay: {e}") from None
 
-    async def _get(self, store: Store, forum_id: str) -> ForumHistory:
+    async def _get(self, forum_id: str) -> ForumHistory:
         entry = self._entries.get(forum_id)
         if entry is None:
-            rows = await store.fetch(
-                "SELECT board FROM snapshots WHERE forum_id=? ORDER BY seq LIMIT 1", (forum_id,)
-            )
-            if not rows:
+            first = await self.metrics.first_board(forum_id)
+            if first is None:
                 raise Unavailable("No board of this forum is stored.")
-            entry = _Entry(HistoryBuilder(decode_board(rows[0][0])))
+            entry = _Entry(HistoryBuilder(first))
         self._entries[forum_id] = entry
         self._entries.move_to_end(forum_id)
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
         builder = entry.builder
-        ops = await store.ops(forum_id, builder.seq + 1, MAX_SEQ)
+        ops = await self.store.ops(forum_id, builder.seq + 1, MAX_SEQ)
         if ops:
             entry.history = None
             if len(ops) > THREAD_OVER:
@@ -181,29 +183,17 @@ class Histories:
             entry.history = builder.history()
         return entry.history
 
-
-async def session_flags(state: Any, forum_ids: Iterable[str]) -> dict[str, list[Flag]]:
-    """Guardrail flags of every recorded session of these forums, by session id (for
-    the history lists; a forum whose log does not replay simply has none)."""
-    store: Store = state.store
-    teams = await store.teams()
-    serving = await served(store)
-    cache = histories(state)
-    out: dict[str, list[Flag]] = {}
-    for forum_id in dict.fromkeys(forum_ids):
-        try:
-            history = await cache.get(store, forum_id)
-        except Unavailable:
-            continue
-        for flag in check_forum(history, None, teams, serving.get(forum_id, ())).flags:
-            out.setdefault(flag.session_id, []).append(flag)
-    return out
-
-
-def histories(state: Any) -> Histories:
-    """The app's cache (made on first use)."""
-    found = state.get("metrics_histories")
-    if found is None:
-        found = state.metrics_histories = Histories()
-    assert isinstance(found, Histories)
-    return found
+    async def session_flags(self, forum_ids: Iterable[str]) -> dict[str, list[Flag]]:
+        """Guardrail flags of every recorded session of these forums, by session id (for
+        the history lists; a forum whose log does not replay simply has none)."""
+        teams = await self.store.teams()
+        serving = await served(self.store)
+        out: dict[str, list[Flag]] = {}
+        for forum_id in dict.fromkeys(forum_ids):
+            try:
+                history = await self.get(forum_id)
+            except Unavailable:
+                continue
+            for flag in check_forum(history, None, teams, serving.get(forum_id, ())).flags:
+                out.setdefault(flag.session_id, []).append(flag)
+        return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable
-from typing import Any, Final
+from typing import Final
 
 from board.model import Team
 from board.network import (
@@ -23,6 +23,7 @@ from board.network import (
     holds_impediments,
     open_impediments,
 )
+from server.live.registry import Rooms
 from server.network.escalation import escalation_target
 from server.storage.sqlite.store import ForumRow, Row, Store
 
@@ -64,12 +65,13 @@ def check_serves(forum: ForumRow, team_ids: Iterable[str], teams: list[Team]) ->
 
 
 class Counts:
-    """Open impediments of stored boards, by (forum id, seq)."""
+    """Open impediments of stored boards, by (forum id, seq). ``store`` reads the log."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: Store) -> None:
+        self.store = store
         self._cache: OrderedDict[tuple[str, int], int | None] = OrderedDict()
 
-    async def stored(self, store: Store, row: ForumRow) -> int | None:
+    async def stored(self, row: ForumRow) -> int | None:
         if not holds_impediments(row.kind):
             return None
         key = (row.id, row.seq)
@@ -77,7 +79,7 @@ class Counts:
             self._cache.move_to_end(key)
             return self._cache[key]
         try:
-            board = await store.board_at(row.id, row.seq)
+            board = await self.store.board_at(row.id, row.seq)
         except LookupError:
             return None  # not replayable: shown as no count
         count = open_impediments(board)
@@ -87,21 +89,12 @@ class Counts:
         return count
 
 
-def counts(state: Any) -> Counts:
-    """The app's one ``Counts`` cache (made on first use)."""
-    found = getattr(state, "network_counts", None)
-    if found is None:
-        found = Counts()
-        state.network_counts = found
-    return found
-
-
-async def network_facts(state: Any, visible: frozenset[str] | None) -> NetworkFacts:
+async def network_facts(
+    store: Store, rooms: Rooms, counts: Counts, visible: frozenset[str] | None
+) -> NetworkFacts:
     """The network as ``visible`` forums (``None``: all) and every team, counts live."""
-    store: Store = state.store
-    live = state.rooms.live()
+    live = rooms.live()
     serving = await served(store)
-    cache = counts(state)
     forums: list[ForumFact] = []
     for row in await store.forums():
         if visible is not None and row.id not in visible:
@@ -117,7 +110,7 @@ async def network_facts(state: Any, visible: frozenset[str] | None) -> NetworkFa
                 id=row.id,
                 name=row.name,
                 kind=row.kind,
-                open_impediments=await cache.stored(store, row),
+                open_impediments=await counts.stored(row),
                 serves=serving.get(row.id, ()),
                 escalates_to=up,
             )

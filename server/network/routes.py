@@ -24,13 +24,20 @@ from litestar.response import Redirect
 
 from board.model import Id
 from board.network import NetworkFacts, layout
-from server.access.csrf import check_form
-from server.access.service import admin_guard, forum_guard, member_guard, who
-from server.admin.routes import refused
-from server.forums.api import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem
-from server.forums.pages import FormData, html, not_found
-from server.network.queries import check_serves, network_facts, served, serves_rows
+from server.access.guards import admin_guard, check_form, forum_guard, member_guard, who
+from server.live.registry import Rooms
+from server.network.queries import Counts, check_serves, network_facts, served, serves_rows
 from server.storage.sqlite.store import Store
+from server.web.deps import CountsDep, RendererDep, RoomsDep, StoreDep
+from server.web.errors import (
+    API_EXCEPTION_HANDLERS,
+    ERRORS,
+    ApiProblem,
+    error_page,
+    html,
+    not_found,
+)
+from server.web.forms import FormData
 
 Req = Request[Any, Any, Any]
 REFRESH_SECONDS = 5  # how often the page asks for a fresh picture
@@ -47,9 +54,9 @@ class SetServes(msgspec.Struct, forbid_unknown_fields=True):
     teams: list[Id]
 
 
-async def _facts(request: Req) -> NetworkFacts:
+async def _facts(request: Req, store: Store, rooms: Rooms, counts: Counts) -> NetworkFacts:
     visible = (await who(request)).visible()
-    return await network_facts(request.app.state, visible)
+    return await network_facts(store, rooms, counts, visible)
 
 
 def _context(facts: NetworkFacts) -> dict[str, Any]:
@@ -62,21 +69,24 @@ def _context(facts: NetworkFacts) -> dict[str, Any]:
 
 
 @get("/network", include_in_schema=False, guards=[member_guard])
-async def network_page(request: Req) -> Response[str]:
+async def network_page(
+    request: Req, store: StoreDep, rooms: RoomsDep, counts: CountsDep, renderer: RendererDep
+) -> Response[str]:
     """The network as a picture and as a table."""
-    facts = await _facts(request)
+    facts = await _facts(request, store, rooms, counts)
     person = await who(request)
-    body = request.app.state.renderer.page(
+    body = renderer.page(
         "network.html", admin=person.admin, refresh=REFRESH_SECONDS, **_context(facts)
     )
     return html(body, headers={"Cache-Control": "no-store"})
 
 
 @get("/network/picture", include_in_schema=False, guards=[member_guard])
-async def network_picture(request: Req) -> Response[str]:
+async def network_picture(
+    request: Req, store: StoreDep, rooms: RoomsDep, counts: CountsDep, renderer: RendererDep
+) -> Response[str]:
     """The picture and its table as one fragment, for the page to swap in."""
-    renderer = request.app.state.renderer
-    facts = await _facts(request)
+    facts = await _facts(request, store, rooms, counts)
     macro = renderer.macro("_network.html", "network")
     return html(str(macro(**_context(facts))), headers={"Cache-Control": "no-store"})
 
@@ -94,16 +104,18 @@ async def _set_serves(store: Store, forum_id: str, team_ids: list[str]) -> tuple
 
 
 @post("/admin/forums/{forum_id:str}/serves", include_in_schema=False, guards=[admin_guard])
-async def serves_form(request: Req, forum_id: str, data: FormData) -> Response[Any]:
+async def serves_form(
+    request: Req, store: StoreDep, renderer: RendererDep, forum_id: str, data: FormData
+) -> Response[Any]:
     """The admin's form: one checkbox per team (``team-<id>``)."""
     await check_form(request, data)
     team_ids = [k.removeprefix("team-") for k in data if k.startswith("team-")]
-    problem = await _set_serves(request.app.state.store, forum_id, team_ids)
-    renderer = request.app.state.renderer
+    problem = await _set_serves(store, forum_id, team_ids)
     if problem is not None and problem[0] == 404:
         return not_found(renderer, problem[1], "/admin", "Back to the admin page")
     if problem is not None:
-        return refused(renderer, problem[1], problem[0])
+        title, back = "Nothing was changed", "Back to the admin page"
+        return error_page(renderer, problem[0], title, problem[1], "/admin", back)
     return Redirect(f"/admin#forum-{forum_id}", status_code=303)
 
 
@@ -113,20 +125,21 @@ class NetworkApi(Controller):
     exception_handlers = API_EXCEPTION_HANDLERS
 
     @get("/network", guards=[member_guard], responses={401: ERRORS[401]})
-    async def network(self, request: Req) -> NetworkFacts:
+    async def network(
+        self, request: Req, store: StoreDep, rooms: RoomsDep, counts: CountsDep
+    ) -> NetworkFacts:
         """The forums the caller may see (each with its open impediments — ``null`` for a
         kind that holds none —, the teams it serves and the forum it escalates to) and
         every team. Counts are live."""
-        return await _facts(request)
+        return await _facts(request, store, rooms, counts)
 
     @get(
         "/forums/{forum_id:str}/serves",
         guards=[forum_guard("viewer")],
         responses={404: ERRORS[404]},
     )
-    async def serves(self, request: Req, forum_id: str) -> Serves:
+    async def serves(self, store: StoreDep, forum_id: str) -> Serves:
         """The teams this Scrum of Scrums serves."""
-        store: Store = request.app.state.store
         if await store.forum(forum_id) is None:
             raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")
         return Serves(forum=forum_id, teams=list((await served(store)).get(forum_id, ())))
@@ -137,9 +150,8 @@ class NetworkApi(Controller):
         responses=ERRORS,
         status_code=200,
     )
-    async def set_serves(self, request: Req, forum_id: str, data: SetServes) -> Serves:
+    async def set_serves(self, store: StoreDep, forum_id: str, data: SetServes) -> Serves:
         """Set the teams this Scrum of Scrums serves (admin only); ``[]`` clears them."""
-        store: Store = request.app.state.store
         problem = await _set_serves(store, forum_id, data.teams)
         if problem is not None:
             code = "not_found" if problem[0] == 404 else "invalid"

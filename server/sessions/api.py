@@ -13,10 +13,13 @@ from board import ops as o
 from board.model import Decision, Name, NextStep, Session, StepStatus, Text
 from board.ops import CardRefs
 from board.sync import Accepted
-from server.access.service import forum_guard, session_guard
-from server.forums.api import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem, apply_op, board_of
-from server.forums.service import SessionDetail, SessionRecord, session_detail, sessions
-from server.storage.sqlite.store import Store
+from server.access.guards import forum_guard, session_guard
+from server.forums.submit import apply_op, board_of
+from server.storage.sessions import SessionDetail, SessionRecord
+from server.web.deps import RoomsDep, SecretDep, StorageDep, StoreDep
+from server.web.errors import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem
+
+Req = Request[Any, Any, Any]
 
 
 class NewDecision(msgspec.Struct, forbid_unknown_fields=True):
@@ -49,20 +52,21 @@ class SessionApi(Controller):
         guards=[forum_guard("viewer")],
     )
     async def list_sessions(
-        self, request: Request[Any, Any, Any], forum_id: str
+        self, storage: StorageDep, store: StoreDep, rooms: RoomsDep, forum_id: str
     ) -> list[SessionRecord]:
         """The forum's sessions, newest first."""
-        store: Store = request.app.state.store
         forum = await store.forum(forum_id)
         if forum is None:
             raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")
-        room = request.app.state.rooms.live().get(forum_id)
-        return await sessions(store, forum_id, room.sync.seq if room else forum.seq)
+        room = rooms.live().get(forum_id)
+        return await storage.sessions.of_forum(forum_id, room.sync.seq if room else forum.seq)
 
     @post("/forums/{forum_id:str}/sessions", responses=ERRORS, guards=[forum_guard("facilitator")])
-    async def start_session(self, request: Request[Any, Any, Any], forum_id: str) -> Session:
+    async def start_session(
+        self, request: Req, rooms: RoomsDep, secret: SecretDep, forum_id: str
+    ) -> Session:
         """Start a session (a meeting of the forum)."""
-        outcome = await apply_op(request, forum_id, o.StartSession())
+        outcome = await apply_op(request, rooms, secret, forum_id, o.StartSession())
         assert isinstance(outcome, Accepted) and outcome.board.session is not None
         return outcome.board.session
 
@@ -71,31 +75,33 @@ class SessionApi(Controller):
         responses=ERRORS,
         guards=[forum_guard("facilitator")],
     )
-    async def end_session(self, request: Request[Any, Any, Any], forum_id: str) -> SessionDetail:
+    async def end_session(
+        self, request: Req, rooms: RoomsDep, secret: SecretDep, storage: StorageDep, forum_id: str
+    ) -> SessionDetail:
         """End the running session; it is recorded with the board as it stands."""
-        outcome = await apply_op(request, forum_id, o.EndSession())
+        outcome = await apply_op(request, rooms, secret, forum_id, o.EndSession())
         assert isinstance(outcome, Accepted) and outcome.board.last_session_id is not None
-        detail = await session_detail(request.app.state.store, outcome.board.last_session_id)
+        detail = await storage.sessions.detail(outcome.board.last_session_id)
         assert detail is not None
         return detail
 
     @get(
         "/sessions/{session_id:str}", responses={404: ERRORS[404]}, guards=[session_guard("viewer")]
     )
-    async def get_session(self, request: Request[Any, Any, Any], session_id: str) -> SessionDetail:
+    async def get_session(self, storage: StorageDep, session_id: str) -> SessionDetail:
         """A recorded session: the board at its end, its decisions and next steps."""
-        detail = await session_detail(request.app.state.store, session_id)
+        detail = await storage.sessions.detail(session_id)
         if detail is None:
             raise ApiProblem(404, "not_found", f"There is no session {session_id!r}.")
         return detail
 
     @post("/forums/{forum_id:str}/decisions", responses=ERRORS, guards=[forum_guard("participant")])
     async def record_decision(
-        self, request: Request[Any, Any, Any], forum_id: str, data: NewDecision
+        self, request: Req, rooms: RoomsDep, secret: SecretDep, forum_id: str, data: NewDecision
     ) -> Decision:
         """Record a decision in the running session."""
         outcome = await apply_op(
-            request, forum_id, o.RecordDecision(text=data.text, cards=data.cards)
+            request, rooms, secret, forum_id, o.RecordDecision(text=data.text, cards=data.cards)
         )
         assert isinstance(outcome, Accepted) and outcome.board.session is not None
         return outcome.board.session.decisions[-1]
@@ -105,20 +111,22 @@ class SessionApi(Controller):
         responses={404: ERRORS[404]},
         guards=[forum_guard("viewer")],
     )
-    async def list_steps(self, request: Request[Any, Any, Any], forum_id: str) -> list[NextStep]:
+    async def list_steps(
+        self, request: Req, rooms: RoomsDep, secret: SecretDep, forum_id: str
+    ) -> list[NextStep]:
         """Open next steps, and every step of the running session."""
-        board = await board_of(request, forum_id)
+        board = await board_of(request, rooms, secret, forum_id)
         return list(board.next_steps.values())
 
     @post(
         "/forums/{forum_id:str}/next-steps", responses=ERRORS, guards=[forum_guard("participant")]
     )
     async def add_step(
-        self, request: Request[Any, Any, Any], forum_id: str, data: NewStep
+        self, request: Req, rooms: RoomsDep, secret: SecretDep, forum_id: str, data: NewStep
     ) -> NextStep:
         """Agree a next step in the running session."""
         op = o.AddNextStep(text=data.text, owner=data.owner, due=data.due, cards=data.cards)
-        outcome = await apply_op(request, forum_id, op)
+        outcome = await apply_op(request, rooms, secret, forum_id, op)
         assert isinstance(outcome, Accepted)
         return outcome.board.next_steps[f"s{outcome.item.seq}"]
 
@@ -128,12 +136,18 @@ class SessionApi(Controller):
         guards=[forum_guard("participant")],
     )
     async def update_step(
-        self, request: Request[Any, Any, Any], forum_id: str, step_id: str, data: StepPatch
+        self,
+        request: Req,
+        rooms: RoomsDep,
+        secret: SecretDep,
+        forum_id: str,
+        step_id: str,
+        data: StepPatch,
     ) -> NextStep:
         """Change a next step, or mark it done or dropped."""
         op = o.UpdateNextStep(step=step_id, **msgspec.structs.asdict(data))
-        await apply_op(request, forum_id, op)
-        board = await board_of(request, forum_id)
+        await apply_op(request, rooms, secret, forum_id, op)
+        board = await board_of(request, rooms, secret, forum_id)
         step = board.next_steps.get(step_id)
         if step is None:
             raise ApiProblem(404, "not_found", f"There is no open next step {step_id!r}.")

@@ -1,6 +1,7 @@
-"""History pages and API: sessions of the network, the decisions log, next steps.
+"""History pages: sessions of the network, the decisions log, next steps.
 
-The lists come from ``server/history_queries.py``. Marking a next step done, dropped
+The lists come from ``server.sessions.listing`` (storage's ``HistoryQueries`` plus the
+live rooms); the same lists as JSON are ``history_api.py``. Marking a next step done, dropped
 or open again is a plain form per row (no script): it submits an ``update_next_step``
 op through the forum's room, the same path as the JSON API's
 ``PATCH /api/forums/{id}/next-steps/{step}`` and the websocket, so the change is in
@@ -11,58 +12,43 @@ live board of everyone in the forum.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Final
+from typing import Any
 from urllib.parse import quote, urlencode
 
-from litestar import Controller, Request, Response, get, post
-from litestar.params import Parameter
+from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
 from board import ops as o
 from board.access import can
 from board.sync import Refused
-from server.access.csrf import check_form
+from server.access.guards import check_form, forum_guard, who
 from server.access.identity import safe_next
-from server.access.service import forum_guard, refused, who
-from server.forums.api import API_EXCEPTION_HANDLERS, ERRORS, STATUS, ApiProblem
-from server.forums.pages import FormData, current_name, html, not_found
 from server.live.registry import Rooms
-from server.metrics.histories import session_flags
-from server.storage.sqlite.history import (
+from server.sessions.checks import (
     PAGE_SIZE,
     STATUSES,
     STEP_STATUS,
     BadQuery,
-    DecisionList,
-    SessionList,
-    StepFilter,
-    StepList,
     check_flag,
-    check_forum,
     check_kind,
     check_page,
     check_status,
     check_text,
-    list_decisions,
-    list_sessions,
-    list_steps,
-    step_owners,
 )
-from server.storage.sqlite.store import ForumRow, Store
+from server.sessions.listing import list_decisions, list_sessions, list_steps
+from server.storage import Storage
+from server.storage.history import StepFilter
+from server.storage.records import ForumRow
+from server.storage.sqlite.store import Store
+from server.web.deps import HistoriesDep, RendererDep, RoomsDep, SecretDep, StorageDep, StoreDep
+from server.web.errors import STATUS, error_page, html, not_found
+from server.web.forms import FormData, current_name
 from server.web.render import Renderer
-
-API_LIMIT: Final = 50  # default ``limit`` of the API lists
-MAX_LIMIT: Final = 200
-MAX_OFFSET: Final = 1_000_000_000  # beyond any list (and inside SQLite's integers)
-
-# -- pages ------------------------------------------------------------------------------
 
 Req = Request[Any, Any, Any]
 
 
-def _state(request: Req) -> tuple[Store, Rooms, Renderer]:
-    s = request.app.state
-    return s.store, s.rooms, s.renderer
+# -- pages ------------------------------------------------------------------------------
 
 
 def _href(path: str, **params: Any) -> str:
@@ -86,37 +72,38 @@ def _pager(path: str, page: int, total: int, filters: dict[str, Any]) -> dict[st
 
 
 def _bad(renderer: Renderer, reason: str, back: str) -> Response[str]:
-    body = renderer.page(
-        "error.html",
-        title="This filter does not work",
-        message=reason,
-        back_href=back,
-        back_label="Show the whole list",
+    return error_page(
+        renderer, 400, "This filter does not work", reason, back, "Show the whole list"
     )
-    return html(body, status=400)
 
 
-async def _scope(request: Req, forum_id: str | None) -> tuple[ForumRow | None, str]:
+async def _scope(store: Store, forum_id: str | None) -> tuple[ForumRow | None, str]:
     """The forum of a per-forum page (``None`` network-wide) and the page's base path."""
     if forum_id is None:
         return None, ""
-    forum = await request.app.state.store.forum(forum_id)
-    return forum, f"/forums/{forum_id}"
+    return await store.forum(forum_id), f"/forums/{forum_id}"
 
 
 @get("/sessions", include_in_schema=False)
 async def network_sessions(
-    request: Req, kind: str | None = None, page: str | None = None
+    request: Req,
+    storage: StorageDep,
+    rooms: RoomsDep,
+    renderer: RendererDep,
+    histories: HistoriesDep,
+    kind: str | None = None,
+    page: str | None = None,
 ) -> Response[str]:
-    store, rooms, renderer = _state(request)
     try:
         kind_id, number = check_kind(kind), check_page(page)
     except BadQuery as e:
         return _bad(renderer, e.reason, "/sessions")
     offset = (number - 1) * PAGE_SIZE
     visible = (await who(request)).visible()
-    total, found = await list_sessions(store, rooms, kind=kind_id, offset=offset, visible=visible)
-    flags = await session_flags(request.app.state, [s.forum_id for s in found])
+    total, found = await list_sessions(
+        storage.history, rooms, kind=kind_id, limit=PAGE_SIZE, offset=offset, visible=visible
+    )
+    flags = await histories.session_flags([s.forum_id for s in found])
     body = renderer.page(
         "history_sessions.html",
         sessions=found,
@@ -127,11 +114,33 @@ async def network_sessions(
     return html(body)
 
 
+class _Page:
+    """What every history page handler gets injected, passed on as one."""
+
+    __slots__ = ("renderer", "request", "rooms", "secret", "storage", "store")
+
+    def __init__(
+        self,
+        request: Req,
+        storage: Storage,
+        store: Store,
+        rooms: Rooms,
+        renderer: Renderer,
+        secret: str = "",
+    ) -> None:
+        self.request = request
+        self.storage = storage
+        self.store = store
+        self.rooms = rooms
+        self.renderer = renderer
+        self.secret = secret
+
+
 async def _decisions_page(
-    request: Req, forum_id: str | None, q: str | None, page: str | None
+    p: _Page, forum_id: str | None, q: str | None, page: str | None
 ) -> Response[str]:
-    store, rooms, renderer = _state(request)
-    forum, base = await _scope(request, forum_id)
+    renderer = p.renderer
+    forum, base = await _scope(p.store, forum_id)
     if forum_id is not None and forum is None:
         return not_found(renderer, "There is no forum at this address.")
     path = f"{base}/decisions"
@@ -140,12 +149,13 @@ async def _decisions_page(
     except BadQuery as e:
         return _bad(renderer, e.reason, path)
     total, found = await list_decisions(
-        store,
-        rooms,
+        p.storage.history,
+        p.rooms,
         forum_id=forum_id,
         q=text,
+        limit=PAGE_SIZE,
         offset=(number - 1) * PAGE_SIZE,
-        visible=(await who(request)).visible(),
+        visible=(await who(p.request)).visible(),
     )
     body = renderer.page(
         "decisions.html",
@@ -160,23 +170,37 @@ async def _decisions_page(
 
 @get("/decisions", include_in_schema=False)
 async def network_decisions(
-    request: Req, q: str | None = None, page: str | None = None
+    request: Req,
+    storage: StorageDep,
+    store: StoreDep,
+    rooms: RoomsDep,
+    renderer: RendererDep,
+    q: str | None = None,
+    page: str | None = None,
 ) -> Response[str]:
-    return await _decisions_page(request, None, q, page)
+    return await _decisions_page(_Page(request, storage, store, rooms, renderer), None, q, page)
 
 
 @get("/forums/{forum_id:str}/decisions", include_in_schema=False, guards=[forum_guard("viewer")])
 async def forum_decisions(
-    request: Req, forum_id: str, q: str | None = None, page: str | None = None
+    request: Req,
+    storage: StorageDep,
+    store: StoreDep,
+    rooms: RoomsDep,
+    renderer: RendererDep,
+    forum_id: str,
+    q: str | None = None,
+    page: str | None = None,
 ) -> Response[str]:
-    return await _decisions_page(request, forum_id, q, page)
+    p = _Page(request, storage, store, rooms, renderer)
+    return await _decisions_page(p, forum_id, q, page)
 
 
 async def _steps_page(
-    request: Req, forum_id: str | None, query: dict[str, str | None]
+    p: _Page, forum_id: str | None, query: dict[str, str | None]
 ) -> Response[str]:
-    store, rooms, renderer = _state(request)
-    forum, base = await _scope(request, forum_id)
+    renderer = p.renderer
+    forum, base = await _scope(p.store, forum_id)
     if forum_id is not None and forum is None:
         return not_found(renderer, "There is no forum at this address.")
     path = f"{base}/next-steps"
@@ -191,10 +215,16 @@ async def _steps_page(
     except BadQuery as e:
         return _bad(renderer, e.reason, path)
     today = dt.date.today()
-    person = await who(request)
+    person = await who(p.request)
     visible = person.visible()
     total, found = await list_steps(
-        store, rooms, f, today=today, offset=(number - 1) * PAGE_SIZE, visible=visible
+        p.storage.history,
+        p.rooms,
+        f,
+        today=today,
+        limit=PAGE_SIZE,
+        offset=(number - 1) * PAGE_SIZE,
+        visible=visible,
     )
     filters = {"status": f.status, "owner": f.owner, "overdue": "true" if f.overdue else None}
     body = renderer.page(
@@ -203,12 +233,12 @@ async def _steps_page(
         steps=found,
         filters=f,
         can_change=lambda fid: can(person.role(fid), "update_next_step"),
-        owners=await step_owners(store, forum_id, visible),
+        owners=await p.storage.history.step_owners(forum_id, visible),
         statuses=STATUSES,
         path=path,
         here=_href(path, **filters, page=number),
         pager=_pager(path, number, total, filters),
-        name=current_name(request),
+        name=current_name(p.request, p.secret),
     )
     return html(body, headers={"Cache-Control": "no-store"})
 
@@ -216,18 +246,29 @@ async def _steps_page(
 @get("/next-steps", include_in_schema=False)
 async def network_steps(
     request: Req,
+    storage: StorageDep,
+    store: StoreDep,
+    rooms: RoomsDep,
+    renderer: RendererDep,
+    secret: SecretDep,
     status: str | None = None,
     owner: str | None = None,
     overdue: str | None = None,
     page: str | None = None,
 ) -> Response[str]:
     query = {"status": status, "owner": owner, "overdue": overdue, "page": page}
-    return await _steps_page(request, None, query)
+    p = _Page(request, storage, store, rooms, renderer, secret)
+    return await _steps_page(p, None, query)
 
 
 @get("/forums/{forum_id:str}/next-steps", include_in_schema=False, guards=[forum_guard("viewer")])
 async def forum_steps(
     request: Req,
+    storage: StorageDep,
+    store: StoreDep,
+    rooms: RoomsDep,
+    renderer: RendererDep,
+    secret: SecretDep,
     forum_id: str,
     status: str | None = None,
     owner: str | None = None,
@@ -235,7 +276,8 @@ async def forum_steps(
     page: str | None = None,
 ) -> Response[str]:
     query = {"status": status, "owner": owner, "overdue": overdue, "page": page}
-    return await _steps_page(request, forum_id, query)
+    p = _Page(request, storage, store, rooms, renderer, secret)
+    return await _steps_page(p, forum_id, query)
 
 
 @post(
@@ -243,24 +285,27 @@ async def forum_steps(
     include_in_schema=False,
     guards=[forum_guard("participant")],
 )
-async def change_step(request: Req, forum_id: str, step_id: str, data: FormData) -> Response[Any]:
+async def change_step(
+    request: Req,
+    storage: StorageDep,
+    store: StoreDep,
+    rooms: RoomsDep,
+    renderer: RendererDep,
+    secret: SecretDep,
+    forum_id: str,
+    step_id: str,
+    data: FormData,
+) -> Response[Any]:
     """Mark a next step done, dropped or open again (one small form per row)."""
-    store, rooms, renderer = _state(request)
     await check_form(request, data)
     back = safe_next(data.get("back"), "/next-steps")
-    name = current_name(request)
+    name = current_name(request, secret)
     if name is None:
         return Redirect(f"/name?next={quote(back, safe='/')}", status_code=303)
 
     def refuse(status: int, message: str) -> Response[str]:
-        body = renderer.page(
-            "error.html",
-            title="The next step was not changed",
-            message=message,
-            back_href=back,
-            back_label="Back to the next steps",
-        )
-        return html(body, status=status)
+        title, label = "The next step was not changed", "Back to the next steps"
+        return error_page(renderer, status, title, message, back, label)
 
     raw = data.get("status", "")
     status = STEP_STATUS.get(raw)
@@ -268,10 +313,8 @@ async def change_step(request: Req, forum_id: str, step_id: str, data: FormData)
         return refuse(400, f"Choose a status: {', '.join(STATUSES)} (not {raw[:40]!r}).")
     if await store.forum(forum_id) is None:
         return not_found(renderer, "There is no forum at this address.")
-    known = await store.fetch(
-        "SELECT status FROM next_steps WHERE forum_id = ? AND id = ?", (forum_id, step_id)
-    )
-    if not known:
+    known = await storage.sessions.step_status(forum_id, step_id)
+    if known is None:
         return refuse(404, f"This forum has no next step {step_id[:64]!r}.")
     op = o.UpdateNextStep(step=step_id, status=status)
     outcome = await rooms.submit(forum_id, op, actor=name)
@@ -281,138 +324,18 @@ async def change_step(request: Req, forum_id: str, step_id: str, data: FormData)
         if outcome.code == "not_found":
             return refuse(
                 409,
-                f"This next step is {known[0][0]} and its session has ended since, "
+                f"This next step is {known} and its session has ended since, "
                 "so it can no longer be changed.",
             )
         return refuse(STATUS.get(outcome.code, 400), outcome.reason)
     return Redirect(back, status_code=303)
 
 
-# -- JSON API ---------------------------------------------------------------------------
-
-Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description="How many to return")]
-Offset = Annotated[int, Parameter(ge=0, le=MAX_OFFSET, description="How many to skip")]
-
-
-async def _api_checked(request: Req, forum: str | None) -> str | None:
-    """The ``forum`` filter: a forum that exists and that the caller may see."""
-    try:
-        found = await check_forum(request.app.state.store, forum)
-    except BadQuery as e:
-        raise ApiProblem(400, "invalid", e.reason) from None
-    person = await who(request)
-    if found is not None and not person.sees(found):
-        raise refused(request, person, "viewer")
-    return found
-
-
-def _invalid(e: BadQuery) -> ApiProblem:
-    return ApiProblem(400, "invalid", e.reason)
-
-
-class HistoryApi(Controller):
-    path = "/api"
-    tags = ["history"]
-    exception_handlers = API_EXCEPTION_HANDLERS
-
-    @get("/sessions", responses={400: ERRORS[400]})
-    async def recent_sessions(
-        self,
-        request: Req,
-        forum: Annotated[str | None, Parameter(description="Only this forum")] = None,
-        kind: Annotated[str | None, Parameter(description="Only forums of this kind")] = None,
-        limit: Limit = API_LIMIT,
-        offset: Offset = 0,
-    ) -> SessionList:
-        """Sessions of the whole network, newest first, with their counts (decisions,
-        next steps, operations, cards moved)."""
-        forum_id = await _api_checked(request, forum)
-        try:
-            kind_id = check_kind(kind)
-        except BadQuery as e:
-            raise _invalid(e) from None
-        store, rooms, _ = _state(request)
-        total, items = await list_sessions(
-            store,
-            rooms,
-            forum_id=forum_id,
-            kind=kind_id,
-            limit=limit,
-            offset=offset,
-            visible=(await who(request)).visible(),
-        )
-        return SessionList(items=items, total=total, limit=limit, offset=offset)
-
-    @get("/decisions", responses={400: ERRORS[400]})
-    async def decisions(
-        self,
-        request: Req,
-        q: Annotated[str | None, Parameter(description="Text the decision contains")] = None,
-        forum: Annotated[str | None, Parameter(description="Only this forum")] = None,
-        limit: Limit = API_LIMIT,
-        offset: Offset = 0,
-    ) -> DecisionList:
-        """Decisions of the network, newest first; ``q`` matches text case-insensitively
-        (``%`` and ``_`` are literal). Each names its session and its cards' titles."""
-        forum_id = await _api_checked(request, forum)
-        try:
-            text = check_text(q, "search text")
-        except BadQuery as e:
-            raise _invalid(e) from None
-        store, rooms, _ = _state(request)
-        total, items = await list_decisions(
-            store,
-            rooms,
-            forum_id=forum_id,
-            q=text,
-            limit=limit,
-            offset=offset,
-            visible=(await who(request)).visible(),
-        )
-        return DecisionList(items=items, total=total, limit=limit, offset=offset)
-
-    @get("/next-steps", responses={400: ERRORS[400]})
-    async def next_steps(
-        self,
-        request: Req,
-        status: Annotated[str | None, Parameter(description="open, done or dropped")] = None,
-        owner: Annotated[str | None, Parameter(description="Owner (any case)")] = None,
-        forum: Annotated[str | None, Parameter(description="Only this forum")] = None,
-        overdue: Annotated[bool, Parameter(description="Only open steps past due")] = False,
-        limit: Limit = API_LIMIT,
-        offset: Offset = 0,
-    ) -> StepList:
-        """Every next step of the network: open ones first, soonest due first.
-        ``changeable`` says whether the step is still on its forum's board."""
-        forum_id = await _api_checked(request, forum)
-        try:
-            f = StepFilter(
-                forum_id=forum_id,
-                status=check_status(status),
-                owner=check_text(owner, "owner"),
-                overdue=overdue,
-            )
-        except BadQuery as e:
-            raise _invalid(e) from None
-        store, rooms, _ = _state(request)
-        total, items = await list_steps(
-            store,
-            rooms,
-            f,
-            today=dt.date.today(),
-            limit=limit,
-            offset=offset,
-            visible=(await who(request)).visible(),
-        )
-        return StepList(items=items, total=total, limit=limit, offset=offset)
-
-
-HISTORY_ROUTES: list[Any] = [
+HISTORY_PAGES: list[Any] = [
     network_sessions,
     network_decisions,
     forum_decisions,
     network_steps,
     forum_steps,
     change_step,
-    HistoryApi,
 ]

@@ -1,46 +1,34 @@
-"""Replay a past session step by step, and what changed between sessions.
+"""Replay a past session step by step, and what changed between sessions: the pages.
 
-A session's timeline is rebuilt from the log: the forum's board just before the
-session started (latest snapshot at or before that seq, plus the ops after it) and
-the session's own ops. ``board.history.Timeline`` keeps a checkpoint every 100 steps,
-and a small LRU cache here keeps whole timelines keyed by (session id, last seq), so
-a slider dragged over a session of 10,000 ops costs at most 99 applies per step and
-never a replay from the start. A running session ends at the forum's current seq.
-
-Pages (``/sessions/{id}/replay``, ``/sessions/{id}/replay/{step}`` for the fragment
-``static/js/replay.js`` swaps in, ``/sessions/{id}/changes``) render boards with the
-live board's templates, read-only; the JSON API under ``/api/sessions/{id}/…`` gives
-the same data. All of it only reads: nothing here writes to the store.
+``/sessions/{id}/replay`` shows the board at a step with a slider and the list of
+steps, ``/sessions/{id}/replay/{step}`` is the fragment ``static/js/replay.js`` swaps
+in, ``/sessions/{id}/changes`` marks what changed since the session before. Boards are
+drawn with the live board's templates, read-only; the timelines come from
+``server.sessions.timelines`` and the same data as JSON from ``replay_api.py``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import re
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Final
+from typing import Any, Final
 
-import msgspec
-from litestar import Controller, Request, Response, get
-from litestar.params import Parameter
+from litestar import Response, get
 
 from board import visibility
 from board.history import BoardDiff, Step, Timeline, diff
-from board.model import Board
-from board.replay import ReplayError
-from server.access.service import session_guard
-from server.forums.api import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem
-from server.forums.pages import html, not_found
-from server.forums.service import SESSION_COLUMNS, SessionRecord, session_record
-from server.storage.sqlite.store import ForumRow, Store, decode_board
+from server.access.guards import session_guard
+from server.sessions.timelines import Unavailable
+from server.storage import Storage
+from server.storage.records import ForumRow
+from server.storage.sessions import SessionInfo
+from server.storage.sqlite.store import Store
+from server.web.deps import RendererDep, StorageDep, StoreDep, TimelinesDep
+from server.web.errors import error_page, html, not_found
 from server.web.render import Renderer
 
 SEEN = session_guard("viewer")  # every route here reads a session: its forum's viewers
 
-CACHE_SIZE: Final = 8  # whole timelines kept (each holds a board per 100 steps)
-THREAD_OVER: Final = 500  # build longer timelines off the event loop
 LIST_HALF: Final = 400  # the replay page lists at most twice this many steps
 STEP_RE: Final = re.compile(r"-?[0-9]{1,9}")
 # The card fields ``diff`` compares, as people call them.
@@ -58,147 +46,7 @@ FIELD_LABELS: Final = {
     "outcome": "outcome",
 }
 
-Request_ = Request[Any, Any, Any]
 Marks = dict[str, list[tuple[str, str]]]
-
-
-# -- loading ------------------------------------------------------------------------------
-
-
-class SessionInfo(SessionRecord, frozen=True):
-    """A session's row as ``service.session_record`` reads it, with its end board."""
-
-    board: bytes | None = None  # the board when it ended (``None``: still running)
-
-    @property
-    def running(self) -> bool:
-        return self.end_seq is None
-
-
-_COLUMNS: Final = f"{SESSION_COLUMNS}, sessions.board"
-
-
-def _info(row: tuple[Any, ...]) -> SessionInfo:
-    record = session_record(row[:-1])
-    return SessionInfo(**msgspec.structs.asdict(record), board=row[-1])
-
-
-async def load_session(store: Store, session_id: str) -> SessionInfo | None:
-    rows = await store.fetch(f"SELECT {_COLUMNS} FROM sessions WHERE sessions.id=?", (session_id,))
-    return _info(rows[0]) if rows else None
-
-
-async def previous_session(store: Store, info: SessionInfo) -> SessionInfo | None:
-    """The forum's session before this one (``None`` for its first)."""
-    rows = await store.fetch(
-        f"SELECT {_COLUMNS} FROM sessions WHERE sessions.forum_id=? AND sessions.number<? "
-        "ORDER BY number DESC LIMIT 1",
-        (info.forum_id, info.number),
-    )
-    return _info(rows[0]) if rows else None
-
-
-class Unavailable(Exception):
-    """The log does not hold what a replay needs (e.g. ops that were never stored here)."""
-
-
-async def board_at_seq(store: Store, forum_id: str, seq: int) -> Board:
-    """The forum's board right after op ``seq`` (``Unavailable`` when it cannot be had)."""
-    try:
-        return await store.board_at(forum_id, seq)
-    except LookupError as e:
-        raise Unavailable(str(e)) from None
-
-
-async def current_seq(request: Request_, forum_id: str) -> int:
-    """The forum's seq now: the live room's when it is loaded, else the stored one."""
-    room = request.app.state.rooms.live().get(forum_id)
-    if room is not None:
-        return int(room.sync.seq)
-    forum: ForumRow | None = await request.app.state.store.forum(forum_id)
-    return forum.seq if forum else 0
-
-
-Key = tuple[str, int]
-
-
-class Timelines:
-    """An LRU of built timelines; requests for one being built wait for that build."""
-
-    def __init__(self, size: int = CACHE_SIZE) -> None:
-        self.size = size
-        self._done: OrderedDict[Key, Timeline] = OrderedDict()
-        self._building: dict[Key, asyncio.Future[tuple[Timeline, bool]]] = {}
-        self.builds = 0  # how many timelines were built (for tests and curiosity)
-
-    async def get(
-        self, key: Key, build: Callable[[], Awaitable[tuple[Timeline, bool]]]
-    ) -> Timeline:
-        found = self._done.get(key)
-        if found is not None:
-            self._done.move_to_end(key)
-            return found
-        pending = self._building.get(key)
-        if pending is None:
-            self.builds += 1
-            pending = asyncio.ensure_future(build())
-            self._building[key] = pending
-            pending.add_done_callback(lambda f: self._settle(key, f))
-        timeline, _ = await asyncio.shield(pending)
-        return timeline
-
-    def _settle(self, key: Key, future: asyncio.Future[tuple[Timeline, bool]]) -> None:
-        self._building.pop(key, None)
-        if future.cancelled() or future.exception() is not None:
-            return
-        timeline, complete = future.result()
-        if complete:  # a running session whose last ops are not committed yet: rebuild
-            self._done[key] = timeline
-            while len(self._done) > self.size:
-                self._done.popitem(last=False)
-
-
-def timelines(request: Request_) -> Timelines:
-    state = request.app.state
-    cache = state.get("replay_timelines")
-    if cache is None:
-        cache = state.replay_timelines = Timelines()
-    assert isinstance(cache, Timelines)
-    return cache
-
-
-async def session_timeline(
-    request: Request_, info: SessionInfo, last: int | None = None
-) -> Timeline:
-    """The session's timeline. A running one ends at the forum's current seq, or at
-    ``last`` when that is given and not past it (so a page keeps the steps it shows)."""
-    store: Store = request.app.state.store
-    if info.end_seq is not None:
-        end = info.end_seq
-    else:
-        end = await current_seq(request, info.forum_id)
-        if last is not None and info.start_seq - 1 <= last <= end:
-            end = last
-
-    async def build() -> tuple[Timeline, bool]:
-        start = await board_at_seq(store, info.forum_id, info.start_seq - 1)
-        ops = await store.ops(info.forum_id, info.start_seq, end)
-        complete = len(ops) == end - info.start_seq + 1
-        reach = None if info.running else end  # an ended session's log must reach its end
-        try:
-            if len(ops) > THREAD_OVER:  # pure and immutable: safe beside the event loop
-                return await asyncio.to_thread(Timeline, start, ops, end=reach), complete
-            return Timeline(start, ops, end=reach), complete
-        except ReplayError as e:  # a gap in the seqs, or an op that does not apply
-            if e.problem == "gap":
-                missing = "Some operations of this session are missing from the log."
-                raise Unavailable(missing) from None
-            raise Unavailable(f"The log of this session does not replay: {e}") from None
-
-    return await timelines(request).get((info.id, end), build)
-
-
-# -- what the templates get ---------------------------------------------------------------
 
 
 def seconds(ts: float) -> str:
@@ -276,51 +124,18 @@ def change_marks(d: BoardDiff) -> Marks:
     return marks
 
 
-class Compared(msgspec.Struct, frozen=True):
-    """Two boards of a forum to diff: the end of the previous session (or the board
-    just before a first session) and the end of this one (now, when it is running)."""
-
-    previous: SessionInfo | None
-    before: Board
-    after: Board
-
-
-async def compare(request: Request_, info: SessionInfo) -> Compared:
-    store: Store = request.app.state.store
-    prev = await previous_session(store, info)
-    if prev is None:
-        before = await board_at_seq(store, info.forum_id, info.start_seq - 1)
-    elif prev.board is not None:
-        before = decode_board(prev.board)
-    else:
-        before = (await session_timeline(request, prev)).end
-    if info.board is not None:
-        after = decode_board(info.board)
-    else:
-        room = await request.app.state.rooms.get(info.forum_id)
-        after = room.sync.board if room is not None else (await session_timeline(request, info)).end
-    # A running session may hold hidden cards: everyone sees them face down here.
-    after = visibility.board_for(after, None)
-    return Compared(previous=prev, before=before, after=after)
-
-
 # -- pages ------------------------------------------------------------------------------
 
 
 def _error(renderer: Renderer, status: int, message: str, back: str, label: str) -> Response[str]:
     title = "Not found" if status == 404 else "Cannot show this"
-    body = renderer.page(
-        "error.html", title=title, message=message, back_href=back, back_label=label
-    )
-    return html(body, status=status)
+    return error_page(renderer, status, title, message, back, label)
 
 
 async def _session_and_forum(
-    request: Request_, session_id: str
+    storage: Storage, store: Store, renderer: Renderer, session_id: str
 ) -> tuple[SessionInfo, ForumRow] | Response[str]:
-    store: Store = request.app.state.store
-    renderer: Renderer = request.app.state.renderer
-    info = await load_session(store, session_id)
+    info = await storage.sessions.info(session_id)
     if info is None:
         return not_found(renderer, "There is no session with this id.")
     forum = await store.forum(info.forum_id)
@@ -335,15 +150,21 @@ def _unavailable(renderer: Renderer, info: SessionInfo, e: Unavailable) -> Respo
 
 
 @get("/sessions/{session_id:str}/replay", include_in_schema=False, guards=[SEEN])
-async def replay_page(request: Request_, session_id: str, step: str | None = None) -> Response[str]:
+async def replay_page(
+    storage: StorageDep,
+    store: StoreDep,
+    renderer: RendererDep,
+    timelines: TimelinesDep,
+    session_id: str,
+    step: str | None = None,
+) -> Response[str]:
     """The replay: the board at a step, a slider and buttons, and the list of steps."""
-    renderer: Renderer = request.app.state.renderer
-    found = await _session_and_forum(request, session_id)
+    found = await _session_and_forum(storage, store, renderer, session_id)
     if isinstance(found, Response):
         return found
     info, forum = found
     try:
-        tl = await session_timeline(request, info)
+        tl = await timelines.of(info)
         k = parse_step(step, len(tl))
     except Unavailable as e:
         return _unavailable(renderer, info, e)
@@ -367,18 +188,23 @@ async def replay_page(request: Request_, session_id: str, step: str | None = Non
 
 @get("/sessions/{session_id:str}/replay/{step:str}", include_in_schema=False, guards=[SEEN])
 async def replay_fragment(
-    request: Request_, session_id: str, step: str, last: str | None = None
+    storage: StorageDep,
+    store: StoreDep,
+    renderer: RendererDep,
+    timelines: TimelinesDep,
+    session_id: str,
+    step: str,
+    last: str | None = None,
 ) -> Response[str]:
     """The board and caption at one step, as HTML for replay.js to swap in. ``last``
     pins a running session's timeline to the seq the page was showing."""
-    renderer: Renderer = request.app.state.renderer
-    found = await _session_and_forum(request, session_id)
+    found = await _session_and_forum(storage, store, renderer, session_id)
     if isinstance(found, Response):
         return found
     info, _ = found
     pinned = int(last) if last is not None and STEP_RE.fullmatch(last) else None
     try:
-        tl = await session_timeline(request, info, pinned)
+        tl = await timelines.of(info, pinned)
         k = parse_step(step, len(tl))
     except Unavailable as e:
         return _unavailable(renderer, info, e)
@@ -391,15 +217,20 @@ async def replay_fragment(
 
 
 @get("/sessions/{session_id:str}/changes", include_in_schema=False, guards=[SEEN])
-async def changes_page(request: Request_, session_id: str) -> Response[str]:
+async def changes_page(
+    storage: StorageDep,
+    store: StoreDep,
+    renderer: RendererDep,
+    timelines: TimelinesDep,
+    session_id: str,
+) -> Response[str]:
     """What changed since the session before: a list by kind and the marked board."""
-    renderer: Renderer = request.app.state.renderer
-    found = await _session_and_forum(request, session_id)
+    found = await _session_and_forum(storage, store, renderer, session_id)
     if isinstance(found, Response):
         return found
     info, forum = found
     try:
-        compared = await compare(request, info)
+        compared = await timelines.compare(info)
     except Unavailable as e:
         return _unavailable(renderer, info, e)
     d = diff(compared.before, compared.after)
@@ -420,101 +251,4 @@ async def changes_page(request: Request_, session_id: str) -> Response[str]:
     return html(body, headers={"Cache-Control": "no-store"})
 
 
-# -- JSON API ---------------------------------------------------------------------------
-
-
-class SessionTimeline(msgspec.Struct, frozen=True):
-    """A session's steps, in order. Step ``index`` k (1-based) is the k-th operation;
-    the board after it is ``GET /api/sessions/{id}/board?step=k`` (step 0: the board
-    just before the session started)."""
-
-    session_id: str
-    forum_id: str
-    running: bool
-    start_seq: int
-    steps: list[Step]
-
-
-class SessionChanges(msgspec.Struct, frozen=True):
-    """What changed on the board from ``previous_session_id``'s end (or, for a forum's
-    first session, from just before it started: ``null``) to this session's end (now,
-    while it runs). ``before_seq``/``after_seq`` are the forum seqs of the two boards."""
-
-    session_id: str
-    previous_session_id: str | None
-    before_seq: int
-    after_seq: int
-    diff: BoardDiff
-
-
-async def _api_session(request: Request_, session_id: str) -> SessionInfo:
-    info = await load_session(request.app.state.store, session_id)
-    if info is None:
-        raise ApiProblem(404, "not_found", f"There is no session {session_id!r}.")
-    return info
-
-
-async def _api_timeline(request: Request_, info: SessionInfo) -> Timeline:
-    try:
-        return await session_timeline(request, info)
-    except Unavailable as e:
-        raise ApiProblem(404, "not_found", str(e)) from None
-
-
-StepParam = Annotated[
-    int | None,
-    Parameter(description="0 (before the session) to the number of steps; default: the last"),
-]
-
-
-class ReplayApi(Controller):
-    path = "/api"
-    tags = ["sessions"]
-    exception_handlers = API_EXCEPTION_HANDLERS
-    guards = [SEEN]
-
-    @get("/sessions/{session_id:str}/timeline", responses={404: ERRORS[404]})
-    async def get_timeline(self, request: Request_, session_id: str) -> SessionTimeline:
-        """Every step of a session: who did what and when, and the cards it touched."""
-        info = await _api_session(request, session_id)
-        tl = await _api_timeline(request, info)
-        return SessionTimeline(
-            session_id=info.id,
-            forum_id=info.forum_id,
-            running=info.running,
-            start_seq=info.start_seq,
-            steps=tl.steps,
-        )
-
-    @get("/sessions/{session_id:str}/board", responses={400: ERRORS[400], 404: ERRORS[404]})
-    async def get_board_at(
-        self, request: Request_, session_id: str, step: StepParam = None
-    ) -> Board:
-        """The board after ``step`` operations of the session."""
-        info = await _api_session(request, session_id)
-        tl = await _api_timeline(request, info)
-        k = len(tl) if step is None else step
-        if not 0 <= k <= len(tl):
-            raise ApiProblem(
-                400, "invalid", f"This session has steps 0 to {len(tl)}; there is no step {k}."
-            )
-        return visibility.board_for(tl.board_at(k), None)  # hidden cards face down
-
-    @get("/sessions/{session_id:str}/changes", responses={404: ERRORS[404]})
-    async def get_changes(self, request: Request_, session_id: str) -> SessionChanges:
-        """Cards added, removed, moved between columns and changed since the session before."""
-        info = await _api_session(request, session_id)
-        try:
-            compared = await compare(request, info)
-        except Unavailable as e:
-            raise ApiProblem(404, "not_found", str(e)) from None
-        return SessionChanges(
-            session_id=info.id,
-            previous_session_id=compared.previous.id if compared.previous else None,
-            before_seq=compared.before.seq,
-            after_seq=compared.after.seq,
-            diff=diff(compared.before, compared.after),
-        )
-
-
-REPLAY_ROUTES: list[Any] = [replay_page, replay_fragment, changes_page, ReplayApi]
+REPLAY_PAGES: list[Any] = [replay_page, replay_fragment, changes_page]

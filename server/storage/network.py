@@ -1,4 +1,6 @@
-"""NetworkQueries: what the network page reads (open impediments per forum and the like)."""
+"""NetworkQueries: what the network page reads of its own. Today it has none: its
+counts come from the forum directory (``ForumDirectory``) and the stored boards of the
+log (``ForumLog.board_at``), cached by ``server.network.queries.Counts``."""
 
 from __future__ import annotations
 
@@ -6,4 +8,5 @@ from typing import Protocol
 
 
 class NetworkQueries(Protocol):
-    """What the app asks of storage in this area (methods added as the SQL moves here)."""
+    """What the app asks of storage for the network page (nothing beyond the directory
+    and the log yet)."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from server.storage.sqlite.store import Store
+from board.model import Board
+from server.storage.sqlite.store import Store, decode_board
 
 
 class SqliteMetrics:
@@ -10,3 +11,9 @@ class SqliteMetrics:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+
+    async def first_board(self, forum_id: str) -> Board | None:
+        rows = await self.store.fetch(
+            "SELECT board FROM snapshots WHERE forum_id=? ORDER BY seq LIMIT 1", (forum_id,)
+        )
+        return decode_board(rows[0][0]) if rows else None

@@ -1,8 +1,127 @@
-"""The SQLite side of ``server.storage.sessions.SessionRecords``."""
+"""The SQLite side of ``server.storage.sessions.SessionRecords``: the ``sessions``,
+``decisions`` and ``next_steps`` review tables the projections keep, and the rows of an
+imported session. The session columns and counts here serve ``history.py`` too."""
 
 from __future__ import annotations
 
-from server.storage.sqlite.store import Store
+from collections.abc import Collection, Sequence
+from typing import Any, Final
+
+import msgspec
+
+from board.export import SessionExport
+from board.model import Board, Decision, NextStep
+from board.sync import Accepted
+from server.storage.sessions import (
+    ExportedStep,
+    SessionDetail,
+    SessionInfo,
+    SessionRecord,
+)
+from server.storage.sqlite.projections import rows_for
+from server.storage.sqlite.store import (
+    Row,
+    Store,
+    decode_board,
+    forum_summary_row,
+    new_forum_rows,
+    op_row,
+    snapshot_row,
+)
+
+_SESSION_FIELDS: Final = (
+    "id",
+    "forum_id",
+    "number",
+    "started_at",
+    "started_by",
+    "start_seq",
+    "participants",
+    "decisions",
+    "next_steps",
+    "ended_at",
+    "ended_by",
+    "end_seq",
+)
+# The counts of a session still running are not stored yet (``SessionEnded`` writes
+# them): count its rows instead (both tables are indexed by session).
+_LIVE_COUNT: Final = {
+    "decisions": "CASE WHEN sessions.end_seq IS NULL THEN (SELECT count(*) FROM decisions "
+    "WHERE decisions.session_id = sessions.id) ELSE sessions.decisions END",
+    "next_steps": "CASE WHEN sessions.end_seq IS NULL THEN (SELECT count(*) FROM next_steps "
+    "WHERE next_steps.session_id = sessions.id) ELSE sessions.next_steps END",
+}
+STORED_COLUMNS: Final = ", ".join(f"sessions.{f}" for f in _SESSION_FIELDS)
+"""The columns ``session_record`` reads, with the counts as stored."""
+SESSION_COLUMNS: Final = ", ".join(_LIVE_COUNT.get(f, f"sessions.{f}") for f in _SESSION_FIELDS)
+"""The columns ``session_record`` reads, qualified (for joins), with live counts."""
+
+# An op is logged as msgspec JSON, which writes the tag first: a move starts with
+# these bytes. Comparing a blob prefix uses the (forum_id, seq) key for the range and
+# parses no JSON (SQLite's LIKE does not match BLOBs; json_extract would parse each op).
+_MOVE_PREFIX: Final = b'{"type":"move_card"'
+CARDS_MOVED: Final = (
+    "(SELECT count(*) FROM ops WHERE ops.forum_id = sessions.forum_id "
+    "AND ops.seq BETWEEN sessions.start_seq AND coalesce(sessions.end_seq, 1 << 62) "
+    f"AND substr(ops.op, 1, {len(_MOVE_PREFIX)}) = X'{_MOVE_PREFIX.hex()}')"
+)
+"""SQL for the number of cards moved in a session (a row of ``sessions``)."""
+
+
+def session_record(
+    row: Sequence[Any], live_seq: int | None = None, cards_moved: int = 0
+) -> SessionRecord:
+    """A ``SessionRecord`` from the columns of ``SESSION_COLUMNS``; ``live_seq`` is the
+    forum's seq now, which counts the operations of a session still running."""
+    data = dict(zip(_SESSION_FIELDS, row, strict=True))
+    data["participants"] = msgspec.json.decode(data["participants"])
+    last = data["end_seq"] if data["end_seq"] is not None else live_seq
+    data["operations"] = max(0, last - data["start_seq"] + 1) if last is not None else 0
+    data["cards_moved"] = cards_moved
+    return msgspec.convert(data, SessionRecord)
+
+
+def _info(row: tuple[Any, ...]) -> SessionInfo:
+    return SessionInfo(**msgspec.structs.asdict(session_record(row)))
+
+
+def _decision(r: tuple[Any, ...]) -> Decision:
+    return Decision(
+        id=r[0],
+        session_id=r[1],
+        text=r[2],
+        at=r[3],
+        by=r[4],
+        card_ids=tuple(msgspec.json.decode(r[5], type=list[str])),
+    )
+
+
+def _step(r: tuple[Any, ...]) -> NextStep:
+    return msgspec.convert(
+        {
+            "id": r[0],
+            "session_id": r[1],
+            "text": r[2],
+            "created_at": r[3],
+            "created_by": r[4],
+            "updated_at": r[5],
+            "updated_by": r[6],
+            "owner": r[7],
+            "due": r[8],
+            "status": r[9],
+            "card_ids": msgspec.json.decode(r[10], type=list[str]),
+        },
+        NextStep,
+    )
+
+
+def in_forums(visible: Collection[str] | None, column: str) -> tuple[str | None, list[str]]:
+    """A clause limiting ``column`` to the forums in ``visible`` (``None``: all), and its
+    parameters."""
+    if visible is None:
+        return None, []
+    ids = sorted(visible)
+    return (f"{column} IN ({','.join('?' * len(ids))})" if ids else "0"), ids
 
 
 class SqliteSessions:
@@ -10,3 +129,127 @@ class SqliteSessions:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+
+    async def forum_of(self, session_id: str) -> str | None:
+        rows = await self.store.fetch("SELECT forum_id FROM sessions WHERE id=?", (session_id,))
+        return str(rows[0][0]) if rows else None
+
+    async def of_forum(self, forum_id: str, live_seq: int | None = None) -> list[SessionRecord]:
+        rows = await self.store.fetch(
+            f"SELECT {SESSION_COLUMNS}, {CARDS_MOVED} FROM sessions WHERE sessions.forum_id=? "
+            "ORDER BY sessions.number DESC",
+            (forum_id,),
+        )
+        return [session_record(r[:-1], live_seq, r[-1]) for r in rows]
+
+    async def detail(self, session_id: str) -> SessionDetail | None:
+        fetch = self.store.fetch
+        rows = await fetch(
+            f"SELECT {STORED_COLUMNS}, {CARDS_MOVED}, board FROM sessions WHERE id=?",
+            (session_id,),
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        board = decode_board(row[-1]) if row[-1] is not None else None
+        record = session_record(row[:-2], cards_moved=row[-2])
+        decisions = await fetch(
+            "SELECT id, session_id, text, at, by, card_ids FROM decisions "
+            "WHERE session_id=? ORDER BY at, id",
+            (session_id,),
+        )
+        steps = await fetch(
+            "SELECT id, session_id, text, created_at, created_by, updated_at, updated_by, "
+            "owner, due, status, card_ids FROM next_steps WHERE session_id=? "
+            "ORDER BY created_at, id",
+            (session_id,),
+        )
+        return SessionDetail(
+            session=record,
+            board=board,
+            decision_list=[_decision(r) for r in decisions],
+            step_list=[_step(r) for r in steps],
+        )
+
+    async def info(self, session_id: str) -> SessionInfo | None:
+        rows = await self.store.fetch(
+            f"SELECT {SESSION_COLUMNS} FROM sessions WHERE sessions.id=?", (session_id,)
+        )
+        return _info(rows[0]) if rows else None
+
+    async def end_board(self, session_id: str) -> Board | None:
+        rows = await self.store.fetch("SELECT board FROM sessions WHERE id=?", (session_id,))
+        return decode_board(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    async def previous(self, forum_id: str, number: int) -> SessionInfo | None:
+        rows = await self.store.fetch(
+            f"SELECT {SESSION_COLUMNS} FROM sessions "
+            "WHERE sessions.forum_id=? AND sessions.number<? ORDER BY number DESC LIMIT 1",
+            (forum_id, number),
+        )
+        return _info(rows[0]) if rows else None
+
+    async def step_status(self, forum_id: str, step_id: str) -> str | None:
+        rows = await self.store.fetch(
+            "SELECT status FROM next_steps WHERE forum_id = ? AND id = ?", (forum_id, step_id)
+        )
+        return str(rows[0][0]) if rows else None
+
+    async def exported_steps(
+        self, forum_id: str | None, visible: Collection[str] | None = None
+    ) -> list[ExportedStep]:
+        clauses: list[str] = []
+        params: list[str] = []
+        if forum_id:
+            clauses.append("s.forum_id=?")
+            params.append(forum_id)
+        only, ids = in_forums(visible, "s.forum_id")
+        if only is not None:
+            clauses.append(only)
+            params.extend(ids)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = await self.store.fetch(
+            "SELECT f.name, s.forum_id, s.session_id, s.id, s.text, s.owner, s.due, s.status, "
+            "s.created_at, s.created_by, s.updated_at, s.updated_by "
+            "FROM next_steps s LEFT JOIN forums f ON f.id = s.forum_id "
+            f"{where} ORDER BY f.name, s.forum_id, s.created_at, s.id",
+            params,
+        )
+        return [ExportedStep(*r) for r in rows]
+
+    async def write_import(
+        self, export: SessionExport, accepted: Sequence[Accepted], at: float
+    ) -> None:
+        await self.store.write(import_rows(export, accepted, at))
+
+
+def import_rows(export: SessionExport, accepted: Sequence[Accepted], now: float) -> list[Row]:
+    """Every row of an imported forum: what a live room would have written, and more."""
+    forum_id = export.forum.id
+    end = export.board
+    rows = new_forum_rows(export.start_board, now)
+    rows.extend(op_row(forum_id, entry) for entry in export.operations)
+    for a in accepted:
+        rows.extend(rows_for(a.item, a.board))
+    for s in export.next_steps:  # later changes (done, dropped) made after the session
+        rows.append(_step_update(forum_id, s))
+    rows.append(snapshot_row(end))
+    rows.append(forum_summary_row(end, now))
+    return rows
+
+
+def _step_update(forum_id: str, s: NextStep) -> Row:
+    return (
+        "UPDATE next_steps SET text=?, owner=?, due=?, status=?, updated_at=?, updated_by=? "
+        "WHERE forum_id=? AND id=?",
+        (
+            s.text,
+            s.owner,
+            s.due.isoformat() if s.due else None,
+            s.status,
+            s.updated_at,
+            s.updated_by,
+            forum_id,
+            s.id,
+        ),
+    )

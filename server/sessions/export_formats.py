@@ -1,0 +1,190 @@
+"""A recorded session as files: the JSON export (``board.export.SessionExport``), the
+Markdown page and the next steps as CSV.
+
+The JSON export is the start board (the latest snapshot at or before the session's
+start plus the operations after it), every operation of the session, and the next
+steps as they stand now; the rest is derived by replaying. Markdown is rendered by
+``templates/export/session.md`` in a Jinja environment of its own (autoescape off; the
+``md`` filter escapes every piece of user text). CSV cells are guarded against formula
+injection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import io
+import re
+import time
+from collections.abc import Iterable
+from typing import Final
+
+import jinja2
+
+from board.export import SessionExport, export_session
+from board.kinds import FORUM_KINDS
+from board.model import Board
+from server.config import TEMPLATES_DIR
+from server.storage.sessions import ExportedStep, SessionDetail
+from server.storage.sqlite.store import Store
+from server.web.formats import duration
+
+CSV_FIELDS: Final = (
+    "forum",
+    "forum_id",
+    "session",
+    "step",
+    "text",
+    "owner",
+    "due",
+    "status",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+)
+
+
+class Running(Exception):
+    """The session has not ended, so it has no end board to export yet."""
+
+
+# -- JSON -------------------------------------------------------------------------------
+
+
+async def board_at(store: Store, forum_id: str, seq: int) -> Board | None:
+    """The forum's board after operation ``seq``, or ``None`` if the store cannot say."""
+    try:
+        return await store.board_at(forum_id, seq)
+    except LookupError:
+        return None
+
+
+async def build_export(store: Store, detail: SessionDetail) -> SessionExport:
+    """The JSON export of a recorded session; ``Running`` if it has not ended. ``store``
+    reads the log."""
+    record = detail.session
+    if record.end_seq is None:
+        raise Running(record.id)
+    start = await board_at(store, record.forum_id, record.start_seq - 1)
+    if start is None:
+        raise LookupError(f"no snapshot of {record.forum_id} before seq {record.start_seq}")
+    ops = await store.ops(record.forum_id, record.start_seq, record.end_seq)
+    now = time.time()
+    return await asyncio.to_thread(
+        export_session, start, ops, exported_at=now, next_steps=detail.step_list
+    )
+
+
+# -- Markdown -----------------------------------------------------------------------------
+
+_INLINE = re.compile(r"([\\`*_\[\]|~])")
+_LINE_START = re.compile(r"^([#+=-])")
+_NUMBERED = re.compile(r"^(\d+)([.)])")
+
+
+def md(text: object, indent: int = 0) -> str:
+    """User text made inert in Markdown: no HTML, no structure of its own.
+
+    ``&``, ``<`` and ``>`` become entities (no raw HTML or autolinks pass through);
+    emphasis, code, links, tables and strike-through characters are backslash-escaped;
+    a line that would start a heading, list, rule or quote is escaped at its start.
+    Lines are kept (joined with hard breaks, indented by ``indent`` to stay inside a
+    list item); blank lines are dropped so a text never ends its item.
+    """
+    lines = []
+    for raw in str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = raw.strip()
+        if not line:
+            continue
+        line = line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        line = _INLINE.sub(r"\\\1", line)
+        line = _LINE_START.sub(r"\\\1", line)
+        line = _NUMBERED.sub(r"\1\\\2", line)
+        lines.append(line)
+    return ("  \n" + " " * indent).join(lines)
+
+
+def utc(ts: float | None) -> str:
+    if ts is None:
+        return ""
+    return dt.datetime.fromtimestamp(ts, tz=dt.UTC).strftime("%a %d %b %Y, %H:%M UTC")
+
+
+_md_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES_DIR / "export"),
+    autoescape=False,  # Markdown, not HTML: the ``md`` filter does the escaping
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+    undefined=jinja2.StrictUndefined,
+)
+_md_env.filters["md"] = md
+_md_env.globals.update(utc=utc, duration=duration, FORUM_KINDS=FORUM_KINDS)
+
+
+def session_markdown(
+    detail: SessionDetail, forum_name: str, forum_kind: str, teams: dict[str, str]
+) -> str:
+    """The session as Markdown: facts, decisions, next steps and the board by column.
+
+    ``teams`` maps team ids to names (cards name teams by id)."""
+    board = detail.board
+    assert board is not None
+    cards = board.cards
+    decisions = [
+        (d, [cards[c].title if c in cards else c for c in d.card_ids]) for d in detail.decision_list
+    ]
+    columns = [(col, board.live_cards(col)) for col in board.columns]
+    return _md_env.get_template("session.md").render(
+        forum_name=forum_name,
+        kind=FORUM_KINDS[forum_kind].label if forum_kind in FORUM_KINDS else forum_kind,
+        session=detail.session,
+        decisions=decisions,
+        steps=detail.step_list,
+        columns=columns,
+        teams=teams,
+        today=dt.date.today(),
+    )
+
+
+# -- CSV ----------------------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """A cell a spreadsheet will not run: text starting like a formula gets a ``'``."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _iso(ts: float | None) -> str:
+    if ts is None:
+        return ""
+    return dt.datetime.fromtimestamp(ts, tz=dt.UTC).isoformat(timespec="seconds")
+
+
+def steps_csv(steps: Iterable[ExportedStep]) -> str:
+    """Next steps (as ``SessionRecords.exported_steps`` lists them) as CSV."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_FIELDS)
+    for s in steps:
+        values = [
+            s.forum_name,
+            s.forum_id,
+            s.session_id,
+            s.id,
+            s.text,
+            s.owner,
+            s.due,
+            s.status,
+            _iso(s.created_at),
+            s.created_by,
+            _iso(s.updated_at),
+            s.updated_by,
+        ]
+        writer.writerow([csv_cell(v) for v in values])
+    return out.getvalue()

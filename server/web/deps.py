@@ -1,0 +1,116 @@
+"""The app's services, made once at startup, and how handlers get them.
+
+Handlers name what they need as parameters (``storage: StorageDep``, ``rooms:
+RoomsDep`` …) and Litestar injects it (``DEPENDENCIES``, registered by ``server.app``).
+Guards, middleware and exception handlers run where injection does not reach: they
+call ``services_of(app)``. This module is the only one that reads the app's state.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import SkipValidation
+
+from server.access.service import Access
+from server.config import Settings
+from server.live.registry import Rooms
+from server.metrics.histories import Histories
+from server.network.queries import Counts
+from server.sessions.timelines import Timelines
+from server.storage import Storage
+from server.storage.sqlite.store import Store
+from server.web.render import Renderer
+
+KEY: Final = "services"
+
+
+class Services:
+    """Everything a request may need, made at startup (``server.app``'s lifespan)."""
+
+    __slots__ = (
+        "access",
+        "counts",
+        "histories",
+        "renderer",
+        "rooms",
+        "secret",
+        "settings",
+        "storage",
+        "store",
+        "timelines",
+    )
+
+    def __init__(
+        self,
+        *,
+        storage: Storage,
+        store: Store,
+        rooms: Rooms,
+        renderer: Renderer,
+        access: Access,
+        settings: Settings,
+        secret: str,
+    ) -> None:
+        self.storage = storage
+        # The engine, for the forum directory and log reads (``forums()``, ``forum(id)``,
+        # ``teams()``, ``ops``, ``board_at`` …) until they are ``storage.forums`` and
+        # ``storage.log``.
+        self.store = store
+        self.rooms = rooms
+        self.renderer = renderer
+        self.access = access
+        self.settings = settings
+        self.secret = secret
+        self.histories = Histories(store, storage.metrics)  # metrics: replayed histories
+        self.counts = Counts(store)  # network page: open impediments of stored boards
+        self.timelines = Timelines(storage.sessions, store, rooms)  # replay: built timelines
+
+
+def install(app: Litestar, services: Services) -> None:
+    """Make ``services`` the app's (at startup). ``server/live/endpoint.py`` still reads
+    ``rooms``, ``access`` and ``secret`` from the state by name."""
+    app.state[KEY] = services
+    app.state.rooms = services.rooms
+    app.state.access = services.access
+    app.state.secret = services.secret
+
+
+def services_of(app: Litestar) -> Services:
+    """The app's services, for guards, middleware and exception handlers."""
+    found = app.state[KEY]
+    assert isinstance(found, Services)
+    return found
+
+
+def _of(state: State) -> Services:
+    found = state[KEY]
+    assert isinstance(found, Services)
+    return found
+
+
+StorageDep = NamedDependency[SkipValidation[Storage]]
+StoreDep = NamedDependency[SkipValidation[Store]]
+RoomsDep = NamedDependency[SkipValidation[Rooms]]
+RendererDep = NamedDependency[SkipValidation[Renderer]]
+AccessDep = NamedDependency[SkipValidation[Access]]
+SettingsDep = NamedDependency[SkipValidation[Settings]]
+SecretDep = NamedDependency[SkipValidation[str]]
+HistoriesDep = NamedDependency[SkipValidation[Histories]]
+CountsDep = NamedDependency[SkipValidation[Counts]]
+TimelinesDep = NamedDependency[SkipValidation[Timelines]]
+
+
+def _provide(name: str) -> Provide:
+    def provide(state: State) -> Any:
+        return getattr(_of(state), name)
+
+    provide.__name__ = f"provide_{name}"
+    return Provide(provide, sync_to_thread=False, use_cache=False)
+
+
+DEPENDENCIES: Final = {name: _provide(name) for name in Services.__slots__}
+"""The app-level dependencies, one per service, by the name handlers use."""

@@ -1,0 +1,147 @@
+"""How refusals and errors look: ONE helper renders an error page, ONE shapes an API
+error (``{"code", "reason"}``), and the exception handlers that use them.
+
+Pages answer with ``error_page`` (``templates/error.html``: a title, a message and the
+way back); the JSON API raises ``ApiProblem`` (or gets Litestar's own refusals) and
+answers with ``api_error``. ``Denied`` (``server.access.refusals``) becomes either,
+by path.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import msgspec
+from litestar import Request, Response
+from litestar.enums import MediaType
+from litestar.exceptions import HTTPException
+from litestar.openapi.datastructures import ResponseSpec
+
+from server.access.refusals import Denied
+from server.web.deps import services_of
+from server.web.render import Renderer
+
+STATUS: Final = {
+    "not_found": 404,
+    "invalid": 400,
+    "conflict": 409,
+    "no_session": 409,
+    "limit": 409,
+    "rate_limited": 429,
+    "storage": 503,
+}
+"""The HTTP status of each refusal code of a room (``board.sync.Refused``)."""
+
+HTTP_CODES: Final = {400: "invalid", 404: "not_found", 409: "conflict", 413: "too_large"}
+
+
+# -- pages -------------------------------------------------------------------------------
+
+
+def html(body: str, status: int = 200, **kwargs: Any) -> Response[str]:
+    return Response(body, status_code=status, media_type=MediaType.HTML, **kwargs)
+
+
+def error_body(
+    renderer: Renderer,
+    title: str,
+    message: str,
+    back: str = "/",
+    label: str = "Back to the forums",
+) -> str:
+    """The error page's HTML (for the few places that answer without a ``Response``)."""
+    return renderer.page(
+        "error.html", title=title, message=message, back_href=back, back_label=label
+    )
+
+
+def error_page(
+    renderer: Renderer,
+    status: int,
+    title: str,
+    message: str,
+    back: str = "/",
+    label: str = "Back to the forums",
+    headers: dict[str, str] | None = None,
+) -> Response[str]:
+    """An error page: what went wrong and the way back."""
+    return html(error_body(renderer, title, message, back, label), status=status, headers=headers)
+
+
+def not_found(
+    renderer: Renderer, what: str, back: str = "/", label: str = "Back to the forums"
+) -> Response[str]:
+    return error_page(renderer, 404, "Not found", what, back, label)
+
+
+# -- the JSON API -------------------------------------------------------------------------
+
+
+class ApiError(msgspec.Struct):
+    code: str
+    reason: str
+
+
+class ApiProblem(Exception):
+    """An API refusal: answered as ``ApiError`` with ``status``."""
+
+    def __init__(self, status: int, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.code = code
+        self.reason = reason
+
+
+def api_error(
+    status: int, code: str, reason: str, headers: dict[str, str] | None = None
+) -> Response[ApiError]:
+    """The API's one error shape."""
+    return Response(ApiError(code=code, reason=reason), status_code=status, headers=headers)
+
+
+def problem_handler(_: Request[Any, Any, Any], exc: ApiProblem) -> Response[ApiError]:
+    return api_error(exc.status, exc.code, exc.reason)
+
+
+def http_problem_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[ApiError]:
+    """Litestar's own refusals (schema validation, malformed JSON, too large) in the
+    API's ``{"code", "reason"}`` shape."""
+    reason = exc.detail
+    if isinstance(exc.extra, list):
+        found = [
+            f"{e['message']} (at `{e['key']}`)"
+            if e.get("key") not in (None, "data")
+            else e["message"]
+            for e in exc.extra
+            if isinstance(e, dict) and "message" in e
+        ]
+        reason = "; ".join(found) or reason
+    return api_error(exc.status_code, HTTP_CODES.get(exc.status_code, "error"), reason, exc.headers)
+
+
+API_EXCEPTION_HANDLERS: dict[Any, Any] = {HTTPException: http_problem_handler}
+
+ERRORS: Final = {
+    400: ResponseSpec(data_container=ApiError, description="Invalid input"),
+    401: ResponseSpec(data_container=ApiError, description="No valid token"),
+    403: ResponseSpec(data_container=ApiError, description="Not allowed with this role"),
+    404: ResponseSpec(data_container=ApiError, description="No such forum or item"),
+    409: ResponseSpec(data_container=ApiError, description="Conflicts with the board"),
+}
+"""The documented error responses of API routes (OpenAPI)."""
+
+
+# -- refusals -----------------------------------------------------------------------------
+
+_DENIED_TITLES: Final = {"csrf": "The form was not sent", "unauthorized": "No access"}
+
+
+def denied_handler(request: Request[Any, Any, Any], exc: Denied) -> Response[Any]:
+    """A refusal: the API's ``{code, reason}`` under ``/api``, an error page elsewhere."""
+    headers = {"Cache-Control": "no-store", **exc.headers}
+    if request.url.path.startswith("/api/"):
+        return api_error(exc.status, exc.code, exc.reason, headers)
+    renderer = services_of(request.app).renderer
+    title = _DENIED_TITLES.get(exc.code, "No access")
+    back = "Go to the start page"
+    return error_page(renderer, exc.status, title, exc.reason, "/", back, headers)
