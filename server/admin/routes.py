@@ -147,7 +147,7 @@ async def escalates_to_form(request: Req, forum_id: str, data: FormData) -> Resp
     await check_form(request, data)
     target = data.get("target", "") or None
     route_id = data.get("route", "") or "escalate"
-    error = await set_escalation(request.app.state.store, forum_id, target, route_id)
+    error = await set_escalation(request.app.state.storage.forums, forum_id, target, route_id)
     if error is not None:
         return refused(request.app.state.renderer, error[2], error[0])
     return Redirect(f"/admin#forum-{forum_id}", status_code=303)

@@ -48,7 +48,8 @@ from server.network.escalation import (
     escalation_target,
     find_route,
 )
-from server.storage.sqlite.store import Store, forum_link_row
+from server.storage.forums import ForumDirectory
+from server.storage.sqlite.store import Store
 
 STATUS = {
     "not_found": 404,
@@ -199,11 +200,11 @@ async def _escalates_to(store: Store, forum_id: str, route_id: str = "escalate")
 
 
 async def set_escalation(
-    store: Store, forum_id: str, target_id: str | None, route_id: str = "escalate"
+    forums: ForumDirectory, forum_id: str, target_id: str | None, route_id: str = "escalate"
 ) -> tuple[int, str, str] | None:
     """Set the forum route ``route_id`` of ``forum_id`` leads to; the problem as
     (status, code, reason)."""
-    forum = await store.forum(forum_id)
+    forum = await forums.forum(forum_id)
     if forum is None:
         return 404, "not_found", f"There is no forum {forum_id!r}."
     way = route(forum.kind, route_id)
@@ -213,11 +214,11 @@ async def set_escalation(
             return 400, "invalid", f"A {label} does not send cards to other forums."
         return 404, "not_found", f"A {label} has no route {route_id!r}."
     if target_id is not None:
-        target = await store.forum(target_id)
+        target = await forums.forum(target_id)
         if target is None or target.kind != way.to_kind:
             label = forum_kind(way.to_kind).label
             return 400, "invalid", f"{target_id!r} is not an {label} forum."
-    await store.write([forum_link_row(forum_id, way.relation, target_id)])
+    await forums.set_link(forum_id, way.relation, target_id)
     return None
 
 
@@ -241,7 +242,7 @@ async def _set_route(
     request: Request[Any, Any, Any], forum_id: str, route_id: str, data: SetEscalatesTo
 ) -> EscalatesTo:
     store: Store = request.app.state.store
-    error = await set_escalation(store, forum_id, data.forum, route_id)
+    error = await set_escalation(request.app.state.storage.forums, forum_id, data.forum, route_id)
     if error is not None:
         raise ApiProblem(*error)
     return await _escalates_to(store, forum_id, route_id)
@@ -343,7 +344,7 @@ class ForumApi(Controller):
         errors = validate_forum(data.name, data.kind)
         if errors:
             raise ApiProblem(400, "invalid", " ".join(errors.values()))
-        board = await create_forum(request.app.state.store, data.name, data.kind)
+        board = await create_forum(request.app.state.storage.forums, data.name, data.kind)
         now = time.time()
         return _forum_out(board, now, now)
 

@@ -124,8 +124,7 @@ async def create_forum_form(request: Request[Any, Any, Any], data: FormData) -> 
     errors = validate_forum(name, kind)
     if errors:
         return await _home(request, {"name": name[:200], "kind": kind}, errors, 400)
-    store, _, _ = _parts(request)
-    board = await create_forum(store, name, kind)
+    board = await create_forum(request.app.state.storage.forums, name, kind)
     return Redirect(f"/forums/{board.forum_id}", status_code=303)
 
 
@@ -194,7 +193,7 @@ async def session_page(request: Request[Any, Any, Any], session_id: str) -> Resp
     ref_view = renderer.view(ref_board, readonly=True) if ref_board else None
     s = detail.session
     phases = (
-        await session_phases(store, forum.id, s.start_seq, s.end_seq)
+        await session_phases(request.app.state.storage.log, forum.id, s.start_seq, s.end_seq)
         if forum.kind == "retro"
         else []
     )

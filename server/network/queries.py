@@ -1,8 +1,8 @@
 """Reads and writes for the network page: which teams a Scrum of Scrums serves, and
 each forum's count of open impediments, live when its room is loaded.
 
-``serves`` is the ``forum_teams`` table (a forum serves many teams, and ``forum_links``
-holds one target per relation). Counts come from the live room's board when the
+Which teams a forum serves is ``ForumDirectory.served`` (many per forum, apart from
+the one-target-per-relation links). Counts come from the live room's board when the
 forum's room is loaded (``Rooms.live``), else from its stored board at the forum's
 last seq (``Store.board_at``), cached by (forum, seq) so a refresh every few seconds
 costs a lookup, not a replay.
@@ -24,32 +24,17 @@ from board.network import (
     open_impediments,
 )
 from server.network.escalation import escalation_target
-from server.storage.sqlite.store import ForumRow, Row, Store
+from server.storage.forums import ForumDirectory
+from server.storage.sqlite.store import ForumRow, Store
 
 SERVES_KIND: Final = "sos"  # only a Scrum of Scrums serves teams
 _CACHE_SIZE: Final = 1024
 
 
-def serves_rows(forum_id: str, team_ids: Iterable[str]) -> list[Row]:
-    """Replace the teams ``forum_id`` serves with ``team_ids`` (one transaction)."""
-    rows: list[Row] = [("DELETE FROM forum_teams WHERE forum_id=?", (forum_id,))]
-    rows.extend(
-        ("INSERT OR IGNORE INTO forum_teams(forum_id, team_id) VALUES (?,?)", (forum_id, t))
-        for t in dict.fromkeys(team_ids)
-    )
-    return rows
-
-
-async def served(store: Store) -> dict[str, tuple[str, ...]]:
-    """Forum id -> the ids of the teams it serves, in the teams' order."""
-    rows = await store.fetch(
-        "SELECT ft.forum_id, ft.team_id FROM forum_teams ft "
-        "JOIN teams t ON t.id = ft.team_id ORDER BY t.position, t.name"
-    )
-    out: dict[str, list[str]] = {}
-    for forum_id, team_id in rows:
-        out.setdefault(forum_id, []).append(team_id)
-    return {k: tuple(v) for k, v in out.items()}
+async def served(forums: ForumDirectory | Store) -> dict[str, tuple[str, ...]]:
+    """Forum id -> the ids of the teams it serves, in the teams' order
+    (``ForumDirectory.served``; the engine passes it on for callers not yet moved)."""
+    return await forums.served()
 
 
 def check_serves(forum: ForumRow, team_ids: Iterable[str], teams: list[Team]) -> str | None:

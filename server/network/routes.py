@@ -29,7 +29,8 @@ from server.access.service import admin_guard, forum_guard, member_guard, who
 from server.admin.routes import refused
 from server.forums.api import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem
 from server.forums.pages import FormData, html, not_found
-from server.network.queries import check_serves, network_facts, served, serves_rows
+from server.network.queries import check_serves, network_facts, served
+from server.storage.forums import ForumDirectory
 from server.storage.sqlite.store import Store
 
 Req = Request[Any, Any, Any]
@@ -81,15 +82,17 @@ async def network_picture(request: Req) -> Response[str]:
     return html(str(macro(**_context(facts))), headers={"Cache-Control": "no-store"})
 
 
-async def _set_serves(store: Store, forum_id: str, team_ids: list[str]) -> tuple[int, str] | None:
+async def _set_serves(
+    forums: ForumDirectory, forum_id: str, team_ids: list[str]
+) -> tuple[int, str] | None:
     """Set the teams ``forum_id`` serves; the problem as (status, reason)."""
-    forum = await store.forum(forum_id)
+    forum = await forums.forum(forum_id)
     if forum is None:
         return 404, f"There is no forum {forum_id!r}."
-    problem = check_serves(forum, team_ids, await store.teams())
+    problem = check_serves(forum, team_ids, await forums.teams())
     if problem is not None:
         return 400, problem
-    await store.write(serves_rows(forum_id, team_ids))
+    await forums.set_served(forum_id, team_ids)
     return None
 
 
@@ -98,7 +101,7 @@ async def serves_form(request: Req, forum_id: str, data: FormData) -> Response[A
     """The admin's form: one checkbox per team (``team-<id>``)."""
     await check_form(request, data)
     team_ids = [k.removeprefix("team-") for k in data if k.startswith("team-")]
-    problem = await _set_serves(request.app.state.store, forum_id, team_ids)
+    problem = await _set_serves(request.app.state.storage.forums, forum_id, team_ids)
     renderer = request.app.state.renderer
     if problem is not None and problem[0] == 404:
         return not_found(renderer, problem[1], "/admin", "Back to the admin page")
@@ -140,7 +143,7 @@ class NetworkApi(Controller):
     async def set_serves(self, request: Req, forum_id: str, data: SetServes) -> Serves:
         """Set the teams this Scrum of Scrums serves (admin only); ``[]`` clears them."""
         store: Store = request.app.state.store
-        problem = await _set_serves(store, forum_id, data.teams)
+        problem = await _set_serves(request.app.state.storage.forums, forum_id, data.teams)
         if problem is not None:
             code = "not_found" if problem[0] == 404 else "invalid"
             raise ApiProblem(problem[0], code, problem[1])

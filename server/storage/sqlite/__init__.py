@@ -1,6 +1,7 @@
 """The SQLite engine of the storage interface (the embedded default): one file, WAL,
 ``synchronous=FULL``, one group-committing writer and a reader connection
-(``store.py``), and one class per domain of ``server.storage.Storage``."""
+(``engine.py``; ``store.py`` names it ``Store``), and one class per domain of
+``server.storage.Storage``."""
 
 from __future__ import annotations
 
