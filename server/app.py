@@ -114,20 +114,20 @@ def create_app(settings: Settings) -> Litestar:
         storage: Storage = sqlite
         store = sqlite.store  # until every caller goes through ``storage``
         renderer = Renderer(TEMPLATES_DIR, sprint_days=settings.sprint_days)
-        rooms = Rooms(store, settings, renderer)
+        rooms = Rooms(storage.log, settings, renderer)
         catching_up: asyncio.Task[int] | None = None
         try:
-            if settings.demo and await store.is_new():
-                await seed_demo(store)
+            if settings.demo and await storage.forums.is_new():
+                await seed_demo(storage.forums)
                 log.info("created the demo network in %s", settings.db)
-            teams = await store.teams()
+            teams = await storage.forums.teams()
             renderer.set_teams(teams)
             rooms.team_ids = frozenset(t.id for t in teams)
             app.state.store = store
             app.state.storage = storage
             app.state.rooms = rooms
             app.state.renderer = renderer
-            app.state.secret = await store.secret()
+            app.state.secret = await storage.forums.secret()
             access = Access(store, app.state.secret)
             made = await access.start(settings.admin_token)
             app.state.access = access
