@@ -95,7 +95,7 @@ def admin_link(settings: Settings, token: str) -> str:
 
 def keep_server_send(app: ASGIApp) -> ASGIApp:
     """Put the server's own ASGI ``send`` of a websocket in its scope, before any
-    middleware wraps it: the live fan-out writes through it (see ``server/peer.py``)."""
+    middleware wraps it: the live fan-out writes through it (see ``server/live/transport.py``)."""
 
     async def outermost(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":

@@ -3,7 +3,7 @@
 A client sends ``hold`` ``{card}`` when its person starts dragging a card or opens its
 edit dialog, and ``hold`` ``{card: null}`` on drop, cancel or close. A hold is
 presence, not board state: it is never in the op log, gets no seq and is kept in the
-room's memory only. The room (``server/rooms.py``) posts each ``HoldIn`` to its
+room's memory only. The room (``server/live/rooms.py``) posts each ``HoldIn`` to its
 ``Holds``, which checks the card against the board, remembers each peer's hold and
 collects what changed; the room sends the changes to everyone in the turn's batch
 (``Batch.holds``) and the current holds in every ``Welcome``. A peer that leaves lets

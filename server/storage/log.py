@@ -24,8 +24,9 @@ class ForumLog(Protocol):
         it), the forum's summary as of the last board (``at``: when) and, if
         ``snapshot``, a snapshot of that board: one durable transaction. Never awaits:
         the future resolves once it is on disk, or fails with ``StoreError`` (disk
-        error, or a seq that does not follow the forum's last logged or loaded seq;
-        then nothing of it is written)."""
+        error, another writer's row at one of these seqs, or a first seq that does
+        not follow the last one this store logged or loaded for the forum: a room
+        loads before it appends; then nothing of it is written)."""
         ...
 
     def snapshot(self, board: Board) -> asyncio.Future[None]:
