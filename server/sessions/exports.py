@@ -4,10 +4,11 @@ The JSON export is ``board.export.SessionExport``: the start board (the latest s
 at or before the session's start plus the operations after it), every operation of the
 session, and the next steps as they stand now; the rest is derived by replaying. An
 import checks the file completely (``board.export.check_import``) before it writes
-anything, then writes the new forum in ONE transaction: the forum row, a snapshot of
-the start board, every op row, the review rows the live rooms would have written
-(``projections.rows_for`` on each replayed item), a snapshot of the end board and the
-forum's summary. A failure therefore leaves nothing half-imported.
+anything, then writes the new forum in ONE transaction (``ForumDirectory.create``):
+the forum row, a snapshot of the start board, every op row, the review rows the live
+rooms would have written (on each replayed item), the next steps as they stand now, a
+snapshot of the end board and the forum's summary. A failure therefore leaves nothing
+half-imported.
 
 Markdown is rendered by ``templates/export/session.md`` in a Jinja environment of its
 own (autoescape off; the ``md`` filter escapes every piece of user text). CSV cells are
@@ -35,8 +36,7 @@ from litestar.response import Redirect
 from board.export import ImportProblem, SessionExport, check_import, encode, export_session, verify
 from board.export import with_forum_id as rename_forum_id
 from board.kinds import FORUM_KINDS
-from board.model import Board, NextStep
-from board.sync import Accepted
+from board.model import Board
 from server.access.csrf import check_form
 from server.access.service import admin_guard, forum_guard, session_guard, who
 from server.config import TEMPLATES_DIR
@@ -44,16 +44,8 @@ from server.forums import service
 from server.forums.api import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem
 from server.forums.pages import html, not_found
 from server.forums.service import SessionDetail, session_detail
-from server.storage.sqlite.projections import rows_for
-from server.storage.sqlite.store import (
-    Row,
-    Store,
-    StoreError,
-    forum_summary_row,
-    new_forum_rows,
-    op_row,
-    snapshot_row,
-)
+from server.storage.forums import ForumDirectory
+from server.storage.sqlite.store import Store, StoreError
 from server.web.render import Renderer, duration
 
 log = logging.getLogger("scaleboard.exports")
@@ -241,46 +233,18 @@ def _download(name: str) -> dict[str, str]:
 # -- importing ----------------------------------------------------------------------------
 
 
-def import_rows(export: SessionExport, accepted: list[Accepted], now: float) -> list[Row]:
-    """Every row of an imported forum: what a live room would have written, and more."""
-    forum_id = export.forum.id
-    end = export.board
-    rows = new_forum_rows(export.start_board, now)
-    rows.extend(op_row(forum_id, entry) for entry in export.operations)
-    for a in accepted:
-        rows.extend(rows_for(a.item, a.board))
-    for s in export.next_steps:  # later changes (done, dropped) made after the session
-        rows.append(_step_update(forum_id, s))
-    rows.append(snapshot_row(end))
-    rows.append(forum_summary_row(end, now))
-    return rows
-
-
-def _step_update(forum_id: str, s: NextStep) -> Row:
-    return (
-        "UPDATE next_steps SET text=?, owner=?, due=?, status=?, updated_at=?, updated_by=? "
-        "WHERE forum_id=? AND id=?",
-        (
-            s.text,
-            s.owner,
-            s.due.isoformat() if s.due else None,
-            s.status,
-            s.updated_at,
-            s.updated_by,
-            forum_id,
-            s.id,
-        ),
-    )
-
-
-async def import_session(store: Store, data: bytes) -> ImportResult:
+async def import_session(forums: ForumDirectory, data: bytes) -> ImportResult:
     """Check an export and write it as a new forum; ``ImportProblem`` if it is unsound."""
     export = await asyncio.to_thread(check_import, data)
-    forum_id = await service.claim_forum_id(store, export.forum.name, export.forum.id)
+    forum_id = await service.claim_forum_id(forums, export.forum.name, export.forum.id)
     try:
         moved = rename_forum_id(export, forum_id)
         accepted = await asyncio.to_thread(verify, moved)
-        await store.write(import_rows(moved, accepted, time.time()))
+        # What a live room would have written, the later state of the next steps, and
+        # a snapshot of the end board: one transaction (ForumDirectory.create).
+        await forums.create(
+            moved.start_board, time.time(), history=accepted, steps=moved.next_steps
+        )
     finally:
         service.release_forum_id(forum_id)
     log.info("imported session %s as forum %s", export.session.id, forum_id)
@@ -386,7 +350,7 @@ async def import_form(request: Request[Any, Any, Any]) -> Response[str]:
     guards=[admin_guard],
 )
 async def import_upload(request: Request[Any, Any, Any]) -> Response[Any]:
-    store, renderer = _parts(request)
+    _, renderer = _parts(request)
     try:
         form = await request.form()
     except HTTPException as e:
@@ -406,7 +370,7 @@ async def import_upload(request: Request[Any, Any, Any]) -> Response[Any]:
     if not data:
         return _import_page(renderer, "The chosen file is empty.", 400)
     try:
-        result = await import_session(store, data)
+        result = await import_session(request.app.state.storage.forums, data)
     except ImportProblem as e:
         return _import_page(renderer, str(e), 400)
     except StoreError as e:
@@ -458,7 +422,7 @@ class ExportApi(Controller):
         and nothing is written."""
         data = await request.body()
         try:
-            return await import_session(request.app.state.store, data)
+            return await import_session(request.app.state.storage.forums, data)
         except ImportProblem as e:
             raise ApiProblem(400, "invalid", str(e)) from None
         except StoreError as e:
