@@ -178,14 +178,15 @@ class Room:
         elif plan.answers:
             last = self._last_write
             if last is None or last.done():  # nothing they depend on is still in flight
-                self._settled(plan.answers, last)
+                self._settled(plan.answers, None)
             else:
                 last.add_done_callback(partial(self._settled, plan.answers))
 
     def _settled(
         self, answers: list[tuple[OpIn, Outcome]], future: asyncio.Future[None] | None
     ) -> None:
-        """The write ``answers`` waited for is durable (or failed: then reload, R11)."""
+        """The write ``answers`` waited for is durable (``None``: none was in flight), or
+        it failed: then they are refused and the room reloads (R11)."""
         durable = future is None or not (future.cancelled() or future.exception() is not None)
         replies, frames = answers_after_commit(answers, durable)
         for msg, outcome in replies:
