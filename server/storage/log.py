@@ -20,8 +20,8 @@ class ForumLog(Protocol):
     def append(
         self, forum_id: str, accepted: Sequence[Accepted], at: float, *, snapshot: bool = False
     ) -> asyncio.Future[None]:
-        """Log ``accepted`` (a room's turn, in seq order, each with the board right after
-        it), the forum's summary as of the last board (``at``: when) and, if
+        """Log ``accepted`` (a room's turn, at least one item, in seq order, each with the
+        board right after it), the forum's summary as of the last board (``at``: when) and, if
         ``snapshot``, a snapshot of that board: one durable transaction. Never awaits:
         the future resolves once it is on disk, or fails with ``StoreError`` (disk
         error, another writer's row at one of these seqs, or a first seq that does
