@@ -3,9 +3,9 @@ with the reads they still call on it directly.
 
 The engine itself (group commit, seq guard, ``fetch``, ``write``) is ``Engine``; the
 SQL of each domain is in its own class (``log.py``: ``SqliteLog``; ``forums.py``:
-``SqliteForums``). The methods below only pass on to those, for modules that take
-the engine from ``app.state.store`` until they are moved to ``server.storage.Storage``
-(then these go). The row builders are re-exported for the same callers.
+``SqliteForums``). The methods below only pass on to those, for modules that still
+take the engine itself until they are moved to ``server.storage.Storage`` (then
+these go). The row builders are re-exported for the same callers.
 """
 
 from __future__ import annotations
