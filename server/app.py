@@ -36,8 +36,7 @@ from server.sessions.history import HISTORY_PAGES
 from server.sessions.history_api import HISTORY_API
 from server.sessions.replay import REPLAY_PAGES
 from server.sessions.replay_api import REPLAY_API
-from server.storage import Storage
-from server.storage.sqlite import SqliteStorage
+from server.storage import open_storage
 from server.web.deps import DEPENDENCIES, Services, install
 from server.web.errors import ApiProblem, denied_handler, problem_handler
 from server.web.render import Renderer
@@ -82,7 +81,7 @@ def admin_link(settings: Settings, token: str) -> str:
 
 def keep_server_send(app: ASGIApp) -> ASGIApp:
     """Put the server's own ASGI ``send`` of a websocket in its scope, before any
-    middleware wraps it: the live fan-out writes through it (see ``server/live/peer.py``)."""
+    middleware wraps it: the live fan-out writes through it (see ``server/live/transport.py``)."""
 
     async def outermost(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -97,25 +96,22 @@ def create_app(settings: Settings) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        sqlite = await SqliteStorage.open(settings.db)
-        storage: Storage = sqlite
-        store = sqlite.store  # until every caller goes through ``storage``
+        storage = await open_storage(settings.db)
         renderer = Renderer(TEMPLATES_DIR, sprint_days=settings.sprint_days)
-        rooms = Rooms(store, settings, renderer)
+        rooms = Rooms(storage.log, settings, renderer)
         catching_up: asyncio.Task[int] | None = None
         try:
-            if settings.demo and await store.is_new():
-                await seed_demo(store)
+            if settings.demo and await storage.forums.is_new():
+                await seed_demo(storage.forums)
                 log.info("created the demo network in %s", settings.db)
-            teams = await store.teams()
+            teams = await storage.forums.teams()
             renderer.set_teams(teams)
             rooms.team_ids = frozenset(t.id for t in teams)
-            secret = await store.secret()
+            secret = await storage.forums.secret()
             access = Access(storage.access, secret)
             made = await access.start(settings.admin_token)
             services = Services(
                 storage=storage,
-                store=store,
                 rooms=rooms,
                 renderer=renderer,
                 access=access,
@@ -140,7 +136,7 @@ def create_app(settings: Settings) -> Litestar:
             gc.collect()
             gc.freeze()
             gc.set_threshold(20_000, 20, 10)
-            catching_up = asyncio.create_task(catch_up(store, rooms), name="escalation-catch-up")
+            catching_up = asyncio.create_task(catch_up(storage, rooms), name="escalation-catch-up")
             yield
         finally:
             if catching_up is not None:

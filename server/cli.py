@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import uvicorn
+from litestar import Litestar
 
 from server.access.service import MIN_ADMIN_TOKEN
 from server.access.signing import new_token, sha256
@@ -116,10 +117,13 @@ class Redact(logging.Filter):
         return True
 
 
-def uvicorn_config(settings: Settings, log_level: str = "info") -> uvicorn.Config:
-    """The one way the server runs: the README's command, the tests and the benchmark."""
+def uvicorn_config(
+    settings: Settings, log_level: str = "info", app: Litestar | None = None
+) -> uvicorn.Config:
+    """The one way the server runs: the README's command, the tests and the benchmark
+    (``app``: one already made, for a test that looks into it; default, a new one)."""
     config = uvicorn.Config(
-        keep_server_send(create_app(settings)),
+        keep_server_send(app if app is not None else create_app(settings)),
         host=settings.host,
         port=settings.port,
         ws="websockets-sansio",

@@ -14,19 +14,10 @@ from typing import Any
 
 from board import ops as o
 from board.apply import Context, apply
-from board.log import Item, LoggedOp
+from board.log import Accepted, Item
 from board.model import Board, Team, new_board
-from server.network.queries import serves_rows
-from server.storage.sqlite.projections import rows_for
-from server.storage.sqlite.store import (
-    Row,
-    Store,
-    forum_link_row,
-    new_forum_rows,
-    op_row,
-    snapshot_row,
-    team_row,
-)
+from server.demo_boards import FORUMS
+from server.storage.forums import ForumDirectory
 
 # Where the demo forums send cards (``board.kinds.ROUTES``, by relation): SoS → EAT and
 # MetaScrum → Executive MetaScrum (escalation), SoS → MetaScrum (needs product work),
@@ -57,16 +48,14 @@ class Script:
 
     board: Board
     at: float
-    rows: list[Row] = field(default_factory=list)
+    history: list[Accepted] = field(default_factory=list)  # each op, and the board after it
 
     def do(self, actor: str, op: o.Op, *, minutes: float = 1.0) -> None:
         self.at += minutes * 60
         ctx = Context(seq=self.board.seq + 1, at=self.at, actor=actor)
         self.board, events = apply(self.board, op, ctx)
-        entry = LoggedOp(seq=ctx.seq, actor=actor, at=self.at, op=op)
         item = Item(seq=ctx.seq, op_id=None, actor=actor, at=self.at, op=op, events=tuple(events))
-        self.rows.append(op_row(self.board.forum_id, entry))
-        self.rows.extend(rows_for(item, self.board))
+        self.history.append(Accepted(item=item, board=self.board))
 
     def card(self, actor: str, column: str, title: str, **fields: Any) -> str:
         self.do(actor, o.AddCard(column=column, title=title, **fields))
@@ -199,235 +188,19 @@ def _simple(
 
 def demo_scripts(now: float) -> list[Script]:
     start = now - 7 * DAY
-    return [
-        _scrum_of_scrums(start),
-        _simple(
-            "eat",
-            "eat",
-            "Executive Action Team",
-            start,
-            [
-                (
-                    "Maya Chen",
-                    "escalated",
-                    "Production read access needs a VP's sign-off",
-                    {"team": "platform", "body": "Escalated by the Scrum of Scrums — Commerce."},
-                ),
-                (
-                    "Dana Weiss",
-                    "accepted",
-                    "Security review capacity is one person",
-                    {"owner": "Dana Weiss"},
-                ),
-                (
-                    "Dana Weiss",
-                    "in-progress",
-                    "Test devices take six weeks to procure",
-                    {"team": "mobile", "owner": "Tom Reyes"},
-                ),
-                ("Tom Reyes", "removed", "Travel approval for joint planning took two weeks", {}),
-                (
-                    "Dana Weiss",
-                    "returned",
-                    "Request to set the Search team's sprint goal",
-                    {
-                        "team": "search",
-                        "body": "Returned: sprint goals are the team's own. The EAT removes impediments; it does not task teams.",
-                    },
-                ),
-                (
-                    "Dana Weiss",
-                    "escalated",
-                    "Standardise trunk-based development across teams",
-                    {
-                        "kind": "experiment",
-                        "body": "Proven by Checkout and Payments in the last retrospective.",
-                    },
-                ),
-            ],
-        ),
-        _simple(
-            "metascrum-commerce",
-            "metascrum",
-            "MetaScrum — Commerce",
-            start,
-            [
-                (
-                    "Jonas Berg",
-                    "proposed",
-                    "One-click reorder",
-                    {"kind": "backlog_item", "team": "checkout"},
-                ),
-                (
-                    "Jonas Berg",
-                    "proposed",
-                    "Saved payment methods on mobile",
-                    {"kind": "backlog_item", "team": "mobile"},
-                ),
-                (
-                    "Jonas Berg",
-                    "ordered",
-                    "PSD2 strong customer authentication",
-                    {
-                        "kind": "backlog_item",
-                        "team": "payments",
-                        "body": "Regulatory deadline: 1 March.",
-                    },
-                ),
-                (
-                    "Jonas Berg",
-                    "ordered",
-                    "Guest checkout",
-                    {"kind": "backlog_item", "team": "checkout"},
-                ),
-                (
-                    "Jonas Berg",
-                    "ordered",
-                    "Search typo tolerance",
-                    {"kind": "backlog_item", "team": "search"},
-                ),
-                (
-                    "Priya Nair",
-                    "committed",
-                    "Apple Pay",
-                    {"kind": "backlog_item", "team": "payments"},
-                ),
-                ("Jonas Berg", "parked", "Loyalty points", {"kind": "backlog_item"}),
-                (
-                    "Leo Martin",
-                    "ordered",
-                    "Guest checkout needs the payment-intent API",
-                    {"kind": "dependency", "team": "checkout", "to_team": "payments"},
-                ),
-            ],
-        ),
-        _simple(
-            "ems",
-            "ems",
-            "Executive MetaScrum",
-            start,
-            [
-                (
-                    "Jonas Berg",
-                    "raised",
-                    "Fund a second Payments team, or delay the marketplace launch?",
-                    {"kind": "backlog_item"},
-                ),
-                (
-                    "Jonas Berg",
-                    "raised",
-                    "Move the Mobile team to the checkout redesign for Q1?",
-                    {"kind": "backlog_item", "team": "mobile"},
-                ),
-                (
-                    "Rita Olsen",
-                    "decided",
-                    "Marketplace launch moves to Q3 to protect the PSD2 deadline",
-                    {"kind": "backlog_item"},
-                ),
-                (
-                    "Rita Olsen",
-                    "deferred",
-                    "Replace the search vendor",
-                    {"kind": "risk", "team": "search"},
-                ),
-            ],
-        ),
-        _simple(
-            "retro-q4",
-            "retro",
-            "Scaled Retrospective — Q4",
-            start,
-            [
-                (
-                    "Ana Souza",
-                    "went-well",
-                    "Cross-team pairing on the payment-intent API",
-                    {"kind": "observation"},
-                ),
-                (
-                    "Sam Okafor",
-                    "went-well",
-                    "Shared Definition of Done now includes integration tests",
-                    {"kind": "observation"},
-                ),
-                (
-                    "Leo Martin",
-                    "to-improve",
-                    "Dependencies are found at the sprint review: too late",
-                    {"kind": "observation"},
-                ),
-                (
-                    "Priya Nair",
-                    "to-improve",
-                    "The Scaled Daily Scrum runs 30 minutes",
-                    {"kind": "observation"},
-                ),
-                (
-                    "Maya Chen",
-                    "ideas",
-                    "Review the dependency board at every refinement",
-                    {"kind": "observation"},
-                ),
-                (
-                    "Maya Chen",
-                    "experiments",
-                    "Time-box the Scaled Daily Scrum to 15 minutes with a visible timer",
-                    {
-                        "kind": "experiment",
-                        "body": "Hypothesis: impediments get owners faster. Measure: time-to-removal over two sprints.",
-                    },
-                ),
-            ],
-        ),
-        _simple(
-            "backlog-commerce",
-            "backlog",
-            "Scaled Backlog — Commerce",
-            start,
-            [
-                (
-                    "Jonas Berg",
-                    "ordered",
-                    "PSD2 strong customer authentication",
-                    {"team": "payments"},
-                ),
-                ("Jonas Berg", "ordered", "Guest checkout", {"team": "checkout"}),
-                ("Jonas Berg", "ordered", "Apple Pay", {"team": "payments"}),
-                ("Jonas Berg", "ordered", "Search typo tolerance", {"team": "search"}),
-                ("Jonas Berg", "ordered", "Offline basket on mobile", {"team": "mobile"}),
-                (
-                    "Jonas Berg",
-                    "ordered",
-                    "Observability for the checkout funnel",
-                    {"team": "platform"},
-                ),
-            ],
-        ),
-    ]
+    simple = [_simple(fid, kind, name, start, cards) for fid, kind, name, cards in FORUMS]
+    return [_scrum_of_scrums(start), *simple]
 
 
-async def seed_demo(store: Store) -> None:
-    """Write the demo network in one transaction."""
-    now = time.time()
-    rows: list[Row] = [team_row(t, i) for i, t in enumerate(TEAMS)]
-    for script in demo_scripts(now):
+async def seed_demo(forums: ForumDirectory) -> None:
+    """Write the demo network: teams, forums with their logs, links, served teams; the
+    instance is marked seeded last."""
+    await forums.save_teams(TEAMS)
+    for script in demo_scripts(time.time()):
         first = new_board(script.board.forum_id, script.board.kind, script.board.name)
-        rows.extend(new_forum_rows(first, script.at))
-        rows.extend(script.rows)
-        rows.append(snapshot_row(script.board))
-        rows.append(
-            (
-                "UPDATE forums SET seq=?, live_cards=?, updated_at=? WHERE id=?",
-                (
-                    script.board.seq,
-                    sum(len(c.card_ids) for c in script.board.columns),
-                    script.at,
-                    script.board.forum_id,
-                ),
-            )
-        )
-    rows.extend(forum_link_row(src, rel, dst) for src, rel, dst in FORUM_LINKS)
-    rows.extend(row for forum_id, teams in SERVES for row in serves_rows(forum_id, teams))
-    rows.append(("INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)", ("seeded", "demo")))
-    await store.write(rows)
+        await forums.create(first, script.at, history=script.history)
+    for src, relation, dst in FORUM_LINKS:
+        await forums.set_link(src, relation, dst)
+    for forum_id, team_ids in SERVES:
+        await forums.set_served(forum_id, team_ids)
+    await forums.mark_seeded("demo")

@@ -17,22 +17,22 @@ from board import ops as o
 from board.sync import Accepted
 from server.config import TEMPLATES_DIR, Settings
 from server.live.registry import Rooms
-from server.storage.sqlite.store import Store
+from server.storage.sqlite import SqliteStorage
 from server.web.render import Renderer
 from tests.support import ServerProcess
 from tests.test_escalation_live import call, escalate, linked_pair
 
 
 async def commit_without_telling_the_source(db: Path, forum_id: str, op: o.Op) -> None:
-    store = await Store.open(db)
-    rooms = Rooms(store, Settings(db=db, demo=False), Renderer(TEMPLATES_DIR))
+    storage = await SqliteStorage.open(db)
+    rooms = Rooms(storage.log, Settings(db=db, demo=False), Renderer(TEMPLATES_DIR))
     rooms._follow_links = lambda accepted: None  # type: ignore[method-assign]  # the crash
     try:
         outcome = await rooms.submit(forum_id, op, actor="Eve")
         assert isinstance(outcome, Accepted), outcome
     finally:
         await rooms.close()
-        await store.close()
+        await storage.close()
 
 
 async def wait_for_status(server: ServerProcess, forum_id: str, card: str, status: str) -> Any:

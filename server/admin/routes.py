@@ -23,9 +23,8 @@ from board.model import MAX_FORUM_NAME
 from server.access.guards import admin_guard, check_form, who
 from server.access.refusals import Denied
 from server.forums.forum_routes import set_escalation
-from server.network.queries import served
 from server.storage.access import AccessRecords
-from server.web.deps import AccessDep, RendererDep, StorageDep, StoreDep
+from server.web.deps import AccessDep, RendererDep, StorageDep
 from server.web.errors import (
     API_EXCEPTION_HANDLERS,
     ERRORS,
@@ -101,19 +100,17 @@ async def admin_enter(request: Req) -> Response[Any]:
 
 
 @get("/admin", include_in_schema=False, guards=[admin_guard])
-async def admin_page(
-    request: Req, storage: StorageDep, store: StoreDep, renderer: RendererDep
-) -> Response[str]:
+async def admin_page(request: Req, storage: StorageDep, renderer: RendererDep) -> Response[str]:
     """Every forum, its three links and a Rotate button per role; the create form."""
     forums = []
-    rows = await store.forums()
+    rows = await storage.forums.forums()
     for row in rows:
         links = await forum_links(request, storage.access, row.id) or []
         routes = [
             {
                 "route": way,
                 "targets": [r for r in rows if r.kind == way.to_kind],
-                "chosen": await store.forum_link(row.id, way.relation),
+                "chosen": await storage.forums.link(row.id, way.relation),
             }
             for way in routes_from(row.kind)
         ]
@@ -127,7 +124,7 @@ async def admin_page(
         errors={},
         max_forum_name=MAX_FORUM_NAME,
         FORUM_KINDS=FORUM_KINDS,
-        serves=await served(store),  # which teams each Scrum of Scrums serves
+        serves=await storage.forums.served(),  # which teams each Scrum of Scrums serves
     )
     return html(body, headers={"Cache-Control": "no-store"})
 
@@ -148,14 +145,14 @@ async def rotate_form(
 
 @post("/admin/forums/{forum_id:str}/escalates-to", include_in_schema=False, guards=[admin_guard])
 async def escalates_to_form(
-    request: Req, store: StoreDep, renderer: RendererDep, forum_id: str, data: FormData
+    request: Req, storage: StorageDep, renderer: RendererDep, forum_id: str, data: FormData
 ) -> Response[Any]:
     """Set the forum one route of a forum leads to (``route``, default ``escalate``;
     an empty ``target``: the default, the only forum of the target kind)."""
     await check_form(request, data)
     target = data.get("target", "") or None
     route_id = data.get("route", "") or "escalate"
-    error = await set_escalation(store, forum_id, target, route_id)
+    error = await set_escalation(storage.forums, forum_id, target, route_id)
     if error is not None:
         return refused(renderer, error[2], error[0])
     return Redirect(f"/admin#forum-{forum_id}", status_code=303)

@@ -39,8 +39,8 @@ from server.forums.service import create_forum, validate_forum
 from server.forums.submit import actor, apply_op, board_of
 from server.live.registry import Rooms
 from server.network.escalation import Escalated, EscalationProblem, escalate
-from server.storage.sqlite.store import Store
-from server.web.deps import RoomsDep, SecretDep, StoreDep
+from server.storage import Storage
+from server.web.deps import RoomsDep, SecretDep, StorageDep
 from server.web.errors import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem
 
 Req = Request[Any, Any, Any]
@@ -49,25 +49,25 @@ Req = Request[Any, Any, Any]
 async def _send(
     request: Req,
     rooms: Rooms,
-    store: Store,
+    storage: Storage,
     secret: str,
     forum_id: str,
     card_id: str,
     route_id: str,
 ) -> Escalated:
     try:
-        return await escalate(rooms, store, forum_id, card_id, actor(request, secret), route_id)
+        return await escalate(rooms, storage, forum_id, card_id, actor(request, secret), route_id)
     except EscalationProblem as e:
         raise ApiProblem(e.status, e.code, e.reason) from None
 
 
 async def _set_route(
-    store: Store, forum_id: str, route_id: str, data: SetEscalatesTo
+    storage: Storage, forum_id: str, route_id: str, data: SetEscalatesTo
 ) -> EscalatesTo:
-    error = await set_escalation(store, forum_id, data.forum, route_id)
+    error = await set_escalation(storage.forums, forum_id, data.forum, route_id)
     if error is not None:
         raise ApiProblem(*error)
-    return await escalates_to(store, forum_id, route_id)
+    return await escalates_to(storage, forum_id, route_id)
 
 
 def _card_after(board_card: Card | None, card_id: str) -> Card:
@@ -115,12 +115,12 @@ class ForumApi(Controller):
         return list(FORUM_KINDS.values())
 
     @get("/teams", tags=["network"], guards=[member_guard])
-    async def teams(self, store: StoreDep) -> list[Team]:
+    async def teams(self, storage: StorageDep) -> list[Team]:
         """The teams of the network."""
-        return await store.teams()
+        return await storage.forums.teams()
 
     @get("/forums")
-    async def list_forums(self, request: Req, store: StoreDep) -> list[ForumOut]:
+    async def list_forums(self, request: Req, storage: StorageDep) -> list[ForumOut]:
         """The forums the caller may see (the admin: every forum), with their live card
         count and whether a session is running."""
         person = await who(request)
@@ -135,17 +135,17 @@ class ForumApi(Controller):
                 created_at=r.created_at,
                 updated_at=r.updated_at,
             )
-            for r in await store.forums()
+            for r in await storage.forums.forums()
             if person.sees(r.id)
         ]
 
     @post("/forums", responses={400: ERRORS[400]}, guards=[admin_guard])
-    async def new_forum(self, store: StoreDep, data: NewForum) -> ForumOut:
+    async def new_forum(self, storage: StorageDep, data: NewForum) -> ForumOut:
         """Create a forum of a kind; its board starts from the kind's template."""
         errors = validate_forum(data.name, data.kind)
         if errors:
             raise ApiProblem(400, "invalid", " ".join(errors.values()))
-        board = await create_forum(store, data.name, data.kind)
+        board = await create_forum(storage.forums, data.name, data.kind)
         now = time.time()
         return _forum_out(board, now, now)
 
@@ -285,7 +285,7 @@ class ForumApi(Controller):
         self,
         request: Req,
         rooms: RoomsDep,
-        store: StoreDep,
+        storage: StorageDep,
         secret: SecretDep,
         forum_id: str,
         card_id: str,
@@ -294,7 +294,7 @@ class ForumApi(Controller):
         Action Team: impediments; MetaScrum → Executive MetaScrum: backlog items and
         risks). The target gets a linked card; this card shows where it went and, live,
         what the target does with it (``sent_to``). Same as ``…/send/escalate``."""
-        return await _send(request, rooms, store, secret, forum_id, card_id, "escalate")
+        return await _send(request, rooms, storage, secret, forum_id, card_id, "escalate")
 
     @post(
         "/forums/{forum_id:str}/cards/{card_id:str}/send/{route_id:str}",
@@ -305,7 +305,7 @@ class ForumApi(Controller):
         self,
         request: Req,
         rooms: RoomsDep,
-        store: StoreDep,
+        storage: StorageDep,
         secret: SecretDep,
         forum_id: str,
         card_id: str,
@@ -314,16 +314,16 @@ class ForumApi(Controller):
         """Send a card by a route of its forum: ``escalate``; ``product`` (an impediment
         that needs product work becomes a backlog item in the MetaScrum); ``improvement``
         (a retrospective experiment goes to the EAT). Linked both ways, like escalation."""
-        return await _send(request, rooms, store, secret, forum_id, card_id, route_id)
+        return await _send(request, rooms, storage, secret, forum_id, card_id, route_id)
 
     @get(
         "/forums/{forum_id:str}/escalates-to",
         responses={404: ERRORS[404]},
         guards=[forum_guard("viewer")],
     )
-    async def escalates_to(self, store: StoreDep, forum_id: str) -> EscalatesTo:
+    async def escalates_to(self, storage: StorageDep, forum_id: str) -> EscalatesTo:
         """The forum this one escalates to (``forum: null``: none)."""
-        return await escalates_to(store, forum_id)
+        return await escalates_to(storage, forum_id)
 
     @post(
         "/forums/{forum_id:str}/escalates-to",
@@ -332,19 +332,19 @@ class ForumApi(Controller):
         status_code=200,
     )
     async def set_escalates_to(
-        self, store: StoreDep, forum_id: str, data: SetEscalatesTo
+        self, storage: StorageDep, forum_id: str, data: SetEscalatesTo
     ) -> EscalatesTo:
         """Set (or clear, with ``forum: null``) the forum this one escalates to."""
-        return await _set_route(store, forum_id, "escalate", data)
+        return await _set_route(storage, forum_id, "escalate", data)
 
     @get(
         "/forums/{forum_id:str}/routes/{route_id:str}",
         responses={404: ERRORS[404]},
         guards=[forum_guard("viewer")],
     )
-    async def route_target(self, store: StoreDep, forum_id: str, route_id: str) -> EscalatesTo:
+    async def route_target(self, storage: StorageDep, forum_id: str, route_id: str) -> EscalatesTo:
         """The forum route ``route_id`` of this forum leads to (``forum: null``: none)."""
-        return await escalates_to(store, forum_id, route_id)
+        return await escalates_to(storage, forum_id, route_id)
 
     @post(
         "/forums/{forum_id:str}/routes/{route_id:str}",
@@ -353,10 +353,10 @@ class ForumApi(Controller):
         status_code=200,
     )
     async def set_route_target(
-        self, store: StoreDep, forum_id: str, route_id: str, data: SetEscalatesTo
+        self, storage: StorageDep, forum_id: str, route_id: str, data: SetEscalatesTo
     ) -> EscalatesTo:
         """Set (or clear) the forum route ``route_id`` of this forum leads to."""
-        return await _set_route(store, forum_id, route_id, data)
+        return await _set_route(storage, forum_id, route_id, data)
 
 
 API = [ForumApi]

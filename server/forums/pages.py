@@ -28,14 +28,13 @@ from server.forums.backlog import session_overruns, team_choice
 from server.forums.retro import session_phases
 from server.forums.service import create_forum, teams_css, validate_forum
 from server.live.registry import Rooms
-from server.storage.sqlite.store import Store
+from server.storage import Storage
 from server.web.deps import (
     HistoriesDep,
     RendererDep,
     RoomsDep,
     SecretDep,
     StorageDep,
-    StoreDep,
 )
 from server.web.errors import html, not_found
 from server.web.forms import FormData, current_name
@@ -55,7 +54,7 @@ LIMITS = {
 
 async def _home(
     request: Req,
-    store: Store,
+    storage: Storage,
     rooms: Rooms,
     renderer: Renderer,
     secret: str,
@@ -66,7 +65,7 @@ async def _home(
     person = await who(request)
     live = rooms.live()
     forums: list[dict[str, Any]] = []
-    for row in await store.forums():
+    for row in await storage.forums.forums():
         role = person.role(row.id)
         if role is None:
             continue
@@ -103,16 +102,16 @@ async def _home(
 
 @get("/", include_in_schema=False)
 async def home(
-    request: Req, store: StoreDep, rooms: RoomsDep, renderer: RendererDep, secret: SecretDep
+    request: Req, storage: StorageDep, rooms: RoomsDep, renderer: RendererDep, secret: SecretDep
 ) -> Response[str]:
     form = {"name": "", "kind": "sos"}
-    return await _home(request, store, rooms, renderer, secret, form, {}, 200)
+    return await _home(request, storage, rooms, renderer, secret, form, {}, 200)
 
 
 @post("/forums", include_in_schema=False, guards=[admin_guard])
 async def create_forum_form(
     request: Req,
-    store: StoreDep,
+    storage: StorageDep,
     rooms: RoomsDep,
     renderer: RendererDep,
     secret: SecretDep,
@@ -125,8 +124,8 @@ async def create_forum_form(
     errors = validate_forum(name, kind)
     if errors:
         form = {"name": name[:200], "kind": kind}
-        return await _home(request, store, rooms, renderer, secret, form, errors, 400)
-    board = await create_forum(store, name, kind)
+        return await _home(request, storage, rooms, renderer, secret, form, errors, 400)
+    board = await create_forum(storage.forums, name, kind)
     return Redirect(f"/forums/{board.forum_id}", status_code=303)
 
 
@@ -170,13 +169,12 @@ async def forum_page(
 @get("/forums/{forum_id:str}/sessions", include_in_schema=False, guards=[forum_guard("viewer")])
 async def sessions_page(
     storage: StorageDep,
-    store: StoreDep,
     rooms: RoomsDep,
     renderer: RendererDep,
     histories: HistoriesDep,
     forum_id: str,
 ) -> Response[str]:
-    forum = await store.forum(forum_id)
+    forum = await storage.forums.forum(forum_id)
     if forum is None:
         return not_found(renderer, "There is no forum at this address.")
     room = rooms.live().get(forum_id)
@@ -189,7 +187,6 @@ async def sessions_page(
 @get("/sessions/{session_id:str}", include_in_schema=False, guards=[session_guard("viewer")])
 async def session_page(
     storage: StorageDep,
-    store: StoreDep,
     rooms: RoomsDep,
     renderer: RendererDep,
     histories: HistoriesDep,
@@ -198,7 +195,7 @@ async def session_page(
     detail = await storage.sessions.detail(session_id)
     if detail is None:
         return not_found(renderer, "There is no session with this id.")
-    forum = await store.forum(detail.session.forum_id)
+    forum = await storage.forums.forum(detail.session.forum_id)
     if forum is None:
         return not_found(renderer, "The forum of this session no longer exists.")
     view = renderer.view(detail.board, readonly=True) if detail.board else None
@@ -211,7 +208,7 @@ async def session_page(
     ref_view = renderer.view(ref_board, readonly=True) if ref_board else None
     s = detail.session
     phases = (
-        await session_phases(store, forum.id, s.start_seq, s.end_seq)
+        await session_phases(storage.log, forum.id, s.start_seq, s.end_seq)
         if forum.kind == "retro"
         else []
     )
@@ -280,10 +277,10 @@ async def team_styles(renderer: RendererDep) -> Response[str]:
 
 
 @get("/healthz", media_type=MediaType.JSON, tags=["health"])
-async def healthz(store: StoreDep) -> Response[dict[str, str]]:
+async def healthz(storage: StorageDep) -> Response[dict[str, str]]:
     """200 when the database answers, 503 when it does not."""
     try:
-        await store.fetch("SELECT 1")
+        await storage.ping()
     except Exception as e:
         return Response({"status": "error", "detail": str(e)}, status_code=503)
     return Response({"status": "ok"})

@@ -9,7 +9,7 @@ import time
 from board.apply import clean_text
 from board.kinds import FORUM_KINDS
 from board.model import MAX_FORUM_NAME, Board, new_board
-from server.storage.sqlite.store import Store, new_forum_rows
+from server.storage.forums import ForumDirectory
 
 
 def validate_forum(name: str, kind: str) -> dict[str, str]:
@@ -29,19 +29,19 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:32].strip("-") or "forum"
 
 
-async def create_forum(store: Store, name: str, kind: str) -> Board:
+async def create_forum(forums: ForumDirectory, name: str, kind: str) -> Board:
     """Create a forum from its kind's template; the caller validated the fields."""
     name = clean_text(name, single_line=True)
-    forum_id = await claim_forum_id(store, name)
+    forum_id = await claim_forum_id(forums, name)
     try:
         board = new_board(forum_id, kind, name)
-        await store.write(new_forum_rows(board, time.time()))
+        await forums.create(board, time.time())
     finally:
         release_forum_id(forum_id)
     return board
 
 
-async def claim_forum_id(store: Store, name: str, preferred: str | None = None) -> str:
+async def claim_forum_id(forums: ForumDirectory, name: str, preferred: str | None = None) -> str:
     """A forum id that no forum has and nobody is creating now: ``preferred`` when it is
     free, else one made from ``name``. Reserved until ``release_forum_id``.
 
@@ -50,7 +50,7 @@ async def claim_forum_id(store: Store, name: str, preferred: str | None = None) 
     """
     candidate = preferred or f"{slug(name)}-{secrets.token_hex(2)}"
     while True:
-        free = candidate not in _creating and await store.forum(candidate) is None
+        free = candidate not in _creating and await forums.forum(candidate) is None
         if free and candidate not in _creating:  # checked again after the await
             _creating.add(candidate)
             return candidate
@@ -58,11 +58,11 @@ async def claim_forum_id(store: Store, name: str, preferred: str | None = None) 
 
 
 def release_forum_id(forum_id: str) -> None:
-    """The forum is written (or its writing failed): ``store.forum`` answers for it now."""
+    """The forum is written (or its writing failed): ``forums.forum`` answers for it now."""
     _creating.discard(forum_id)
 
 
-_creating: set[str] = set()  # ids being written now (not yet visible to ``store.forum``)
+_creating: set[str] = set()  # ids being written now (not yet visible to ``forums.forum``)
 
 
 def teams_css(teams: list[tuple[str, str]]) -> str:

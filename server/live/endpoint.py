@@ -35,13 +35,13 @@ from board.protocol import (
     encode,
 )
 from server.access.identity import COOKIE, verify
-from server.access.service import Access, Denied, Watch
-from server.config import SERVER_SEND, Settings
+from server.access.service import Denied, Watch
+from server.config import SERVER_SEND
 from server.live.holds import HoldIn
 from server.live.peer import Peer, text_message
 from server.live.peer import Send as AsgiSend
-from server.live.registry import Rooms
 from server.live.rooms import Join, Leave, OpIn, Room, RoomClosed, RoomMessage
+from server.web.deps import AccessDep, RoomsDep, SecretDep, SettingsDep
 from server.web.render import hue
 
 log = logging.getLogger("scaleboard.live")
@@ -111,22 +111,25 @@ class LiveSocket(WebSocket[Any, Any, Any]):
 
 
 @websocket("/forums/{forum_id:str}/live", websocket_class=LiveSocket)
-async def live(socket: WebSocket, forum_id: str) -> None:
+async def live(
+    socket: WebSocket,
+    forum_id: str,
+    rooms: RoomsDep,
+    settings: SettingsDep,
+    secret: SecretDep,
+    access: AccessDep,
+) -> None:
     """One client's live connection to one forum (SPEC R1-R16)."""
-    state = socket.app.state
-    rooms: Rooms = state.rooms
-    settings: Settings = state.settings
     origin = socket.headers.get("origin")
     if origin and not same_origin(origin, socket.headers.get("host")):
         await socket.close(code=CLOSE_POLICY, reason="cross-origin")  # before accept: 403
         return
-    name = verify(state.secret, socket.cookies.get(COOKIE)) or f"Guest {secrets.token_hex(2)}"
+    name = verify(secret, socket.cookies.get(COOKIE)) or f"Guest {secrets.token_hex(2)}"
     # The projector (server/projector.py) gets a viewer's markup whatever the browser's
     # role; its access (ops, a rotated link) is still judged by the real role.
     projector = socket.query_params.get("view") == "projector"
     if projector:
         name = "Projector"
-    access: Access = state.access
     try:  # cookie grants, the link token of the URL, or a bearer header
         person = await access.identify(socket)
         role = person.role(forum_id)

@@ -3,12 +3,12 @@
 A client sends ``hold`` ``{card}`` when its person starts dragging a card or opens its
 edit dialog, and ``hold`` ``{card: null}`` on drop, cancel or close. A hold is
 presence, not board state: it is never in the op log, gets no seq and is kept in the
-room's memory only. The room (``server/rooms.py``) posts each ``HoldIn`` to its
+room's memory only. The room (``server/live/rooms.py``) posts each ``HoldIn`` to its
 ``Holds``, which checks the card against the board, remembers each peer's hold and
 collects what changed; the room sends the changes to everyone in the turn's batch
 (``Batch.holds``) and the current holds in every ``Welcome``. A peer that leaves lets
 go. A hold of a card that is not on the board (unknown, or archived) gets ``error``
-back and changes nothing; ``server/live.py`` refuses holds from viewers and counts
+back (to its sender) and changes nothing; ``server/live.py`` refuses holds from viewers and counts
 them against the connection's rate limit before they reach the room.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from board.model import Board
 from board.protocol import Error, Held, encode
-from server.live.peer import Peer, text_message
+from server.live.peer import Message, Peer, text_message
 
 __all__ = ["Held", "HoldIn", "Holds", "refusal"]
 
@@ -57,12 +57,12 @@ class Holds:
         self._by_peer: dict[str, str] = {}
         self._changes: dict[str, str | None] = {}
 
-    def take(self, msg: HoldIn, board: Board) -> None:
-        """Apply one ``hold``; a bad one is answered with ``error`` to its sender only."""
+    def take(self, msg: HoldIn, board: Board) -> Message | None:
+        """Apply one ``hold``; a bad one changes nothing and gets the ``error`` frame
+        returned, for its sender only."""
         error = refusal(board, msg.card)
         if error is not None:
-            msg.peer.deliver(text_message(encode(error)))
-            return
+            return text_message(encode(error))
         peer_id = msg.peer.id
         card = msg.card
         if card is not None and _private(board, card):
@@ -70,12 +70,13 @@ class Holds:
             # an anonymous one (R22, R23): such a hold is not shown.
             card = None
         if self._by_peer.get(peer_id) == card:
-            return
+            return None
         if card is None:
             del self._by_peer[peer_id]
         else:
             self._by_peer[peer_id] = card
         self._changes[peer_id] = card
+        return None
 
     def release(self, peer_id: str) -> None:
         """The peer left: whatever it held is free."""

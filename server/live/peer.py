@@ -7,7 +7,9 @@ so the common case costs one send and no task switch (what ``websockets.broadcas
 does for a bare server). Only when the socket is backed up does the send suspend; the
 frame and the ones after it then wait in a bounded backlog drained by a task of
 their own. A client whose backlog overflows is dropped (SPEC R15); nobody else
-waits for it.
+waits for it. A text frame built once for everyone (``wire``) skips ``send`` and goes
+straight to the socket when nothing is pending (``transport.py``, the one module that
+knows uvicorn's internals).
 """
 
 from __future__ import annotations
@@ -19,10 +21,9 @@ from collections import deque
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 
-from websockets.protocol import State
+from server.live.transport import fast_writer
 
 log = logging.getLogger("scaleboard.peer")
-_OPEN = State.OPEN
 
 Message = dict[str, Any]
 Send = Callable[[Message], Coroutine[Any, Any, None]]
@@ -47,28 +48,6 @@ def text_message(frame: bytes) -> Message:
     """The ASGI message for one text frame, with the frame itself ready for the fast path;
     build it once, deliver it to everyone."""
     return {"type": "websocket.send", "text": frame.decode(), WIRE: wire(frame)}
-
-
-def direct_transport(send: Send) -> Any | None:
-    """uvicorn's websockets-sansio protocol behind an ASGI ``send``, if that is what it is.
-
-    Its ``send`` frames the text again for every client (encode, build the frame, join,
-    write). When nothing else is pending for a client we write the frame built once for
-    everyone straight to its transport, the way ``websockets.broadcast`` writes to each
-    connection. Anything else (another server, a client being closed) uses ``send``.
-    """
-    proto = getattr(send, "__self__", None)
-    try:
-        from uvicorn.protocols.websockets.websockets_sansio_impl import (
-            WebSocketsSansIOProtocol,
-        )
-    except ImportError:  # pragma: no cover - uvicorn without websockets
-        return None
-    if isinstance(proto, WebSocketsSansIOProtocol) and all(
-        hasattr(proto, a) for a in ("transport", "conn", "writable", "close_sent")
-    ):
-        return proto
-    return None
 
 
 class _Resume:
@@ -102,7 +81,7 @@ class Peer:
 
     __slots__ = (
         "_drain",
-        "_proto",
+        "_fast",
         "_send",
         "backlog",
         "backlog_bytes",
@@ -137,7 +116,7 @@ class Peer:
         self.role = role  # what the room renders for it (board.access.Role)
         self.takes_part = takes_part  # False: a screen (the projector), not a person
         self._send = send
-        self._proto = direct_transport(send)
+        self._fast = fast_writer(send)  # None: not uvicorn's send (transport.py)
         self.max_backlog = max_backlog
         self.max_backlog_bytes = max_backlog_bytes
         self.backlog_bytes = 0  # text queued in ``backlog`` (frames are few but may be big)
@@ -161,8 +140,9 @@ class Peer:
             backlog.append(message)
             return
         data = message.get(WIRE)
-        if data is not None:
-            transport = self._direct()
+        fast = self._fast
+        if data is not None and fast is not None:
+            transport = fast()  # None: something stands in the way; use ``send``
             if transport is not None:
                 transport.write(data)
                 return
@@ -180,24 +160,14 @@ class Peer:
 
     def deliver_all(self, messages: list[Message]) -> None:
         """Several frames at once: one write to the socket when the fast path is open."""
-        if len(messages) > 1 and self.backlog is None and not self.closed:
-            transport = self._direct()
+        fast = self._fast
+        if len(messages) > 1 and self.backlog is None and not self.closed and fast is not None:
+            transport = fast()
             if transport is not None:
                 transport.write(b"".join([m[WIRE] for m in messages]))
                 return
         for message in messages:
             self.deliver(message)
-
-    def _direct(self) -> Any | None:
-        """The transport to write ready-made frames to, when nothing stands in the way:
-        the socket is open, takes more (not paused) and no close was sent."""
-        proto = self._proto
-        if proto is None or proto.close_sent or not proto.writable.is_set():
-            return None
-        transport = proto.transport
-        if proto.conn.state is not _OPEN or transport.is_closing():
-            return None
-        return transport
 
     async def _finish(self, coro: Coroutine[Any, Any, Any], pending: Any) -> None:
         try:

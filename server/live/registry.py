@@ -14,7 +14,7 @@ from board.escalation import status_updates
 from board.sync import Accepted, ForumSync, Outcome, Refused
 from server.config import Settings
 from server.live.rooms import Room, RoomClosed, new_epoch
-from server.storage.sqlite.store import Store
+from server.storage.log import ForumLog
 
 if TYPE_CHECKING:
     from server.web.render import Renderer
@@ -25,8 +25,8 @@ log = logging.getLogger("scaleboard.rooms")
 class Rooms:
     """The registry: the room of every live forum, loaded on first use."""
 
-    def __init__(self, store: Store, settings: Settings, renderer: Renderer) -> None:
-        self.store = store
+    def __init__(self, log: ForumLog, settings: Settings, renderer: Renderer) -> None:
+        self.log = log
         self.settings = settings
         self.renderer = renderer
         self.team_ids: frozenset[str] = frozenset()
@@ -54,13 +54,13 @@ class Rooms:
             closing = self._closing.get(forum_id)
             if closing is not None:
                 await asyncio.shield(closing)
-            loaded = await self.store.load(forum_id)
+            loaded = await self.log.load(forum_id)
             if loaded is None:
                 future.set_result(None)
                 return None
             room = Room(
                 ForumSync(loaded.board, new_epoch(), known_op_ids=loaded.known_op_ids),
-                store=self.store,
+                log=self.log,
                 settings=self.settings,
                 renderer=self.renderer,
                 teams=self._teams,

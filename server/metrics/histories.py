@@ -31,9 +31,7 @@ from board.apply import Rejected
 from board.guardrails import Flag, check_forum
 from board.metrics_history import ForumHistory, HistoryBuilder
 from board.periods import Period
-from server.network.queries import served
-from server.storage.metrics import MetricsQueries
-from server.storage.sqlite.store import Store
+from server.storage import Storage
 
 CACHE_SIZE: Final = 256  # forums whose builders are kept
 THREAD_OVER: Final = 500  # replay more ops than this off the event loop
@@ -140,11 +138,10 @@ class _Entry:
 
 class Histories:
     """Per forum: a history builder kept up to date with the log, and its facts.
-    ``store`` reads the log and the forum directory; ``metrics`` the first board."""
+    ``storage`` reads the log, the forum directory and the first board."""
 
-    def __init__(self, store: Store, metrics: MetricsQueries, size: int = CACHE_SIZE) -> None:
-        self.store = store
-        self.metrics = metrics
+    def __init__(self, storage: Storage, size: int = CACHE_SIZE) -> None:
+        self.storage = storage
         self.size = size
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
@@ -162,7 +159,7 @@ class Histories:
     async def _get(self, forum_id: str) -> ForumHistory:
         entry = self._entries.get(forum_id)
         if entry is None:
-            first = await self.metrics.first_board(forum_id)
+            first = await self.storage.metrics.first_board(forum_id)
             if first is None:
                 raise Unavailable("No board of this forum is stored.")
             entry = _Entry(HistoryBuilder(first))
@@ -171,7 +168,7 @@ class Histories:
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
         builder = entry.builder
-        ops = await self.store.ops(forum_id, builder.seq + 1, MAX_SEQ)
+        ops = await self.storage.log.ops(forum_id, builder.seq + 1, MAX_SEQ)
         if ops:
             entry.history = None
             if len(ops) > THREAD_OVER:
@@ -186,8 +183,8 @@ class Histories:
     async def session_flags(self, forum_ids: Iterable[str]) -> dict[str, list[Flag]]:
         """Guardrail flags of every recorded session of these forums, by session id (for
         the history lists; a forum whose log does not replay simply has none)."""
-        teams = await self.store.teams()
-        serving = await served(self.store)
+        teams = await self.storage.forums.teams()
+        serving = await self.storage.forums.served()
         out: dict[str, list[Flag]] = {}
         for forum_id in dict.fromkeys(forum_ids):
             try:

@@ -13,9 +13,8 @@ from board.guardrails import GuardrailReport, check_forum, merge
 from board.metrics import Metrics, forum_metrics, network_metrics
 from board.model import Team
 from server.metrics.histories import Chosen, Histories, Unavailable
-from server.network.queries import served
+from server.storage import Storage
 from server.storage.records import ForumRow
-from server.storage.sqlite.store import Store
 
 
 class ForumRef(msgspec.Struct, frozen=True):
@@ -60,20 +59,20 @@ def _ref(row: ForumRow) -> ForumRef:
 
 
 async def _forum_part(
-    histories: Histories, store: Store, row: ForumRow, chosen: Chosen, teams: Sequence[Team]
+    histories: Histories, storage: Storage, row: ForumRow, chosen: Chosen, teams: Sequence[Team]
 ) -> tuple[Metrics, GuardrailReport]:
     history = await histories.get(row.id)
     metrics = forum_metrics(history, chosen.period, chosen.bounds)
-    serving = (await served(store)).get(row.id, ())
+    serving = (await storage.forums.served()).get(row.id, ())
     return metrics, check_forum(history, chosen.period, teams, serving)
 
 
 async def forum_report(
-    histories: Histories, store: Store, row: ForumRow, chosen: Chosen
+    histories: Histories, storage: Storage, row: ForumRow, chosen: Chosen
 ) -> MetricsReport:
     """``Unavailable`` when the forum's log does not replay. ``store``: the directory."""
-    teams = await store.teams()
-    metrics, guardrails = await _forum_part(histories, store, row, chosen, teams)
+    teams = await storage.forums.teams()
+    metrics, guardrails = await _forum_part(histories, storage, row, chosen, teams)
     return MetricsReport(
         scope=row.id,
         forum=_ref(row),
@@ -87,18 +86,18 @@ async def forum_report(
 
 
 async def network_report(
-    histories: Histories, store: Store, visible: Collection[str] | None, chosen: Chosen
+    histories: Histories, storage: Storage, visible: Collection[str] | None, chosen: Chosen
 ) -> MetricsReport:
     """Every forum in ``visible`` (``None``: all) together, with a line per forum."""
-    teams = await store.teams()
+    teams = await storage.forums.teams()
     parts: list[Metrics] = []
     reports: list[GuardrailReport] = []
     lines: list[ForumLine] = []
-    for row in await store.forums():
+    for row in await storage.forums.forums():
         if visible is not None and row.id not in visible:
             continue
         try:
-            m, g = await _forum_part(histories, store, row, chosen, teams)
+            m, g = await _forum_part(histories, storage, row, chosen, teams)
         except Unavailable as e:
             lines.append(ForumLine(forum=_ref(row), available=False, note=str(e)))
             continue

@@ -28,7 +28,7 @@ from server.access.guards import forum_guard, who
 from server.metrics.charts import OUTCOMES, charts, day, flagged_sessions, percent, span
 from server.metrics.histories import DAYS, BadPeriod, Chosen, Unavailable, choose_period
 from server.metrics.report import ForumRef, MetricsReport, forum_report, network_report
-from server.web.deps import HistoriesDep, RendererDep, StoreDep
+from server.web.deps import HistoriesDep, RendererDep, StorageDep
 from server.web.errors import (
     API_EXCEPTION_HANDLERS,
     ERRORS,
@@ -96,7 +96,7 @@ def _period_or_page(
 
 @get("/forums/{forum_id:str}/metrics", include_in_schema=False, guards=[forum_guard("viewer")])
 async def forum_metrics_page(
-    store: StoreDep,
+    storage: StorageDep,
     renderer: RendererDep,
     histories: HistoriesDep,
     forum_id: str,
@@ -104,7 +104,7 @@ async def forum_metrics_page(
     from_: FromParam = None,
     to: ToParam = None,
 ) -> Response[str]:
-    row = await store.forum(forum_id)
+    row = await storage.forums.forum(forum_id)
     if row is None:
         return not_found(renderer, "There is no forum at this address.")
     base = f"/forums/{forum_id}/metrics"
@@ -112,7 +112,7 @@ async def forum_metrics_page(
     if isinstance(chosen, Response):
         return chosen
     try:
-        report = await forum_report(histories, store, row, chosen)
+        report = await forum_report(histories, storage, row, chosen)
     except Unavailable as e:
         return not_found(renderer, f"The metrics of this forum cannot be computed: {e}")
     return _page(renderer, report, chosen, base)
@@ -121,7 +121,7 @@ async def forum_metrics_page(
 @get("/metrics", include_in_schema=False)
 async def network_metrics_page(
     request: Req,
-    store: StoreDep,
+    storage: StorageDep,
     renderer: RendererDep,
     histories: HistoriesDep,
     days: DaysParam = None,
@@ -132,7 +132,7 @@ async def network_metrics_page(
     if isinstance(chosen, Response):
         return chosen
     visible = (await who(request)).visible()
-    report = await network_report(histories, store, visible, chosen)
+    report = await network_report(histories, storage, visible, chosen)
     return _page(renderer, report, chosen, "/metrics")
 
 
@@ -155,7 +155,7 @@ class MetricsApi(Controller):
     )
     async def forum_metrics(
         self,
-        store: StoreDep,
+        storage: StorageDep,
         histories: HistoriesDep,
         forum_id: str,
         days: DaysParam = None,
@@ -164,12 +164,12 @@ class MetricsApi(Controller):
     ) -> MetricsReport:
         """A forum's metrics (impediment age, time to removal, decision latency, next-step
         follow-through, counts per week) and guardrail flags over a period."""
-        row = await store.forum(forum_id)
+        row = await storage.forums.forum(forum_id)
         if row is None:
             raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")
         chosen = _api_period(days, from_, to)
         try:
-            return await forum_report(histories, store, row, chosen)
+            return await forum_report(histories, storage, row, chosen)
         except Unavailable as e:
             raise ApiProblem(404, "not_found", str(e)) from None
 
@@ -177,7 +177,7 @@ class MetricsApi(Controller):
     async def network_metrics(
         self,
         request: Req,
-        store: StoreDep,
+        storage: StorageDep,
         histories: HistoriesDep,
         days: DaysParam = None,
         from_: FromParam = None,
@@ -187,7 +187,7 @@ class MetricsApi(Controller):
         forum, and their guardrail flags, over a period."""
         chosen = _api_period(days, from_, to)
         visible = (await who(request)).visible()
-        return await network_report(histories, store, visible, chosen)
+        return await network_report(histories, storage, visible, chosen)
 
 
 METRICS_ROUTES: list[Callable[..., Any] | type[Controller] | Any] = [

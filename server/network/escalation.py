@@ -29,7 +29,8 @@ from board.kinds import Route, forum_kind, route, routes_from
 from board.model import MAX_TEXT, Board, Card
 from board.sync import Accepted, Refused
 from server.live.registry import Rooms
-from server.storage.sqlite.store import ForumRow, Store
+from server.storage import Storage
+from server.storage.records import ForumRow
 
 log = logging.getLogger(__name__)
 
@@ -53,19 +54,19 @@ class Escalated(msgspec.Struct):
 
 
 async def escalation_target(
-    store: Store, forum: ForumRow, route_id: str = "escalate"
+    storage: Storage, forum: ForumRow, route_id: str = "escalate"
 ) -> ForumRow | None:
     """The forum ``forum``'s route ``route_id`` leads to, or ``None`` (no such route, or
     no single forum of the target kind is set or exists)."""
     way = route(forum.kind, route_id)
     if way is None:
         return None
-    chosen = await store.forum_link(forum.id, way.relation)
+    chosen = await storage.forums.link(forum.id, way.relation)
     if chosen is not None:
-        row = await store.forum(chosen)
+        row = await storage.forums.forum(chosen)
         if row is not None and row.kind == way.to_kind:
             return row
-    candidates = [f for f in await store.forums() if f.kind == way.to_kind]
+    candidates = [f for f in await storage.forums.forums() if f.kind == way.to_kind]
     return candidates[0] if len(candidates) == 1 else None
 
 
@@ -82,18 +83,18 @@ def find_route(kind: str, route_id: str) -> Route:
 
 async def escalate(
     rooms: Rooms,
-    store: Store,
+    storage: Storage,
     forum_id: str,
     card_id: str,
     actor: str,
     route_id: str = "escalate",
 ) -> Escalated:
     """Send one card of ``forum_id`` by route ``route_id`` to the forum it leads to."""
-    forum = await store.forum(forum_id)
+    forum = await storage.forums.forum(forum_id)
     if forum is None:
         raise EscalationProblem(404, "not_found", f"There is no forum {forum_id!r}.")
     way = find_route(forum.kind, route_id)
-    target = await escalation_target(store, forum, route_id)
+    target = await escalation_target(storage, forum, route_id)
     if target is None:
         label = forum_kind(way.to_kind).label
         raise EscalationProblem(
@@ -167,7 +168,7 @@ def _status(code: str) -> int:
     return {"not_found": 404, "invalid": 400, "storage": 503}.get(code, 409)
 
 
-async def catch_up(store: Store, rooms: Rooms) -> int:
+async def catch_up(storage: Storage, rooms: Rooms) -> int:
     """Bring every forum's escalated cards up to date with where they went; return how
     many ``escalation_status`` ops that took.
 
@@ -176,7 +177,7 @@ async def catch_up(store: Store, rooms: Rooms) -> int:
     though both logs are intact. Run once at startup, this re-derives each link's
     status from the stored boards (``board.escalation.reconcile``)."""
     boards: dict[str, Board | None] = {}
-    forums = await store.forums()
+    forums = await storage.forums.forums()
     seqs = {f.id: f.seq for f in forums}
 
     async def board(forum_id: str) -> Board | None:
@@ -188,7 +189,7 @@ async def catch_up(store: Store, rooms: Rooms) -> int:
                 boards[forum_id] = room.sync.board
             elif forum_id in seqs:
                 try:
-                    boards[forum_id] = await store.board_at(forum_id, seqs[forum_id])
+                    boards[forum_id] = await storage.log.board_at(forum_id, seqs[forum_id])
                 except LookupError as e:
                     log.warning("cannot read forum %s to catch up escalations: %s", forum_id, e)
                     boards[forum_id] = None

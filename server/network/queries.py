@@ -1,8 +1,8 @@
 """Reads and writes for the network page: which teams a Scrum of Scrums serves, and
 each forum's count of open impediments, live when its room is loaded.
 
-``serves`` is the ``forum_teams`` table (a forum serves many teams, and ``forum_links``
-holds one target per relation). Counts come from the live room's board when the
+Which teams a forum serves is ``ForumDirectory.served`` (many per forum, apart from
+the one-target-per-relation links). Counts come from the live room's board when the
 forum's room is loaded (``Rooms.live``), else from its stored board at the forum's
 last seq (``Store.board_at``), cached by (forum, seq) so a refresh every few seconds
 costs a lookup, not a replay.
@@ -25,32 +25,11 @@ from board.network import (
 )
 from server.live.registry import Rooms
 from server.network.escalation import escalation_target
-from server.storage.sqlite.store import ForumRow, Row, Store
+from server.storage import Storage
+from server.storage.records import ForumRow
 
 SERVES_KIND: Final = "sos"  # only a Scrum of Scrums serves teams
 _CACHE_SIZE: Final = 1024
-
-
-def serves_rows(forum_id: str, team_ids: Iterable[str]) -> list[Row]:
-    """Replace the teams ``forum_id`` serves with ``team_ids`` (one transaction)."""
-    rows: list[Row] = [("DELETE FROM forum_teams WHERE forum_id=?", (forum_id,))]
-    rows.extend(
-        ("INSERT OR IGNORE INTO forum_teams(forum_id, team_id) VALUES (?,?)", (forum_id, t))
-        for t in dict.fromkeys(team_ids)
-    )
-    return rows
-
-
-async def served(store: Store) -> dict[str, tuple[str, ...]]:
-    """Forum id -> the ids of the teams it serves, in the teams' order."""
-    rows = await store.fetch(
-        "SELECT ft.forum_id, ft.team_id FROM forum_teams ft "
-        "JOIN teams t ON t.id = ft.team_id ORDER BY t.position, t.name"
-    )
-    out: dict[str, list[str]] = {}
-    for forum_id, team_id in rows:
-        out.setdefault(forum_id, []).append(team_id)
-    return {k: tuple(v) for k, v in out.items()}
 
 
 def check_serves(forum: ForumRow, team_ids: Iterable[str], teams: list[Team]) -> str | None:
@@ -67,8 +46,8 @@ def check_serves(forum: ForumRow, team_ids: Iterable[str], teams: list[Team]) ->
 class Counts:
     """Open impediments of stored boards, by (forum id, seq). ``store`` reads the log."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
         self._cache: OrderedDict[tuple[str, int], int | None] = OrderedDict()
 
     async def stored(self, row: ForumRow) -> int | None:
@@ -79,7 +58,7 @@ class Counts:
             self._cache.move_to_end(key)
             return self._cache[key]
         try:
-            board = await self.store.board_at(row.id, row.seq)
+            board = await self.storage.log.board_at(row.id, row.seq)
         except LookupError:
             return None  # not replayable: shown as no count
         count = open_impediments(board)
@@ -90,16 +69,16 @@ class Counts:
 
 
 async def network_facts(
-    store: Store, rooms: Rooms, counts: Counts, visible: frozenset[str] | None
+    storage: Storage, rooms: Rooms, counts: Counts, visible: frozenset[str] | None
 ) -> NetworkFacts:
     """The network as ``visible`` forums (``None``: all) and every team, counts live."""
     live = rooms.live()
-    serving = await served(store)
+    serving = await storage.forums.served()
     forums: list[ForumFact] = []
-    for row in await store.forums():
+    for row in await storage.forums.forums():
         if visible is not None and row.id not in visible:
             continue
-        target = await escalation_target(store, row)
+        target = await escalation_target(storage, row)
         up = target.id if target is not None and (visible is None or target.id in visible) else None
         room = live.get(row.id)
         if room is not None:
@@ -115,4 +94,6 @@ async def network_facts(
                 escalates_to=up,
             )
         )
-    return NetworkFacts(forums=tuple(forum_order(forums)), teams=tuple(await store.teams()))
+    return NetworkFacts(
+        forums=tuple(forum_order(forums)), teams=tuple(await storage.forums.teams())
+    )

@@ -26,9 +26,10 @@ from board.model import Id
 from board.network import NetworkFacts, layout
 from server.access.guards import admin_guard, check_form, forum_guard, member_guard, who
 from server.live.registry import Rooms
-from server.network.queries import Counts, check_serves, network_facts, served, serves_rows
-from server.storage.sqlite.store import Store
-from server.web.deps import CountsDep, RendererDep, RoomsDep, StoreDep
+from server.network.queries import Counts, check_serves, network_facts
+from server.storage import Storage
+from server.storage.forums import ForumDirectory
+from server.web.deps import CountsDep, RendererDep, RoomsDep, StorageDep
 from server.web.errors import (
     API_EXCEPTION_HANDLERS,
     ERRORS,
@@ -54,9 +55,9 @@ class SetServes(msgspec.Struct, forbid_unknown_fields=True):
     teams: list[Id]
 
 
-async def _facts(request: Req, store: Store, rooms: Rooms, counts: Counts) -> NetworkFacts:
+async def _facts(request: Req, storage: Storage, rooms: Rooms, counts: Counts) -> NetworkFacts:
     visible = (await who(request)).visible()
-    return await network_facts(store, rooms, counts, visible)
+    return await network_facts(storage, rooms, counts, visible)
 
 
 def _context(facts: NetworkFacts) -> dict[str, Any]:
@@ -70,10 +71,10 @@ def _context(facts: NetworkFacts) -> dict[str, Any]:
 
 @get("/network", include_in_schema=False, guards=[member_guard])
 async def network_page(
-    request: Req, store: StoreDep, rooms: RoomsDep, counts: CountsDep, renderer: RendererDep
+    request: Req, storage: StorageDep, rooms: RoomsDep, counts: CountsDep, renderer: RendererDep
 ) -> Response[str]:
     """The network as a picture and as a table."""
-    facts = await _facts(request, store, rooms, counts)
+    facts = await _facts(request, storage, rooms, counts)
     person = await who(request)
     body = renderer.page(
         "network.html", admin=person.admin, refresh=REFRESH_SECONDS, **_context(facts)
@@ -83,34 +84,36 @@ async def network_page(
 
 @get("/network/picture", include_in_schema=False, guards=[member_guard])
 async def network_picture(
-    request: Req, store: StoreDep, rooms: RoomsDep, counts: CountsDep, renderer: RendererDep
+    request: Req, storage: StorageDep, rooms: RoomsDep, counts: CountsDep, renderer: RendererDep
 ) -> Response[str]:
     """The picture and its table as one fragment, for the page to swap in."""
-    facts = await _facts(request, store, rooms, counts)
+    facts = await _facts(request, storage, rooms, counts)
     macro = renderer.macro("_network.html", "network")
     return html(str(macro(**_context(facts))), headers={"Cache-Control": "no-store"})
 
 
-async def _set_serves(store: Store, forum_id: str, team_ids: list[str]) -> tuple[int, str] | None:
+async def _set_serves(
+    forums: ForumDirectory, forum_id: str, team_ids: list[str]
+) -> tuple[int, str] | None:
     """Set the teams ``forum_id`` serves; the problem as (status, reason)."""
-    forum = await store.forum(forum_id)
+    forum = await forums.forum(forum_id)
     if forum is None:
         return 404, f"There is no forum {forum_id!r}."
-    problem = check_serves(forum, team_ids, await store.teams())
+    problem = check_serves(forum, team_ids, await forums.teams())
     if problem is not None:
         return 400, problem
-    await store.write(serves_rows(forum_id, team_ids))
+    await forums.set_served(forum_id, team_ids)
     return None
 
 
 @post("/admin/forums/{forum_id:str}/serves", include_in_schema=False, guards=[admin_guard])
 async def serves_form(
-    request: Req, store: StoreDep, renderer: RendererDep, forum_id: str, data: FormData
+    request: Req, storage: StorageDep, renderer: RendererDep, forum_id: str, data: FormData
 ) -> Response[Any]:
     """The admin's form: one checkbox per team (``team-<id>``)."""
     await check_form(request, data)
     team_ids = [k.removeprefix("team-") for k in data if k.startswith("team-")]
-    problem = await _set_serves(store, forum_id, team_ids)
+    problem = await _set_serves(storage.forums, forum_id, team_ids)
     if problem is not None and problem[0] == 404:
         return not_found(renderer, problem[1], "/admin", "Back to the admin page")
     if problem is not None:
@@ -126,23 +129,23 @@ class NetworkApi(Controller):
 
     @get("/network", guards=[member_guard], responses={401: ERRORS[401]})
     async def network(
-        self, request: Req, store: StoreDep, rooms: RoomsDep, counts: CountsDep
+        self, request: Req, storage: StorageDep, rooms: RoomsDep, counts: CountsDep
     ) -> NetworkFacts:
         """The forums the caller may see (each with its open impediments — ``null`` for a
         kind that holds none —, the teams it serves and the forum it escalates to) and
         every team. Counts are live."""
-        return await _facts(request, store, rooms, counts)
+        return await _facts(request, storage, rooms, counts)
 
     @get(
         "/forums/{forum_id:str}/serves",
         guards=[forum_guard("viewer")],
         responses={404: ERRORS[404]},
     )
-    async def serves(self, store: StoreDep, forum_id: str) -> Serves:
+    async def serves(self, storage: StorageDep, forum_id: str) -> Serves:
         """The teams this Scrum of Scrums serves."""
-        if await store.forum(forum_id) is None:
+        if await storage.forums.forum(forum_id) is None:
             raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")
-        return Serves(forum=forum_id, teams=list((await served(store)).get(forum_id, ())))
+        return Serves(forum=forum_id, teams=list((await storage.forums.served()).get(forum_id, ())))
 
     @post(
         "/forums/{forum_id:str}/serves",
@@ -150,13 +153,13 @@ class NetworkApi(Controller):
         responses=ERRORS,
         status_code=200,
     )
-    async def set_serves(self, store: StoreDep, forum_id: str, data: SetServes) -> Serves:
+    async def set_serves(self, storage: StorageDep, forum_id: str, data: SetServes) -> Serves:
         """Set the teams this Scrum of Scrums serves (admin only); ``[]`` clears them."""
-        problem = await _set_serves(store, forum_id, data.teams)
+        problem = await _set_serves(storage.forums, forum_id, data.teams)
         if problem is not None:
             code = "not_found" if problem[0] == 404 else "invalid"
             raise ApiProblem(problem[0], code, problem[1])
-        return Serves(forum=forum_id, teams=list((await served(store)).get(forum_id, ())))
+        return Serves(forum=forum_id, teams=list((await storage.forums.served()).get(forum_id, ())))
 
 
 NETWORK_ROUTES: list[Any] = [network_page, network_picture, serves_form, NetworkApi]

@@ -16,7 +16,7 @@ from board.sync import Accepted
 from server.access.guards import forum_guard, session_guard
 from server.forums.submit import apply_op, board_of
 from server.storage.sessions import SessionDetail, SessionRecord
-from server.web.deps import RoomsDep, SecretDep, StorageDep, StoreDep
+from server.web.deps import RoomsDep, SecretDep, StorageDep
 from server.web.errors import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem
 
 Req = Request[Any, Any, Any]
@@ -52,10 +52,10 @@ class SessionApi(Controller):
         guards=[forum_guard("viewer")],
     )
     async def list_sessions(
-        self, storage: StorageDep, store: StoreDep, rooms: RoomsDep, forum_id: str
+        self, storage: StorageDep, rooms: RoomsDep, forum_id: str
     ) -> list[SessionRecord]:
         """The forum's sessions, newest first."""
-        forum = await store.forum(forum_id)
+        forum = await storage.forums.forum(forum_id)
         if forum is None:
             raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")
         room = rooms.live().get(forum_id)

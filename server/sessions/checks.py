@@ -7,7 +7,7 @@ from typing import Final
 
 from board.kinds import FORUM_KINDS
 from board.model import StepStatus
-from server.storage.sqlite.store import Store
+from server.storage import Storage
 
 PAGE_SIZE: Final = 25  # rows per page of the HTML lists
 STATUSES: Final = ("open", "done", "dropped")
@@ -62,10 +62,10 @@ def check_flag(raw: str | None) -> bool:
     raise BadQuery(f"overdue={raw!r} is neither true nor false.")
 
 
-async def check_forum(store: Store, forum_id: str | None) -> str | None:
+async def check_forum(storage: Storage, forum_id: str | None) -> str | None:
     """A forum filter: ``None``, or a forum that exists (``store``: the directory)."""
     if not forum_id:
         return None
-    if await store.forum(forum_id) is None:
+    if await storage.forums.forum(forum_id) is None:
         raise BadQuery(f"There is no forum {forum_id!r}.")
     return forum_id

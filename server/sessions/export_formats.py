@@ -26,8 +26,8 @@ from board.export import SessionExport, export_session
 from board.kinds import FORUM_KINDS
 from board.model import Board
 from server.config import TEMPLATES_DIR
+from server.storage import Storage
 from server.storage.sessions import ExportedStep, SessionDetail
-from server.storage.sqlite.store import Store
 from server.web.formats import duration
 
 CSV_FIELDS: Final = (
@@ -53,24 +53,24 @@ class Running(Exception):
 # -- JSON -------------------------------------------------------------------------------
 
 
-async def board_at(store: Store, forum_id: str, seq: int) -> Board | None:
+async def board_at(storage: Storage, forum_id: str, seq: int) -> Board | None:
     """The forum's board after operation ``seq``, or ``None`` if the store cannot say."""
     try:
-        return await store.board_at(forum_id, seq)
+        return await storage.log.board_at(forum_id, seq)
     except LookupError:
         return None
 
 
-async def build_export(store: Store, detail: SessionDetail) -> SessionExport:
+async def build_export(storage: Storage, detail: SessionDetail) -> SessionExport:
     """The JSON export of a recorded session; ``Running`` if it has not ended. ``store``
     reads the log."""
     record = detail.session
     if record.end_seq is None:
         raise Running(record.id)
-    start = await board_at(store, record.forum_id, record.start_seq - 1)
+    start = await board_at(storage, record.forum_id, record.start_seq - 1)
     if start is None:
         raise LookupError(f"no snapshot of {record.forum_id} before seq {record.start_seq}")
-    ops = await store.ops(record.forum_id, record.start_seq, record.end_seq)
+    ops = await storage.log.ops(record.forum_id, record.start_seq, record.end_seq)
     now = time.time()
     return await asyncio.to_thread(
         export_session, start, ops, exported_at=now, next_steps=detail.step_list

@@ -19,7 +19,7 @@ from server.access.guards import admin_guard, check_form, forum_guard, session_g
 from server.sessions.export_formats import Running, build_export, session_markdown, steps_csv
 from server.sessions.importing import ImportResult, import_session
 from server.storage import StoreError
-from server.web.deps import RendererDep, StorageDep, StoreDep
+from server.web.deps import RendererDep, StorageDep
 from server.web.errors import (
     API_EXCEPTION_HANDLERS,
     ERRORS,
@@ -52,14 +52,14 @@ def _running(renderer: Renderer, session_id: str) -> Response[str]:
 
 @get("/sessions/{session_id:str}/export.md", include_in_schema=False, guards=[SEEN])
 async def export_markdown(
-    storage: StorageDep, store: StoreDep, renderer: RendererDep, session_id: str
+    storage: StorageDep, renderer: RendererDep, session_id: str
 ) -> Response[Any]:
     detail = await storage.sessions.detail(session_id)
     if detail is None:
         return not_found(renderer, "There is no session with this id.")
     if detail.board is None:
         return _running(renderer, session_id)
-    forum = await store.forum(detail.session.forum_id)
+    forum = await storage.forums.forum(detail.session.forum_id)
     name, kind = (forum.name, forum.kind) if forum else (detail.board.name, detail.board.kind)
     teams = {t.id: t.name for t in renderer.teams.values()}
     text = session_markdown(detail, name, kind, teams)
@@ -69,14 +69,12 @@ async def export_markdown(
 
 
 @get("/sessions/{session_id:str}/export.json", include_in_schema=False, guards=[SEEN])
-async def export_json(
-    storage: StorageDep, store: StoreDep, renderer: RendererDep, session_id: str
-) -> Response[Any]:
+async def export_json(storage: StorageDep, renderer: RendererDep, session_id: str) -> Response[Any]:
     detail = await storage.sessions.detail(session_id)
     if detail is None:
         return not_found(renderer, "There is no session with this id.")
     try:
-        export = await build_export(store, detail)
+        export = await build_export(storage, detail)
     except Running:
         return _running(renderer, session_id)
     return Response(
@@ -90,9 +88,9 @@ async def export_json(
     "/forums/{forum_id:str}/next-steps.csv", include_in_schema=False, guards=[forum_guard("viewer")]
 )
 async def forum_steps_csv(
-    storage: StorageDep, store: StoreDep, renderer: RendererDep, forum_id: str
+    storage: StorageDep, renderer: RendererDep, forum_id: str
 ) -> Response[Any]:
-    if await store.forum(forum_id) is None:
+    if await storage.forums.forum(forum_id) is None:
         return not_found(renderer, "There is no forum at this address.")
     return Response(
         steps_csv(await storage.sessions.exported_steps(forum_id)),
@@ -127,9 +125,7 @@ async def import_form(renderer: RendererDep) -> Response[str]:
     request_max_body_size=IMPORT_MAX_BYTES,
     guards=[admin_guard],
 )
-async def import_upload(
-    request: Req, storage: StorageDep, store: StoreDep, renderer: RendererDep
-) -> Response[Any]:
+async def import_upload(request: Req, storage: StorageDep, renderer: RendererDep) -> Response[Any]:
     try:
         form = await request.form()
     except HTTPException as e:
@@ -149,7 +145,7 @@ async def import_upload(
     if not data:
         return _import_page(renderer, "The chosen file is empty.", 400)
     try:
-        result = await import_session(store, storage.sessions, data)
+        result = await import_session(storage.forums, data)
     except ImportProblem as e:
         return _import_page(renderer, str(e), 400)
     except StoreError as e:
@@ -170,9 +166,7 @@ class ExportApi(Controller):
         responses={404: ERRORS[404], 409: ERRORS[409]},
         guards=[SEEN],
     )
-    async def session_export(
-        self, storage: StorageDep, store: StoreDep, session_id: str
-    ) -> SessionExport:
+    async def session_export(self, storage: StorageDep, session_id: str) -> SessionExport:
         """A recorded session as one document: start board, every operation, end board,
         decisions and next steps (format ``scaleboard.session`` version 1, see
         docs/export.md). Import it into another Scaleboard with ``POST /api/import``."""
@@ -180,7 +174,7 @@ class ExportApi(Controller):
         if detail is None:
             raise ApiProblem(404, "not_found", f"There is no session {session_id!r}.")
         try:
-            return await build_export(store, detail)
+            return await build_export(storage, detail)
         except Running:
             raise ApiProblem(
                 409, "conflict", "The session is still running; export it once it has ended."
@@ -192,9 +186,7 @@ class ExportApi(Controller):
         request_max_body_size=IMPORT_MAX_BYTES,
         guards=[admin_guard],
     )
-    async def import_export(
-        self, request: Req, storage: StorageDep, store: StoreDep
-    ) -> ImportResult:
+    async def import_export(self, request: Req, storage: StorageDep) -> ImportResult:
         """Import a session export (the request body, as ``GET
         /api/sessions/{id}/export`` returns it) as a new forum. The forum keeps its id
         when it is free here, else gets a fresh one (``remapped``). The file is checked
@@ -202,7 +194,7 @@ class ExportApi(Controller):
         and nothing is written."""
         data = await request.body()
         try:
-            return await import_session(store, storage.sessions, data)
+            return await import_session(storage.forums, data)
         except ImportProblem as e:
             raise ApiProblem(400, "invalid", str(e)) from None
         except StoreError as e:

@@ -39,8 +39,7 @@ from server.sessions.listing import list_decisions, list_sessions, list_steps
 from server.storage import Storage
 from server.storage.history import StepFilter
 from server.storage.records import ForumRow
-from server.storage.sqlite.store import Store
-from server.web.deps import HistoriesDep, RendererDep, RoomsDep, SecretDep, StorageDep, StoreDep
+from server.web.deps import HistoriesDep, RendererDep, RoomsDep, SecretDep, StorageDep
 from server.web.errors import STATUS, error_page, html, not_found
 from server.web.forms import FormData, current_name
 from server.web.render import Renderer
@@ -77,11 +76,11 @@ def _bad(renderer: Renderer, reason: str, back: str) -> Response[str]:
     )
 
 
-async def _scope(store: Store, forum_id: str | None) -> tuple[ForumRow | None, str]:
+async def _scope(storage: Storage, forum_id: str | None) -> tuple[ForumRow | None, str]:
     """The forum of a per-forum page (``None`` network-wide) and the page's base path."""
     if forum_id is None:
         return None, ""
-    return await store.forum(forum_id), f"/forums/{forum_id}"
+    return await storage.forums.forum(forum_id), f"/forums/{forum_id}"
 
 
 @get("/sessions", include_in_schema=False)
@@ -117,20 +116,18 @@ async def network_sessions(
 class _Page:
     """What every history page handler gets injected, passed on as one."""
 
-    __slots__ = ("renderer", "request", "rooms", "secret", "storage", "store")
+    __slots__ = ("renderer", "request", "rooms", "secret", "storage")
 
     def __init__(
         self,
         request: Req,
         storage: Storage,
-        store: Store,
         rooms: Rooms,
         renderer: Renderer,
         secret: str = "",
     ) -> None:
         self.request = request
         self.storage = storage
-        self.store = store
         self.rooms = rooms
         self.renderer = renderer
         self.secret = secret
@@ -140,7 +137,7 @@ async def _decisions_page(
     p: _Page, forum_id: str | None, q: str | None, page: str | None
 ) -> Response[str]:
     renderer = p.renderer
-    forum, base = await _scope(p.store, forum_id)
+    forum, base = await _scope(p.storage, forum_id)
     if forum_id is not None and forum is None:
         return not_found(renderer, "There is no forum at this address.")
     path = f"{base}/decisions"
@@ -172,27 +169,25 @@ async def _decisions_page(
 async def network_decisions(
     request: Req,
     storage: StorageDep,
-    store: StoreDep,
     rooms: RoomsDep,
     renderer: RendererDep,
     q: str | None = None,
     page: str | None = None,
 ) -> Response[str]:
-    return await _decisions_page(_Page(request, storage, store, rooms, renderer), None, q, page)
+    return await _decisions_page(_Page(request, storage, rooms, renderer), None, q, page)
 
 
 @get("/forums/{forum_id:str}/decisions", include_in_schema=False, guards=[forum_guard("viewer")])
 async def forum_decisions(
     request: Req,
     storage: StorageDep,
-    store: StoreDep,
     rooms: RoomsDep,
     renderer: RendererDep,
     forum_id: str,
     q: str | None = None,
     page: str | None = None,
 ) -> Response[str]:
-    p = _Page(request, storage, store, rooms, renderer)
+    p = _Page(request, storage, rooms, renderer)
     return await _decisions_page(p, forum_id, q, page)
 
 
@@ -200,7 +195,7 @@ async def _steps_page(
     p: _Page, forum_id: str | None, query: dict[str, str | None]
 ) -> Response[str]:
     renderer = p.renderer
-    forum, base = await _scope(p.store, forum_id)
+    forum, base = await _scope(p.storage, forum_id)
     if forum_id is not None and forum is None:
         return not_found(renderer, "There is no forum at this address.")
     path = f"{base}/next-steps"
@@ -247,7 +242,6 @@ async def _steps_page(
 async def network_steps(
     request: Req,
     storage: StorageDep,
-    store: StoreDep,
     rooms: RoomsDep,
     renderer: RendererDep,
     secret: SecretDep,
@@ -257,7 +251,7 @@ async def network_steps(
     page: str | None = None,
 ) -> Response[str]:
     query = {"status": status, "owner": owner, "overdue": overdue, "page": page}
-    p = _Page(request, storage, store, rooms, renderer, secret)
+    p = _Page(request, storage, rooms, renderer, secret)
     return await _steps_page(p, None, query)
 
 
@@ -265,7 +259,6 @@ async def network_steps(
 async def forum_steps(
     request: Req,
     storage: StorageDep,
-    store: StoreDep,
     rooms: RoomsDep,
     renderer: RendererDep,
     secret: SecretDep,
@@ -276,7 +269,7 @@ async def forum_steps(
     page: str | None = None,
 ) -> Response[str]:
     query = {"status": status, "owner": owner, "overdue": overdue, "page": page}
-    p = _Page(request, storage, store, rooms, renderer, secret)
+    p = _Page(request, storage, rooms, renderer, secret)
     return await _steps_page(p, forum_id, query)
 
 
@@ -288,7 +281,6 @@ async def forum_steps(
 async def change_step(
     request: Req,
     storage: StorageDep,
-    store: StoreDep,
     rooms: RoomsDep,
     renderer: RendererDep,
     secret: SecretDep,
@@ -311,7 +303,7 @@ async def change_step(
     status = STEP_STATUS.get(raw)
     if status is None:
         return refuse(400, f"Choose a status: {', '.join(STATUSES)} (not {raw[:40]!r}).")
-    if await store.forum(forum_id) is None:
+    if await storage.forums.forum(forum_id) is None:
         return not_found(renderer, "There is no forum at this address.")
     known = await storage.sessions.step_status(forum_id, step_id)
     if known is None:

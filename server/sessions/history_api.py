@@ -13,9 +13,9 @@ from litestar.params import Parameter
 from server.access.guards import refused, who
 from server.sessions.checks import BadQuery, check_forum, check_kind, check_status, check_text
 from server.sessions.listing import list_decisions, list_sessions, list_steps
+from server.storage import Storage
 from server.storage.history import DecisionList, SessionList, StepFilter, StepList
-from server.storage.sqlite.store import Store
-from server.web.deps import RoomsDep, StorageDep, StoreDep
+from server.web.deps import RoomsDep, StorageDep
 from server.web.errors import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem
 
 API_LIMIT: Final = 50  # default ``limit`` of the API lists
@@ -28,10 +28,10 @@ Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description="How many to re
 Offset = Annotated[int, Parameter(ge=0, le=MAX_OFFSET, description="How many to skip")]
 
 
-async def _api_checked(request: Req, store: Store, forum: str | None) -> str | None:
+async def _api_checked(request: Req, storage: Storage, forum: str | None) -> str | None:
     """The ``forum`` filter: a forum that exists and that the caller may see."""
     try:
-        found = await check_forum(store, forum)
+        found = await check_forum(storage, forum)
     except BadQuery as e:
         raise ApiProblem(400, "invalid", e.reason) from None
     person = await who(request)
@@ -54,7 +54,6 @@ class HistoryApi(Controller):
         self,
         request: Req,
         storage: StorageDep,
-        store: StoreDep,
         rooms: RoomsDep,
         forum: Annotated[str | None, Parameter(description="Only this forum")] = None,
         kind: Annotated[str | None, Parameter(description="Only forums of this kind")] = None,
@@ -63,7 +62,7 @@ class HistoryApi(Controller):
     ) -> SessionList:
         """Sessions of the whole network, newest first, with their counts (decisions,
         next steps, operations, cards moved)."""
-        forum_id = await _api_checked(request, store, forum)
+        forum_id = await _api_checked(request, storage, forum)
         try:
             kind_id = check_kind(kind)
         except BadQuery as e:
@@ -84,7 +83,6 @@ class HistoryApi(Controller):
         self,
         request: Req,
         storage: StorageDep,
-        store: StoreDep,
         rooms: RoomsDep,
         q: Annotated[str | None, Parameter(description="Text the decision contains")] = None,
         forum: Annotated[str | None, Parameter(description="Only this forum")] = None,
@@ -93,7 +91,7 @@ class HistoryApi(Controller):
     ) -> DecisionList:
         """Decisions of the network, newest first; ``q`` matches text case-insensitively
         (``%`` and ``_`` are literal). Each names its session and its cards' titles."""
-        forum_id = await _api_checked(request, store, forum)
+        forum_id = await _api_checked(request, storage, forum)
         try:
             text = check_text(q, "search text")
         except BadQuery as e:
@@ -114,7 +112,6 @@ class HistoryApi(Controller):
         self,
         request: Req,
         storage: StorageDep,
-        store: StoreDep,
         rooms: RoomsDep,
         status: Annotated[str | None, Parameter(description="open, done or dropped")] = None,
         owner: Annotated[str | None, Parameter(description="Owner (any case)")] = None,
@@ -125,7 +122,7 @@ class HistoryApi(Controller):
     ) -> StepList:
         """Every next step of the network: open ones first, soonest due first.
         ``changeable`` says whether the step is still on its forum's board."""
-        forum_id = await _api_checked(request, store, forum)
+        forum_id = await _api_checked(request, storage, forum)
         try:
             f = StepFilter(
                 forum_id=forum_id,

@@ -22,8 +22,7 @@ from server.sessions.timelines import Unavailable
 from server.storage import Storage
 from server.storage.records import ForumRow
 from server.storage.sessions import SessionInfo
-from server.storage.sqlite.store import Store
-from server.web.deps import RendererDep, StorageDep, StoreDep, TimelinesDep
+from server.web.deps import RendererDep, StorageDep, TimelinesDep
 from server.web.errors import error_page, html, not_found
 from server.web.render import Renderer
 
@@ -133,12 +132,12 @@ def _error(renderer: Renderer, status: int, message: str, back: str, label: str)
 
 
 async def _session_and_forum(
-    storage: Storage, store: Store, renderer: Renderer, session_id: str
+    storage: Storage, renderer: Renderer, session_id: str
 ) -> tuple[SessionInfo, ForumRow] | Response[str]:
     info = await storage.sessions.info(session_id)
     if info is None:
         return not_found(renderer, "There is no session with this id.")
-    forum = await store.forum(info.forum_id)
+    forum = await storage.forums.forum(info.forum_id)
     if forum is None:
         return not_found(renderer, "The forum of this session no longer exists.")
     return info, forum
@@ -152,14 +151,13 @@ def _unavailable(renderer: Renderer, info: SessionInfo, e: Unavailable) -> Respo
 @get("/sessions/{session_id:str}/replay", include_in_schema=False, guards=[SEEN])
 async def replay_page(
     storage: StorageDep,
-    store: StoreDep,
     renderer: RendererDep,
     timelines: TimelinesDep,
     session_id: str,
     step: str | None = None,
 ) -> Response[str]:
     """The replay: the board at a step, a slider and buttons, and the list of steps."""
-    found = await _session_and_forum(storage, store, renderer, session_id)
+    found = await _session_and_forum(storage, renderer, session_id)
     if isinstance(found, Response):
         return found
     info, forum = found
@@ -189,7 +187,6 @@ async def replay_page(
 @get("/sessions/{session_id:str}/replay/{step:str}", include_in_schema=False, guards=[SEEN])
 async def replay_fragment(
     storage: StorageDep,
-    store: StoreDep,
     renderer: RendererDep,
     timelines: TimelinesDep,
     session_id: str,
@@ -198,7 +195,7 @@ async def replay_fragment(
 ) -> Response[str]:
     """The board and caption at one step, as HTML for replay.js to swap in. ``last``
     pins a running session's timeline to the seq the page was showing."""
-    found = await _session_and_forum(storage, store, renderer, session_id)
+    found = await _session_and_forum(storage, renderer, session_id)
     if isinstance(found, Response):
         return found
     info, _ = found
@@ -219,13 +216,12 @@ async def replay_fragment(
 @get("/sessions/{session_id:str}/changes", include_in_schema=False, guards=[SEEN])
 async def changes_page(
     storage: StorageDep,
-    store: StoreDep,
     renderer: RendererDep,
     timelines: TimelinesDep,
     session_id: str,
 ) -> Response[str]:
     """What changed since the session before: a list by kind and the marked board."""
-    found = await _session_and_forum(storage, store, renderer, session_id)
+    found = await _session_and_forum(storage, renderer, session_id)
     if isinstance(found, Response):
         return found
     info, forum = found

@@ -24,8 +24,8 @@ from board.history import Timeline
 from board.model import Board
 from board.replay import ReplayError
 from server.live.registry import Rooms
-from server.storage.sessions import SessionInfo, SessionRecords
-from server.storage.sqlite.store import Store
+from server.storage import Storage
+from server.storage.sessions import SessionInfo
 
 CACHE_SIZE: Final = 8  # whole timelines kept (each holds a board per 100 steps)
 THREAD_OVER: Final = 500  # build longer timelines off the event loop
@@ -50,11 +50,8 @@ class Timelines:
     """Session timelines, built from the log and kept in an LRU; requests for one being
     built wait for that build. ``store`` reads the forum directory and log."""
 
-    def __init__(
-        self, sessions: SessionRecords, store: Store, rooms: Rooms, size: int = CACHE_SIZE
-    ) -> None:
-        self.sessions = sessions
-        self.store = store
+    def __init__(self, storage: Storage, rooms: Rooms, size: int = CACHE_SIZE) -> None:
+        self.storage = storage
         self.rooms = rooms
         self.size = size
         self._done: OrderedDict[Key, Timeline] = OrderedDict()
@@ -90,7 +87,7 @@ class Timelines:
     async def board_at_seq(self, forum_id: str, seq: int) -> Board:
         """The forum's board right after op ``seq`` (``Unavailable`` when it cannot be had)."""
         try:
-            return await self.store.board_at(forum_id, seq)
+            return await self.storage.log.board_at(forum_id, seq)
         except LookupError as e:
             raise Unavailable(str(e)) from None
 
@@ -99,7 +96,7 @@ class Timelines:
         room = self.rooms.live().get(forum_id)
         if room is not None:
             return int(room.sync.seq)
-        forum = await self.store.forum(forum_id)
+        forum = await self.storage.forums.forum(forum_id)
         return forum.seq if forum else 0
 
     async def of(self, info: SessionInfo, last: int | None = None) -> Timeline:
@@ -114,7 +111,7 @@ class Timelines:
 
         async def build() -> tuple[Timeline, bool]:
             start = await self.board_at_seq(info.forum_id, info.start_seq - 1)
-            ops = await self.store.ops(info.forum_id, info.start_seq, end)
+            ops = await self.storage.log.ops(info.forum_id, info.start_seq, end)
             complete = len(ops) == end - info.start_seq + 1
             reach = None if info.running else end  # an ended session's log must reach its end
             try:
@@ -132,13 +129,13 @@ class Timelines:
     async def compare(self, info: SessionInfo) -> Compared:
         """The board at the end of the session before (or just before a first one) and
         at the end of this one (now, while it runs), hidden cards face down."""
-        prev = await self.sessions.previous(info.forum_id, info.number)
+        prev = await self.storage.sessions.previous(info.forum_id, info.number)
         if prev is None:
             before = await self.board_at_seq(info.forum_id, info.start_seq - 1)
         else:
-            recorded = await self.sessions.end_board(prev.id)
+            recorded = await self.storage.sessions.end_board(prev.id)
             before = recorded if recorded is not None else (await self.of(prev)).end
-        ended = await self.sessions.end_board(info.id)
+        ended = await self.storage.sessions.end_board(info.id)
         if ended is not None:
             after = ended
         else:

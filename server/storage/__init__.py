@@ -2,7 +2,7 @@
 
 ``Storage`` is what the app asks of a store, grouped by domain: each attribute is a
 Protocol of one area (``log.py``: the live log; ``forums.py``: the forum directory;
-``sessions.py``, ``history.py``, ``metrics.py``, ``network.py``, ``access.py``). An
+``sessions.py``, ``history.py``, ``metrics.py``, ``access.py``). An
 engine (``sqlite/``, the embedded default) implements every one of them; handlers
 receive the ``Storage`` by dependency injection and never see rows, statements or how
 an op is encoded. The contract tests drive this interface with plain calls, so a
@@ -19,7 +19,6 @@ from server.storage.forums import ForumDirectory
 from server.storage.history import HistoryQueries
 from server.storage.log import ForumLog
 from server.storage.metrics import MetricsQueries
-from server.storage.network import NetworkQueries
 from server.storage.records import ForumRow, Loaded, StoreError
 from server.storage.sessions import SessionRecords
 
@@ -45,10 +44,10 @@ class Storage(Protocol):
     def metrics(self) -> MetricsQueries: ...
 
     @property
-    def network(self) -> NetworkQueries: ...
-
-    @property
     def access(self) -> AccessRecords: ...
+
+    async def ping(self) -> None:
+        """Raise if the database does not answer (for ``/healthz``)."""
 
     async def close(self) -> None: ...
 

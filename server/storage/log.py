@@ -4,8 +4,57 @@ forum; ops in a range; the board at a seq."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from typing import Protocol
+
+from board import ops as o
+from board.model import Board
+from board.sync import Accepted, LoggedOp
+from server.storage.records import Loaded
 
 
 class ForumLog(Protocol):
-    """What the app asks of storage in this area (methods added as the SQL moves here)."""
+    """The op log of every forum, its snapshots and its review-table projections."""
+
+    def append(
+        self, forum_id: str, accepted: Sequence[Accepted], at: float, *, snapshot: bool = False
+    ) -> asyncio.Future[None]:
+        """Log ``accepted`` (a room's turn, at least one item, in seq order, each with the
+        board right after it), the forum's summary as of the last board (``at``: when) and, if
+        ``snapshot``, a snapshot of that board: one durable transaction. Never awaits:
+        the future resolves once it is on disk, or fails with ``StoreError`` (disk
+        error, another writer's row at one of these seqs, or a first seq that does
+        not follow the last one this store logged or loaded for the forum: a room
+        loads before it appends; then nothing of it is written)."""
+        ...
+
+    def snapshot(self, board: Board) -> asyncio.Future[None]:
+        """Store ``board`` as a snapshot at its seq (its ops are already logged)."""
+        ...
+
+    async def load(self, forum_id: str) -> Loaded | None:
+        """The forum's board (latest snapshot + later ops) and its recent op ids, or
+        ``None`` for an unknown forum. The next append must follow its seq."""
+        ...
+
+    async def board_at(self, forum_id: str, seq: int) -> Board:
+        """The board right after op ``seq``; ``LookupError`` says why it cannot be had."""
+        ...
+
+    async def ops(self, forum_id: str, first: int, last: int) -> list[LoggedOp]:
+        """The logged ops ``first..last`` (both included) that are stored, in order."""
+        ...
+
+    async def op_count(self, forum_id: str) -> int: ...
+
+    async def phase_changes(
+        self, forum_id: str, first: int, last: int | None
+    ) -> list[tuple[float, o.SetPhase]]:
+        """The ``set_phase`` ops from seq ``first`` to ``last`` (``None``: the end), each
+        with when it was made, in order (the record of a retrospective's phases)."""
+        ...
+
+    def forget(self, forum_id: str) -> None:
+        """Drop what the store remembers of the forum's seq (its room will reload)."""
+        ...

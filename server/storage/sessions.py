@@ -4,14 +4,12 @@ the JSON API's schema)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from typing import Protocol
 
 import msgspec
 
-from board.export import SessionExport
 from board.model import Board, Decision, NextStep
-from board.sync import Accepted
 
 
 class SessionRecord(msgspec.Struct, frozen=True):
@@ -102,12 +100,4 @@ class SessionRecords(Protocol):
     ) -> list[ExportedStep]:
         """Every next step of one forum (or of the ``visible`` forums, all when
         ``None``), by forum name, then oldest first."""
-        ...
-
-    async def write_import(
-        self, export: SessionExport, accepted: Sequence[Accepted], at: float
-    ) -> None:
-        """Write a checked export as a new forum in ONE transaction: the forum, its start
-        snapshot, every op, the review rows of each ``accepted`` item, the next steps as
-        exported, the end snapshot and the forum's summary."""
         ...

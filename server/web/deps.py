@@ -22,7 +22,6 @@ from server.metrics.histories import Histories
 from server.network.queries import Counts
 from server.sessions.timelines import Timelines
 from server.storage import Storage
-from server.storage.sqlite.store import Store
 from server.web.render import Renderer
 
 KEY: Final = "services"
@@ -40,7 +39,6 @@ class Services:
         "secret",
         "settings",
         "storage",
-        "store",
         "timelines",
     )
 
@@ -48,7 +46,6 @@ class Services:
         self,
         *,
         storage: Storage,
-        store: Store,
         rooms: Rooms,
         renderer: Renderer,
         access: Access,
@@ -56,27 +53,19 @@ class Services:
         secret: str,
     ) -> None:
         self.storage = storage
-        # The engine, for the forum directory and log reads (``forums()``, ``forum(id)``,
-        # ``teams()``, ``ops``, ``board_at`` …) until they are ``storage.forums`` and
-        # ``storage.log``.
-        self.store = store
         self.rooms = rooms
         self.renderer = renderer
         self.access = access
         self.settings = settings
         self.secret = secret
-        self.histories = Histories(store, storage.metrics)  # metrics: replayed histories
-        self.counts = Counts(store)  # network page: open impediments of stored boards
-        self.timelines = Timelines(storage.sessions, store, rooms)  # replay: built timelines
+        self.histories = Histories(storage)  # metrics: replayed histories
+        self.counts = Counts(storage)  # network page: open impediments of stored boards
+        self.timelines = Timelines(storage, rooms)  # replay: built timelines
 
 
 def install(app: Litestar, services: Services) -> None:
-    """Make ``services`` the app's (at startup). ``server/live/endpoint.py`` still reads
-    ``rooms``, ``access`` and ``secret`` from the state by name."""
+    """Make ``services`` the app's (at startup)."""
     app.state[KEY] = services
-    app.state.rooms = services.rooms
-    app.state.access = services.access
-    app.state.secret = services.secret
 
 
 def services_of(app: Litestar) -> Services:
@@ -93,7 +82,6 @@ def _of(state: State) -> Services:
 
 
 StorageDep = NamedDependency[SkipValidation[Storage]]
-StoreDep = NamedDependency[SkipValidation[Store]]
 RoomsDep = NamedDependency[SkipValidation[Rooms]]
 RendererDep = NamedDependency[SkipValidation[Renderer]]
 AccessDep = NamedDependency[SkipValidation[Access]]

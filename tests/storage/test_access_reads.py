@@ -6,10 +6,7 @@ from __future__ import annotations
 from board.access import ROLES
 from server.storage import Storage
 from server.storage.access import ForumToken
-from tests.storage import engines
 from tests.storage.engines import Seeder
-
-storage = engines.storage
 
 
 async def test_a_new_forum_has_a_token_per_role(storage: Storage) -> None:

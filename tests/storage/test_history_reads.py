@@ -6,11 +6,9 @@ import datetime as dt
 
 from server.storage import Storage
 from server.storage.history import StepFilter
-from tests.storage import engines
 from tests.storage.engines import Seeder
 from tests.storage.scenario import seed_network
 
-storage = engines.storage
 TODAY = dt.date(2025, 6, 1)
 
 

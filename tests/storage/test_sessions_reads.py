@@ -9,11 +9,8 @@ from board.export import export_session, verify
 from board.model import new_board
 from board.sync import ForumSync, LoggedOp
 from server.storage import Storage
-from tests.storage import engines
 from tests.storage.engines import Seeder
 from tests.storage.scenario import seed_network
-
-storage = engines.storage
 
 
 async def test_an_unknown_session_has_no_forum_nor_record(storage: Storage) -> None:
@@ -114,7 +111,8 @@ async def test_an_imported_session_reads_back_as_recorded(storage: Storage) -> N
         it = outcome.item  # type: ignore[union-attr]
         logged.append(LoggedOp(it.seq, it.actor, it.at, it.op, it.op_id))
     export = export_session(start, logged, exported_at=at)
-    await storage.sessions.write_import(export, verify(export), at)
+    history = verify(export)
+    await storage.forums.create(export.start_board, at, history=history, steps=export.next_steps)
     assert await storage.sessions.forum_of(export.session.id) == "imp-1"
     detail = await storage.sessions.detail(export.session.id)
     assert detail is not None and detail.board is not None

@@ -23,8 +23,8 @@ from server.storage.history import (
     StepFilter,
     Visible,
 )
+from server.storage.sqlite.engine import Engine
 from server.storage.sqlite.sessions import CARDS_MOVED, SESSION_COLUMNS, in_forums, session_record
-from server.storage.sqlite.store import Store
 
 
 class _TitleCard(msgspec.Struct):
@@ -61,15 +61,15 @@ def like_pattern(text: str) -> str:
 class SqliteHistory:
     """``HistoryQueries`` on one SQLite file."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
     async def _count_and_rows(
         self, select: str, body: str, params: Sequence[Any], order: str, limit: int, offset: int
     ) -> tuple[int, list[tuple[Any, ...]]]:
         """How many rows ``body`` (``FROM … WHERE …``) matches, and one page of them."""
-        total = (await self.store.fetch(f"SELECT count(*) {body}", params))[0][0]
-        rows = await self.store.fetch(
+        total = (await self.engine.fetch(f"SELECT count(*) {body}", params))[0][0]
+        rows = await self.engine.fetch(
             f"SELECT {select} {body} ORDER BY {order} LIMIT ? OFFSET ?", (*params, limit, offset)
         )
         return int(total), rows
@@ -96,10 +96,10 @@ class SqliteHistory:
         joined = "FROM sessions JOIN forums ON forums.id = sessions.forum_id"
         body = f"{joined} {_where(clauses)}"
         order = "sessions.started_at DESC, sessions.number DESC, sessions.id DESC"
-        total = int((await self.store.fetch(f"SELECT count(*) {body}", params))[0][0])
+        total = int((await self.engine.fetch(f"SELECT count(*) {body}", params))[0][0])
         # The page first, then the counts: the per-session subqueries run for its rows only.
         page = f"SELECT sessions.rowid {body} ORDER BY {order} LIMIT ? OFFSET ?"
-        rows = await self.store.fetch(
+        rows = await self.engine.fetch(
             f"SELECT {SESSION_COLUMNS}, {CARDS_MOVED}, forums.name, forums.kind, forums.seq "
             f"{joined} WHERE sessions.rowid IN ({page}) ORDER BY {order}",
             (*params, limit, offset),
@@ -163,7 +163,7 @@ class SqliteHistory:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        rows = await self.store.fetch(f"SELECT id, board FROM sessions WHERE id IN ({marks})", ids)
+        rows = await self.engine.fetch(f"SELECT id, board FROM sessions WHERE id IN ({marks})", ids)
         return {
             session_id: {k: c.title for k, c in _titles.decode(board).cards.items()}
             for session_id, board in rows
@@ -237,7 +237,7 @@ class SqliteHistory:
             clauses.append("forum_id = ?")
             params.append(forum_id)
         _only(visible, "forum_id", clauses, params)
-        rows = await self.store.fetch(
+        rows = await self.engine.fetch(
             f"SELECT DISTINCT owner FROM next_steps {_where(clauses)} "
             "ORDER BY owner COLLATE NOCASE LIMIT 200",
             params,

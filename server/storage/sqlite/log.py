@@ -1,12 +1,126 @@
-"""The SQLite side of ``server.storage.log.ForumLog``."""
+"""The SQLite side of ``server.storage.log.ForumLog``: op rows, snapshots and the
+review-table projections (``projections.py``) written through the engine's group
+commit and seq guard; a board is rebuilt from its latest snapshot plus later ops."""
 
 from __future__ import annotations
 
-from server.storage.sqlite.store import Store
+import asyncio
+from collections.abc import Sequence
+from typing import Final
+
+import msgspec
+
+from board import ops as o
+from board.log import Accepted, LoggedOp
+from board.model import Board
+from board.replay import ReplayError, board_after
+from board.sync import REMEMBERED_OPS
+from server.storage.records import Loaded
+from server.storage.sqlite.engine import Engine
+from server.storage.sqlite.projections import rows_for
+from server.storage.sqlite.rows import (
+    Row,
+    decode_board,
+    forum_summary_row,
+    item_row,
+    logged,
+    snapshot_row,
+)
+
+# An op is logged as msgspec JSON, which writes the tag first: comparing a blob prefix
+# uses the (forum_id, seq) key for the range and decodes no other op.
+_PHASE_PREFIX: Final = b'{"type":"set_phase"'
+_phase_decoder = msgspec.json.Decoder(o.SetPhase)
 
 
 class SqliteLog:
     """``ForumLog`` on one SQLite file."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- writing ------------------------------------------------------------------
+
+    def append(
+        self, forum_id: str, accepted: Sequence[Accepted], at: float, *, snapshot: bool = False
+    ) -> asyncio.Future[None]:
+        rows: list[Row] = [item_row(forum_id, a.item) for a in accepted]
+        for a in accepted:
+            rows.extend(rows_for(a.item, a.board))
+        board = accepted[-1].board
+        rows.append(forum_summary_row(board, at))
+        if snapshot:
+            rows.append(snapshot_row(board))
+        seqs = (accepted[0].item.seq, accepted[-1].item.seq)
+        return self.engine.write(rows, forum_id=forum_id, seqs=seqs)
+
+    def snapshot(self, board: Board) -> asyncio.Future[None]:
+        return self.engine.write([snapshot_row(board)])
+
+    def forget(self, forum_id: str) -> None:
+        self.engine.forget(forum_id)
+
+    # -- reading ------------------------------------------------------------------
+
+    async def load(self, forum_id: str) -> Loaded | None:
+        """The forum's board (latest snapshot + later ops), or ``None`` if unknown."""
+        fetch = self.engine.fetch
+        snap = await fetch(
+            "SELECT seq, board FROM snapshots WHERE forum_id=? ORDER BY seq DESC LIMIT 1",
+            (forum_id,),
+        )
+        if not snap:
+            return None
+        board = decode_board(snap[0][1])
+        rows = await fetch(
+            "SELECT seq, op_id, actor, at, op FROM ops WHERE forum_id=? AND seq>? ORDER BY seq",
+            (forum_id, board.seq),
+        )
+        board = board_after(board, [logged(r) for r in rows])
+        recent = await fetch(
+            "SELECT op_id, seq FROM ops WHERE forum_id=? AND op_id IS NOT NULL "
+            "ORDER BY seq DESC LIMIT ?",
+            (forum_id, REMEMBERED_OPS),
+        )
+        self.engine.guard(forum_id, board.seq)
+        return Loaded(board=board, known_op_ids={r[0]: r[1] for r in reversed(recent)})
+
+    async def board_at(self, forum_id: str, seq: int) -> Board:
+        """The forum's board right after op ``seq``: the latest snapshot at or before it,
+        then the logged ops after that snapshot. ``LookupError`` says why it cannot."""
+        snap = await self.engine.fetch(
+            "SELECT board FROM snapshots WHERE forum_id=? AND seq<=? ORDER BY seq DESC LIMIT 1",
+            (forum_id, seq),
+        )
+        if not snap:
+            raise LookupError(f"No stored board of this forum goes back to operation {seq}.")
+        board = decode_board(snap[0][0])
+        ops = await self.ops(forum_id, board.seq + 1, seq)
+        try:
+            return board_after(board, ops, end=seq)
+        except ReplayError as e:
+            if e.problem == "gap":
+                raise LookupError(f"The operations before {seq} are not all stored here.") from None
+            raise LookupError(f"The log of this forum does not replay: {e}") from None
+
+    async def ops(self, forum_id: str, first: int, last: int) -> list[LoggedOp]:
+        rows = await self.engine.fetch(
+            "SELECT seq, op_id, actor, at, op FROM ops "
+            "WHERE forum_id=? AND seq BETWEEN ? AND ? ORDER BY seq",
+            (forum_id, first, last),
+        )
+        return [logged(r) for r in rows]
+
+    async def op_count(self, forum_id: str) -> int:
+        rows = await self.engine.fetch("SELECT count(*) FROM ops WHERE forum_id=?", (forum_id,))
+        return int(rows[0][0])
+
+    async def phase_changes(
+        self, forum_id: str, first: int, last: int | None
+    ) -> list[tuple[float, o.SetPhase]]:
+        rows = await self.engine.fetch(
+            "SELECT at, op FROM ops WHERE forum_id=? AND seq BETWEEN ? AND ? "
+            f"AND substr(op, 1, {len(_PHASE_PREFIX)}) = X'{_PHASE_PREFIX.hex()}' ORDER BY seq",
+            (forum_id, first, last if last is not None else 1 << 62),
+        )
+        return [(at, _phase_decoder.decode(op)) for at, op in rows]

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from board.model import Board
-from server.storage.sqlite.store import Store, decode_board
+from server.storage.sqlite.engine import Engine
+from server.storage.sqlite.rows import decode_board
 
 
 class SqliteMetrics:
     """``MetricsQueries`` on one SQLite file."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
     async def first_board(self, forum_id: str) -> Board | None:
-        rows = await self.store.fetch(
+        rows = await self.engine.fetch(
             "SELECT board FROM snapshots WHERE forum_id=? ORDER BY seq LIMIT 1", (forum_id,)
         )
         return decode_board(rows[0][0]) if rows else None

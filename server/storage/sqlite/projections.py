@@ -17,7 +17,7 @@ from board.events import (
 )
 from board.log import Item
 from board.model import Board, NextStep
-from server.storage.sqlite.store import Row, encode
+from server.storage.sqlite.rows import Row, encode
 
 
 def _step_row(forum_id: str, s: NextStep) -> Row:
@@ -38,6 +38,25 @@ def _step_row(forum_id: str, s: NextStep) -> Row:
             s.updated_at,
             s.updated_by,
             encode(list(s.card_ids)).decode(),
+        ),
+    )
+
+
+def step_update_row(forum_id: str, s: NextStep) -> Row:
+    """A next step as it stands now, over the row its session wrote (an import's later
+    changes: done, dropped, edited after the session)."""
+    return (
+        "UPDATE next_steps SET text=?, owner=?, due=?, status=?, updated_at=?, updated_by=? "
+        "WHERE forum_id=? AND id=?",
+        (
+            s.text,
+            s.owner,
+            s.due.isoformat() if s.due else None,
+            s.status,
+            s.updated_at,
+            s.updated_by,
+            forum_id,
+            s.id,
         ),
     )
 

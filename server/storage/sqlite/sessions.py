@@ -9,25 +9,15 @@ from typing import Any, Final
 
 import msgspec
 
-from board.export import SessionExport
 from board.model import Board, Decision, NextStep
-from board.sync import Accepted
 from server.storage.sessions import (
     ExportedStep,
     SessionDetail,
     SessionInfo,
     SessionRecord,
 )
-from server.storage.sqlite.projections import rows_for
-from server.storage.sqlite.store import (
-    Row,
-    Store,
-    decode_board,
-    forum_summary_row,
-    new_forum_rows,
-    op_row,
-    snapshot_row,
-)
+from server.storage.sqlite.engine import Engine
+from server.storage.sqlite.rows import decode_board
 
 _SESSION_FIELDS: Final = (
     "id",
@@ -127,15 +117,15 @@ def in_forums(visible: Collection[str] | None, column: str) -> tuple[str | None,
 class SqliteSessions:
     """``SessionRecords`` on one SQLite file."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
     async def forum_of(self, session_id: str) -> str | None:
-        rows = await self.store.fetch("SELECT forum_id FROM sessions WHERE id=?", (session_id,))
+        rows = await self.engine.fetch("SELECT forum_id FROM sessions WHERE id=?", (session_id,))
         return str(rows[0][0]) if rows else None
 
     async def of_forum(self, forum_id: str, live_seq: int | None = None) -> list[SessionRecord]:
-        rows = await self.store.fetch(
+        rows = await self.engine.fetch(
             f"SELECT {SESSION_COLUMNS}, {CARDS_MOVED} FROM sessions WHERE sessions.forum_id=? "
             "ORDER BY sessions.number DESC",
             (forum_id,),
@@ -143,7 +133,7 @@ class SqliteSessions:
         return [session_record(r[:-1], live_seq, r[-1]) for r in rows]
 
     async def detail(self, session_id: str) -> SessionDetail | None:
-        fetch = self.store.fetch
+        fetch = self.engine.fetch
         rows = await fetch(
             f"SELECT {STORED_COLUMNS}, {CARDS_MOVED}, board FROM sessions WHERE id=?",
             (session_id,),
@@ -172,17 +162,17 @@ class SqliteSessions:
         )
 
     async def info(self, session_id: str) -> SessionInfo | None:
-        rows = await self.store.fetch(
+        rows = await self.engine.fetch(
             f"SELECT {SESSION_COLUMNS} FROM sessions WHERE sessions.id=?", (session_id,)
         )
         return _info(rows[0]) if rows else None
 
     async def end_board(self, session_id: str) -> Board | None:
-        rows = await self.store.fetch("SELECT board FROM sessions WHERE id=?", (session_id,))
+        rows = await self.engine.fetch("SELECT board FROM sessions WHERE id=?", (session_id,))
         return decode_board(rows[0][0]) if rows and rows[0][0] is not None else None
 
     async def previous(self, forum_id: str, number: int) -> SessionInfo | None:
-        rows = await self.store.fetch(
+        rows = await self.engine.fetch(
             f"SELECT {SESSION_COLUMNS} FROM sessions "
             "WHERE sessions.forum_id=? AND sessions.number<? ORDER BY number DESC LIMIT 1",
             (forum_id, number),
@@ -190,7 +180,7 @@ class SqliteSessions:
         return _info(rows[0]) if rows else None
 
     async def step_status(self, forum_id: str, step_id: str) -> str | None:
-        rows = await self.store.fetch(
+        rows = await self.engine.fetch(
             "SELECT status FROM next_steps WHERE forum_id = ? AND id = ?", (forum_id, step_id)
         )
         return str(rows[0][0]) if rows else None
@@ -208,7 +198,7 @@ class SqliteSessions:
             clauses.append(only)
             params.extend(ids)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = await self.store.fetch(
+        rows = await self.engine.fetch(
             "SELECT f.name, s.forum_id, s.session_id, s.id, s.text, s.owner, s.due, s.status, "
             "s.created_at, s.created_by, s.updated_at, s.updated_by "
             "FROM next_steps s LEFT JOIN forums f ON f.id = s.forum_id "
@@ -216,40 +206,3 @@ class SqliteSessions:
             params,
         )
         return [ExportedStep(*r) for r in rows]
-
-    async def write_import(
-        self, export: SessionExport, accepted: Sequence[Accepted], at: float
-    ) -> None:
-        await self.store.write(import_rows(export, accepted, at))
-
-
-def import_rows(export: SessionExport, accepted: Sequence[Accepted], now: float) -> list[Row]:
-    """Every row of an imported forum: what a live room would have written, and more."""
-    forum_id = export.forum.id
-    end = export.board
-    rows = new_forum_rows(export.start_board, now)
-    rows.extend(op_row(forum_id, entry) for entry in export.operations)
-    for a in accepted:
-        rows.extend(rows_for(a.item, a.board))
-    for s in export.next_steps:  # later changes (done, dropped) made after the session
-        rows.append(_step_update(forum_id, s))
-    rows.append(snapshot_row(end))
-    rows.append(forum_summary_row(end, now))
-    return rows
-
-
-def _step_update(forum_id: str, s: NextStep) -> Row:
-    return (
-        "UPDATE next_steps SET text=?, owner=?, due=?, status=?, updated_at=?, updated_by=? "
-        "WHERE forum_id=? AND id=?",
-        (
-            s.text,
-            s.owner,
-            s.due.isoformat() if s.due else None,
-            s.status,
-            s.updated_at,
-            s.updated_by,
-            forum_id,
-            s.id,
-        ),
-    )

@@ -1,0 +1,98 @@
+"""What a room's inbox holds, and what a room needs to know of a client.
+
+The endpoint posts ``Join``, ``Leave``, ``OpIn`` (and ``HoldIn``, ``server/live/holds.py``);
+HTTP posts ``OpIn`` with a reply future; the room's own timers post ``IDLE`` and
+``RELOAD``. A ``Client`` is what the turn step reads of a peer: who it is and whether it
+is still connected (``server/live/peer.py`` is the real one; tests use plain objects).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from board import ops as o
+from board.protocol import Hello
+from board.sync import Outcome
+from server.live.holds import HoldIn
+
+
+class Client(Protocol):
+    """One connected client of a room, as the turn step sees it."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def hue(self) -> int: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def takes_part(self) -> bool: ...
+    @property
+    def closed(self) -> bool: ...
+
+    def deliver(self, message: dict[str, Any]) -> None: ...
+
+    def deliver_all(self, messages: list[dict[str, Any]]) -> None: ...
+
+
+class Reply(Protocol):
+    """Where an HTTP caller waits for its op's outcome (an ``asyncio.Future``)."""
+
+    def done(self) -> bool: ...
+
+    def set_result(self, result: Outcome, /) -> None: ...
+
+
+class Join:
+    __slots__ = ("hello", "peer")
+
+    def __init__(self, peer: Client, hello: Hello) -> None:
+        self.peer = peer
+        self.hello = hello
+
+
+class Leave:
+    __slots__ = ("peer",)
+
+    def __init__(self, peer: Client) -> None:
+        self.peer = peer
+
+
+class OpIn:
+    """An operation for the room: from a websocket peer, or from HTTP with a reply future."""
+
+    __slots__ = ("actor", "op", "op_id", "peer", "reply")
+
+    def __init__(
+        self,
+        op: o.Op,
+        op_id: str | None,
+        actor: str,
+        peer: Client | None = None,
+        reply: Reply | None = None,
+    ) -> None:
+        self.op = op
+        self.op_id = op_id
+        self.actor = actor
+        self.peer = peer
+        self.reply = reply
+
+
+class Idle:
+    """Nobody has been connected for a while: the room may go."""
+
+    __slots__ = ()
+
+
+class Reload:
+    """A write failed: the room must reload its board from storage (R11)."""
+
+    __slots__ = ()
+
+
+IDLE = Idle()
+RELOAD = Reload()
+
+RoomMessage = Join | Leave | OpIn | HoldIn | Idle | Reload

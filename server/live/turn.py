@@ -1,0 +1,201 @@
+"""The decision of a room's turn, as a pure step (no asyncio, no I/O).
+
+``RoomState`` holds what a live forum is: its ``ForumSync`` (board, seq, op ids,
+history), who is connected, who holds which card, and how many ops since the last
+snapshot. ``RoomState.turn`` takes the messages of one turn and returns a ``Plan``:
+the frames to send now, per audience and encoded once; the accepted items to append
+to the log (with or without a snapshot); the answers to send once that append is
+durable; what HTTP callers are told now; and whether the room should go or reload.
+The room task (``rooms.py``) only carries a plan out, the way the ``websockets``
+library's sans-I/O protocol objects are driven by an adapter; tests drive this step
+with plain data (``tests/test_room_turn.py``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from board import ops as o
+from board.protocol import Limits, PeerInfo, Resync
+from board.protocol import encode as encode_msg
+from board.sync import Accepted, ForumSync, Outcome, Refused
+from server.live.frames import Delivery, answer_frame, batch_frames, welcome_frame
+from server.live.holds import HoldIn, Holds
+from server.live.messages import Client, Idle, Join, Leave, OpIn, Reload, RoomMessage
+from server.live.peer import Message, text_message
+
+if TYPE_CHECKING:
+    from server.web.render import Renderer
+
+STORAGE_REFUSED = Refused(code="storage", reason="The server could not save this; try again.")
+
+
+class Plan:
+    """What one turn decided; the adapter carries it out in this order: ``replies``,
+    ``frames``, then ``accepted`` to the log with ``answers`` once it is durable."""
+
+    __slots__ = (
+        "accepted",
+        "action",
+        "answers",
+        "emptied",
+        "frames",
+        "joined",
+        "replies",
+        "snapshot",
+    )
+
+    def __init__(self) -> None:
+        self.frames: list[Delivery] = []  # now, in order
+        self.replies: list[tuple[OpIn, Outcome]] = []  # HTTP callers answered now
+        self.accepted: list[Accepted] = []  # to append, in seq order
+        self.snapshot = False  # append a snapshot of the last board with them
+        self.answers: list[tuple[OpIn, Outcome]] = []  # once what they depend on is durable
+        self.joined = False  # someone joined: the room is not idle
+        self.emptied = False  # the last client left
+        self.action: str | None = None  # "evict" (if still nobody) or "reload"
+
+
+class RoomState:
+    """One live forum and everyone connected to it, without I/O."""
+
+    def __init__(
+        self, sync: ForumSync, renderer: Renderer, *, limits: Limits, snapshot_every: int
+    ) -> None:
+        self.sync = sync
+        self.renderer = renderer
+        self.limits = limits
+        self.snapshot_every = snapshot_every
+        self.peers: dict[str, Client] = {}
+        self.holds = Holds()  # who is dragging or editing which card (R29)
+        self.since_snapshot = 0  # ops appended since the last snapshot
+
+    def turn(self, batch: list[RoomMessage], now: float, teams: frozenset[str]) -> Plan:
+        """Decide one batch of messages, in order."""
+        plan = Plan()
+        accepted = plan.accepted
+        joined: list[PeerInfo] = []
+        left: list[str] = []
+        for msg in batch:
+            kind = type(msg)
+            if kind is OpIn:
+                assert isinstance(msg, OpIn)
+                outcome = self.sync.submit(
+                    msg.op, op_id=msg.op_id, actor=msg.actor, at=now, teams=teams
+                )
+                if type(outcome) is Refused:
+                    self._answer_now(plan, msg, outcome)
+                    continue
+                plan.answers.append((msg, outcome))
+                if type(outcome) is Accepted:
+                    accepted.append(outcome)  # type: ignore[arg-type]
+                    if type(msg.op) is o.StartSession:
+                        people = [p.name for p in self.peers.values() if p.takes_part]
+                        self._note_presence(people, now, accepted)
+            elif kind is Join:
+                assert isinstance(msg, Join)
+                info = self._join(plan, msg)
+                if info is not None:
+                    joined.append(info)
+                    if msg.peer.takes_part:
+                        self._note_presence([msg.peer.name], now, accepted)
+            elif kind is Leave:
+                assert isinstance(msg, Leave)
+                if self.peers.pop(msg.peer.id, None) is not None:
+                    left.append(msg.peer.id)
+                    self.holds.release(msg.peer.id)
+                    if not self.peers:
+                        plan.emptied = True
+            elif kind is HoldIn:
+                assert isinstance(msg, HoldIn)
+                error = self.holds.take(msg, self.sync.board)
+                if error is not None:
+                    plan.frames.append(((msg.peer,), error))
+            elif kind is Idle:
+                plan.action = "evict"
+            elif kind is Reload:
+                plan.action = "reload"
+        held = self.holds.drain()
+        if accepted or joined or left or held:
+            items = [a.item for a in accepted]
+            peers = self.peers.values()
+            plan.frames.extend(
+                batch_frames(self.renderer, self.sync, peers, items, joined, left, held)
+            )
+        if accepted:
+            self.since_snapshot += len(accepted)
+            if self.since_snapshot >= self.snapshot_every:
+                plan.snapshot = True
+                self.since_snapshot = 0
+        if plan.emptied and self.peers:
+            plan.emptied = False  # someone joined after the last one left
+        return plan
+
+    def reload(self, sync: ForumSync) -> Message:
+        """The forum as storage has it (after a failed write, R11): a new epoch, nothing
+        unsnapshotted; the ``resync`` frame for every client, which makes each one
+        join again and catch up from the stored board."""
+        self.sync = sync
+        self.since_snapshot = 0
+        return text_message(encode_msg(Resync(reason="The board was reloaded.")))
+
+    def _answer_now(self, plan: Plan, msg: OpIn, outcome: Outcome) -> None:
+        if msg.reply is not None:
+            plan.replies.append((msg, outcome))
+            return
+        frame = answer_frame(msg, outcome)
+        if frame is not None:
+            assert msg.peer is not None
+            plan.frames.append(((msg.peer,), frame))
+
+    def _join(self, plan: Plan, msg: Join) -> PeerInfo | None:
+        peer = msg.peer
+        if peer.closed:
+            return None
+        is_new = peer.id not in self.peers
+        self.peers[peer.id] = peer
+        plan.joined = True
+        hello = msg.hello
+        welcome = welcome_frame(
+            self.renderer,
+            self.sync,
+            peer,
+            self.peers.values(),
+            hello.epoch,
+            hello.last_seq,
+            self.holds,
+            self.limits,
+        )
+        plan.frames.append(((peer,), welcome))
+        return PeerInfo(peer.id, peer.name, peer.hue) if is_new else None
+
+    def _note_presence(self, names: list[str], now: float, accepted: list[Accepted]) -> None:
+        session = self.sync.board.session
+        if session is None:
+            return
+        missing = tuple(n for n in dict.fromkeys(names) if n not in session.participants)
+        if not missing:
+            return
+        outcome = self.sync.submit(o.NotePresence(names=missing), op_id=None, actor="", at=now)
+        if isinstance(outcome, Accepted):
+            accepted.append(outcome)
+
+
+def answers_after_commit(
+    answers: list[tuple[OpIn, Outcome]], durable: bool
+) -> tuple[list[tuple[OpIn, Outcome]], dict[Client, list[Message]]]:
+    """What to tell the senders of ``answers`` once the write they wait for is settled:
+    (HTTP callers with their outcome, each websocket client with its ack/reject frames,
+    one list per client so that it gets one write). A failed write refuses them all."""
+    replies: list[tuple[OpIn, Outcome]] = []
+    frames: dict[Client, list[Message]] = {}
+    for msg, outcome in answers:
+        told = outcome if durable else STORAGE_REFUSED
+        if msg.reply is not None:
+            replies.append((msg, told))
+            continue
+        frame = answer_frame(msg, told)
+        if frame is not None:
+            assert msg.peer is not None
+            frames.setdefault(msg.peer, []).append(frame)
+    return replies, frames

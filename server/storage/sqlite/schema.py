@@ -1,0 +1,59 @@
+"""The SQLite schema: the op log and snapshots, the directory (forums, teams, links,
+tokens, meta) and the review tables the log is projected into. Made on open
+(``CREATE ... IF NOT EXISTS``), so a new file and an old one both come up ready."""
+
+from __future__ import annotations
+
+from typing import Final
+
+SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS teams(
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, colour TEXT NOT NULL,
+    position INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS forums(
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL,
+    created_at REAL NOT NULL, updated_at REAL NOT NULL,
+    seq INTEGER NOT NULL DEFAULT 0, live_cards INTEGER NOT NULL DEFAULT 0,
+    session_id TEXT);
+CREATE TABLE IF NOT EXISTS ops(
+    forum_id TEXT NOT NULL, seq INTEGER NOT NULL, op_id TEXT, actor TEXT NOT NULL,
+    at REAL NOT NULL, op BLOB NOT NULL,
+    PRIMARY KEY(forum_id, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS snapshots(
+    forum_id TEXT NOT NULL, seq INTEGER NOT NULL, board BLOB NOT NULL,
+    PRIMARY KEY(forum_id, seq));
+CREATE TABLE IF NOT EXISTS sessions(
+    id TEXT PRIMARY KEY, forum_id TEXT NOT NULL, number INTEGER NOT NULL,
+    started_at REAL NOT NULL, started_by TEXT NOT NULL, start_seq INTEGER NOT NULL,
+    ended_at REAL, ended_by TEXT, end_seq INTEGER,
+    participants TEXT NOT NULL DEFAULT '[]',
+    decisions INTEGER NOT NULL DEFAULT 0, next_steps INTEGER NOT NULL DEFAULT 0,
+    board BLOB);
+CREATE INDEX IF NOT EXISTS sessions_by_forum ON sessions(forum_id, number);
+CREATE TABLE IF NOT EXISTS decisions(
+    forum_id TEXT NOT NULL, id TEXT NOT NULL, session_id TEXT NOT NULL,
+    text TEXT NOT NULL, at REAL NOT NULL, by TEXT NOT NULL, card_ids TEXT NOT NULL,
+    PRIMARY KEY(forum_id, id));
+CREATE INDEX IF NOT EXISTS decisions_by_session ON decisions(session_id);
+CREATE TABLE IF NOT EXISTS next_steps(
+    forum_id TEXT NOT NULL, id TEXT NOT NULL, session_id TEXT NOT NULL,
+    text TEXT NOT NULL, owner TEXT NOT NULL, due TEXT, status TEXT NOT NULL,
+    created_at REAL NOT NULL, created_by TEXT NOT NULL,
+    updated_at REAL NOT NULL, updated_by TEXT NOT NULL, card_ids TEXT NOT NULL,
+    PRIMARY KEY(forum_id, id));
+CREATE INDEX IF NOT EXISTS next_steps_by_session ON next_steps(session_id);
+CREATE TABLE IF NOT EXISTS forum_tokens(
+    forum_id TEXT NOT NULL, role TEXT NOT NULL, token TEXT NOT NULL, created_at REAL NOT NULL,
+    PRIMARY KEY(forum_id, role));
+CREATE UNIQUE INDEX IF NOT EXISTS forum_tokens_by_token ON forum_tokens(token);
+CREATE TABLE IF NOT EXISTS forum_links(
+    forum_id TEXT NOT NULL, relation TEXT NOT NULL, target_id TEXT NOT NULL,
+    PRIMARY KEY(forum_id, relation));
+-- Which teams a Scrum of Scrums serves (many per forum, so not in forum_links, which
+-- holds one target per relation): SqliteForums.served.
+CREATE TABLE IF NOT EXISTS forum_teams(
+    forum_id TEXT NOT NULL, team_id TEXT NOT NULL, PRIMARY KEY(forum_id, team_id));
+"""
+
+INSERT_OP: Final = "INSERT INTO ops(forum_id, seq, op_id, actor, at, op) VALUES (?,?,?,?,?,?)"

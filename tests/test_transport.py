@@ -1,0 +1,108 @@
+"""The fast send path's hold on uvicorn (``server/live/transport.py``) is checked, not
+assumed: every private attribute it reads exists on the installed uvicorn with the
+kind it expects, and against a real server (uvicorn in this process, so the room's
+peers can be looked at) frames reach clients through it and not through ``send``.
+
+If a uvicorn release renames or changes these, this file fails; raise the bound on
+uvicorn in ``pyproject.toml`` only once it passes on the new release.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from websockets.protocol import State
+from websockets.server import ServerProtocol
+
+from server.app import create_app
+from server.cli import uvicorn_config
+from server.config import Settings
+from server.live import transport
+from server.live.peer import Peer
+from tests.support import LiveClient, free_port
+
+ADMIN = "transport-test-admin-token-0123456789"
+
+
+def test_uvicorn_is_within_the_tested_bound() -> None:
+    major, minor = (int(p) for p in uvicorn.__version__.split(".")[:2])
+    assert (0, 35) <= (major, minor) < (0, 56), (
+        f"uvicorn {uvicorn.__version__}: check transport.py against it, then move the "
+        "bound in pyproject.toml and here"
+    )
+
+
+def test_the_protocol_class_has_what_the_fast_path_reads() -> None:
+    cls = transport.WebSocketsSansIOProtocol
+    assert cls is not None, "uvicorn's websockets-sansio protocol is gone"
+    init = inspect.getsource(cls.__init__)
+    for name in transport.REQUIRED:  # set in __init__, so not class attributes
+        assert f"self.{name}" in init, f"uvicorn no longer sets {name} on its protocol"
+    assert callable(cls.pause_writing) and callable(cls.resume_writing)
+    # Flow control clears and sets ``writable``: the fast path checks it.
+    assert "self.writable.clear()" in inspect.getsource(cls.pause_writing)
+    assert "self.writable.set()" in inspect.getsource(cls.resume_writing)
+    assert "close_sent" in inspect.getsource(cls.send)
+    assert issubclass(cls, asyncio.Protocol)
+
+
+@contextlib.asynccontextmanager
+async def served(tmp_path: Path) -> AsyncIterator[tuple[Any, int]]:
+    settings = Settings(port=free_port(), db=tmp_path / "board.db", admin_token=ADMIN)
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn_config(settings, "warning", app=app))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not task.done(), "the server did not start"
+        await asyncio.sleep(0.02)
+    try:
+        yield app, settings.port
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def test_frames_go_straight_to_the_transport(tmp_path: Path) -> None:
+    async with served(tmp_path) as (app, port):
+        url = f"ws://127.0.0.1:{port}/forums/sos-commerce/live?token={ADMIN}"
+        watcher = await LiveClient.connect(url)
+        actor = await LiveClient.connect(url)
+        try:
+            room = app.state.rooms.live()["sos-commerce"]
+            peers: list[Peer] = list(room.peers.values())
+            assert len(peers) == 2
+            sent_by_send: list[dict[str, Any]] = []
+            for peer in peers:
+                proto = transport.server_protocol(peer._send)
+                assert proto is not None, "the server's send is not uvicorn's protocol"
+                assert isinstance(proto.conn, ServerProtocol)
+                assert proto.conn.state is State.OPEN
+                assert isinstance(proto.writable, asyncio.Event) and proto.writable.is_set()
+                assert proto.close_sent is False
+                assert isinstance(proto.transport, asyncio.Transport)
+                assert peer._fast is not None and peer._fast() is proto.transport
+                peer._send = _counting(peer._send, sent_by_send)  # the slow path, watched
+
+            for i in range(5):
+                answer = await actor.call({"type": "add_card", "column": "new", "title": f"T{i}"})
+                assert answer["type"] == "ack"
+            await watcher.wait_seq(actor.seq)
+            text = [m for m in sent_by_send if m.get("type") == "websocket.send"]
+            assert text == [], "frames went through uvicorn's send, not the fast path"
+        finally:
+            await watcher.close()
+            await actor.close()
+
+
+def _counting(send: Any, seen: list[dict[str, Any]]) -> Any:
+    async def counted(message: dict[str, Any]) -> None:
+        seen.append(message)
+        await send(message)
+
+    return counted
