@@ -25,6 +25,7 @@ from server.cli import uvicorn_config
 from server.config import Settings
 from server.live import transport
 from server.live.peer import Peer
+from server.web.deps import services_of
 from tests.support import LiveClient, free_port
 
 ADMIN = "transport-test-admin-token-0123456789"
@@ -74,7 +75,7 @@ async def test_frames_go_straight_to_the_transport(tmp_path: Path) -> None:
         watcher = await LiveClient.connect(url)
         actor = await LiveClient.connect(url)
         try:
-            room = app.state.rooms.live()["sos-commerce"]
+            room = services_of(app).rooms.live()["sos-commerce"]
             peers: list[Peer] = list(room.peers.values())
             assert len(peers) == 2
             sent_by_send: list[dict[str, Any]] = []
