@@ -11,7 +11,7 @@
 const NOTE = "is moving or editing this";
 
 /** "Maya Chen" -> "MC", "Fay (Platform)" -> "FP", "bo" -> "BO": letters and digits of
- * the first and last words (server/render.py `initials` says the same). */
+ * the first and last words (server/web/formats.py `initials` says the same). */
 export function initialsOf(name) {
   const parts = name.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
   if (parts.length > 1) return (parts[0][0] + parts[parts.length - 1][0]).toUpperCase();

@@ -20,7 +20,7 @@ const STATUS_TEXT = {
   forbidden: "No access: this link was replaced",
 };
 
-/** The forum's live connection, read-only whatever this browser's role (server/live.py). */
+/** The forum's live connection, read-only whatever this browser's role (server/live/endpoint.py). */
 class ProjectorLive extends Live {
   url() {
     return `${super.url()}?view=projector`;
