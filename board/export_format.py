@@ -71,6 +71,8 @@ class _Head(msgspec.Struct):
     version: Any = None
 
 
+TOO_DEEP: Final = "The file is nested too deeply to be a Scaleboard session export."
+
 _head_decoder = msgspec.json.Decoder(_Head)
 _decoder = msgspec.json.Decoder(SessionExport)
 _encoder = msgspec.json.Encoder()
@@ -86,6 +88,8 @@ def decode(data: bytes) -> SessionExport:
     schema (msgspec's path, e.g. ``$.operations[3].op.column``)."""
     try:  # ValidationError is a DecodeError too: the order of the handlers matters
         head = _head_decoder.decode(data)
+    except RecursionError:  # msgspec recurses: ~1,000 levels exceed Python's limit
+        raise ImportProblem(TOO_DEEP) from None
     except msgspec.ValidationError as e:
         raise ImportProblem(
             f"The file must hold one JSON object, a Scaleboard session export: {e}."
@@ -109,6 +113,8 @@ def decode(data: bytes) -> SessionExport:
         )
     try:
         export = _decoder.decode(data)
+    except RecursionError:
+        raise ImportProblem(TOO_DEEP) from None
     except msgspec.ValidationError as e:
         raise ImportProblem(f"The export does not fit the schema: {e}.") from e
     except msgspec.DecodeError as e:  # pragma: no cover - the head decoded, so it is JSON

@@ -11,10 +11,11 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.datastructures import State
+from litestar.exceptions import MethodNotAllowedException, NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from server.access.links import gate
 from server.access.refusals import Denied
@@ -37,42 +38,21 @@ from server.sessions.history_api import HISTORY_API
 from server.sessions.replay import REPLAY_PAGES
 from server.sessions.replay_api import REPLAY_API
 from server.storage import open_storage
+from server.web.bodies import ScaleboardRequest
 from server.web.deps import DEPENDENCIES, Services, install
-from server.web.errors import ApiProblem, denied_handler, problem_handler
+from server.web.edge import edge
+from server.web.errors import (
+    ApiProblem,
+    denied_handler,
+    internal_error_handler,
+    not_allowed_handler,
+    not_found_handler,
+    problem_handler,
+)
 from server.web.render import Renderer
+from server.web.static import StaticFiles
 
 log = logging.getLogger("scaleboard")
-
-# No inline script or style anywhere: card text can never run, whatever it holds.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
-    "object-src 'none'"
-)
-SECURITY_HEADERS = [
-    (b"content-security-policy", CSP.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
-    (b"x-frame-options", b"DENY"),
-]
-
-
-def security_headers(app: ASGIApp) -> ASGIApp:
-    """Add the CSP and friends to every HTTP response (pages, API, static, errors)."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
-
-    return middleware
 
 
 def admin_link(settings: Settings, token: str) -> str:
@@ -89,6 +69,13 @@ def keep_server_send(app: ASGIApp) -> ASGIApp:
         await app(scope, receive, send)
 
     return outermost
+
+
+def asgi(app: Litestar) -> ASGIApp:
+    """What the server runs: the app inside the edge (``server/web/edge.py``: link tokens
+    out of every URL, security headers on every response, routed or not), inside
+    ``keep_server_send``, which must see the server's own ``send`` first."""
+    return keep_server_send(edge(app))
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -161,16 +148,23 @@ def create_app(settings: Settings) -> Litestar:
             *PROJECTOR_ROUTES,
             live,
             create_static_files_router(
-                path="/static", directories=[STATIC_DIR], include_in_schema=False
+                path="/static",
+                directories=[STATIC_DIR],
+                file_system=StaticFiles(),
+                include_in_schema=False,
             ),
         ],
         lifespan=[lifespan],
         dependencies=DEPENDENCIES,
         state=State({"settings": settings}),  # ``server/live/endpoint.py`` reads it
-        middleware=[security_headers, gate],
+        middleware=[gate],  # the edge around the whole app: ``asgi``
+        request_class=ScaleboardRequest,  # too deeply nested JSON: 400
         exception_handlers={
             ApiProblem: problem_handler,  # type: ignore[dict-item]
             Denied: denied_handler,  # type: ignore[dict-item]
+            NotFoundException: not_found_handler,  # type: ignore[dict-item]
+            MethodNotAllowedException: not_allowed_handler,  # type: ignore[dict-item]
+            500: internal_error_handler,  # anything else: logged, a plain 500
         },
         openapi_config=OpenAPIConfig(
             title="Scaleboard",
@@ -199,4 +193,4 @@ def create_app(settings: Settings) -> Litestar:
 
 def app_from_env() -> Any:
     """For ``uvicorn server.app:app_from_env --factory`` with defaults."""
-    return create_app(Settings())
+    return asgi(create_app(Settings()))

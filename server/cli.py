@@ -9,14 +9,16 @@ import logging
 import os
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import unquote_plus
 
 import uvicorn
 from litestar import Litestar
 
 from server.access.service import MIN_ADMIN_TOKEN
 from server.access.signing import new_token, sha256
-from server.app import admin_link, create_app, keep_server_send
+from server.app import admin_link, asgi, create_app
 from server.config import Settings
 from server.storage import open_storage
 
@@ -101,18 +103,52 @@ async def new_admin_token(db: Path) -> str:
 
 
 class Redact(logging.Filter):
-    """Keeps tokens and cookies out of the logs: at debug level the websocket layer logs
-    each handshake's request line (a link's ``?token=``) and headers (cookies)."""
+    """Keeps tokens and cookies out of the logs: at debug level uvicorn logs every request
+    line (``?token=`` of a link: the edge takes it out of the URL first, this is the
+    second line of defence) and the websocket layer each handshake's headers (cookies).
 
-    SECRET = re.compile(
-        r"(\btoken=)[^&\s'\"]+|^(\s*[<>] (?:cookie|set-cookie|authorization):).*$",
-        re.IGNORECASE | re.MULTILINE,
+    It redacts inside the record's arguments, which it keeps (uvicorn's access formatter
+    reads its five), and a parameter counts as ``token`` however it is percent-encoded
+    (``?%74oken=``)."""
+
+    PARAM = re.compile(r"([^\s?&;'\"=]+)=([^&\s'\"]*)")
+    HEADER = re.compile(
+        r"^(\s*[<>] (?:cookie|set-cookie|authorization):).*$", re.IGNORECASE | re.MULTILINE
     )
+    TOKEN = re.compile(r"(?:^|\W)token$", re.IGNORECASE)
+
+    @classmethod
+    def is_token(cls, key: str) -> bool:
+        for _ in range(4):  # ``%2574oken`` is ``%74oken`` once decoded: decode until stable
+            decoded = unquote_plus(key)
+            if decoded == key:
+                break
+            key = decoded
+        return cls.TOKEN.search(key) is not None
+
+    @classmethod
+    def clean(cls, text: str) -> str:
+        text = cls.HEADER.sub(lambda m: m.group(1) + " [hidden]", text)
+        return cls.PARAM.sub(
+            lambda m: f"{m.group(1)}=[hidden]" if cls.is_token(m.group(1)) else m.group(0), text
+        )
 
     def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        clean = self.SECRET.sub(lambda m: (m.group(1) or m.group(2)) + " [hidden]", text)
-        if clean != text:
+        args = record.args
+        if isinstance(args, tuple):
+            record.args = tuple(self.clean(a) if isinstance(a, str) else a for a in args)
+        elif isinstance(args, Mapping):
+            record.args = {k: self.clean(v) if isinstance(v, str) else v for k, v in args.items()}
+        if not record.args:
+            if isinstance(record.msg, str):
+                record.msg = self.clean(record.msg)
+            return True
+        try:
+            text = record.getMessage()
+        except Exception:  # a broken call: logging reports it itself
+            return True
+        clean = self.clean(text)
+        if clean != text:  # the secret came from a non-text argument, or the template
             record.msg, record.args = clean, ()
         return True
 
@@ -123,7 +159,7 @@ def uvicorn_config(
     """The one way the server runs: the README's command, the tests and the benchmark
     (``app``: one already made, for a test that looks into it; default, a new one)."""
     config = uvicorn.Config(
-        keep_server_send(app if app is not None else create_app(settings)),
+        asgi(app if app is not None else create_app(settings)),
         host=settings.host,
         port=settings.port,
         ws="websockets-sansio",

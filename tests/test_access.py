@@ -228,6 +228,108 @@ def test_the_home_page_by_role(server: ServerProcess, world: World) -> None:
     assert 'action="/forums"' in admin.text and 'href="/admin"' in admin.text
 
 
+# -- ids cannot be probed -----------------------------------------------------------------
+
+# (method, path, body): "{f}" is a forum, "{s}" a session of it.
+PROBES: list[tuple[str, str, Any]] = [
+    ("GET", "/api/forums/{f}", None),
+    ("GET", "/api/forums/{f}/cards", None),
+    ("GET", "/api/forums/{f}/sessions", None),
+    ("GET", "/api/forums/{f}/metrics", None),
+    ("GET", "/api/forums/{f}/escalates-to", None),
+    ("POST", "/api/forums/{f}/cards", {"column": "new", "title": "Probe"}),
+    ("POST", "/api/forums/{f}/sessions", None),
+    ("GET", "/api/sessions/{s}", None),
+    ("GET", "/api/sessions/{s}/export", None),
+    ("GET", "/api/sessions/{s}/timeline", None),
+    ("GET", "/api/sessions?forum={f}", None),
+    ("GET", "/api/decisions?forum={f}", None),
+    ("GET", "/api/next-steps?forum={f}", None),
+    ("GET", "/forums/{f}", None),
+    ("GET", "/forums/{f}/sessions", None),
+    ("GET", "/forums/{f}/metrics", None),
+    ("GET", "/forums/{f}/projector", None),
+    ("GET", "/forums/{f}/next-steps.csv", None),
+    ("GET", "/sessions/{s}", None),
+    ("GET", "/sessions/{s}/replay", None),
+    ("GET", "/sessions/{s}/export.json", None),
+    ("POST", "/forums/{f}/next-steps/s1", {"_form": 1, "status": "done"}),
+]
+
+
+def test_no_access_and_not_found_get_the_same_answer(server: ServerProcess, world: World) -> None:
+    """Whoever has no role on a forum gets the same status and body for it (and its
+    sessions) as for one that does not exist: guessable ids (name slugs,
+    ``<forum>-<n>``) tell nothing (docs/access.md)."""
+    other = server.new_forum("sos", "Probe other")["id"]
+    strangers = {
+        "nobody": {},
+        "viewer of another forum": {"authorization": f"Bearer {server.links(other)['viewer']}"},
+    }
+    # The same kind of id for an existing and an unknown forum, and for a recorded
+    # session, one of the forum that does not exist (yet), one of a forum that does not.
+    forums = (world.a, "access-a-0000")
+    sessions = (world.session, f"{world.a}-99", "access-a-0000-1")
+    for who, headers in strangers.items():
+        for method, path, body in PROBES:
+            urls = (
+                [path.format(f=f, s=world.session) for f in forums]
+                if "{s}" not in path
+                else [path.format(f=world.a, s=s) for s in sessions]
+            )
+            answers = []
+            for url in urls:
+                before = world.seq()
+                r = call_as(server, headers, method, url, body)
+                assert world.seq() == before
+                # A page's CSRF token is new for each cookie-less request, whatever it shows.
+                text = re.sub(r'(name="csrf-token" content=)"[^"]*"', r"\1", r.text)
+                answers.append((r.status, r.headers.get("content-type"), text))
+            status = answers[0][0]
+            assert status in (401, 403), (who, method, urls[0], answers[0][:1], answers[0][2][:300])
+            for url, answer in zip(urls[1:], answers[1:], strict=True):
+                assert answer == answers[0], (who, method, url, answer[:2], answer[2][:300])
+            if urls[0].startswith("/api/"):
+                assert r.json()["reason"].startswith("Not found, or you have no access"), r.text
+            else:
+                assert "No access or not found" in r.text, r.text[:300]
+    # Who may see the forum learns what is not there.
+    for path in ("/api/forums/{f}", "/forums/{f}", "/api/sessions/{s}", "/sessions/{s}"):
+        url = path.format(f="access-a-0000", s="access-a-0000-1")
+        assert call(server, "admin", world, "GET", url, None).status == 404, url
+    for path in (f"/api/sessions/{world.a}-99", f"/sessions/{world.a}-99"):
+        assert call(server, "viewer", world, "GET", path, None).status == 404, path
+
+
+def call_as(
+    server: ServerProcess, headers: dict[str, str], method: str, path: str, body: Any
+) -> HttpResponse:
+    if isinstance(body, dict) and body.get("_form"):
+        fields = {k: v for k, v in body.items() if k != "_form"}
+        return server.form(path, fields, headers, auth=False)
+    data = None if body is None else msgspec.json.encode(body)
+    return server.http(
+        method, path, data, {"content-type": "application/json", **headers}, auth=False
+    )
+
+
+async def test_the_websocket_tells_strangers_nothing_either(
+    server: ServerProcess, world: World
+) -> None:
+    other = server.links(server.new_forum("sos", "Probe other ws")["id"])["viewer"]
+    answers = []
+    for forum in (world.a, "access-a-0000"):
+        for token in ("", other):
+            ws = await websockets.connect(server.ws_url(forum, token))
+            frame = msgspec.json.decode(await ws.recv())
+            with pytest.raises(websockets.ConnectionClosed):
+                await ws.recv()
+            answers.append((token, frame, ws.close_code))
+    assert answers[0][1]["code"] == "forbidden" and answers[0][2] == 4403
+    assert [a for a in answers if a[0] == ""] == [answers[0]] * 2
+    assert [a for a in answers if a[0]] == [answers[1]] * 2
+
+
 # -- links and cookies -------------------------------------------------------------------
 
 
@@ -484,7 +586,8 @@ async def test_without_a_grant_the_websocket_is_refused(
         with pytest.raises(websockets.ConnectionClosed):
             await ws.recv()
         assert ws.close_code == 4403
-    # An unknown forum is still 4404, for whoever asks.
+    # An unknown forum is 4404 only to the admin, who would see any forum; to anyone
+    # else it is 4403, as above (test_the_websocket_tells_strangers_nothing_either).
     client = await LiveClient.connect(server.ws_url("no-such-forum"), hello=False)
     await asyncio.sleep(0.2)
     assert client.received[0]["code"] == "unknown_forum" and client.ws.close_code == 4404

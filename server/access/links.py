@@ -2,7 +2,8 @@
 
 A role link is any page's address with ``?token=…`` (``/forums/{id}?token=…``, the
 admin's ``/admin/enter?token=…``). The token is taken out of the URL before anything
-else sees it: uvicorn's access log and Litestar read the request without it, so a
+else sees it, for every request whatever route it goes to (``server/web/edge.py``, around
+the whole app): uvicorn's access log and Litestar read the request without it, so a
 token is never logged, and pages never show it. A page request that carried one gets
 the grant added to its access cookie and is sent on to the same address without the
 token (303), so the token does not stay in the address bar or the history either; a
@@ -30,7 +31,7 @@ PARAM: Final = "token"
 def take_token(scope: Any) -> str | None:
     """Remove ``token`` from the scope's query string (in place); return its value."""
     raw: bytes = scope.get("query_string", b"")
-    if b"token" not in raw:
+    if b"token" not in raw and b"%" not in raw:  # ``%74oken`` is ``token`` too
         return None
     found: str | None = None
     kept: list[bytes] = []
@@ -44,6 +45,18 @@ def take_token(scope: Any) -> str | None:
         return None
     scope["query_string"] = b"&".join(kept)
     return found
+
+
+def link_token(scope: Any) -> str | None:
+    """The request's link token, taken out of its URL the first time this is asked (by
+    ``server.web.edge``, before Litestar routes the request) and kept in the scope."""
+    if LINK_TOKEN not in scope:
+        token = take_token(scope)
+        if token is None:
+            return None
+        scope[LINK_TOKEN] = token
+    found = scope[LINK_TOKEN]
+    return found if isinstance(found, str) else None
 
 
 def cookies(scope: Any) -> dict[str, str]:
@@ -113,10 +126,8 @@ def gate(app: ASGIApp) -> ASGIApp:
         if kind not in ("http", "websocket"):
             await app(scope, receive, send)
             return
-        token = take_token(scope)
+        token = link_token(scope)  # taken by the edge already (``server.web.edge``)
         if kind == "websocket":
-            if token is not None:
-                scope[LINK_TOKEN] = token  # type: ignore[typeddict-unknown-key]
             await app(scope, receive, send)
             return
         method = scope.get("method", "GET")

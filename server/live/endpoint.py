@@ -139,7 +139,9 @@ async def live(
     known = await access.tokens(forum_id) is not None
     room = await rooms.get(forum_id) if known and role is not None else None
     if room is None:
-        if known and role is None:
+        # No role: forbidden, whether the forum exists or not (ids cannot be probed);
+        # only the admin, who would see any forum, learns that one does not exist.
+        if role is None:
             reason = refusal(None, "move_card")
             await socket.send_text(encode(Error(code="forbidden", reason=reason)).decode())
             await socket.close(code=CLOSE_FORBIDDEN, reason="forbidden")

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Final
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 
-from server.access.guards import refused, who
+from server.access.guards import no_access, who
 from server.sessions.checks import BadQuery, check_forum, check_kind, check_status, check_text
 from server.sessions.listing import list_decisions, list_sessions, list_steps
 from server.storage import Storage
@@ -29,15 +29,15 @@ Offset = Annotated[int, Parameter(ge=0, le=MAX_OFFSET, description="How many to 
 
 
 async def _api_checked(request: Req, storage: Storage, forum: str | None) -> str | None:
-    """The ``forum`` filter: a forum that exists and that the caller may see."""
+    """The ``forum`` filter: a forum that the caller may see (one answer for one they
+    may not see and one that does not exist) and that exists."""
+    person = await who(request)
+    if forum and not person.sees(forum):
+        raise no_access(request, person)
     try:
-        found = await check_forum(storage, forum)
+        return await check_forum(storage, forum)
     except BadQuery as e:
         raise ApiProblem(400, "invalid", e.reason) from None
-    person = await who(request)
-    if found is not None and not person.sees(found):
-        raise refused(request, person, "viewer")
-    return found
 
 
 def _invalid(e: BadQuery) -> ApiProblem:

@@ -4,22 +4,26 @@ error (``{"code", "reason"}``), and the exception handlers that use them.
 Pages answer with ``error_page`` (``templates/error.html``: a title, a message and the
 way back); the JSON API raises ``ApiProblem`` (or gets Litestar's own refusals) and
 answers with ``api_error``. ``Denied`` (``server.access.refusals``) becomes either,
-by path.
+by path, and so do the app-wide answers: no route here (404), a method a route does
+not take (405), and any error nobody expected (500, logged with its traceback).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Final
 
 import msgspec
 from litestar import Request, Response
 from litestar.enums import MediaType
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, MethodNotAllowedException, NotFoundException
 from litestar.openapi.datastructures import ResponseSpec
 
 from server.access.refusals import Denied
 from server.web.deps import services_of
 from server.web.render import Renderer
+
+log = logging.getLogger("scaleboard")
 
 STATUS: Final = {
     "not_found": 404,
@@ -32,7 +36,13 @@ STATUS: Final = {
 }
 """The HTTP status of each refusal code of a room (``board.sync.Refused``)."""
 
-HTTP_CODES: Final = {400: "invalid", 404: "not_found", 409: "conflict", 413: "too_large"}
+HTTP_CODES: Final = {
+    400: "invalid",
+    404: "not_found",
+    405: "not_allowed",
+    409: "conflict",
+    413: "too_large",
+}
 
 
 # -- pages -------------------------------------------------------------------------------
@@ -136,12 +146,62 @@ ERRORS: Final = {
 _DENIED_TITLES: Final = {"csrf": "The form was not sent", "unauthorized": "No access"}
 
 
+def _answer(
+    request: Request[Any, Any, Any],
+    status: int,
+    code: str,
+    title: str,
+    reason: str,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    """The API's ``{code, reason}`` under ``/api``, an error page elsewhere (plain text
+    if even the page cannot be made: the services are not up yet, or rendering fails)."""
+    if request.url.path.startswith("/api/"):
+        return api_error(status, code, reason, headers)
+    try:
+        renderer = services_of(request.app).renderer
+        return error_page(renderer, status, title, reason, "/", "Go to the start page", headers)
+    except Exception:
+        log.exception("the error page could not be made")
+        text = f"{title}: {reason}"
+        return Response(text, status_code=status, media_type=MediaType.TEXT, headers=headers)
+
+
 def denied_handler(request: Request[Any, Any, Any], exc: Denied) -> Response[Any]:
     """A refusal: the API's ``{code, reason}`` under ``/api``, an error page elsewhere."""
     headers = {"Cache-Control": "no-store", **exc.headers}
-    if request.url.path.startswith("/api/"):
-        return api_error(exc.status, exc.code, exc.reason, headers)
-    renderer = services_of(request.app).renderer
-    title = _DENIED_TITLES.get(exc.code, "No access")
-    back = "Go to the start page"
-    return error_page(renderer, exc.status, title, exc.reason, "/", back, headers)
+    title = exc.title or _DENIED_TITLES.get(exc.code, "No access")
+    return _answer(request, exc.status, exc.code, title, exc.reason, headers)
+
+
+# -- what no route answers, and what no one expected ------------------------------------
+
+NOTHING_HERE: Final = "There is nothing at this address."
+INTERNAL: Final = (
+    "Something went wrong on the server. It has been logged; try again, and tell "
+    "whoever runs this Scaleboard if it keeps happening."
+)
+
+
+def not_found_handler(request: Request[Any, Any, Any], _: NotFoundException) -> Response[Any]:
+    """No route here (Litestar's own 404, a missing static file): the API's shape or the
+    error page, never the server's file paths."""
+    return _answer(request, 404, "not_found", "Not found", NOTHING_HERE)
+
+
+def not_allowed_handler(
+    request: Request[Any, Any, Any], exc: MethodNotAllowedException
+) -> Response[Any]:
+    """A route that does not take this method (405, with ``Allow``). The live websocket
+    is ``GET`` with an upgrade only: a plain request gets an empty ``Allow``."""
+    offered = (exc.headers or {}).get("allow", "")
+    allow = ", ".join(m for m in offered.split(", ") if m.isupper())
+    reason = f"{request.method} is not allowed here." + (f" Use {allow}." if allow else "")
+    return _answer(request, 405, "not_allowed", "Not allowed", reason, {"Allow": allow})
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Any error nothing else handled: logged with its traceback (logger ``scaleboard``,
+    at ERROR), answered with a plain 500 that shows nothing of it."""
+    log.error("unexpected error answering %s %s", request.method, request.url.path, exc_info=exc)
+    return _answer(request, 500, "internal", "Something went wrong", INTERNAL)

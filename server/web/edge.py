@@ -1,0 +1,66 @@
+"""The edge: what happens to every HTTP request and websocket handshake before Litestar
+routes it, and to every HTTP response on its way out, whichever route answers (or none).
+
+Litestar runs its ``middleware`` only for a request that matched a route: its own 404
+and 405 answers, and the errors raised while routing, pass them by. So the two things
+that must hold for *every* request are done here, around the whole Litestar app:
+
+- the link token (``?token=``, any spelling of its name that decodes to ``token``) is
+  taken out of the URL before anything reads it (``server.access.links.link_token``),
+  so neither uvicorn's access log nor a page ever sees it;
+- every HTTP response gets the security headers (a strict CSP and friends).
+
+``server.app.asgi`` puts this right inside ``keep_server_send``, which stays outermost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final
+
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.access.links import link_token
+
+# No inline script or style anywhere: card text can never run, whatever it holds.
+CSP: Final = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
+    "object-src 'none'"
+)
+SECURITY_HEADERS: Final = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+)
+_NAMES: Final = frozenset(name for name, _ in SECURITY_HEADERS)
+
+
+def secured(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """``headers`` with the security headers (replacing any of the same name)."""
+    return [*((k, v) for k, v in headers if k.lower() not in _NAMES), *SECURITY_HEADERS]
+
+
+def edge(app: ASGIApp) -> ASGIApp:
+    """Wrap the whole app: link tokens out of every URL, security headers on every
+    HTTP response."""
+
+    async def outer(scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind not in ("http", "websocket"):
+            await app(scope, receive, send)
+            return
+        link_token(scope)  # before anything else reads the query string
+        if kind == "websocket":
+            await app(scope, receive, send)
+            return
+
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = secured(message.get("headers", ()))
+            await send(message)
+
+        await app(scope, receive, send_secured)
+
+    return outer
