@@ -37,6 +37,7 @@ from server.sessions.history_api import HISTORY_API
 from server.sessions.replay import REPLAY_PAGES
 from server.sessions.replay_api import REPLAY_API
 from server.storage import open_storage
+from server.web.api_docs import render_plugins
 from server.web.deps import DEPENDENCIES, Services, install
 from server.web.errors import ApiProblem, denied_handler, problem_handler
 from server.web.render import Renderer
@@ -181,6 +182,7 @@ def create_app(settings: Settings) -> Litestar:
                 "`Authorization: Bearer <token>`; see docs/access.md."
             ),
             path="/schema",
+            render_plugins=render_plugins(),  # served from /static: no CDN (web/api_docs.py)
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(
