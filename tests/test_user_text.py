@@ -98,7 +98,9 @@ async def test_names_titles_and_exports_carry_no_bidi_controls(server: ServerPro
     md_export = server.http("GET", f"/sessions/{sid}/export.md")
     assert md_export.status == 200 and any_control(md_export.text) == []
     assert "**Participants:** Mallory" in md_export.text
-    rows = list(csv.DictReader(io.StringIO(server.http("GET", f"/forums/{fid}/next-steps.csv").text)))
+    rows = list(
+        csv.DictReader(io.StringIO(server.http("GET", f"/forums/{fid}/next-steps.csv").text))
+    )
     assert [(r["text"], r["owner"]) for r in rows] == [("'=cmd()", "Bo")]
 
 
