@@ -183,9 +183,10 @@ async def live(
         peer.deliver(_error("forbidden", reason))
         closing.append(asyncio.ensure_future(peer.end(CLOSE_FORBIDDEN, "access revoked")))
 
-    # The admin facilitates every forum whatever its tokens; anyone else came in with a
-    # forum token (a link, a grant made from one, a bearer) that a rotation revokes.
-    watch: Watch | None = None if person.admin else access.watch(forum_id, role, revoke)
+    # The admin facilitates every forum whatever its tokens (a new admin token revokes);
+    # anyone else came in with a forum token (a link, a grant made from one, a bearer)
+    # that a rotation revokes.
+    watch: Watch | None = access.watch(forum_id, role, revoke, admin=person.admin)
 
     async def post(message: RoomMessage) -> Room | None:
         nonlocal room
