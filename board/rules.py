@@ -80,22 +80,25 @@ def _joins(ch: str | None) -> bool:
     return ch is not None and ord(ch) > 0x7F and ch not in _JOINERS and not ch.isspace()
 
 
-def without_controls(text: str) -> str:
-    """``text`` without control, bidi-control and invisible characters (tabs and
-    newlines kept; joiners kept only between the characters they join)."""
-    kept = [
-        ch
-        for ch in text
-        if ch in "\n\t" or (ch not in _DROPPED and unicodedata.category(ch) not in ("Cc", "Cs"))
-    ]
+def without_invisible(text: str) -> str:
+    """``text`` without bidi controls and invisible characters (joiners kept only between
+    the characters they join); what exports apply to text stored before this rule."""
+    kept = [ch for ch in text if ch not in _DROPPED]
     if not _JOINERS.intersection(kept):
         return "".join(kept)
     last = len(kept) - 1
     return "".join(
         ch
         for i, ch in enumerate(kept)
-        if ch not in _JOINERS
-        or (i > 0 and i < last and _joins(kept[i - 1]) and _joins(kept[i + 1]))
+        if ch not in _JOINERS or (0 < i < last and _joins(kept[i - 1]) and _joins(kept[i + 1]))
+    )
+
+
+def without_controls(text: str) -> str:
+    """``text`` without control characters (tabs and newlines kept), bidi controls and
+    invisible characters."""
+    return without_invisible(
+        "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
     )
 
 
