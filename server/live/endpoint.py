@@ -179,7 +179,11 @@ async def live(
         if revoked:
             return
         revoked = True
-        reason = "Your link to this forum was replaced: ask its facilitator for the new one."
+        reason = (
+            "The admin link was replaced: open the new one."
+            if person.admin
+            else "Your link to this forum was replaced: ask its facilitator for the new one."
+        )
         peer.deliver(_error("forbidden", reason))
         closing.append(asyncio.ensure_future(peer.end(CLOSE_FORBIDDEN, "access revoked")))
 
