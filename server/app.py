@@ -37,6 +37,7 @@ from server.sessions.history_api import HISTORY_API
 from server.sessions.replay import REPLAY_PAGES
 from server.sessions.replay_api import REPLAY_API
 from server.storage import open_storage
+from server.web.api_docs import render_plugins
 from server.web.deps import DEPENDENCIES, Services, install
 from server.web.errors import ApiProblem, denied_handler, problem_handler
 from server.web.render import Renderer
@@ -100,6 +101,7 @@ def create_app(settings: Settings) -> Litestar:
         renderer = Renderer(TEMPLATES_DIR, sprint_days=settings.sprint_days)
         rooms = Rooms(storage.log, settings, renderer)
         catching_up: asyncio.Task[int] | None = None
+        following_admin: asyncio.Task[None] | None = None  # closes its sockets on a new token
         try:
             if settings.demo and await storage.forums.is_new():
                 await seed_demo(storage.forums)
@@ -137,8 +139,12 @@ def create_app(settings: Settings) -> Litestar:
             gc.freeze()
             gc.set_threshold(20_000, 20, 10)
             catching_up = asyncio.create_task(catch_up(storage, rooms), name="escalation-catch-up")
+            following_admin = asyncio.create_task(access.follow_admin(), name="admin-token")
             yield
         finally:
+            if following_admin is not None:
+                following_admin.cancel()
+                await asyncio.gather(following_admin, return_exceptions=True)
             if catching_up is not None:
                 catching_up.cancel()
                 await asyncio.gather(catching_up, return_exceptions=True)
@@ -181,6 +187,7 @@ def create_app(settings: Settings) -> Litestar:
                 "`Authorization: Bearer <token>`; see docs/access.md."
             ),
             path="/schema",
+            render_plugins=render_plugins(),  # served from /static: no CDN (web/api_docs.py)
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(

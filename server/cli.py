@@ -14,8 +14,9 @@ from pathlib import Path
 import uvicorn
 from litestar import Litestar
 
+from server.access import admin_token
 from server.access.service import MIN_ADMIN_TOKEN
-from server.access.signing import new_token, sha256
+from server.access.signing import new_token
 from server.app import admin_link, create_app, keep_server_send
 from server.config import Settings
 from server.storage import open_storage
@@ -94,7 +95,8 @@ async def new_admin_token(db: Path) -> str:
     storage = await open_storage(db)
     try:
         token = new_token()
-        await storage.access.set_admin_hash(sha256(token))
+        secret = await storage.forums.secret()
+        await storage.access.set_admin_hash(admin_token.record(secret, token))
     finally:
         await storage.close()
     return token

@@ -179,13 +179,18 @@ async def live(
         if revoked:
             return
         revoked = True
-        reason = "Your link to this forum was replaced: ask its facilitator for the new one."
+        reason = (
+            "The admin link was replaced: open the new one."
+            if person.admin
+            else "Your link to this forum was replaced: ask its facilitator for the new one."
+        )
         peer.deliver(_error("forbidden", reason))
         closing.append(asyncio.ensure_future(peer.end(CLOSE_FORBIDDEN, "access revoked")))
 
-    # The admin facilitates every forum whatever its tokens; anyone else came in with a
-    # forum token (a link, a grant made from one, a bearer) that a rotation revokes.
-    watch: Watch | None = None if person.admin else access.watch(forum_id, role, revoke)
+    # The admin facilitates every forum whatever its tokens (a new admin token revokes);
+    # anyone else came in with a forum token (a link, a grant made from one, a bearer)
+    # that a rotation revokes.
+    watch: Watch | None = access.watch(forum_id, role, revoke, admin=person.admin)
 
     async def post(message: RoomMessage) -> Room | None:
         nonlocal room
