@@ -23,10 +23,18 @@ from server.storage.log import ForumLog
 from server.storage.metrics import MetricsQueries
 from server.storage.records import ForumRow, Loaded, StoreError
 from server.storage.sessions import SessionRecords
+from server.storage.where import is_database_url, shown, store_at
 
-__all__ = ["ForumRow", "Loaded", "Storage", "StoreError", "is_database_url", "open_storage"]
-
-DATABASE_SCHEMES = ("postgresql://", "postgres://")
+__all__ = [
+    "ForumRow",
+    "Loaded",
+    "Storage",
+    "StoreError",
+    "is_database_url",
+    "open_storage",
+    "shown",
+    "store_at",
+]
 
 
 class Storage(Protocol):
@@ -54,11 +62,6 @@ class Storage(Protocol):
         """Raise if the database does not answer (for ``/healthz``)."""
 
     async def close(self) -> None: ...
-
-
-def is_database_url(where: str | Path) -> bool:
-    """Whether ``where`` names a PostgreSQL database rather than a SQLite file."""
-    return isinstance(where, str) and where.startswith(DATABASE_SCHEMES)
 
 
 async def open_storage(where: str | Path) -> Storage:

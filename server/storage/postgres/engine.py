@@ -12,7 +12,6 @@ commit. Reads use a small pool beside the writer.
 
 from __future__ import annotations
 
-import urllib.parse
 from collections.abc import Sequence
 from typing import Any, Final, Self
 
@@ -23,22 +22,12 @@ from server.storage.postgres.schema import migrate
 from server.storage.postgres.statements import SQL
 from server.storage.records import StoreError
 from server.storage.stmt import Stmt, Write
+from server.storage.where import shown
 
 # ``synchronous_commit`` is asked for on every connection, whatever the server's,
 # database's or role's default: an ack means the commit is flushed (docs/scale-out.md).
 SETTINGS: Final = {"synchronous_commit": "on", "application_name": "scaleboard"}
 DURABLE: Final = frozenset({"on", "remote_write", "remote_apply"})
-
-
-def redacted(url: str) -> str:
-    """``url`` without its password (for messages and logs)."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    user = f"{parts.username}:***@" if parts.username else ""
-    port = f":{parts.port}" if parts.port else ""
-    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}{host}{port}"))
 
 
 class Engine(GroupCommit):
@@ -57,12 +46,12 @@ class Engine(GroupCommit):
         try:
             writer = await asyncpg.connect(url, server_settings=SETTINGS)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
-            raise StoreError(f"cannot connect to PostgreSQL at {redacted(url)}: {e}") from e
+            raise StoreError(f"cannot connect to PostgreSQL at {shown(url)}: {e}") from e
         try:
             await migrate(writer)
             sync = await writer.fetchval("SHOW synchronous_commit")
             if sync not in DURABLE:
-                raise StoreError(f"synchronous_commit is {sync!r} on {redacted(url)}")
+                raise StoreError(f"synchronous_commit is {sync!r} on {shown(url)}")
             pool = await asyncpg.create_pool(url, min_size=1, max_size=4, server_settings=SETTINGS)
         except BaseException:
             await writer.close()
