@@ -27,7 +27,7 @@ def schema_of(where: Path | str) -> str:
 def url_in(schema: str) -> str:
     """``URL`` with ``search_path`` set to ``schema`` (asyncpg passes it to the server)."""
     parts = urllib.parse.urlsplit(URL)
-    query = urllib.parse.parse_qsl(parts.query) + [("search_path", schema)]
+    query = [*urllib.parse.parse_qsl(parts.query), ("search_path", schema)]
     return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
 
 

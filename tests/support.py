@@ -1,8 +1,9 @@
 """Real parts for tests: a server process on a loopback port, and a live client.
 
 ``ServerProcess`` starts ``python -m server serve`` exactly as the README does (real
-SQLite file or PostgreSQL database, durability on), waits for ``/healthz``, and can stop it gently (SIGINT)
-or kill it (SIGKILL). ``LiveClient`` speaks the live protocol over a real websocket.
+SQLite file or PostgreSQL database, durability on), waits for ``/healthz``, and can stop
+it gently (SIGINT) or kill it (SIGKILL). ``LiveClient`` speaks the live protocol over a
+real websocket.
 
 Access is on, as in production (docs/access.md): the server gets a known admin token
 (``SCALEBOARD_ADMIN_TOKEN``), ``request`` and ``http`` send it as a bearer token unless
