@@ -34,7 +34,7 @@ setup_postgres() {
   fi
   if ! pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $4}' | grep -q online; then
     echo "Starting PostgreSQL $version…" >&2
-    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true  # checked below
   fi
   local me
   me=$(id -un)
