@@ -99,3 +99,29 @@ async def test_a_turn_and_its_projections_are_one_transaction(url: str) -> None:
         assert (await storage.engine.fetch(count))[0] == (2, 1, 1)
     finally:
         await storage.close()
+
+
+async def test_the_writer_survives_a_lost_connection(url: str) -> None:
+    storage = await PostgresStorage.open(url)
+    try:
+        play = Play()
+        await storage.forums.create(play.first, 1.0)
+        await storage.log.load(play.forum_id)
+        conn = await admin()  # PostgreSQL restarts, or an admin ends the writer's session
+        try:
+            pid = storage.engine._conn.get_server_pid()
+            await conn.execute("SELECT pg_terminate_backend($1)", pid)
+        finally:
+            await conn.close()
+        turn = play.cards(2)
+        try:
+            await storage.log.append(play.forum_id, turn, play.at)
+        except StoreError:  # the commit that met the broken connection: nothing written
+            assert await storage.log.op_count(play.forum_id) == 0
+            await storage.log.load(play.forum_id)  # as the room does after a failed write
+            await storage.log.append(play.forum_id, turn, play.at)
+        await storage.log.append(play.forum_id, play.cards(1, "Next"), play.at)
+        loaded = await storage.log.load(play.forum_id)
+        assert loaded is not None and loaded.board == play.board
+    finally:
+        await storage.close()

@@ -72,14 +72,20 @@ class Engine(GroupCommit):
             self._conn = await asyncpg.connect(self.url, server_settings=SETTINGS)
         conn = self._conn
         op_rows, other = ops_first(writes)
-        async with conn.transaction():
-            if op_rows:
-                await conn.executemany(SQL[Stmt.OP], op_rows)
-            for stmt, group in runs(other):
-                if len(group) == 1:
-                    await conn.execute(SQL[stmt], *group[0])
-                else:
-                    await conn.executemany(SQL[stmt], group)
+        try:
+            async with conn.transaction():
+                if op_rows:
+                    await conn.executemany(SQL[Stmt.OP], op_rows)
+                for stmt, group in runs(other):
+                    if len(group) == 1:
+                        await conn.execute(SQL[stmt], *group[0])
+                    else:
+                        await conn.executemany(SQL[stmt], group)
+        except asyncpg.PostgresError:
+            raise  # the server refused and rolled back; the connection is as good as before
+        except BaseException:
+            conn.terminate()  # lost or in an unknown state: the next commit opens a new one
+            raise
 
     # -- reading ------------------------------------------------------------------
 
