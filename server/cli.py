@@ -18,7 +18,7 @@ from server.access.service import MIN_ADMIN_TOKEN
 from server.access.signing import new_token, sha256
 from server.app import admin_link, create_app, keep_server_send
 from server.config import Settings
-from server.storage import open_storage, shown, store_at
+from server.storage import StoreError, open_storage, shown, store_at
 
 ADMIN_ENV = "SCALEBOARD_ADMIN_TOKEN"
 
@@ -154,7 +154,11 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(args.db, Path) and not args.db.exists():
             print(f"There is no database at {args.db}.", file=sys.stderr)
             return 2
-        token = asyncio.run(new_admin_token(args.db))
+        try:
+            token = asyncio.run(new_admin_token(args.db))
+        except StoreError as e:
+            print(f"Could not open the database: {e}", file=sys.stderr)
+            return 2
         print(f"Admin: {admin_link(Settings(host=args.host, port=args.port), token)}")
         print("The previous admin link no longer works.", file=sys.stderr)
         return 0
