@@ -36,7 +36,7 @@ from server.sessions.history import HISTORY_PAGES
 from server.sessions.history_api import HISTORY_API
 from server.sessions.replay import REPLAY_PAGES
 from server.sessions.replay_api import REPLAY_API
-from server.storage import open_storage
+from server.storage import open_storage, shown
 from server.web.api_docs import render_plugins
 from server.web.deps import DEPENDENCIES, Services, install
 from server.web.errors import ApiProblem, denied_handler, problem_handler
@@ -105,7 +105,7 @@ def create_app(settings: Settings) -> Litestar:
         try:
             if settings.demo and await storage.forums.is_new():
                 await seed_demo(storage.forums)
-                log.info("created the demo network in %s", settings.db)
+                log.info("created the demo network in %s", shown(settings.db))
             teams = await storage.forums.teams()
             renderer.set_teams(teams)
             rooms.team_ids = frozenset(t.id for t in teams)

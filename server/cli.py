@@ -19,7 +19,7 @@ from server.access.service import MIN_ADMIN_TOKEN
 from server.access.signing import new_token
 from server.app import admin_link, create_app, keep_server_send
 from server.config import Settings
-from server.storage import open_storage
+from server.storage import StoreError, open_storage, shown, store_at
 
 ADMIN_ENV = "SCALEBOARD_ADMIN_TOKEN"
 
@@ -36,9 +36,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument(
         "--db",
-        type=Path,
+        type=store_at,
         default=Path("scaleboard.db"),
-        help="SQLite file (default ./scaleboard.db)",
+        help="SQLite file (default ./scaleboard.db), or a PostgreSQL database: "
+        "postgresql://user@host/dbname",
     )
     serve.add_argument(
         "--no-demo", action="store_true", help="do not create the demo network in a new database"
@@ -84,13 +85,18 @@ def parser() -> argparse.ArgumentParser:
         "admin-link",
         help="replace the admin token and print the new admin link (the old one stops working)",
     )
-    link.add_argument("--db", type=Path, default=Path("scaleboard.db"), help="SQLite file")
+    link.add_argument(
+        "--db",
+        type=store_at,
+        default=Path("scaleboard.db"),
+        help="SQLite file, or postgresql://user@host/dbname",
+    )
     link.add_argument("--host", default="127.0.0.1", help="host in the printed link")
     link.add_argument("--port", type=int, default=8000, help="port in the printed link")
     return p
 
 
-async def new_admin_token(db: Path) -> str:
+async def new_admin_token(db: Path | str) -> str:
     """Replace the admin token of the database ``db``; returns the new token."""
     storage = await open_storage(db)
     try:
@@ -147,10 +153,14 @@ def uvicorn_config(
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "admin-link":
-        if not args.db.exists():
+        if isinstance(args.db, Path) and not args.db.exists():
             print(f"There is no database at {args.db}.", file=sys.stderr)
             return 2
-        token = asyncio.run(new_admin_token(args.db))
+        try:
+            token = asyncio.run(new_admin_token(args.db))
+        except StoreError as e:
+            print(f"Could not open the database: {e}", file=sys.stderr)
+            return 2
         print(f"Admin: {admin_link(Settings(host=args.host, port=args.port), token)}")
         print("The previous admin link no longer works.", file=sys.stderr)
         return 0
@@ -188,11 +198,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         # Their debug lines carry SQL parameters and raw handshakes, tokens included:
         # never logged, whatever the level (docs/access.md).
-        for chatty in ("aiosqlite", "websockets"):
+        for chatty in ("aiosqlite", "asyncpg", "websockets"):
             logging.getLogger(chatty).setLevel(max(logging.INFO, logging.root.level))
         print(
             f"Scaleboard: http://{settings.host}:{settings.port}/"
-            f"  (database: {settings.db.resolve()})",
+            f"  (database: {shown(settings.db)})",
             flush=True,
         )
         # uvicorn re-raises Ctrl-C once its graceful shutdown is done: not a crash.
