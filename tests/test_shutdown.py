@@ -5,6 +5,7 @@ the socket closes, the close code is 1012, and the process exits with status 0."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from pathlib import Path
 
@@ -30,28 +31,29 @@ async def test_a_graceful_stop_acks_every_committed_op_then_closes_with_1012(
         forum_id = server.new_forum("sos", "Stopping")["id"]
         clients = [await LiveClient.connect(server.ws_url(forum_id)) for _ in range(2)]
 
-        signalled = asyncio.Event()
+        pacing = True
 
-        async def send(c: LiveClient, who: int) -> None:
-            for i in range(20_000):  # until just after the signal
-                if signalled.is_set():
-                    return
-                op_id = f"{who}-{i}"
-                titles[op_id] = f"From {who} #{i}"
-                try:
-                    await c.op({"type": "add_card", "column": "new", "title": titles[op_id]}, op_id)
-                except websockets.ConnectionClosed:
-                    return
-                if i % 10 == 9:
-                    await asyncio.sleep(0.005)  # a stream of bursts, ahead of the acks
+        async def send(c: LiveClient, op_id: str) -> None:
+            titles[op_id] = f"Card {op_id}"
+            with contextlib.suppress(websockets.ConnectionClosed):
+                await c.op({"type": "add_card", "column": "new", "title": titles[op_id]}, op_id)
 
-        senders = [asyncio.create_task(send(c, i)) for i, c in enumerate(clients)]
+        async def paced(c: LiveClient, who: int) -> None:
+            i = 0
+            while pacing:  # a steady stream, a little ahead of the acks
+                for _ in range(10):
+                    await send(c, f"{who}-{i}")
+                    i += 1
+                await asyncio.sleep(0.01)
+
+        senders = [asyncio.create_task(paced(c, i)) for i, c in enumerate(clients)]
         while sum(len(acks(c)) for c in clients) < 100:
             await asyncio.sleep(0.002)
         assert server.proc is not None
-        server.proc.send_signal(sig)  # mid-burst
-        await asyncio.sleep(0.01)  # a few more go out while the server stops
-        signalled.set()
+        server.proc.send_signal(sig)
+        # uvicorn notices the signal within 0.1 s: keep ops in flight until it has.
+        await asyncio.sleep(0.3)
+        pacing = False
         await asyncio.gather(*senders)
         for c in clients:
             await asyncio.wait_for(c.ws.wait_closed(), 15)
