@@ -253,7 +253,7 @@ class Room:
         self.broadcast(resync)
 
     async def stop(self, code: int, reason: str) -> None:
-        """The server is stopping (SPEC R8, R9): take nothing more, decide what is
+        """The server is stopping (SPEC R9a): take nothing more, decide what is
         already queued, wait until its write is durable and every ack that is due has
         been sent, then close every client with ``code`` after all it was sent. The
         sockets are still open until then; ``close`` snapshots afterwards."""

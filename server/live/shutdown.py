@@ -5,7 +5,7 @@ app's lifespan shutdown, where the rooms flush: an op committed in between was n
 acknowledged to its sender, and a client whose socket was torn down mid-frame saw 1006.
 ``Server`` stops taking connections, then lets the rooms stop (``Rooms.stop``: decide
 what is queued, wait until it is durable, send every ack that is due, close each client
-with 1012 after all it was sent; SPEC R8, R9) while the sockets are still open, and only
+with 1012 after all it was sent; SPEC R9a) while the sockets are still open, and only
 then hands over to uvicorn's shutdown (connections, then the lifespan: snapshots, the
 store). ``serve`` also keeps the stop's exit status 0: uvicorn raises the signal it
 stopped for again once it is done, and SIGTERM's default action would end with 143.
