@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import re
@@ -19,6 +18,7 @@ from server.access.service import MIN_ADMIN_TOKEN
 from server.access.signing import new_token
 from server.app import admin_link, create_app, keep_server_send
 from server.config import Settings
+from server.live.shutdown import serve
 from server.storage import StoreError, open_storage, shown, store_at
 
 ADMIN_ENV = "SCALEBOARD_ADMIN_TOKEN"
@@ -205,9 +205,8 @@ def main(argv: list[str] | None = None) -> int:
             f"  (database: {shown(settings.db)})",
             flush=True,
         )
-        # uvicorn re-raises Ctrl-C once its graceful shutdown is done: not a crash.
-        with contextlib.suppress(KeyboardInterrupt):
-            uvicorn.Server(uvicorn_config(settings, args.log_level)).run()
+        app = create_app(settings)  # SIGTERM and Ctrl-C: acks, then close 1012, then exit 0
+        serve(uvicorn_config(settings, args.log_level, app), app)
         return 0
     return 2
 

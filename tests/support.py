@@ -412,6 +412,8 @@ class EventBoard:
             self.columns.insert(e["index"], e["column_id"])
         elif kind == "column_removed":
             self.columns.remove(e["column_id"])
+            for card_id in e.get("rehomed", ()):  # its archived cards (SPEC R39)
+                self.cards[card_id]["column"] = e["home"]
 
     def column_order(self) -> dict[str, list[str]]:
         """Card ids per column, ordered by rank: what the page would show."""
