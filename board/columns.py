@@ -55,10 +55,13 @@ def remove_column(board: Board, op: o.RemoveColumn, ctx: Context) -> Result:
         raise Rejected("conflict", "A board keeps at least one column.")
     columns = tuple(c for c in board.columns if c.id != col.id)
     cards = board.cards
-    if any(c.column == col.id for c in cards.values()):
-        home = columns[0].id  # archived cards of the column restore into the first one
+    removed = ColumnRemoved(column_id=col.id)
+    rehomed = tuple(sorted(k for k, c in cards.items() if c.column == col.id))
+    if rehomed:  # its archived cards restore into the first column, and the event says so
+        home = columns[0].id
         cards = {k: replace(c, column=home) if c.column == col.id else c for k, c in cards.items()}
-    return replace(board, columns=columns, cards=cards), [ColumnRemoved(column_id=col.id)]
+        removed = ColumnRemoved(column_id=col.id, home=home, rehomed=rehomed)
+    return replace(board, columns=columns, cards=cards), [removed]
 
 
 def rename_forum(board: Board, op: o.RenameForum, ctx: Context) -> Result:

@@ -62,7 +62,13 @@ class ColumnMoved(_Event, tag="column_moved", frozen=True):
 
 
 class ColumnRemoved(_Event, tag="column_removed", frozen=True):
+    """The column is gone. Its archived cards (``rehomed``, ids) now belong to ``home``,
+    the first column left, where a restore puts them (SPEC R39); ``home`` is ``None``
+    when it had none."""
+
     column_id: str
+    home: str | None = None
+    rehomed: tuple[str, ...] = ()
 
 
 class ForumRenamed(_Event, tag="forum_renamed", frozen=True):

@@ -39,7 +39,7 @@ def replay_session(start: Board, operations: Sequence[LoggedOp]) -> list[Accepte
     """Apply a session's logged operations to its start board, as a live room would.
 
     Each result holds the logged item (events included) and the board right after it,
-    which is what ``server.storage.sqlite.projections.rows_for`` needs. Raises
+    which is what ``server.storage.projections.writes_for`` needs. Raises
     ``ImportProblem`` naming the first operation out of sequence, that does not apply,
     changes nothing or repeats an op id.
     """

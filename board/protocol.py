@@ -161,12 +161,16 @@ class BadMessage(ValueError):
 
 
 def decode_client(data: str | bytes) -> ClientMessage:
+    """Read a client frame; any frame that is not a valid message raises ``BadMessage``
+    (SPEC R12), never anything else."""
     try:
         return _client_decoder.decode(data)
     except msgspec.DecodeError as e:  # ValidationError is a DecodeError
         raise BadMessage(str(e)) from None
     except UnicodeError as e:  # bytes that are not UTF-8, or a str with lone surrogates
         raise BadMessage(f"Not valid UTF-8: {e}") from None
+    except RecursionError:  # msgspec skips an unknown value recursively: deep nesting
+        raise BadMessage("The message is nested too deeply.") from None
 
 
 def decode_server(data: str | bytes) -> ServerMessage:

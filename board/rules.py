@@ -61,12 +61,51 @@ def differing(current: object, changes: dict[str, Any]) -> dict[str, Any]:
 # -- text ---------------------------------------------------------------------------
 
 
-def clean_text(text: str, *, single_line: bool) -> str:
-    """Trim, normalise newlines and drop control characters (keeping tabs and newlines)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+# Bidi controls (embeddings, overrides, isolates, marks) and invisible characters: typed
+# into a name or a title they reverse or hide the text around it wherever it is shown,
+# and nothing on a board needs them (pages isolate each piece of user text instead).
+_DROPPED: Final = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    "\u200b\u2060\u2061\u2062\u2063\u2064\u206a\u206b\u206c\u206d\u206e\u206f"
+    "\u180e\ufeff"
+)
+# Zero-width (non-)joiners shape scripts that join (Persian, Indic) and emoji sequences:
+# kept between two such characters, dropped anywhere else ("Al\u200cice" is "Alice").
+_JOINERS: Final = frozenset("\u200c\u200d")
+
+
+def _joins(ch: str | None) -> bool:
+    """Whether a joiner next to ``ch`` can be doing something: ``ch`` is a visible
+    character outside ASCII (a letter of a joining script, an emoji, a mark)."""
+    return ch is not None and ord(ch) > 0x7F and ch not in _JOINERS and not ch.isspace()
+
+
+def without_invisible(text: str) -> str:
+    """``text`` without bidi controls and invisible characters (joiners kept only between
+    the characters they join); what exports apply to text stored before this rule."""
+    kept = [ch for ch in text if ch not in _DROPPED]
+    if not _JOINERS.intersection(kept):
+        return "".join(kept)
+    last = len(kept) - 1
+    return "".join(
+        ch
+        for i, ch in enumerate(kept)
+        if ch not in _JOINERS or (0 < i < last and _joins(kept[i - 1]) and _joins(kept[i + 1]))
     )
+
+
+def without_controls(text: str) -> str:
+    """``text`` without control characters (tabs and newlines kept), bidi controls and
+    invisible characters."""
+    return without_invisible(
+        "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
+    )
+
+
+def clean_text(text: str, *, single_line: bool) -> str:
+    """Trim, normalise newlines and drop control, bidi-control and invisible characters
+    (keeping tabs and newlines): the one cleaning of user text (``without_controls``)."""
+    text = without_controls(text.replace("\r\n", "\n").replace("\r", "\n"))
     if single_line:  # after dropping control characters, so no double spaces are left
         text = " ".join(text.split())
     return text.strip()

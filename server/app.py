@@ -37,7 +37,8 @@ from server.sessions.history import HISTORY_PAGES
 from server.sessions.history_api import HISTORY_API
 from server.sessions.replay import REPLAY_PAGES
 from server.sessions.replay_api import REPLAY_API
-from server.storage import open_storage
+from server.storage import open_storage, shown
+from server.web.api_docs import render_plugins
 from server.web.bodies import ScaleboardRequest
 from server.web.deps import DEPENDENCIES, Services, install
 from server.web.edge import edge
@@ -87,10 +88,11 @@ def create_app(settings: Settings) -> Litestar:
         renderer = Renderer(TEMPLATES_DIR, sprint_days=settings.sprint_days)
         rooms = Rooms(storage.log, settings, renderer)
         catching_up: asyncio.Task[int] | None = None
+        following_admin: asyncio.Task[None] | None = None  # closes its sockets on a new token
         try:
             if settings.demo and await storage.forums.is_new():
                 await seed_demo(storage.forums)
-                log.info("created the demo network in %s", settings.db)
+                log.info("created the demo network in %s", shown(settings.db))
             teams = await storage.forums.teams()
             renderer.set_teams(teams)
             rooms.team_ids = frozenset(t.id for t in teams)
@@ -124,8 +126,12 @@ def create_app(settings: Settings) -> Litestar:
             gc.freeze()
             gc.set_threshold(20_000, 20, 10)
             catching_up = asyncio.create_task(catch_up(storage, rooms), name="escalation-catch-up")
+            following_admin = asyncio.create_task(access.follow_admin(), name="admin-token")
             yield
         finally:
+            if following_admin is not None:
+                following_admin.cancel()
+                await asyncio.gather(following_admin, return_exceptions=True)
             if catching_up is not None:
                 catching_up.cancel()
                 await asyncio.gather(catching_up, return_exceptions=True)
@@ -175,6 +181,7 @@ def create_app(settings: Settings) -> Litestar:
                 "`Authorization: Bearer <token>`; see docs/access.md."
             ),
             path="/schema",
+            render_plugins=render_plugins(),  # served from /static: no CDN (web/api_docs.py)
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(

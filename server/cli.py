@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import re
@@ -16,11 +15,13 @@ from urllib.parse import unquote_plus
 import uvicorn
 from litestar import Litestar
 
+from server.access import admin_token
 from server.access.service import MIN_ADMIN_TOKEN
-from server.access.signing import new_token, sha256
+from server.access.signing import new_token
 from server.app import admin_link, asgi, create_app
 from server.config import Settings
-from server.storage import open_storage
+from server.live.shutdown import serve
+from server.storage import StoreError, open_storage, shown, store_at
 
 ADMIN_ENV = "SCALEBOARD_ADMIN_TOKEN"
 
@@ -37,9 +38,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument(
         "--db",
-        type=Path,
+        type=store_at,
         default=Path("scaleboard.db"),
-        help="SQLite file (default ./scaleboard.db)",
+        help="SQLite file (default ./scaleboard.db), or a PostgreSQL database: "
+        "postgresql://user@host/dbname",
     )
     serve.add_argument(
         "--no-demo", action="store_true", help="do not create the demo network in a new database"
@@ -85,18 +87,24 @@ def parser() -> argparse.ArgumentParser:
         "admin-link",
         help="replace the admin token and print the new admin link (the old one stops working)",
     )
-    link.add_argument("--db", type=Path, default=Path("scaleboard.db"), help="SQLite file")
+    link.add_argument(
+        "--db",
+        type=store_at,
+        default=Path("scaleboard.db"),
+        help="SQLite file, or postgresql://user@host/dbname",
+    )
     link.add_argument("--host", default="127.0.0.1", help="host in the printed link")
     link.add_argument("--port", type=int, default=8000, help="port in the printed link")
     return p
 
 
-async def new_admin_token(db: Path) -> str:
+async def new_admin_token(db: Path | str) -> str:
     """Replace the admin token of the database ``db``; returns the new token."""
     storage = await open_storage(db)
     try:
         token = new_token()
-        await storage.access.set_admin_hash(sha256(token))
+        secret = await storage.forums.secret()
+        await storage.access.set_admin_hash(admin_token.record(secret, token))
     finally:
         await storage.close()
     return token
@@ -181,10 +189,14 @@ def uvicorn_config(
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "admin-link":
-        if not args.db.exists():
+        if isinstance(args.db, Path) and not args.db.exists():
             print(f"There is no database at {args.db}.", file=sys.stderr)
             return 2
-        token = asyncio.run(new_admin_token(args.db))
+        try:
+            token = asyncio.run(new_admin_token(args.db))
+        except StoreError as e:
+            print(f"Could not open the database: {e}", file=sys.stderr)
+            return 2
         print(f"Admin: {admin_link(Settings(host=args.host, port=args.port), token)}")
         print("The previous admin link no longer works.", file=sys.stderr)
         return 0
@@ -222,16 +234,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         # Their debug lines carry SQL parameters and raw handshakes, tokens included:
         # never logged, whatever the level (docs/access.md).
-        for chatty in ("aiosqlite", "websockets"):
+        for chatty in ("aiosqlite", "asyncpg", "websockets"):
             logging.getLogger(chatty).setLevel(max(logging.INFO, logging.root.level))
         print(
             f"Scaleboard: http://{settings.host}:{settings.port}/"
-            f"  (database: {settings.db.resolve()})",
+            f"  (database: {shown(settings.db)})",
             flush=True,
         )
-        # uvicorn re-raises Ctrl-C once its graceful shutdown is done: not a crash.
-        with contextlib.suppress(KeyboardInterrupt):
-            uvicorn.Server(uvicorn_config(settings, args.log_level)).run()
+        app = create_app(settings)  # SIGTERM and Ctrl-C: acks, then close 1012, then exit 0
+        serve(uvicorn_config(settings, args.log_level, app), app)
         return 0
     return 2
 

@@ -18,7 +18,7 @@ class Settings(msgspec.Struct, kw_only=True):
 
     host: str = "127.0.0.1"
     port: int = 8000
-    db: Path = Path("scaleboard.db")
+    db: Path | str = Path("scaleboard.db")  # a SQLite file, or a postgresql:// URL
     demo: bool = True  # create the demo network when the database is new
     # The admin's token (env SCALEBOARD_ADMIN_TOKEN or --admin-token). None: one is made
     # on the first run and its link printed once (docs/access.md).

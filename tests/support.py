@@ -1,8 +1,9 @@
 """Real parts for tests: a server process on a loopback port, and a live client.
 
 ``ServerProcess`` starts ``python -m server serve`` exactly as the README does (real
-SQLite file, durability on), waits for ``/healthz``, and can stop it gently (SIGINT)
-or kill it (SIGKILL). ``LiveClient`` speaks the live protocol over a real websocket.
+SQLite file or PostgreSQL database, durability on), waits for ``/healthz``, and can stop
+it gently (SIGINT) or kill it (SIGKILL). ``LiveClient`` speaks the live protocol over a
+real websocket.
 
 Access is on, as in production (docs/access.md): the server gets a known admin token
 (``SCALEBOARD_ADMIN_TOKEN``), ``request`` and ``http`` send it as a bearer token unless
@@ -46,19 +47,25 @@ class ServerProcess:
 
     def __init__(
         self,
-        db: Path,
+        db: Path | str,
         *,
         port: int | None = None,
         demo: bool = False,
         extra_args: Iterable[str] = (),
         configured_admin: bool = True,
+        log_path: Path | None = None,
     ) -> None:
-        self.db = Path(db)
+        # A SQLite file, or a ``postgresql://`` URL (then ``log_path`` says where the
+        # server's output goes; beside the file by default).
+        self.db: Path | str = db if isinstance(db, str) and "://" in db else Path(db)
         self.port = port or free_port()
         self.demo = demo
         self.extra_args = list(extra_args)  # more ``scaleboard serve`` options
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log_path = self.db.with_suffix(".log")
+        if log_path is None:
+            assert isinstance(self.db, Path), "a server on a database URL needs a log_path"
+            log_path = self.db.with_suffix(".log")
+        self.log_path = log_path
         # The admin token given in the environment (``configured_admin=False``: none, so
         # the server makes one on its first run and prints its link).
         self.admin_token = f"test-admin-{secrets.token_urlsafe(18)}"
@@ -405,6 +412,8 @@ class EventBoard:
             self.columns.insert(e["index"], e["column_id"])
         elif kind == "column_removed":
             self.columns.remove(e["column_id"])
+            for card_id in e.get("rehomed", ()):  # its archived cards (SPEC R39)
+                self.cards[card_id]["column"] = e["home"]
 
     def column_order(self) -> dict[str, list[str]]:
         """Card ids per column, ordered by rank: what the page would show."""

@@ -305,6 +305,17 @@ def test_remove_column(sos: Board) -> None:
     refused(one, o.RemoveColumn(column="ordered"), "conflict")  # never the last column
 
 
+def test_removing_a_column_says_where_its_archived_cards_went(sos: Board) -> None:
+    # SPEC R39: the archived cards of a removed column belong to the first column left,
+    # and the event names them, so a client's copy matches the board before any restore.
+    board = play(sos, o.ArchiveCard(card="c4"))
+    new, events = run(board, o.RemoveColumn(column="removing"))
+    assert events == [ev.ColumnRemoved(column_id="removing", home="new", rehomed=("c4",))]
+    assert new.cards["c4"].column == "new" and new.cards["c4"].archived
+    restored, _ = run(new, o.RestoreCard(card="c4"))
+    assert restored.cards["c4"].column == "new"
+
+
 def test_remove_column_rehomes_archived_cards(sos: Board) -> None:
     board = play(sos, o.ArchiveCard(card="c4"), o.RemoveColumn(column="removing"))
     assert board.cards["c4"].column == "new" and check(board) == []

@@ -1,8 +1,10 @@
-"""Hypothesis-generated websocket messages against a real server (SPEC R12-R14).
+"""Hypothesis-generated websocket messages against a real server (SPEC R3, R12-R14).
 
 Wrong types, missing and unknown fields, unknown ops, bad ids, huge strings, text
-that is not JSON: the sender gets ``error`` or ``reject``, its socket stays open, the
-server keeps serving, and nobody else's board changes unless an op was acknowledged.
+that is not JSON, JSON nested thousands of levels deep, floods of hellos and pings:
+the sender gets ``error`` or ``reject`` (or a delta ``welcome``, never the whole board
+again), its socket stays open, the server keeps serving, and nobody else's board
+changes unless an op was acknowledged.
 """
 
 from __future__ import annotations
@@ -91,10 +93,41 @@ messages = st.one_of(
         ),
     ),
     st.just("x" * 60_000),
+    st.builds(  # deep nesting where the decoder must skip or read it (under 64 KiB)
+        lambda depth, arrays, frame: frame.replace(
+            "X", "[" * depth + "]" * depth if arrays else '{"a":' * depth + "1" + "}" * depth
+        ),
+        st.integers(1, 5000),
+        st.booleans(),
+        st.sampled_from(
+            [
+                "X",
+                '{"x":X,"type":"hello"}',
+                '{"type":"op","id":"n1","op":{"card":X,"type":"archive_card"}}',
+                '{"type":"op","id":X,"op":{"type":"archive_card","card":"c1"}}',
+                '{"type":"hold","card":X}',
+            ]
+        ),
+    ),
     st.just(
         '{"type": "op", "id": "' + "i" * 50_000 + '", "op": {"type": "archive_card", "card": "c1"}}'
     ),
 )
+
+
+# A flood: the same hello or ping hundreds of times (they count against the rate, R14).
+floods = st.builds(
+    lambda frame, n: [frame] * n,
+    st.sampled_from(
+        [
+            json.dumps({"type": "hello"}),
+            json.dumps({"type": "ping"}),
+            '{"type":"hello","epoch":"x"}',
+        ]
+    ),
+    st.integers(1, 400),
+)
+BARRIER = json.dumps({"type": "barrier-of-the-fuzz-test"})
 
 
 async def _scenario(server: ServerProcess, forum_id: str, batch: list[str]) -> None:
@@ -104,13 +137,16 @@ async def _scenario(server: ServerProcess, forum_id: str, batch: list[str]) -> N
     fuzzer = await LiveClient.connect(url)
     for raw in batch:
         await fuzzer.ws.send(raw)
-    await fuzzer.send_json({"type": "ping"})
-    await fuzzer.expect("pong", timeout=10)
-    await asyncio.sleep(0.2)  # answers to ops come from the room, after the pong
+    # An unknown type is answered at once and never rate-limited: all before it was read.
+    await fuzzer.ws.send(BARRIER)
+    await fuzzer.expect("error", match=lambda m: "barrier-of" in m["reason"], timeout=20)
+    await asyncio.sleep(0.2)  # answers to ops and hellos come from the room, after it
     answers = fuzzer.received[1:]
     assert fuzzer.ws.close_code is None, "the fuzzer's socket must stay open"
     kinds = {m["type"] for m in answers}
     assert kinds <= {"error", "reject", "ack", "pong", "batch", "welcome"}, kinds
+    # SPEC R3: a connection already welcomed never gets the whole board again.
+    assert not [m for m in answers if m["type"] == "welcome" and m["full"]]
     for m in answers:
         if m["type"] in ("error", "reject"):
             assert m["code"] and m["reason"], m
@@ -132,7 +168,7 @@ async def _scenario(server: ServerProcess, forum_id: str, batch: list[str]) -> N
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(batch=st.lists(messages, min_size=1, max_size=12))
+@given(batch=st.lists(messages, min_size=1, max_size=12) | floods)
 def test_generated_messages_get_errors_and_change_nothing(
     server: ServerProcess, forum: dict[str, Any], batch: list[str]
 ) -> None:

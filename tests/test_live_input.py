@@ -150,3 +150,75 @@ async def test_a_burst_far_over_the_rate_is_limited(server: ServerProcess, forum
     answer = await b.call({"type": "add_card", "column": "new", "title": "Unaffected"})
     assert answer["type"] == "ack"
     await close_all([a, b])
+
+
+def nested(depth: int) -> dict[str, str]:
+    """Frames nested ``depth`` levels deep where the decoder must skip or read them."""
+    arrays, objects = "[" * depth + "]" * depth, '{"a":' * depth + "1" + "}" * depth
+    return {
+        "before-the-tag": '{"x":' + arrays + ',"type":"hello"}',
+        "in-an-op": '{"type":"op","id":"n1","op":{"column":' + arrays + ',"type":"add_card"}}',
+        "objects": '{"type":"op","id":"n2","op":{"title":' + objects + ',"type":"add_card"}}',
+        "bare": arrays,
+    }
+
+
+async def test_a_deeply_nested_frame_gets_bad_message_and_the_socket_stays_open(
+    server: ServerProcess, forum: Forum
+) -> None:
+    a, b = await connect(server, forum, 2)
+    await add_cards(a, 1)
+    await b.wait_seq(1)
+    before = server.board(forum["id"])
+    mark_b = len(b.received)
+    frames = nested(1000)
+    assert len(frames["before-the-tag"]) < 2100  # about 2 KB is enough
+    for name, frame in {**frames, **{f"{k}-deeper": v for k, v in nested(10_000).items()}}.items():
+        await a.ws.send(frame)
+        error = await a.expect(("error", "ack", "reject", "welcome"))
+        # SPEC R12: `error` `bad_message`, the connection open, nothing changed.
+        assert error["type"] == "error" and error["code"] == "bad_message", (name, error)
+        assert a.ws.close_code is None, name
+    assert server.board(forum["id"]) == before
+    await a.send_json({"type": "ping"})
+    await a.expect("pong")
+    await barrier(a, [b])
+    assert [m["type"] for m in b.received[mark_b:]] == ["batch"]  # others saw nothing else
+    await close_all([a, b])
+    assert "Traceback" not in server.log_path.read_text()
+
+
+async def test_a_hello_flood_is_rate_limited_and_never_the_whole_board_again(
+    server: ServerProcess, forum: Forum
+) -> None:
+    a, b = await connect(server, forum, 2)
+    for i in range(30):  # a board worth sending: each full welcome is tens of KB
+        await a.call({"type": "add_card", "column": "new", "title": f"Card {i}", "body": "b" * 400})
+    flood = await LiveClient.connect(server.ws_url(forum["id"]))  # its own rate
+    full_size = len(json.dumps(flood.received[0]))
+    assert flood.received[0]["full"] is True and full_size > 20_000
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for _ in range(1000):
+        await flood.send_json({"type": "hello", "last_seq": None, "epoch": None})
+    deadline = loop.time() + 30
+    while len([m for m in flood.received[1:] if m["type"] in ("welcome", "error")]) < 1000:
+        assert loop.time() < deadline, "not every hello was answered"
+        await asyncio.sleep(0.05)
+    elapsed = loop.time() - started
+    got = flood.received[1:]
+    welcomes = [m for m in got if m["type"] == "welcome"]
+    limited = [m for m in got if m["type"] == "error"]
+    # SPEC R14: every hello after the first counts against the rate (a burst of 200).
+    assert {m["code"] for m in limited} == {"rate_limited"}
+    assert 200 <= len(welcomes) <= 200 + 50 * elapsed + 5
+    # SPEC R3: on a connection already welcomed, a delta, never the whole board again.
+    assert all(w["full"] is False and w["items"] == [] for w in welcomes)
+    sent_back = sum(len(json.dumps(m)) for m in got)
+    assert sent_back < 1000 * 600, sent_back  # before: 1000 whole boards, tens of MB
+    # The connection is still served, and nobody else was affected.
+    answer = await b.call({"type": "add_card", "column": "new", "title": "Unaffected"})
+    assert answer["type"] == "ack"
+    await flood.wait_seq(answer["seq"])
+    await a.wait_seq(answer["seq"])
+    await close_all([a, b, flood])

@@ -140,6 +140,11 @@ async def test_clients_joining_mid_burst_converge_on_the_board(
     assert welcome["full"] is True
     after = [i for i in fresh.items() if i["seq"] > welcome["seq"]]
     assert [i["seq"] for i in after] == list(range(welcome["seq"] + 1, board["seq"] + 1))
+    # SPEC R3: and no item twice, even when the join fell in the middle of a turn.
+    for c in (late, fresh):
+        seqs = [i["seq"] for i in c.items()]
+        assert len(seqs) == len(set(seqs)), seqs
+    assert [i["seq"] for i in fresh.items()] == [i["seq"] for i in after]
     await close_all([a, late, fresh])
 
 

@@ -18,7 +18,7 @@ from board.model import new_board
 from board.protocol import Hello, Limits
 from board.sync import Accepted, ForumSync, Outcome
 from server.config import TEMPLATES_DIR
-from server.live.messages import IDLE, RELOAD, Join, Leave, OpIn
+from server.live.messages import IDLE, RELOAD, STOP, Join, Leave, OpIn
 from server.live.turn import Plan, RoomState, answers_after_commit
 from server.storage import StoreError
 from server.storage.sqlite import SqliteStorage
@@ -209,6 +209,66 @@ def test_the_last_leave_then_idle_evicts() -> None:
     assert state.turn([IDLE], NOW, frozenset()).action == "evict"
     back = state.turn([Leave(ann), Join(ann, Hello())], NOW, frozenset())
     assert back.joined and not back.emptied
+
+
+def test_a_client_welcomed_mid_turn_gets_each_item_once() -> None:
+    # SPEC R3, R5: the turn's batch carries, for a client it welcomed, only the items
+    # after its welcome; the others get them all.
+    state = room()
+    ann, bob = Client("a", "Ann"), Client("b", "Bob")
+    joined(state, ann)
+    plan = state.turn(
+        [OpIn(card("Before"), "1", "Ann", ann), Join(bob, Hello()),
+         OpIn(card("After"), "2", "Ann", ann)],
+        NOW,
+        frozenset(),
+    )  # fmt: skip
+    frames = sent(plan, state)
+    welcome, *batches = frames["b"]
+    assert welcome["type"] == "welcome" and welcome["seq"] == 1 and "Before" in str(welcome)
+    assert [[i["seq"] for i in b["items"]] for b in batches] == [[2]]
+    assert batches[0]["joined"] == [{"id": "b", "name": "Bob", "hue": 0}]
+    assert "card:c1" not in batches[0]["html"] and "card:c2" in batches[0]["html"]
+    assert [[i["seq"] for i in b["items"]] for b in frames["a"]] == [[1, 2]]
+    # A client welcomed after every item of the turn gets only the news of it.
+    cid = Client("c", "Cid")
+    plan = state.turn([OpIn(card("Third"), "3", "Ann", ann), Join(cid, Hello())], NOW, frozenset())
+    frames = sent(plan, state)
+    assert [m["type"] for m in frames["c"]] == ["welcome", "batch"]
+    assert frames["c"][0]["seq"] == 3 and frames["c"][1]["items"] == []
+    assert [[i["seq"] for i in b["items"]] for b in frames["a"]] == [[3]]
+    assert [[i["seq"] for i in b["items"]] for b in frames["b"]] == [[3]]
+
+
+def test_another_hello_on_a_connection_gets_a_delta_not_the_board() -> None:
+    # SPEC R3, R14: a repeated hello on a welcomed connection of this epoch is a delta
+    # from its previous welcome, whatever it asks for; never the whole board again.
+    state = room()
+    ann = Client("a", "Ann")
+    joined(state, ann)
+    state.turn([OpIn(card(f"C{i}"), f"o{i}", "Ann", ann) for i in range(3)], NOW, frozenset())
+    again = sent(state.turn([Join(ann, Hello())], NOW, frozenset()), state)["a"]
+    assert [m["type"] for m in again] == ["welcome"]  # no batch: nothing new, nobody new
+    assert again[0]["full"] is False and [i["seq"] for i in again[0]["items"]] == [1, 2, 3]
+    flood = [Join(ann, Hello(last_seq=0, epoch="epoch-1")) for _ in range(5)]
+    welcomes = sent(state.turn(flood, NOW, frozenset()), state)["a"]
+    assert [(w["full"], w["items"]) for w in welcomes] == [(False, [])] * 5
+    # A new epoch (a reload, R11) makes the next hello a whole board again.
+    state.reload(ForumSync(state.sync.board, "epoch-2"))
+    after = sent(
+        state.turn([Join(ann, Hello(last_seq=3, epoch="epoch-1"))], NOW, frozenset()), state
+    )
+    assert after["a"][0]["full"] is True and after["a"][0]["epoch"] == "epoch-2"
+
+
+def test_stop_ends_the_room_after_the_turn() -> None:
+    # SPEC R9a: what was queued before the stop is decided in the same turn.
+    state = room()
+    ann = Client("a", "Ann")
+    joined(state, ann)
+    plan = state.turn([OpIn(card("Last"), "l", "Ann", ann), STOP], NOW, frozenset())
+    assert plan.action == "stop" and [a.item.seq for a in plan.accepted] == [1]
+    assert [m.op_id for m, _ in plan.answers] == ["l"]
 
 
 # -- R11: a failed write, a reload from storage, a resync ------------------------------

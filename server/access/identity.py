@@ -10,10 +10,13 @@ import base64
 import hashlib
 import hmac
 
+from litestar.datastructures import Cookie
+
 from board.apply import clean_text
 from board.model import MAX_NAME
 
 COOKIE = "sb_name"
+COOKIE_AGE = 400 * 24 * 3600
 
 
 def _mac(secret: str, payload: str) -> str:
@@ -24,6 +27,19 @@ def _mac(secret: str, payload: str) -> str:
 def sign(secret: str, name: str) -> str:
     payload = base64.urlsafe_b64encode(name.encode()).decode()
     return f"{payload}.{_mac(secret, payload)}"
+
+
+def name_cookie(secret: str, name: str, *, secure: bool) -> Cookie:
+    """The signed name cookie; ``secure`` over TLS, like the access and CSRF cookies."""
+    return Cookie(
+        key=COOKIE,
+        value=sign(secret, name),
+        max_age=COOKIE_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
 
 
 def verify(secret: str, value: str | None) -> str | None:

@@ -20,7 +20,7 @@ from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Sc
 
 from server.access import csrf
 from server.access.identity import safe_next
-from server.access.passes import COOKIE, pass_cookie, read_pass
+from server.access.passes import COOKIE, over_tls, pass_cookie, read_pass
 from server.access.service import LINK_TOKEN
 from server.web.deps import services_of
 from server.web.errors import error_body
@@ -71,8 +71,7 @@ def cookies(scope: Any) -> dict[str, str]:
     return out
 
 
-def _secure(scope: Any) -> bool:
-    return scope.get("scheme") in ("https", "wss")
+_secure = over_tls  # the one rule for every cookie's ``Secure`` (passes.py)
 
 
 async def _send_page(

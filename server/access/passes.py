@@ -3,7 +3,7 @@ grants one browser got from the links it opened."""
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import msgspec
 from litestar.datastructures import Cookie
@@ -38,6 +38,12 @@ def read_pass(secret: str, value: str | None) -> Pass:
         return _pass_decoder.decode(data)
     except msgspec.DecodeError:
         return Pass()
+
+
+def over_tls(scope: Any) -> bool:
+    """Whether a request came over TLS (``https``, ``wss``; behind a proxy, as uvicorn's
+    proxy headers say): every cookie we set is then ``Secure`` (access, CSRF, name)."""
+    return scope.get("scheme") in ("https", "wss")
 
 
 def pass_cookie(secret: str, p: Pass, *, secure: bool = False) -> Cookie:

@@ -5,8 +5,9 @@ Each forum has one live token per role (``AccessRecords``); its links carry them
 (``sb_access``, ``passes.py``): the forum, the role and a fingerprint of the token. A
 grant counts only while its fingerprint matches the forum's current token for that
 role, so rotating a token revokes every grant made from it, at once. The instance's
-admin has a token of its own (only its sha256 is stored); the cookie's admin mark is a
-fingerprint of that hash, so a new admin token ends every admin mark too. API clients
+admin has a token of its own (only an HMAC of it is stored, ``admin_token.py``); the
+cookie's admin mark comes with that record, so a new admin token ends every admin mark,
+and the admin's open websockets are closed within a second (``follow_admin``). API clients
 send ``Authorization: Bearer <token>`` (a forum token or the admin token) instead of
 cookies. The admin counts as a facilitator of every forum.
 
@@ -16,6 +17,7 @@ decides which role an operation needs. Refusals raise ``refusals.Denied``.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import time
@@ -25,9 +27,10 @@ from typing import Any, Final, cast
 from litestar.connection import ASGIConnection
 
 from board.access import ROLES, Role, best, is_role
+from server.access import admin_token
 from server.access.passes import COOKIE, Pass, read_pass
 from server.access.refusals import BAD_TOKEN, Denied
-from server.access.signing import fingerprint, new_token, sha256
+from server.access.signing import fingerprint, new_token
 from server.storage.access import AccessRecords, ForumToken
 
 log = logging.getLogger("scaleboard.access")
@@ -35,6 +38,7 @@ log = logging.getLogger("scaleboard.access")
 WHO: Final = "scaleboard.who"  # scope key: the request's ``Who``, worked out once
 LINK_TOKEN: Final = "scaleboard.link_token"  # scope key: the ``?token=`` taken out of the URL
 MIN_ADMIN_TOKEN: Final = 16  # characters a configured admin token must have at least
+ADMIN_POLL: Final = 0.25  # seconds between looks at the stored admin token (admin-link)
 
 
 # -- who is asking -------------------------------------------------------------------
@@ -75,14 +79,18 @@ class Who:
 
 
 class Watch:
-    """A live connection that holds a role through a forum token (see ``Access.rotate``)."""
+    """A live connection that holds a role through a forum token (see ``Access.rotate``),
+    or, ``admin``, through the admin token (see ``Access.follow_admin``)."""
 
-    __slots__ = ("forum_id", "revoke", "role")
+    __slots__ = ("admin", "forum_id", "revoke", "role")
 
-    def __init__(self, forum_id: str, role: Role, revoke: Callable[[], None]) -> None:
+    def __init__(
+        self, forum_id: str, role: Role, revoke: Callable[[], None], *, admin: bool = False
+    ) -> None:
         self.forum_id = forum_id
         self.role = role
         self.revoke = revoke
+        self.admin = admin
 
 
 class Access:
@@ -95,6 +103,8 @@ class Access:
         self._tokens: dict[str, dict[Role, str]] = {}
         self._owner: dict[str, tuple[str, Role]] = {}
         self._live: dict[str, set[Watch]] = {}
+        self._admins: set[Watch] = set()
+        self._admin_mark: str | None = None  # the mark the open admin sockets came with
 
     # -- tokens ---------------------------------------------------------------------
 
@@ -106,14 +116,20 @@ class Access:
         await self.records.add_tokens([ForumToken(f, r, new_token(), now) for f, r in missing])
         for t in await self.records.all_tokens():
             self._install(t.forum_id, {t.role: t.token})
+        stored = await self.admin_hash()
+        made: str | None = None
         if configured_admin:
-            await self.records.set_admin_hash(sha256(configured_admin))
-            return None
-        if await self.admin_hash() is None:
-            token = new_token()
-            await self.records.set_admin_hash(sha256(token))
-            return token
-        return None
+            # The same token as before keeps its mark (its admin cookies keep working).
+            keep = None
+            if stored is not None and admin_token.matches(self.secret, stored, configured_admin):
+                keep = admin_token.mark(stored)
+            record = admin_token.record(self.secret, configured_admin, keep)
+            await self.records.set_admin_hash(record)
+        elif stored is None:
+            made = new_token()
+            await self.records.set_admin_hash(admin_token.record(self.secret, made))
+        self._admin_mark = await self.admin_mark()
+        return made
 
     def _install(self, forum_id: str, tokens: dict[str, str]) -> None:
         held = self._tokens.setdefault(forum_id, {})
@@ -179,12 +195,35 @@ class Access:
         return await self.records.admin_hash()
 
     async def is_admin_token(self, token: str) -> bool:
-        found = await self.admin_hash()
-        return found is not None and hmac.compare_digest(found, sha256(token))
+        stored = await self.admin_hash()
+        if stored is None or not admin_token.matches(self.secret, stored, token):
+            return False
+        if admin_token.is_legacy(stored):  # a bare sha256 of an older version: upgrade it
+            mark = admin_token.mark(stored)
+            await self.records.set_admin_hash(admin_token.record(self.secret, token, mark))
+            log.info("the stored admin token is now an HMAC under the instance's secret")
+        return True
 
     async def admin_mark(self) -> str | None:
-        found = await self.admin_hash()
-        return fingerprint(found) if found else None
+        stored = await self.admin_hash()
+        return admin_token.mark(stored) if stored else None
+
+    async def follow_admin(self, every: float = ADMIN_POLL) -> None:
+        """Run until cancelled: when the admin token is replaced (``scaleboard
+        admin-link``, even from another process), close the admin's open websockets."""
+        while True:
+            await asyncio.sleep(every)
+            try:
+                mark = await self.admin_mark()
+            except Exception:  # a busy or closing database: look again next time
+                log.debug("could not read the admin token", exc_info=True)
+                continue
+            if mark != self._admin_mark:
+                self._admin_mark = mark
+                for watch in list(self._admins):
+                    watch.revoke()
+                if self._admins:
+                    log.info("the admin token was replaced: closed the admin's websockets")
 
     # -- who ------------------------------------------------------------------------
 
@@ -257,13 +296,22 @@ class Access:
 
     # -- live connections -----------------------------------------------------------
 
-    def watch(self, forum_id: str, role: Role, revoke: Callable[[], None]) -> Watch:
-        """Call ``revoke`` when the ``role`` token of ``forum_id`` is rotated."""
-        w = Watch(forum_id, role, revoke)
-        self._live.setdefault(forum_id, set()).add(w)
+    def watch(
+        self, forum_id: str, role: Role, revoke: Callable[[], None], *, admin: bool = False
+    ) -> Watch:
+        """Call ``revoke`` when the ``role`` token of ``forum_id`` is rotated, or, for a
+        connection that came in as the ``admin``, when the admin token is replaced."""
+        w = Watch(forum_id, role, revoke, admin=admin)
+        if admin:
+            self._admins.add(w)
+        else:
+            self._live.setdefault(forum_id, set()).add(w)
         return w
 
     def unwatch(self, w: Watch) -> None:
+        if w.admin:
+            self._admins.discard(w)
+            return
         found = self._live.get(w.forum_id)
         if found is not None:
             found.discard(w)

@@ -6,12 +6,12 @@ from collections import defaultdict
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import Cookie
 from litestar.enums import MediaType
 from litestar.response import Redirect
 
 from board import visibility
 from board.access import LABELS
+from board.apply import clean_text
 from board.kinds import FORUM_KINDS
 from board.model import (
     MAX_BODY,
@@ -23,7 +23,8 @@ from board.model import (
 )
 from board.protocol import PeerInfo
 from server.access.guards import admin_guard, check_form, forum_guard, session_guard, who
-from server.access.identity import COOKIE, safe_next, sign, valid_name
+from server.access.identity import name_cookie, safe_next, valid_name
+from server.access.passes import over_tls
 from server.forums.backlog import session_overruns, team_choice
 from server.forums.retro import session_phases
 from server.forums.service import create_forum, teams_css, validate_forum
@@ -251,21 +252,14 @@ async def set_name(
     if name is None:
         error = (
             f"Keep your name to {MAX_NAME} characters or fewer."
-            if raw.strip()
+            if clean_text(raw, single_line=True)  # invisible characters alone are no name
             else "Type the name others will see."
         )
         body = renderer.page(
             "name.html", next=target, name=raw[:200], error=error, max_name=MAX_NAME
         )
         return html(body, status=400)
-    cookie = Cookie(
-        key=COOKIE,
-        value=sign(secret, name),
-        max_age=400 * 24 * 3600,
-        httponly=True,
-        samesite="lax",
-        path="/",
-    )
+    cookie = name_cookie(secret, name, secure=over_tls(request.scope))
     return Redirect(target, status_code=303, cookies=[cookie])
 
 

@@ -5,8 +5,11 @@ here or in the schema before a room sees it: access (R2a: the handshake needs a 
 the forum, else ``error`` forbidden and close 4403; each op's type against that role,
 else ``reject`` forbidden; a rotated link closes the socket with 4403), size (``error``
 too_large, then close 1009; uvicorn itself closes frames too large even to read), JSON
-and schema (``error`` back to the sender, SPEC R12), hello first (R2), and the
-per-connection rate (R14). The room answers ops; this task only reads.
+and schema (``error`` back to the sender, SPEC R12; a frame the decoder fails on in
+any other way too, logged with its traceback), hello first (R2), and the
+per-connection rate (R14: ops, holds, pings and every hello after the first). The room
+answers ops; this task only reads. An unexpected error is logged with its traceback
+and closes the socket with 1011 (the client reconnects).
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_TRY_LATER = 1013
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
+CLOSE_INTERNAL = 1011
 
 
 class TokenBucket:
@@ -94,6 +98,10 @@ def too_large(data: str | bytes, limit: int) -> bool:
 
 def _error(code: str, reason: str) -> dict[str, object]:
     return text_message(encode(Error(code=code, reason=reason)))
+
+
+PONG = text_message(encode(Pong()))
+SLOW_DOWN = _error("rate_limited", "Too many messages; slow down.")
 
 
 def _cancel(task: asyncio.Task[Any]) -> None:
@@ -181,13 +189,18 @@ async def live(
         if revoked:
             return
         revoked = True
-        reason = "Your link to this forum was replaced: ask its facilitator for the new one."
+        reason = (
+            "The admin link was replaced: open the new one."
+            if person.admin
+            else "Your link to this forum was replaced: ask its facilitator for the new one."
+        )
         peer.deliver(_error("forbidden", reason))
         closing.append(asyncio.ensure_future(peer.end(CLOSE_FORBIDDEN, "access revoked")))
 
-    # The admin facilitates every forum whatever its tokens; anyone else came in with a
-    # forum token (a link, a grant made from one, a bearer) that a rotation revokes.
-    watch: Watch | None = None if person.admin else access.watch(forum_id, role, revoke)
+    # The admin facilitates every forum whatever its tokens (a new admin token revokes);
+    # anyone else came in with a forum token (a link, a grant made from one, a bearer)
+    # that a rotation revokes.
+    watch: Watch | None = access.watch(forum_id, role, revoke, admin=person.admin)
 
     async def post(message: RoomMessage) -> Room | None:
         nonlocal room
@@ -219,6 +232,10 @@ async def live(
             except BadMessage as e:
                 peer.deliver(_error("bad_message", str(e)))
                 continue
+            except Exception:  # a frame the decoder did not expect: still the sender's error
+                log.exception("could not read a frame on forum %s", forum_id)
+                peer.deliver(_error("bad_message", "This message could not be read."))
+                continue
             if type(msg) is Send:
                 if not said_hello:
                     peer.deliver(_error("hello_first", "Send hello before any operation."))
@@ -239,23 +256,30 @@ async def live(
                 elif revoked or peer.role == "viewer":
                     peer.deliver(_error("forbidden", "You are viewing this forum read-only."))
                 elif not bucket.take():
-                    peer.deliver(_error("rate_limited", "Too many messages; slow down."))
+                    peer.deliver(SLOW_DOWN)
                 elif await post(HoldIn(peer, msg.card)) is None:
                     break
             elif type(msg) is Hello:
                 if revoked:
                     break
+                if said_hello and not bucket.take():  # R14: every hello after the first counts
+                    peer.deliver(SLOW_DOWN)
+                    continue
                 said_hello = True
                 if await post(Join(peer, msg)) is None:
                     break
-            else:
-                peer.deliver(text_message(encode(Pong())))
+            else:  # ping, counted like an op (R14)
+                peer.deliver(PONG if bucket.take() else SLOW_DOWN)
     except asyncio.CancelledError:
         if not peer.dropped:
             raise
         task.uncancel()  # we cancelled ourselves: the client was too slow (SPEC R15)
     except WebSocketDisconnect:
         pass
+    except Exception:  # a bug: logged with its traceback, the client told to reconnect
+        log.exception("live connection to forum %s failed", forum_id)
+        with contextlib.suppress(Exception):
+            await peer.end(CLOSE_INTERNAL, "internal error")
     finally:
         if watch is not None:
             access.unwatch(watch)

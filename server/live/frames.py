@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from board import visibility
+from board.log import Item
 from board.protocol import Ack, Batch, Limits, PeerInfo, Reject, Welcome, WireItem
 from board.protocol import encode as encode_msg
-from board.sync import Accepted, Duplicate, ForumSync, Item, Outcome, Refused, Unchanged
+from board.sync import Accepted, Duplicate, ForumSync, Outcome, Refused, Unchanged
 from server.live.holds import Held, Holds
 from server.live.messages import Client, OpIn
 from server.live.peer import Message, text_message
@@ -23,12 +24,6 @@ if TYPE_CHECKING:
     from server.web.render import Renderer
 
 Delivery = tuple[tuple[Client, ...] | None, Message]
-
-
-def wire(item: Item) -> WireItem:
-    return WireItem(
-        seq=item.seq, op_id=item.op_id, actor=item.actor, at=item.at, events=item.events
-    )
 
 
 def batch_frames(
@@ -55,7 +50,7 @@ def batch_frames(
         board = visibility.board_for(board, None)
     elif any(visibility.touches_private_card(i.events, i.op, board.cards) for i in items):
         items = [visibility.item_for(i, None, board) for i in items]  # anonymous
-    wired = [wire(i) for i in items]
+    wired = [WireItem.of(i) for i in items]
     html = renderer.items_html(items, board)  # as a facilitator sees it
     if not html:
         frame = Batch(items=wired, html=html, joined=joined, left=left, holds=held)
@@ -93,7 +88,7 @@ def private_frames(
         shown = visibility.board_for(board, name)
         markup = renderer.items_html(seen, shown, role=shown_role, viewer=name)
         batch = Batch(
-            items=[wire(i) for i in seen], html=markup, joined=joined, left=left, holds=held
+            items=[WireItem.of(i) for i in seen], html=markup, joined=joined, left=left, holds=held
         )
         out.append((tuple(group), text_message(encode_msg(batch))))
     return out
@@ -129,7 +124,7 @@ def welcome_frame(
         you=PeerInfo(peer.id, peer.name, peer.hue),
         peers=[PeerInfo(p.id, p.name, p.hue) for p in peers],
         full=missed is None,
-        items=[wire(i) for i in missed or ()],
+        items=[WireItem.of(i) for i in missed or ()],
         html=html,
         limits=limits,
         holds=holds.current(real),

@@ -2,8 +2,9 @@
 
 The endpoint posts ``Join``, ``Leave``, ``OpIn`` (and ``HoldIn``, ``server/live/holds.py``);
 HTTP posts ``OpIn`` with a reply future; the room's own timers post ``IDLE`` and
-``RELOAD``. A ``Client`` is what the turn step reads of a peer: who it is and whether it
-is still connected (``server/live/peer.py`` is the real one; tests use plain objects).
+``RELOAD``, and a stopping server ``STOP``. A ``Client`` is what the turn step reads of
+a peer: who it is and whether it is still connected (``server/live/peer.py`` is the
+real one; tests use plain objects).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class Client(Protocol):
     def deliver(self, message: dict[str, Any]) -> None: ...
 
     def deliver_all(self, messages: list[dict[str, Any]]) -> None: ...
+
+    async def end(self, code: int, reason: str) -> None: ...
 
 
 class Reply(Protocol):
@@ -92,7 +95,14 @@ class Reload:
     __slots__ = ()
 
 
+class Stop:
+    """The server is stopping: the room finishes this turn and takes nothing more."""
+
+    __slots__ = ()
+
+
 IDLE = Idle()
 RELOAD = Reload()
+STOP = Stop()
 
-RoomMessage = Join | Leave | OpIn | HoldIn | Idle | Reload
+RoomMessage = Join | Leave | OpIn | HoldIn | Idle | Reload | Stop

@@ -125,6 +125,12 @@ class Rooms:
         self._closing[room.forum_id] = room.task
         room.task.add_done_callback(lambda _: self._closing.pop(room.forum_id, None))
 
+    async def stop(self, code: int, reason: str) -> None:
+        """The server is stopping, its sockets still open: every room finishes what is
+        queued, sends every ack that is due, then closes its clients (``Room.stop``)."""
+        rooms = list(self._rooms.values())
+        await asyncio.gather(*(r.stop(code, reason) for r in rooms), return_exceptions=True)
+
     async def close(self) -> None:
         if self._links_task is not None:
             await asyncio.gather(self._links_task, return_exceptions=True)

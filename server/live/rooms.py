@@ -10,7 +10,9 @@ anything, so a room is never stuck behind a slow disk or a slow client; the stor
 group commit and the peers' backlogs absorb both.
 
 Rooms are loaded on first use and evicted when nobody has been connected for a while
-(``registry.py`` keeps them).
+(``registry.py`` keeps them). When the server stops, ``stop`` runs before any socket
+closes: the room takes nothing more, decides what is queued, waits for its write, sends
+every ack that is due, and only then closes its clients with 1012 (``shutdown.py``).
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ from typing import TYPE_CHECKING
 
 from board import ops as o
 from board.protocol import Limits
-from board.sync import Accepted, ForumSync, Outcome
+from board.sync import Accepted, ForumSync, Outcome, Refused
 from server.config import Settings
-from server.live.messages import IDLE, RELOAD, Client, Join, Leave, OpIn, RoomMessage
+from server.live.messages import IDLE, RELOAD, STOP, Client, Join, Leave, OpIn, RoomMessage
 from server.live.peer import Message
 from server.live.turn import Plan, RoomState, answers_after_commit
 from server.storage.log import ForumLog
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
 __all__ = ["Join", "Leave", "OpIn", "Room", "RoomClosed", "RoomMessage", "new_epoch"]
 
 log = logging.getLogger("scaleboard.rooms")
+
+STOPPING = Refused(code="storage", reason="The server is restarting; try again in a moment.")
 
 
 class RoomClosed(Exception):
@@ -79,6 +83,7 @@ class Room:
         self.teams = teams
         self.on_evict = on_evict
         self.closed = False
+        self.stopping = False  # the server is stopping: nothing more is taken (``stop``)
         self.inbox: asyncio.Queue[RoomMessage] = asyncio.Queue()
         self._last_write: asyncio.Future[None] | None = None
         self._idle: asyncio.TimerHandle | None = None
@@ -96,6 +101,12 @@ class Room:
     def post(self, message: RoomMessage) -> None:
         if self.closed:
             raise RoomClosed(self.forum_id)
+        if self.stopping:
+            # Not applied and, from a socket, not answered: its sender still holds it and
+            # resends it after reconnecting (R13). An HTTP caller is told to try again.
+            if type(message) is OpIn and message.reply is not None:
+                _reply(message, STOPPING)
+            return
         self.inbox.put_nowait(message)
 
     async def submit(self, op: o.Op, *, actor: str, op_id: str | None = None) -> Outcome:
@@ -134,6 +145,8 @@ class Room:
                 log.exception("room %s failed a turn; reloading", self.forum_id)
                 action = "reload"
             last = clock()
+            if action == "stop":
+                return
             if action == "evict":
                 await self._evict()
                 return
@@ -238,6 +251,23 @@ class Room:
         self._last_write = None
         log.warning("room %s reloaded from disk at seq %d", self.forum_id, sync.seq)
         self.broadcast(resync)
+
+    async def stop(self, code: int, reason: str) -> None:
+        """The server is stopping (SPEC R9a): take nothing more, decide what is
+        already queued, wait until its write is durable and every ack that is due has
+        been sent, then close every client with ``code`` after all it was sent. The
+        sockets are still open until then; ``close`` snapshots afterwards."""
+        if self.stopping or self.closed:
+            return
+        self.stopping = True
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
+        self.inbox.put_nowait(STOP)
+        await asyncio.gather(self.task, return_exceptions=True)
+        await self.flush(snapshot=False)  # its callbacks deliver the acks
+        clients = tuple(self.peers.values())
+        await asyncio.gather(*(c.end(code, reason) for c in clients), return_exceptions=True)
 
     async def close(self) -> None:
         """Stop at shutdown: answer nothing more, flush, snapshot."""

@@ -16,12 +16,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from board import ops as o
+from board.log import Item
 from board.protocol import Limits, PeerInfo, Resync
 from board.protocol import encode as encode_msg
 from board.sync import Accepted, ForumSync, Outcome, Refused
 from server.live.frames import Delivery, answer_frame, batch_frames, welcome_frame
-from server.live.holds import HoldIn, Holds
-from server.live.messages import Client, Idle, Join, Leave, OpIn, Reload, RoomMessage
+from server.live.holds import Held, HoldIn, Holds
+from server.live.messages import Client, Idle, Join, Leave, OpIn, Reload, RoomMessage, Stop
 from server.live.peer import Message, text_message
 
 if TYPE_CHECKING:
@@ -69,6 +70,9 @@ class RoomState:
         self.peers: dict[str, Client] = {}
         self.holds = Holds()  # who is dragging or editing which card (R29)
         self.since_snapshot = 0  # ops appended since the last snapshot
+        # Client id -> the seq its last welcome of this epoch covered: it has had every
+        # batch since, so another hello on that connection gets a delta from there (R3).
+        self.welcomed: dict[str, int] = {}
 
     def turn(self, batch: list[RoomMessage], now: float, teams: frozenset[str]) -> Plan:
         """Decide one batch of messages, in order."""
@@ -76,6 +80,7 @@ class RoomState:
         accepted = plan.accepted
         joined: list[PeerInfo] = []
         left: list[str] = []
+        fresh: dict[str, int] = {}  # welcomed in this turn: client id -> seq covered
         for msg in batch:
             kind = type(msg)
             if kind is OpIn:
@@ -94,7 +99,7 @@ class RoomState:
                         self._note_presence(people, now, accepted)
             elif kind is Join:
                 assert isinstance(msg, Join)
-                info = self._join(plan, msg)
+                info = self._join(plan, msg, fresh)
                 if info is not None:
                     joined.append(info)
                     if msg.peer.takes_part:
@@ -102,6 +107,7 @@ class RoomState:
             elif kind is Leave:
                 assert isinstance(msg, Leave)
                 if self.peers.pop(msg.peer.id, None) is not None:
+                    self.welcomed.pop(msg.peer.id, None)
                     left.append(msg.peer.id)
                     self.holds.release(msg.peer.id)
                     if not self.peers:
@@ -115,13 +121,18 @@ class RoomState:
                 plan.action = "evict"
             elif kind is Reload:
                 plan.action = "reload"
+            elif kind is Stop:
+                plan.action = "stop"
         held = self.holds.drain()
         if accepted or joined or left or held:
             items = [a.item for a in accepted]
-            peers = self.peers.values()
-            plan.frames.extend(
-                batch_frames(self.renderer, self.sync, peers, items, joined, left, held)
-            )
+            if fresh and items and max(fresh.values()) >= items[0].seq:
+                plan.frames.extend(self._after_welcomes(items, joined, left, held, fresh))
+            else:
+                peers = self.peers.values()
+                plan.frames.extend(
+                    batch_frames(self.renderer, self.sync, peers, items, joined, left, held)
+                )
         if accepted:
             self.since_snapshot += len(accepted)
             if self.since_snapshot >= self.snapshot_every:
@@ -137,6 +148,7 @@ class RoomState:
         join again and catch up from the stored board."""
         self.sync = sync
         self.since_snapshot = 0
+        self.welcomed.clear()  # a new epoch: every client gets the whole board again
         return text_message(encode_msg(Resync(reason="The board was reloaded.")))
 
     def _answer_now(self, plan: Plan, msg: OpIn, outcome: Outcome) -> None:
@@ -148,26 +160,49 @@ class RoomState:
             assert msg.peer is not None
             plan.frames.append(((msg.peer,), frame))
 
-    def _join(self, plan: Plan, msg: Join) -> PeerInfo | None:
+    def _join(self, plan: Plan, msg: Join, fresh: dict[str, int]) -> PeerInfo | None:
         peer = msg.peer
         if peer.closed:
             return None
         is_new = peer.id not in self.peers
         self.peers[peer.id] = peer
         plan.joined = True
-        hello = msg.hello
+        sync = self.sync
+        epoch, last = msg.hello.epoch, msg.hello.last_seq
+        seen = self.welcomed.get(peer.id)
+        if seen is not None and (epoch != sync.epoch or not seen <= (last or -1) <= sync.seq):
+            # R3: this connection has the board as of its last welcome and every batch
+            # since; another hello gets a delta from there, never the whole board again.
+            epoch, last = sync.epoch, seen
         welcome = welcome_frame(
-            self.renderer,
-            self.sync,
-            peer,
-            self.peers.values(),
-            hello.epoch,
-            hello.last_seq,
-            self.holds,
-            self.limits,
+            self.renderer, sync, peer, self.peers.values(), epoch, last, self.holds, self.limits
         )
         plan.frames.append(((peer,), welcome))
+        fresh[peer.id] = self.welcomed[peer.id] = sync.seq
         return PeerInfo(peer.id, peer.name, peer.hue) if is_new else None
+
+    def _after_welcomes(
+        self,
+        items: list[Item],
+        joined: list[PeerInfo],
+        left: list[str],
+        held: list[Held],
+        fresh: dict[str, int],
+    ) -> list[Delivery]:
+        """The turn's batch when someone was welcomed after some of its items: each
+        client gets the items its welcome did not carry (R3, R5), so nobody receives an
+        item twice; those welcomed before them (or not at all this turn) get them all."""
+        by_covered: dict[int, list[Client]] = {}
+        for peer in self.peers.values():
+            by_covered.setdefault(fresh.get(peer.id, -1), []).append(peer)
+        out: list[Delivery] = []
+        for covered, group in by_covered.items():
+            shown = [i for i in items if i.seq > covered]
+            if not (shown or joined or left or held):
+                continue
+            frames = batch_frames(self.renderer, self.sync, group, shown, joined, left, held)
+            out.extend((tuple(group) if to is None else to, m) for to, m in frames)
+        return out
 
     def _note_presence(self, names: list[str], now: float, accepted: list[Accepted]) -> None:
         session = self.sync.board.session

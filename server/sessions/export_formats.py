@@ -25,6 +25,7 @@ import jinja2
 from board.export import SessionExport, export_session
 from board.kinds import FORUM_KINDS
 from board.model import Board
+from board.rules import without_invisible
 from server.config import TEMPLATES_DIR
 from server.storage import Storage
 from server.storage.sessions import ExportedStep, SessionDetail
@@ -94,7 +95,8 @@ def md(text: object, indent: int = 0) -> str:
     list item); blank lines are dropped so a text never ends its item.
     """
     lines = []
-    for raw in str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    text = without_invisible(str(text).replace("\r\n", "\n").replace("\r", "\n"))
+    for raw in text.split("\n"):
         line = raw.strip()
         if not line:
             continue
@@ -155,8 +157,9 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value: object) -> str:
-    """A cell a spreadsheet will not run: text starting like a formula gets a ``'``."""
-    text = "" if value is None else str(value)
+    """A cell a spreadsheet will not run: text starting like a formula gets a ``'``
+    (checked once bidi controls and invisible characters are gone: they hide nothing)."""
+    text = "" if value is None else without_invisible(str(value))
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 

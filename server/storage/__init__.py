@@ -3,7 +3,9 @@
 ``Storage`` is what the app asks of a store, grouped by domain: each attribute is a
 Protocol of one area (``log.py``: the live log; ``forums.py``: the forum directory;
 ``sessions.py``, ``history.py``, ``metrics.py``, ``access.py``). An
-engine (``sqlite/``, the embedded default) implements every one of them; handlers
+engine (``sqlite/``, the embedded default, or ``postgres/``) implements every one of
+them, sharing what is not SQL (``writes.py``, ``projections.py``, ``decoding.py``,
+the group commit in ``group.py``); handlers
 receive the ``Storage`` by dependency injection and never see rows, statements or how
 an op is encoded. The contract tests drive this interface with plain calls, so a
 second engine runs them unchanged.
@@ -21,8 +23,18 @@ from server.storage.log import ForumLog
 from server.storage.metrics import MetricsQueries
 from server.storage.records import ForumRow, Loaded, StoreError
 from server.storage.sessions import SessionRecords
+from server.storage.where import is_database_url, shown, store_at
 
-__all__ = ["ForumRow", "Loaded", "Storage", "StoreError", "open_storage"]
+__all__ = [
+    "ForumRow",
+    "Loaded",
+    "Storage",
+    "StoreError",
+    "is_database_url",
+    "open_storage",
+    "shown",
+    "store_at",
+]
 
 
 class Storage(Protocol):
@@ -53,7 +65,13 @@ class Storage(Protocol):
 
 
 async def open_storage(where: str | Path) -> Storage:
-    """Open the store ``where`` names: a file path is SQLite (the embedded default)."""
+    """Open the store ``where`` names: a ``postgresql://`` (or ``postgres://``) URL is
+    PostgreSQL, anything else a SQLite file (the embedded default). ``StoreError`` if a
+    database cannot be reached."""
+    if is_database_url(where):
+        from server.storage.postgres import PostgresStorage  # chosen at run time
+
+        return await PostgresStorage.open(str(where))
     from server.storage.sqlite import SqliteStorage  # the engine, chosen at run time
 
     return await SqliteStorage.open(Path(where))

@@ -39,7 +39,8 @@ class AccessRecords(Protocol):
     async def replace_token(self, forum_id: str, role: str, token: str, at: float) -> None: ...
 
     async def admin_hash(self) -> str | None:
-        """The sha256 of the admin token (``None``: no admin yet)."""
+        """The admin token's stored record, an HMAC of it (``server/access/admin_token.py``;
+        ``None``: no admin yet)."""
         ...
 
     async def set_admin_hash(self, digest: str) -> None: ...

@@ -152,6 +152,11 @@ export function applyEvent(ev, html, hooks = {}) {
     case "column_removed": {
       const el = columnEl(ev.column_id);
       if (el) el.remove();
+      // Its archived cards now belong to the first column, where a restore puts them (R39).
+      for (const id of ev.rehomed || []) {
+        const card = cardEl(id);
+        if (card && ev.home) card.dataset.column = ev.home;
+      }
       return;
     }
     case "forum_renamed": {

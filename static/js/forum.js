@@ -61,7 +61,7 @@ function renderPresence() {
     const initials = document.createElement("span");
     initials.setAttribute("aria-hidden", "true");
     initials.textContent = initialsOf(p.name);
-    const name = document.createElement("span");
+    const name = document.createElement("bdi"); // isolated: a name never turns the text after it
     name.className = "sr-only";
     name.textContent = p.name;
     li.append(initials, name);

@@ -130,7 +130,9 @@ export class Holds {
     chip.textContent = initialsOf(peer.name);
     const text = document.createElement("span");
     text.className = "hold-text";
-    text.textContent = `${peer.name} ${NOTE}`;
+    const who = document.createElement("bdi"); // isolated: a name never turns the note around
+    who.textContent = peer.name;
+    text.append(who, ` ${NOTE}`);
     note.replaceChildren(chip, text);
   }
 

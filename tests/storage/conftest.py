@@ -1,8 +1,10 @@
-"""The storage contract's fixtures: a ``storage`` per engine, on real files.
+"""The storage contract's fixtures: a ``storage`` per engine, on real databases.
 
 Every test in this package drives ``server.storage.Storage`` with plain calls, never
-rows or SQL, so a second engine runs them unchanged: add it to ``ENGINES`` with how
-to open an empty one.
+rows or SQL, so every engine runs them unchanged: ``ENGINES`` says how to open (or
+reopen) an empty store of each in a test's directory. SQLite: a file there.
+PostgreSQL: a schema of its own on the test server (``tests/pg.py``), made on first
+use and dropped when the test ends.
 """
 
 from __future__ import annotations
@@ -13,23 +15,39 @@ from pathlib import Path
 import pytest
 
 from server.storage import Storage
+from server.storage.postgres import PostgresStorage
 from server.storage.sqlite import SqliteStorage
+from tests.pg import Schemas
 
 Open = Callable[[Path], Awaitable[Storage]]
+Make = Callable[[Schemas], Open]
 
 
-async def _sqlite(where: Path) -> Storage:
-    return await SqliteStorage.open(where / "store.db")
+def _sqlite(_: Schemas) -> Open:
+    async def open_(where: Path) -> Storage:
+        return await SqliteStorage.open(where / "store.db")
+
+    return open_
 
 
-ENGINES: dict[str, Open] = {"sqlite": _sqlite}
+def _postgres(schemas: Schemas) -> Open:
+    async def open_(where: Path) -> Storage:
+        return await PostgresStorage.open(await schemas.url(where))
+
+    return open_
+
+
+ENGINES: dict[str, Make] = {"sqlite": _sqlite, "postgres": _postgres}
 
 
 @pytest.fixture(params=sorted(ENGINES))
-def engine(request: pytest.FixtureRequest) -> Open:
+async def engine(request: pytest.FixtureRequest) -> AsyncIterator[Open]:
     """How to open (or reopen) a store of one engine in a directory."""
-    opener: Open = ENGINES[request.param]
-    return opener
+    schemas = Schemas()
+    try:
+        yield ENGINES[request.param](schemas)
+    finally:
+        await schemas.drop()
 
 
 @pytest.fixture

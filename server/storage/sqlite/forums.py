@@ -11,17 +11,12 @@ from board.model import Board, NextStep, Team
 from board.sync import Accepted
 from server.storage.records import ForumRow
 from server.storage.sqlite.engine import Engine
-from server.storage.sqlite.projections import rows_for, step_update_row
-from server.storage.sqlite.rows import (
-    Row,
-    forum_link_row,
-    forum_summary_row,
-    item_row,
-    meta_row,
-    new_forum_rows,
-    serves_rows,
-    snapshot_row,
-    team_row,
+from server.storage.writes import (
+    create_writes,
+    forum_link_write,
+    meta_write,
+    serves_writes,
+    team_writes,
 )
 
 _FORUM_COLUMNS = "id, kind, name, created_at, updated_at, seq, live_cards, session_id"
@@ -53,14 +48,14 @@ class SqliteForums:
         history: Sequence[Accepted] = (),
         steps: Sequence[NextStep] = (),
     ) -> None:
-        await self.engine.write(new_forum_rows(first, at) + history_rows(history, steps, at))
+        await self.engine.write(create_writes(first, at, history, steps))
 
     async def teams(self) -> list[Team]:
         rows = await self.engine.fetch("SELECT id, name, colour FROM teams ORDER BY position, name")
         return [Team(id=r[0], name=r[1], colour=r[2]) for r in rows]
 
     async def save_teams(self, teams: Sequence[Team]) -> None:
-        await self.engine.write([team_row(t, i) for i, t in enumerate(teams)])
+        await self.engine.write(team_writes(teams))
 
     async def link(self, forum_id: str, relation: str) -> str | None:
         rows = await self.engine.fetch(
@@ -70,7 +65,7 @@ class SqliteForums:
         return rows[0][0] if rows else None
 
     async def set_link(self, forum_id: str, relation: str, target_id: str | None) -> None:
-        await self.engine.write([forum_link_row(forum_id, relation, target_id)])
+        await self.engine.write([forum_link_write(forum_id, relation, target_id)])
 
     async def served(self) -> dict[str, tuple[str, ...]]:
         rows = await self.engine.fetch(
@@ -83,12 +78,13 @@ class SqliteForums:
         return {k: tuple(v) for k, v in out.items()}
 
     async def set_served(self, forum_id: str, team_ids: Iterable[str]) -> None:
-        await self.engine.write(serves_rows(forum_id, team_ids))
+        await self.engine.write(serves_writes(forum_id, team_ids))
 
     async def secret(self) -> str:
         value = await self.engine.meta("secret")
         if value is None:
-            await self.engine.write([meta_row("secret", secrets.token_urlsafe(32), replace=False)])
+            made = secrets.token_urlsafe(32)
+            await self.engine.write([meta_write("secret", made, replace=False)])
             value = await self.engine.meta("secret")  # another writer may have been first
             assert value is not None
         return value
@@ -98,20 +94,4 @@ class SqliteForums:
         return bool(rows[0][0] == 0 and await self.engine.meta("seeded") is None)
 
     async def mark_seeded(self, how: str) -> None:
-        await self.engine.write([meta_row("seeded", how)])
-
-
-def history_rows(history: Sequence[Accepted], steps: Sequence[NextStep], at: float) -> list[Row]:
-    """The rows of ops already made on a new forum: what a live room would have written
-    for them, the later state of next steps, a snapshot and the summary of the last board."""
-    if not history:
-        return []
-    forum_id = history[-1].board.forum_id
-    rows = [item_row(forum_id, a.item) for a in history]
-    for a in history:
-        rows.extend(rows_for(a.item, a.board))
-    rows.extend(step_update_row(forum_id, s) for s in steps)
-    end = history[-1].board
-    rows.append(snapshot_row(end))
-    rows.append(forum_summary_row(end, at))
-    return rows
+        await self.engine.write([meta_write("seeded", how)])

@@ -15,8 +15,14 @@ from typing import Any
 
 import msgspec
 
+from server.storage.decoding import (
+    card_titles,
+    like_pattern,
+    listed_decision,
+    listed_step,
+    session_record,
+)
 from server.storage.history import (
-    CardRef,
     ListedSession,
     LoggedDecision,
     LoggedStep,
@@ -24,20 +30,7 @@ from server.storage.history import (
     Visible,
 )
 from server.storage.sqlite.engine import Engine
-from server.storage.sqlite.sessions import CARDS_MOVED, SESSION_COLUMNS, in_forums, session_record
-
-
-class _TitleCard(msgspec.Struct):
-    title: str
-
-
-class _Titles(msgspec.Struct):
-    """Just the card titles of a recorded board (the rest is skipped, not decoded)."""
-
-    cards: dict[str, _TitleCard] = {}
-
-
-_titles = msgspec.json.Decoder(_Titles)
+from server.storage.sqlite.sessions import CARDS_MOVED, SESSION_COLUMNS, in_forums
 
 
 def _where(clauses: list[str]) -> str:
@@ -50,12 +43,6 @@ def _only(visible: Visible, column: str, clauses: list[str], params: list[Any]) 
     if only is not None:
         clauses.append(only)
         params.extend(ids)
-
-
-def like_pattern(text: str) -> str:
-    """A LIKE pattern matching ``text`` anywhere, its ``%``, ``_`` and ``\\`` literal."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 class SqliteHistory:
@@ -141,22 +128,7 @@ class SqliteHistory:
         )
         order = "decisions.at DESC, decisions.rowid DESC"
         total, rows = await self._count_and_rows(select, body, params, order, limit, offset)
-        return total, [
-            LoggedDecision(
-                id=r[0],
-                forum_id=r[1],
-                forum_name=r[2],
-                forum_kind=r[3],
-                session_id=r[4],
-                session_number=r[5],
-                session_running=bool(r[6]),
-                text=r[7],
-                at=r[8],
-                by=r[9],
-                cards=[CardRef(id=c, title=c) for c in msgspec.json.decode(r[10], type=list[str])],
-            )
-            for r in rows
-        ]
+        return total, [listed_decision(r) for r in rows]
 
     async def recorded_titles(self, session_ids: Collection[str]) -> dict[str, dict[str, str]]:
         ids = list(session_ids)
@@ -164,11 +136,7 @@ class SqliteHistory:
             return {}
         marks = ",".join("?" * len(ids))
         rows = await self.engine.fetch(f"SELECT id, board FROM sessions WHERE id IN ({marks})", ids)
-        return {
-            session_id: {k: c.title for k, c in _titles.decode(board).cards.items()}
-            for session_id, board in rows
-            if board is not None
-        }
+        return {session_id: card_titles(board) for session_id, board in rows if board is not None}
 
     async def steps(
         self, f: StepFilter, *, today: dt.date, limit: int, offset: int = 0, visible: Visible = None
@@ -203,32 +171,7 @@ class SqliteHistory:
             "next_steps.created_at DESC, next_steps.rowid DESC"
         )
         total, rows = await self._count_and_rows(select, body, params, order, limit, offset)
-        out = []
-        for r in rows:
-            due = dt.date.fromisoformat(r[8]) if r[8] else None
-            status = r[9]
-            out.append(
-                LoggedStep(
-                    id=r[0],
-                    forum_id=r[1],
-                    forum_name=r[2],
-                    forum_kind=r[3],
-                    session_id=r[4],
-                    session_number=r[5],
-                    text=r[6],
-                    owner=r[7],
-                    due=due,
-                    status=status,
-                    created_at=r[10],
-                    created_by=r[11],
-                    updated_at=r[12],
-                    updated_by=r[13],
-                    card_ids=msgspec.json.decode(r[14], type=list[str]),
-                    overdue=status == "open" and due is not None and due < today,
-                    changeable=status == "open",
-                )
-            )
-        return total, out
+        return total, [listed_step(r, today) for r in rows]
 
     async def step_owners(self, forum_id: str | None, visible: Visible = None) -> list[str]:
         clauses = ["owner != ''"]

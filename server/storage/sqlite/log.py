@@ -15,21 +15,14 @@ from board.log import Accepted, LoggedOp
 from board.model import Board
 from board.replay import ReplayError, board_after
 from board.sync import REMEMBERED_OPS
+from server.storage.decoding import LAST_SEQ, PHASE_PREFIX
 from server.storage.records import Loaded
 from server.storage.sqlite.engine import Engine
-from server.storage.sqlite.projections import rows_for
-from server.storage.sqlite.rows import (
-    Row,
-    decode_board,
-    forum_summary_row,
-    item_row,
-    logged,
-    snapshot_row,
-)
+from server.storage.writes import append_writes, decode_board, logged, snapshot_write
 
-# An op is logged as msgspec JSON, which writes the tag first: comparing a blob prefix
-# uses the (forum_id, seq) key for the range and decodes no other op.
-_PHASE_PREFIX: Final = b'{"type":"set_phase"'
+# Comparing a blob prefix (decoding.PHASE_PREFIX) uses the (forum_id, seq) key for the
+# range and decodes no other op.
+_PHASE_MATCH: Final = f"substr(op, 1, {len(PHASE_PREFIX)}) = X'{PHASE_PREFIX.hex()}'"
 _phase_decoder = msgspec.json.Decoder(o.SetPhase)
 
 
@@ -44,18 +37,12 @@ class SqliteLog:
     def append(
         self, forum_id: str, accepted: Sequence[Accepted], at: float, *, snapshot: bool = False
     ) -> asyncio.Future[None]:
-        rows: list[Row] = [item_row(forum_id, a.item) for a in accepted]
-        for a in accepted:
-            rows.extend(rows_for(a.item, a.board))
-        board = accepted[-1].board
-        rows.append(forum_summary_row(board, at))
-        if snapshot:
-            rows.append(snapshot_row(board))
+        writes = append_writes(forum_id, accepted, at, snapshot=snapshot)
         seqs = (accepted[0].item.seq, accepted[-1].item.seq)
-        return self.engine.write(rows, forum_id=forum_id, seqs=seqs)
+        return self.engine.write(writes, forum_id=forum_id, seqs=seqs)
 
     def snapshot(self, board: Board) -> asyncio.Future[None]:
-        return self.engine.write([snapshot_row(board)])
+        return self.engine.write([snapshot_write(board)])
 
     def forget(self, forum_id: str) -> None:
         self.engine.forget(forum_id)
@@ -120,7 +107,7 @@ class SqliteLog:
     ) -> list[tuple[float, o.SetPhase]]:
         rows = await self.engine.fetch(
             "SELECT at, op FROM ops WHERE forum_id=? AND seq BETWEEN ? AND ? "
-            f"AND substr(op, 1, {len(_PHASE_PREFIX)}) = X'{_PHASE_PREFIX.hex()}' ORDER BY seq",
-            (forum_id, first, last if last is not None else 1 << 62),
+            f"AND {_PHASE_MATCH} ORDER BY seq",
+            (forum_id, first, last if last is not None else LAST_SEQ),
         )
         return [(at, _phase_decoder.decode(op)) for at, op in rows]

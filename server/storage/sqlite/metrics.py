@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from board.model import Board
 from server.storage.sqlite.engine import Engine
-from server.storage.sqlite.rows import decode_board
+from server.storage.writes import decode_board
 
 
 class SqliteMetrics:

@@ -1,122 +1,42 @@
-"""How the SQLite engine encodes what it stores: the ``Row`` (statement, parameters)
-that the writer commits, the rows of the op log, snapshots and the directory, and
-the decoders that turn stored bytes back into boards and logged ops.
-
-Only this package builds rows; the rest of the app hands the storage interface plain
-records (boards, accepted items, teams) and never sees a statement.
-"""
+"""The SQLite statement of each ``server.storage.stmt.Stmt``: what the writer commits
+(the same parameters, in the same order, on every engine)."""
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Final
 
-import msgspec
-
-from board.access import ROLES
-from board.model import Board, Team
-from board.ops import Op
-from board.sync import Item, LoggedOp
 from server.storage.sqlite.schema import INSERT_OP
+from server.storage.stmt import Stmt
 
-Row = tuple[str, Sequence[Any]]
-
-_op_decoder = msgspec.json.Decoder(Op)
-_board_decoder = msgspec.json.Decoder(Board)
-_encoder = msgspec.json.Encoder()
-
-
-def encode(value: Any) -> bytes:
-    return _encoder.encode(value)
-
-
-def decode_board(data: bytes) -> Board:
-    return _board_decoder.decode(data)
-
-
-def logged(row: tuple[Any, ...]) -> LoggedOp:
-    """A ``LoggedOp`` from the columns ``seq, op_id, actor, at, op`` of ``ops``."""
-    seq, op_id, actor, at, op = row
-    return LoggedOp(seq=seq, op_id=op_id, actor=actor, at=at, op=_op_decoder.decode(op))
-
-
-def item_row(forum_id: str, item: Item) -> Row:
-    """The op row of an accepted item (what ``op_row`` writes, without a ``LoggedOp``)."""
-    return INSERT_OP, (forum_id, item.seq, item.op_id, item.actor, item.at, encode(item.op))
-
-
-def op_row(forum_id: str, entry: LoggedOp) -> Row:
-    return INSERT_OP, (forum_id, entry.seq, entry.op_id, entry.actor, entry.at, encode(entry.op))
-
-
-def snapshot_row(board: Board) -> Row:
-    return (
-        "INSERT OR REPLACE INTO snapshots(forum_id, seq, board) VALUES (?,?,?)",
-        (board.forum_id, board.seq, encode(board)),
-    )
-
-
-def forum_summary_row(board: Board, at: float) -> Row:
-    live = sum(len(c.card_ids) for c in board.columns)
-    session_id = board.session.id if board.session else None
-    return (
-        "UPDATE forums SET name=?, seq=?, updated_at=?, live_cards=?, session_id=? WHERE id=?",
-        (board.name, board.seq, at, live, session_id, board.forum_id),
-    )
-
-
-def forum_token_rows(forum_id: str, at: float) -> list[Row]:
-    """A new, unguessable token for each role of a new forum (see ``server/access``)."""
-    return [
-        (
-            "INSERT INTO forum_tokens(forum_id, role, token, created_at) VALUES (?,?,?,?)",
-            (forum_id, role, secrets.token_urlsafe(24), at),
-        )
-        for role in ROLES
-    ]
-
-
-def new_forum_rows(board: Board, at: float) -> list[Row]:
-    """Every row of a new forum: the forum, its first snapshot, its role tokens."""
-    return [
-        (
-            "INSERT INTO forums(id, kind, name, created_at, updated_at, seq) VALUES (?,?,?,?,?,?)",
-            (board.forum_id, board.kind, board.name, at, at, board.seq),
-        ),
-        snapshot_row(board),
-        forum_summary_row(board, at),
-        *forum_token_rows(board.forum_id, at),
-    ]
-
-
-def forum_link_row(forum_id: str, relation: str, target_id: str | None) -> Row:
-    """Set (or, with ``None``, clear) one relation of a forum."""
-    if target_id is None:
-        return "DELETE FROM forum_links WHERE forum_id=? AND relation=?", (forum_id, relation)
-    return (
-        "INSERT OR REPLACE INTO forum_links(forum_id, relation, target_id) VALUES (?,?,?)",
-        (forum_id, relation, target_id),
-    )
-
-
-def team_row(team: Team, position: int) -> Row:
-    return (
-        "INSERT OR REPLACE INTO teams(id, name, colour, position) VALUES (?,?,?,?)",
-        (team.id, team.name, team.colour, position),
-    )
-
-
-def serves_rows(forum_id: str, team_ids: Iterable[str]) -> list[Row]:
-    """Replace the teams ``forum_id`` serves with ``team_ids`` (one transaction)."""
-    rows: list[Row] = [("DELETE FROM forum_teams WHERE forum_id=?", (forum_id,))]
-    rows.extend(
-        ("INSERT OR IGNORE INTO forum_teams(forum_id, team_id) VALUES (?,?)", (forum_id, t))
-        for t in dict.fromkeys(team_ids)
-    )
-    return rows
-
-
-def meta_row(key: str, value: str, *, replace: bool = True) -> Row:
-    verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
-    return f"{verb} INTO meta(key, value) VALUES (?,?)", (key, value)
+SQL: Final[dict[Stmt, str]] = {
+    Stmt.OP: INSERT_OP,
+    Stmt.SNAPSHOT: "INSERT OR REPLACE INTO snapshots(forum_id, seq, board) VALUES (?,?,?)",
+    Stmt.FORUM_NEW: "INSERT INTO forums(id, kind, name, created_at, updated_at, seq) "
+    "VALUES (?,?,?,?,?,?)",
+    Stmt.FORUM_SUMMARY: "UPDATE forums SET name=?, seq=?, updated_at=?, live_cards=?, "
+    "session_id=? WHERE id=?",
+    Stmt.TOKEN_NEW: "INSERT INTO forum_tokens(forum_id, role, token, created_at) VALUES (?,?,?,?)",
+    Stmt.TOKEN_KEEP: "INSERT OR IGNORE INTO forum_tokens(forum_id, role, token, created_at) "
+    "VALUES (?,?,?,?)",
+    Stmt.TOKEN_REPLACE: "UPDATE forum_tokens SET token=?, created_at=? WHERE forum_id=? AND role=?",
+    Stmt.LINK_SET: "INSERT OR REPLACE INTO forum_links(forum_id, relation, target_id) "
+    "VALUES (?,?,?)",
+    Stmt.LINK_CLEAR: "DELETE FROM forum_links WHERE forum_id=? AND relation=?",
+    Stmt.TEAM: "INSERT OR REPLACE INTO teams(id, name, colour, position) VALUES (?,?,?,?)",
+    Stmt.SERVES_CLEAR: "DELETE FROM forum_teams WHERE forum_id=?",
+    Stmt.SERVES_ADD: "INSERT OR IGNORE INTO forum_teams(forum_id, team_id) VALUES (?,?)",
+    Stmt.META_SET: "INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)",
+    Stmt.META_KEEP: "INSERT OR IGNORE INTO meta(key, value) VALUES (?,?)",
+    Stmt.SESSION_STARTED: "INSERT OR REPLACE INTO sessions(id, forum_id, number, started_at, "
+    "started_by, start_seq, participants) VALUES (?,?,?,?,?,?,?)",
+    Stmt.PARTICIPANTS: "UPDATE sessions SET participants=? WHERE id=?",
+    Stmt.DECISION: "INSERT OR REPLACE INTO decisions(forum_id, id, session_id, text, at, by, "
+    "card_ids) VALUES (?,?,?,?,?,?,?)",
+    Stmt.STEP: "INSERT OR REPLACE INTO next_steps(forum_id, id, session_id, text, owner, due, "
+    "status, created_at, created_by, updated_at, updated_by, card_ids) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+    Stmt.STEP_UPDATE: "UPDATE next_steps SET text=?, owner=?, due=?, status=?, updated_at=?, "
+    "updated_by=? WHERE forum_id=? AND id=?",
+    Stmt.SESSION_ENDED: "UPDATE sessions SET ended_at=?, ended_by=?, end_seq=?, participants=?, "
+    "decisions=?, next_steps=?, board=? WHERE id=?",
+}

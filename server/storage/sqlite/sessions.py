@@ -4,12 +4,21 @@ imported session. The session columns and counts here serve ``history.py`` too."
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from typing import Any, Final
+from collections.abc import Collection
+from typing import Final
 
-import msgspec
-
-from board.model import Board, Decision, NextStep
+from board.model import Board
+from server.storage.decoding import (
+    DECISION_COLUMNS,
+    LAST_SEQ,
+    MOVE_PREFIX,
+    SESSION_FIELDS,
+    STEP_COLUMNS,
+    decision,
+    session_info,
+    session_record,
+    step,
+)
 from server.storage.sessions import (
     ExportedStep,
     SessionDetail,
@@ -17,22 +26,8 @@ from server.storage.sessions import (
     SessionRecord,
 )
 from server.storage.sqlite.engine import Engine
-from server.storage.sqlite.rows import decode_board
+from server.storage.writes import decode_board
 
-_SESSION_FIELDS: Final = (
-    "id",
-    "forum_id",
-    "number",
-    "started_at",
-    "started_by",
-    "start_seq",
-    "participants",
-    "decisions",
-    "next_steps",
-    "ended_at",
-    "ended_by",
-    "end_seq",
-)
 # The counts of a session still running are not stored yet (``SessionEnded`` writes
 # them): count its rows instead (both tables are indexed by session).
 _LIVE_COUNT: Final = {
@@ -41,68 +36,20 @@ _LIVE_COUNT: Final = {
     "next_steps": "CASE WHEN sessions.end_seq IS NULL THEN (SELECT count(*) FROM next_steps "
     "WHERE next_steps.session_id = sessions.id) ELSE sessions.next_steps END",
 }
-STORED_COLUMNS: Final = ", ".join(f"sessions.{f}" for f in _SESSION_FIELDS)
+STORED_COLUMNS: Final = ", ".join(f"sessions.{f}" for f in SESSION_FIELDS)
 """The columns ``session_record`` reads, with the counts as stored."""
-SESSION_COLUMNS: Final = ", ".join(_LIVE_COUNT.get(f, f"sessions.{f}") for f in _SESSION_FIELDS)
+SESSION_COLUMNS: Final = ", ".join(_LIVE_COUNT.get(f, f"sessions.{f}") for f in SESSION_FIELDS)
 """The columns ``session_record`` reads, qualified (for joins), with live counts."""
 
-# An op is logged as msgspec JSON, which writes the tag first: a move starts with
-# these bytes. Comparing a blob prefix uses the (forum_id, seq) key for the range and
-# parses no JSON (SQLite's LIKE does not match BLOBs; json_extract would parse each op).
-_MOVE_PREFIX: Final = b'{"type":"move_card"'
+# Comparing a blob prefix (decoding.MOVE_PREFIX) uses the (forum_id, seq) key for the
+# range and parses no JSON (SQLite's LIKE does not match BLOBs; json_extract would
+# parse each op).
 CARDS_MOVED: Final = (
     "(SELECT count(*) FROM ops WHERE ops.forum_id = sessions.forum_id "
-    "AND ops.seq BETWEEN sessions.start_seq AND coalesce(sessions.end_seq, 1 << 62) "
-    f"AND substr(ops.op, 1, {len(_MOVE_PREFIX)}) = X'{_MOVE_PREFIX.hex()}')"
+    f"AND ops.seq BETWEEN sessions.start_seq AND coalesce(sessions.end_seq, {LAST_SEQ}) "
+    f"AND substr(ops.op, 1, {len(MOVE_PREFIX)}) = X'{MOVE_PREFIX.hex()}')"
 )
 """SQL for the number of cards moved in a session (a row of ``sessions``)."""
-
-
-def session_record(
-    row: Sequence[Any], live_seq: int | None = None, cards_moved: int = 0
-) -> SessionRecord:
-    """A ``SessionRecord`` from the columns of ``SESSION_COLUMNS``; ``live_seq`` is the
-    forum's seq now, which counts the operations of a session still running."""
-    data = dict(zip(_SESSION_FIELDS, row, strict=True))
-    data["participants"] = msgspec.json.decode(data["participants"])
-    last = data["end_seq"] if data["end_seq"] is not None else live_seq
-    data["operations"] = max(0, last - data["start_seq"] + 1) if last is not None else 0
-    data["cards_moved"] = cards_moved
-    return msgspec.convert(data, SessionRecord)
-
-
-def _info(row: tuple[Any, ...]) -> SessionInfo:
-    return SessionInfo(**msgspec.structs.asdict(session_record(row)))
-
-
-def _decision(r: tuple[Any, ...]) -> Decision:
-    return Decision(
-        id=r[0],
-        session_id=r[1],
-        text=r[2],
-        at=r[3],
-        by=r[4],
-        card_ids=tuple(msgspec.json.decode(r[5], type=list[str])),
-    )
-
-
-def _step(r: tuple[Any, ...]) -> NextStep:
-    return msgspec.convert(
-        {
-            "id": r[0],
-            "session_id": r[1],
-            "text": r[2],
-            "created_at": r[3],
-            "created_by": r[4],
-            "updated_at": r[5],
-            "updated_by": r[6],
-            "owner": r[7],
-            "due": r[8],
-            "status": r[9],
-            "card_ids": msgspec.json.decode(r[10], type=list[str]),
-        },
-        NextStep,
-    )
 
 
 def in_forums(visible: Collection[str] | None, column: str) -> tuple[str | None, list[str]]:
@@ -144,28 +91,25 @@ class SqliteSessions:
         board = decode_board(row[-1]) if row[-1] is not None else None
         record = session_record(row[:-2], cards_moved=row[-2])
         decisions = await fetch(
-            "SELECT id, session_id, text, at, by, card_ids FROM decisions "
-            "WHERE session_id=? ORDER BY at, id",
+            f"SELECT {DECISION_COLUMNS} FROM decisions WHERE session_id=? ORDER BY at, id",
             (session_id,),
         )
         steps = await fetch(
-            "SELECT id, session_id, text, created_at, created_by, updated_at, updated_by, "
-            "owner, due, status, card_ids FROM next_steps WHERE session_id=? "
-            "ORDER BY created_at, id",
+            f"SELECT {STEP_COLUMNS} FROM next_steps WHERE session_id=? ORDER BY created_at, id",
             (session_id,),
         )
         return SessionDetail(
             session=record,
             board=board,
-            decision_list=[_decision(r) for r in decisions],
-            step_list=[_step(r) for r in steps],
+            decision_list=[decision(r) for r in decisions],
+            step_list=[step(r) for r in steps],
         )
 
     async def info(self, session_id: str) -> SessionInfo | None:
         rows = await self.engine.fetch(
             f"SELECT {SESSION_COLUMNS} FROM sessions WHERE sessions.id=?", (session_id,)
         )
-        return _info(rows[0]) if rows else None
+        return session_info(rows[0]) if rows else None
 
     async def end_board(self, session_id: str) -> Board | None:
         rows = await self.engine.fetch("SELECT board FROM sessions WHERE id=?", (session_id,))
@@ -177,7 +121,7 @@ class SqliteSessions:
             "WHERE sessions.forum_id=? AND sessions.number<? ORDER BY number DESC LIMIT 1",
             (forum_id, number),
         )
-        return _info(rows[0]) if rows else None
+        return session_info(rows[0]) if rows else None
 
     async def step_status(self, forum_id: str, step_id: str) -> str | None:
         rows = await self.engine.fetch(

@@ -1,0 +1,106 @@
+"""The PostgreSQL schema, made and migrated by the app when it opens the store.
+
+``MIGRATIONS`` is a list of steps; step ``n`` takes the schema from version ``n - 1`` to
+``n`` and the table ``schema_version`` records every step applied (version, when). On
+open, ``migrate`` takes a transaction-scoped advisory lock (so two processes opening at
+once take turns), reads the version and applies the steps above it in the same
+transaction: a new database and an old one both come up at ``VERSION``, and a failed
+step leaves the schema as it was. A database newer than this code is refused.
+
+The tables are SQLite's (``server/storage/sqlite/schema.py``) in PostgreSQL's types:
+times are ``double precision`` (Unix seconds), seqs ``bigint``, encoded ops and boards
+``bytea``, dates ISO ``text``. ``decisions`` and ``next_steps`` have a ``pos`` that
+stands for SQLite's rowid (the order of rows written at the same moment).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Final
+
+import asyncpg
+
+from server.storage.records import StoreError
+
+LOCK_KEY: Final = 0x5CA1EB0A  # pg_advisory_xact_lock key of Scaleboard's migrations
+
+_V1: Final = """
+CREATE TABLE meta(key text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE teams(
+    id text PRIMARY KEY, name text NOT NULL, colour text NOT NULL,
+    position integer NOT NULL DEFAULT 0);
+CREATE TABLE forums(
+    id text PRIMARY KEY, kind text NOT NULL, name text NOT NULL,
+    created_at double precision NOT NULL, updated_at double precision NOT NULL,
+    seq bigint NOT NULL DEFAULT 0, live_cards integer NOT NULL DEFAULT 0,
+    session_id text);
+CREATE TABLE ops(
+    forum_id text NOT NULL, seq bigint NOT NULL, op_id text, actor text NOT NULL,
+    at double precision NOT NULL, op bytea NOT NULL,
+    PRIMARY KEY(forum_id, seq));
+CREATE TABLE snapshots(
+    forum_id text NOT NULL, seq bigint NOT NULL, board bytea NOT NULL,
+    PRIMARY KEY(forum_id, seq));
+CREATE TABLE sessions(
+    id text PRIMARY KEY, forum_id text NOT NULL, number integer NOT NULL,
+    started_at double precision NOT NULL, started_by text NOT NULL, start_seq bigint NOT NULL,
+    ended_at double precision, ended_by text, end_seq bigint,
+    participants text NOT NULL DEFAULT '[]',
+    decisions integer NOT NULL DEFAULT 0, next_steps integer NOT NULL DEFAULT 0,
+    board bytea);
+CREATE INDEX sessions_by_forum ON sessions(forum_id, number);
+CREATE TABLE decisions(
+    forum_id text NOT NULL, id text NOT NULL, session_id text NOT NULL,
+    text text NOT NULL, at double precision NOT NULL, by text NOT NULL, card_ids text NOT NULL,
+    pos bigserial NOT NULL,
+    PRIMARY KEY(forum_id, id));
+CREATE INDEX decisions_by_session ON decisions(session_id);
+CREATE TABLE next_steps(
+    forum_id text NOT NULL, id text NOT NULL, session_id text NOT NULL,
+    text text NOT NULL, owner text NOT NULL, due text, status text NOT NULL,
+    created_at double precision NOT NULL, created_by text NOT NULL,
+    updated_at double precision NOT NULL, updated_by text NOT NULL, card_ids text NOT NULL,
+    pos bigserial NOT NULL,
+    PRIMARY KEY(forum_id, id));
+CREATE INDEX next_steps_by_session ON next_steps(session_id);
+CREATE TABLE forum_tokens(
+    forum_id text NOT NULL, role text NOT NULL, token text NOT NULL,
+    created_at double precision NOT NULL,
+    PRIMARY KEY(forum_id, role));
+CREATE UNIQUE INDEX forum_tokens_by_token ON forum_tokens(token);
+CREATE TABLE forum_links(
+    forum_id text NOT NULL, relation text NOT NULL, target_id text NOT NULL,
+    PRIMARY KEY(forum_id, relation));
+-- Which teams a Scrum of Scrums serves (many per forum, so not in forum_links).
+CREATE TABLE forum_teams(
+    forum_id text NOT NULL, team_id text NOT NULL, PRIMARY KEY(forum_id, team_id));
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (_V1,)
+"""Step ``i`` (0-based) takes the schema to version ``i + 1``. Only ever append."""
+VERSION: Final = len(MIGRATIONS)
+
+
+async def migrate(conn: asyncpg.Connection) -> int:
+    """Bring the schema of ``conn``'s database (its ``search_path``) to ``VERSION``;
+    returns the version it was at. ``StoreError`` for a schema newer than this code."""
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", LOCK_KEY)
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version("
+            "version integer PRIMARY KEY, applied_at double precision NOT NULL)"
+        )
+        found = await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_version")
+        if found > VERSION:
+            raise StoreError(
+                f"the database's schema is version {found}, newer than this Scaleboard's "
+                f"({VERSION}): upgrade Scaleboard"
+            )
+        for version in range(found + 1, VERSION + 1):
+            await conn.execute(MIGRATIONS[version - 1])
+            await conn.execute(
+                "INSERT INTO schema_version(version, applied_at) VALUES ($1, $2)",
+                version,
+                time.time(),
+            )
+        return int(found)

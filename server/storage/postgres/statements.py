@@ -1,0 +1,63 @@
+"""The PostgreSQL statement of each ``server.storage.stmt.Stmt`` (SQLite's, translated:
+``$n`` parameters, ``ON CONFLICT`` for ``INSERT OR REPLACE`` and ``INSERT OR IGNORE``).
+
+A replace sets every column the SQLite ``REPLACE`` would have reset (a session
+started again has no end yet), and ``pos = DEFAULT`` gives a replaced decision or
+step a new place, as a new rowid does in SQLite.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from server.storage.stmt import Stmt
+
+SQL: Final[dict[Stmt, str]] = {
+    Stmt.OP: "INSERT INTO ops(forum_id, seq, op_id, actor, at, op) VALUES ($1,$2,$3,$4,$5,$6)",
+    Stmt.SNAPSHOT: "INSERT INTO snapshots(forum_id, seq, board) VALUES ($1,$2,$3) "
+    "ON CONFLICT (forum_id, seq) DO UPDATE SET board = EXCLUDED.board",
+    Stmt.FORUM_NEW: "INSERT INTO forums(id, kind, name, created_at, updated_at, seq) "
+    "VALUES ($1,$2,$3,$4,$5,$6)",
+    Stmt.FORUM_SUMMARY: "UPDATE forums SET name=$1, seq=$2, updated_at=$3, live_cards=$4, "
+    "session_id=$5 WHERE id=$6",
+    Stmt.TOKEN_NEW: "INSERT INTO forum_tokens(forum_id, role, token, created_at) "
+    "VALUES ($1,$2,$3,$4)",
+    Stmt.TOKEN_KEEP: "INSERT INTO forum_tokens(forum_id, role, token, created_at) "
+    "VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING",
+    Stmt.TOKEN_REPLACE: "UPDATE forum_tokens SET token=$1, created_at=$2 "
+    "WHERE forum_id=$3 AND role=$4",
+    Stmt.LINK_SET: "INSERT INTO forum_links(forum_id, relation, target_id) VALUES ($1,$2,$3) "
+    "ON CONFLICT (forum_id, relation) DO UPDATE SET target_id = EXCLUDED.target_id",
+    Stmt.LINK_CLEAR: "DELETE FROM forum_links WHERE forum_id=$1 AND relation=$2",
+    Stmt.TEAM: "INSERT INTO teams(id, name, colour, position) VALUES ($1,$2,$3,$4) "
+    "ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, colour = EXCLUDED.colour, "
+    "position = EXCLUDED.position",
+    Stmt.SERVES_CLEAR: "DELETE FROM forum_teams WHERE forum_id=$1",
+    Stmt.SERVES_ADD: "INSERT INTO forum_teams(forum_id, team_id) VALUES ($1,$2) "
+    "ON CONFLICT DO NOTHING",
+    Stmt.META_SET: "INSERT INTO meta(key, value) VALUES ($1,$2) "
+    "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+    Stmt.META_KEEP: "INSERT INTO meta(key, value) VALUES ($1,$2) ON CONFLICT DO NOTHING",
+    Stmt.SESSION_STARTED: "INSERT INTO sessions(id, forum_id, number, started_at, started_by, "
+    "start_seq, participants) VALUES ($1,$2,$3,$4,$5,$6,$7) "
+    "ON CONFLICT (id) DO UPDATE SET forum_id = EXCLUDED.forum_id, number = EXCLUDED.number, "
+    "started_at = EXCLUDED.started_at, started_by = EXCLUDED.started_by, "
+    "start_seq = EXCLUDED.start_seq, participants = EXCLUDED.participants, ended_at = NULL, "
+    "ended_by = NULL, end_seq = NULL, decisions = 0, next_steps = 0, board = NULL",
+    Stmt.PARTICIPANTS: "UPDATE sessions SET participants=$1 WHERE id=$2",
+    Stmt.DECISION: "INSERT INTO decisions(forum_id, id, session_id, text, at, by, card_ids) "
+    "VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (forum_id, id) DO UPDATE SET "
+    "session_id = EXCLUDED.session_id, text = EXCLUDED.text, at = EXCLUDED.at, "
+    "by = EXCLUDED.by, card_ids = EXCLUDED.card_ids, pos = DEFAULT",
+    Stmt.STEP: "INSERT INTO next_steps(forum_id, id, session_id, text, owner, due, status, "
+    "created_at, created_by, updated_at, updated_by, card_ids) "
+    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (forum_id, id) DO UPDATE SET "
+    "session_id = EXCLUDED.session_id, text = EXCLUDED.text, owner = EXCLUDED.owner, "
+    "due = EXCLUDED.due, status = EXCLUDED.status, created_at = EXCLUDED.created_at, "
+    "created_by = EXCLUDED.created_by, updated_at = EXCLUDED.updated_at, "
+    "updated_by = EXCLUDED.updated_by, card_ids = EXCLUDED.card_ids, pos = DEFAULT",
+    Stmt.STEP_UPDATE: "UPDATE next_steps SET text=$1, owner=$2, due=$3, status=$4, "
+    "updated_at=$5, updated_by=$6 WHERE forum_id=$7 AND id=$8",
+    Stmt.SESSION_ENDED: "UPDATE sessions SET ended_at=$1, ended_by=$2, end_seq=$3, "
+    "participants=$4, decisions=$5, next_steps=$6, board=$7 WHERE id=$8",
+}

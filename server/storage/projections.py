@@ -1,0 +1,114 @@
+"""Writes that keep the review tables (sessions, decisions, next steps) in step with the
+log, for every engine.
+
+Each accepted item is logged as an op row; the events it produced are also projected
+into tables that history pages and the API read without replaying anything. Both
+are written in the same transaction, so the tables never disagree with the log. What
+an event implies is decided here once; each engine has only the statements.
+"""
+
+from __future__ import annotations
+
+from board.events import (
+    DecisionRecorded,
+    NextStepAdded,
+    NextStepUpdated,
+    ParticipantsAdded,
+    SessionEnded,
+    SessionStarted,
+)
+from board.log import Item
+from board.model import Board, NextStep
+from server.storage.stmt import Stmt, Write, encode
+
+
+def _ids(ids: tuple[str, ...] | list[str]) -> str:
+    return encode(list(ids)).decode()
+
+
+def _step_write(forum_id: str, s: NextStep) -> Write:
+    due = s.due.isoformat() if s.due else None
+    return Stmt.STEP, (
+        forum_id,
+        s.id,
+        s.session_id,
+        s.text,
+        s.owner,
+        due,
+        s.status,
+        s.created_at,
+        s.created_by,
+        s.updated_at,
+        s.updated_by,
+        _ids(s.card_ids),
+    )
+
+
+def step_update_write(forum_id: str, s: NextStep) -> Write:
+    """A next step as it stands now, over the row its session wrote (an import's later
+    changes: done, dropped, edited after the session)."""
+    due = s.due.isoformat() if s.due else None
+    return Stmt.STEP_UPDATE, (
+        s.text,
+        s.owner,
+        due,
+        s.status,
+        s.updated_at,
+        s.updated_by,
+        forum_id,
+        s.id,
+    )
+
+
+def writes_for(item: Item, board: Board) -> list[Write]:
+    """The review-table writes for one item; ``board`` is the board right after it."""
+    forum_id = board.forum_id
+    writes: list[Write] = []
+    for event in item.events:
+        if isinstance(event, SessionStarted):
+            s = event.session
+            writes.append(
+                (
+                    Stmt.SESSION_STARTED,
+                    (
+                        s.id,
+                        forum_id,
+                        s.number,
+                        s.started_at,
+                        s.started_by,
+                        s.start_seq,
+                        _ids(s.participants),
+                    ),
+                )
+            )
+        elif isinstance(event, ParticipantsAdded) and board.session is not None:
+            participants = _ids(board.session.participants)
+            writes.append((Stmt.PARTICIPANTS, (participants, event.session_id)))
+        elif isinstance(event, DecisionRecorded):
+            d = event.decision
+            writes.append(
+                (
+                    Stmt.DECISION,
+                    (forum_id, d.id, d.session_id, d.text, d.at, d.by, _ids(d.card_ids)),
+                )
+            )
+        elif isinstance(event, NextStepAdded | NextStepUpdated):
+            writes.append(_step_write(forum_id, event.step))
+        elif isinstance(event, SessionEnded):
+            s = event.session
+            writes.append(
+                (
+                    Stmt.SESSION_ENDED,
+                    (
+                        event.ended_at,
+                        event.ended_by,
+                        event.end_seq,
+                        _ids(s.participants),
+                        len(s.decisions),
+                        len(event.next_steps),
+                        encode(board),
+                        s.id,
+                    ),
+                )
+            )
+    return writes

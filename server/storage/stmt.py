@@ -1,0 +1,53 @@
+"""The statements every engine knows, by name: a ``Write`` is one of them with its
+parameters (``writes.py`` and ``projections.py`` decide them). Each engine maps every
+name to its own SQL with the same parameters in the same order, and what the name
+says is what the statement must do (``OP`` fails on a seq already logged; ``..._KEEP``
+leaves a row already there alone; ``..._SET``, ``TEAM``, ``SNAPSHOT``, ``DECISION``,
+``STEP`` and ``SESSION_STARTED`` replace it whole)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any
+
+import msgspec
+
+
+class Stmt(StrEnum):
+    # the op log and snapshots
+    OP = "op"  # forum_id, seq, op_id, actor, at, op (bytes)
+    SNAPSHOT = "snapshot"  # forum_id, seq, board (bytes)
+    # the directory
+    FORUM_NEW = "forum_new"  # id, kind, name, created_at, updated_at, seq
+    FORUM_SUMMARY = "forum_summary"  # name, seq, updated_at, live_cards, session_id, id
+    TOKEN_NEW = "token_new"  # forum_id, role, token, created_at (fails if taken)
+    TOKEN_KEEP = "token_keep"  # forum_id, role, token, created_at
+    TOKEN_REPLACE = "token_replace"  # token, created_at, forum_id, role
+    LINK_SET = "link_set"  # forum_id, relation, target_id
+    LINK_CLEAR = "link_clear"  # forum_id, relation
+    TEAM = "team"  # id, name, colour, position
+    SERVES_CLEAR = "serves_clear"  # forum_id
+    SERVES_ADD = "serves_add"  # forum_id, team_id
+    META_SET = "meta_set"  # key, value
+    META_KEEP = "meta_keep"  # key, value
+    # the review tables (projections.py)
+    SESSION_STARTED = "session_started"  # id, forum_id, number, started_at, started_by,
+    # start_seq, participants (JSON text)
+    PARTICIPANTS = "participants"  # participants (JSON text), id
+    DECISION = "decision"  # forum_id, id, session_id, text, at, by, card_ids (JSON text)
+    STEP = "step"  # forum_id, id, session_id, text, owner, due (ISO text), status,
+    # created_at, created_by, updated_at, updated_by, card_ids (JSON text)
+    STEP_UPDATE = "step_update"  # text, owner, due, status, updated_at, updated_by,
+    # forum_id, id
+    SESSION_ENDED = "session_ended"  # ended_at, ended_by, end_seq, participants,
+    # decisions, next_steps, board (bytes), id
+
+
+Write = tuple[Stmt, Sequence[Any]]
+
+_encoder = msgspec.json.Encoder()
+
+
+def encode(value: Any) -> bytes:
+    return _encoder.encode(value)
