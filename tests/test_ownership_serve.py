@@ -5,7 +5,8 @@
 owner for the forum, which stops its room (acks, then close 1012 "owner moved") and
 hands it over; the moved client reconnects where the proxy would send it (the new
 owner) and resends; both end on one board, every acked op stored once, in one log.
-The process that gave the forum up does not ask it back at once (1013 there).
+The process that gave the forum up does not ask it back at once (a socket there
+gets 1013, an API call 503).
 
 (b) The paused stale owner: A owns the forum, SIGSTOP, past its lease B takes the
 forum over and acks; SIGCONT A: A writes nothing more to the forum's log (the owner
@@ -99,6 +100,8 @@ async def test_two_processes_converge_on_one_board_through_a_handover(
         # A just gave the forum up: a socket there is told to try later, B keeps it.
         again = await LiveClient.connect(a.ws_url(forum_id), hello=False)
         assert await closed(again) == 1013
+        status, body = a.request("POST", f"/api/forums/{forum_id}/ops", {"op": card("http")})
+        assert status == 503 and body["code"] == "unavailable"  # and nothing was applied
 
         # The moved client reconnects where the proxy sends it (the owner) and resends.
         moved = await LiveClient.connect(b.ws_url(forum_id), last_seq=5, epoch=on_a.epoch)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from board import ops as o
 from board.escalation import status_updates
+from board.model import Board
 from board.sync import Accepted, ForumSync, Outcome, Refused
 from server.config import Settings
 from server.live.ownership import Claims, ForumElsewhere
@@ -101,6 +102,15 @@ class Rooms:
             raise
         finally:
             del self._loading[forum_id]
+
+    async def board(self, forum_id: str) -> Board | None:
+        """The forum's board to read: its live room's here, else as stored. Never loads a
+        room, so reading a forum another process owns does not take it over."""
+        room = self._rooms.get(forum_id)
+        if room is not None and not room.closed:
+            return room.sync.board
+        loaded = await self.log.load(forum_id)
+        return loaded.board if loaded is not None else None
 
     async def submit(self, forum_id: str, op: o.Op, *, actor: str) -> Outcome | None:
         """Apply an operation from HTTP or another room; ``None`` for an unknown forum.
