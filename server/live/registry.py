@@ -11,6 +11,7 @@ process stops the room (due acks, then close 1012 "owner moved", SPEC R9b)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import TYPE_CHECKING
 
@@ -107,6 +108,10 @@ class Rooms:
         """The forum's board to read: its live room's here, else as stored. Never loads a
         room, so reading a forum another process owns does not take it over."""
         room = self._rooms.get(forum_id)
+        pending = self._loading.get(forum_id)
+        if room is None and pending is not None:  # loading here: its board, once loaded
+            with contextlib.suppress(ForumElsewhere):
+                room = await asyncio.shield(pending)
         if room is not None and not room.closed:
             return room.sync.board
         loaded = await self.log.load(forum_id)

@@ -55,8 +55,13 @@ async def claim(engine: Engine, forum_id: str, owner: str, lease: float) -> int 
 async def renew(engine: Engine, owner: str, claims: dict[str, int], lease: float) -> Renewal:
     if not claims:
         return Renewal(lost=frozenset(), wanted=frozenset())
-    ids = list(claims)
-    async with engine.connection() as conn:
+    ids = sorted(claims)
+    async with engine.connection() as conn, conn.transaction():
+        # The rows locked in id order first, as the writer's fence locks them: a
+        # renewal and a commit of the same forums never deadlock.
+        await conn.execute(
+            "SELECT 1 FROM forums WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE", ids
+        )
         rows = await conn.fetch(_RENEW, owner, ids, [claims[i] for i in ids], lease)
     held = {r[0] for r in rows}
     return Renewal(
