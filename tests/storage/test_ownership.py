@@ -7,11 +7,19 @@ stand for two processes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from server.storage import NotOwner, Storage
+from server.storage.postgres import PostgresStorage
+from server.storage.postgres.schema import MIGRATIONS
+from server.storage.sqlite import SqliteStorage
+from server.storage.sqlite.schema import SCHEMA
+from tests.pg import Schemas
 from tests.storage.conftest import Open
 from tests.storage.plays import Play
 
@@ -148,3 +156,51 @@ async def test_racing_claims_end_with_one_owner(engine: Open, tmp_path: Path) ->
     finally:
         for s in stores:
             await s.close()
+
+
+async def test_a_postgresql_database_of_version_1_gets_the_ownership_columns(
+    tmp_path: Path,
+) -> None:
+    """A database made before ownership (schema version 1) is migrated on open; its
+    forums can be claimed."""
+    schemas = Schemas()
+    try:
+        url = await schemas.url(tmp_path)
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute(MIGRATIONS[0])
+            await conn.execute(
+                "CREATE TABLE schema_version(version integer PRIMARY KEY, "
+                "applied_at double precision NOT NULL);"
+                "INSERT INTO schema_version VALUES (1, 0);"
+                "INSERT INTO forums(id, kind, name, created_at, updated_at) "
+                "VALUES ('old', 'sos', 'Old', 0, 0)"
+            )
+        finally:
+            await conn.close()
+        storage = await PostgresStorage.open(url)
+        try:
+            assert await storage.log.claim("old", "A", LEASE) == 1
+        finally:
+            await storage.close()
+    finally:
+        await schemas.drop()
+
+
+async def test_a_sqlite_file_made_before_ownership_gets_its_columns(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:  # the tables as they were
+        conn.executescript(SCHEMA)
+        conn.execute(
+            "INSERT INTO forums(id, kind, name, created_at, updated_at) "
+            "VALUES ('old', 'sos', 'Old', 0, 0)"
+        )
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(forums)")}
+    assert "owner_epoch" not in columns
+    for _ in range(2):  # and opening it again changes nothing
+        storage = await SqliteStorage.open(path)
+        try:
+            assert await storage.log.claim("old", "A", LEASE) is not None
+        finally:
+            await storage.close()
