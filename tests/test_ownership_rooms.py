@@ -52,7 +52,7 @@ async def test_a_forum_is_handed_over_on_request(pair: tuple[Rooms, Rooms]) -> N
     on_a = await a.get("f1")
     assert on_a is not None and on_a.owner_epoch == 1
     assert isinstance(await a.submit("f1", card("on A"), actor="Ann"), Accepted)
-    # Between rooms (escalation): refused at once, the forum stays A's.
+    # Between rooms (escalation): refused, the forum stays A's (it renews its lease).
     refused = await b.submit("f1", card("from B"), actor="Bob")
     assert isinstance(refused, Refused) and refused.code == "storage"
     on_b = await b.get("f1")  # a socket: B asks A, A stops its room and releases
@@ -90,3 +90,16 @@ async def test_a_paused_owner_is_fenced_and_its_room_stops(pair: tuple[Rooms, Ro
     assert isinstance(outcome, Accepted) and outcome.item.seq == 2
     stored = await b.log.ops("f1", 1, 10)
     assert [(op.seq, op.actor) for op in stored] == [(1, "Ann"), (2, "Bob")]
+
+
+async def test_a_dead_owners_forum_is_taken_once_its_lease_runs_out(
+    pair: tuple[Rooms, Rooms],
+) -> None:
+    """A process killed while it held the forum (a restart after a crash): a submission
+    (the startup reconcile's kind) waits for the lease to run out, it is not refused."""
+    a, b = pair
+    assert await a.log.claim("f1", "killed", LEASE) == 1
+    outcome = await b.submit("f1", card("after the crash"), actor="Bob")
+    assert isinstance(outcome, Accepted) and outcome.item.seq == 1
+    on_b = await b.get("f1")
+    assert on_b is not None and on_b.owner_epoch == 2

@@ -56,15 +56,16 @@ class Claims:
         self.on_wanted: Callable[[str], None] = lambda _: None
         self.unused: Callable[[str], bool] = lambda _: False
 
-    async def take(self, forum_id: str, *, wait: bool) -> int:
-        """Claim the forum; its owner epoch. If another process holds it and ``wait``,
-        ask it to hand the forum over and wait up to two leases for it. Raises
-        ``ForumElsewhere`` if it stays another's, ``LookupError`` for an unknown forum."""
+    async def take(self, forum_id: str, *, ask: bool) -> int:
+        """Claim the forum; its owner epoch. If another process holds it, wait up to two
+        leases for it (a dead owner's lease runs out), asking the owner to hand it over
+        if ``ask``. Raises ``ForumElsewhere`` if it stays another's (at once for a forum
+        this process just gave up), ``LookupError`` for an unknown forum."""
         clock = asyncio.get_running_loop().time
         deadline = clock() + 2 * self.lease
         if clock() - self._gave_up.get(forum_id, -self.hold) < self.hold:
-            wait = False  # just given up: not asked back yet
-        asked = False
+            deadline = 0.0  # just given up: not asked back yet
+        asked = not ask
         while True:
             epoch = await self.log.claim(forum_id, self.owner, self.lease)
             if epoch is not None:
@@ -72,7 +73,7 @@ class Claims:
                 self._gave_up.pop(forum_id, None)
                 self._start()
                 return epoch
-            if not wait or clock() >= deadline:
+            if clock() >= deadline:
                 raise ForumElsewhere(forum_id)
             if not asked:
                 await self.log.request_handover(forum_id)

@@ -58,8 +58,9 @@ class Rooms:
 
     async def get(self, forum_id: str, *, take_over: bool = True) -> Room | None:
         """The forum's room, loading it if needed; ``None`` for an unknown forum.
-        If another process owns it, it is asked to hand it over (``take_over``) and
-        waited for, a little; ``ForumElsewhere`` if it is not this process's then."""
+        If another process owns it, it is waited for, a little (a dead owner's lease
+        runs out), and asked to hand it over if ``take_over``; ``ForumElsewhere`` if
+        it is not this process's then."""
         room = self._rooms.get(forum_id)
         if room is not None and not room.closed:
             return room
@@ -73,7 +74,7 @@ class Rooms:
             if closing is not None:
                 await asyncio.shield(closing)
             try:
-                epoch = await self.claims.take(forum_id, wait=take_over)
+                epoch = await self.claims.take(forum_id, ask=take_over)
             except LookupError:
                 future.set_result(None)
                 return None
@@ -119,7 +120,8 @@ class Rooms:
 
     async def submit(self, forum_id: str, op: o.Op, *, actor: str) -> Outcome | None:
         """Apply an operation from HTTP or another room; ``None`` for an unknown forum.
-        A forum another process owns is not taken over for it: refused at once."""
+        A forum another live process owns is not taken over for it: refused after a
+        short wait (two leases at most)."""
         for _ in range(3):
             try:
                 room = await self.get(forum_id, take_over=False)
