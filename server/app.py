@@ -27,6 +27,7 @@ from server.forums.api import API
 from server.forums.pages import PAGES
 from server.forums.projector import PROJECTOR_ROUTES
 from server.live.endpoint import live
+from server.live.ownership import ForumElsewhere
 from server.live.registry import Rooms
 from server.metrics.routes import METRICS_ROUTES
 from server.network.escalation import catch_up
@@ -45,6 +46,7 @@ from server.web.edge import edge
 from server.web.errors import (
     ApiProblem,
     denied_handler,
+    elsewhere_handler,
     internal_error_handler,
     not_allowed_handler,
     not_found_handler,
@@ -170,6 +172,7 @@ def create_app(settings: Settings) -> Litestar:
             Denied: denied_handler,  # type: ignore[dict-item]
             NotFoundException: not_found_handler,  # type: ignore[dict-item]
             MethodNotAllowedException: not_allowed_handler,  # type: ignore[dict-item]
+            ForumElsewhere: elsewhere_handler,  # another process kept the forum: 503
             500: internal_error_handler,  # anything else: logged, a plain 500
         },
         openapi_config=OpenAPIConfig(

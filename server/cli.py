@@ -71,6 +71,13 @@ def parser() -> argparse.ArgumentParser:
         help="seconds a connection has to answer a heartbeat (default %(default)s)",
     )
     serve.add_argument(
+        "--lease",
+        type=float,
+        default=Settings().lease_seconds,
+        help="seconds a process's ownership of a live forum lasts unless renewed; "
+        "the longest a dead owner holds its forums (default %(default)s)",
+    )
+    serve.add_argument(
         "--sprint-days",
         type=int,
         default=Settings().sprint_days,
@@ -214,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
         if not 0.1 <= args.ping_interval <= 3600 or not 0.1 <= args.ping_timeout <= 3600:
             print("--ping-interval and --ping-timeout must be 0.1 to 3600 s", file=sys.stderr)
             return 2
+        if not 0.3 <= args.lease <= 600:
+            print("--lease must be 0.3 to 600 s", file=sys.stderr)
+            return 2
         if not 1 <= args.sprint_days <= 365:
             print("--sprint-days must be 1 to 365", file=sys.stderr)
             return 2
@@ -227,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
             ping_interval=args.ping_interval,
             ping_timeout=args.ping_timeout,
             sprint_days=args.sprint_days,
+            lease_seconds=args.lease,
             admin_token=admin_token,
         )
         logging.basicConfig(

@@ -41,5 +41,11 @@ class Settings(msgspec.Struct, kw_only=True):
     max_batch: int = 1024  # messages a room handles in one turn (one frame, one commit)
     coalesce_seconds: float = 0.002  # under sustained load, a turn gathers this long
 
+    # One writer per forum (docs/scale-out.md#one-writer-per-forum): a process's claim
+    # on a live forum lasts this long unless renewed (every third of it); a forum it
+    # gave up to another process it does not ask back for before this long.
+    lease_seconds: float = 1.5
+    handover_hold_seconds: float = 5.0
+
     # Boards: a dependency open longer than this many days stands out (board/dependencies.py).
     sprint_days: int = 14

@@ -202,8 +202,7 @@ async def session_page(
     view = renderer.view(detail.board, readonly=True) if detail.board else None
     ref_board = detail.board
     if ref_board is None:
-        room = await rooms.get(forum.id)
-        ref_board = room.sync.board if room else None
+        ref_board = await rooms.board(forum.id)  # never takes the forum over
     if ref_board is not None:  # a running session's live board: hidden cards face down
         ref_board = visibility.board_for(ref_board, None)
     ref_view = renderer.view(ref_board, readonly=True) if ref_board else None

@@ -41,6 +41,7 @@ from server.access.identity import COOKIE, verify
 from server.access.service import Denied, Watch
 from server.config import SERVER_SEND
 from server.live.holds import HoldIn
+from server.live.ownership import ForumElsewhere
 from server.live.peer import Peer, text_message
 from server.live.peer import Send as AsgiSend
 from server.live.rooms import Join, Leave, OpIn, Room, RoomClosed, RoomMessage
@@ -145,7 +146,11 @@ async def live(
         person, role = None, None
     await socket.accept()
     known = await access.tokens(forum_id) is not None
-    room = await rooms.get(forum_id) if known and role is not None else None
+    try:
+        room = await rooms.get(forum_id) if known and role is not None else None
+    except ForumElsewhere:  # another process runs it and kept it: try again (R9b)
+        await socket.close(code=CLOSE_TRY_LATER, reason="owner elsewhere")
+        return
     if room is None:
         # No role: forbidden, whether the forum exists or not (ids cannot be probed);
         # only the admin, who would see any forum, learns that one does not exist.
@@ -211,7 +216,10 @@ async def live(
                 room.post(message)
                 return room
             except RoomClosed:
-                room = await rooms.get(forum_id)
+                try:
+                    room = await rooms.get(forum_id)
+                except ForumElsewhere:
+                    return None
         return None
 
     bucket = TokenBucket(settings.ops_per_second, settings.ops_burst)

@@ -33,6 +33,7 @@ from server.live.messages import IDLE, RELOAD, STOP, Client, Join, Leave, OpIn, 
 from server.live.peer import Message
 from server.live.turn import Plan, RoomState, answers_after_commit
 from server.storage.log import ForumLog
+from server.storage.records import NotOwner
 
 if TYPE_CHECKING:
     from server.web.render import Renderer
@@ -65,8 +66,15 @@ class Room:
         teams: Callable[[], frozenset[str]],
         on_evict: Callable[[Room], None],
         follow: Callable[[list[Accepted]], None] | None = None,
+        epoch: int | None = None,
+        on_lost: Callable[[Room], None] | None = None,
     ) -> None:
         self.forum_id = sync.board.forum_id
+        # The owner epoch this process claimed the forum at: every write is fenced by it
+        # (a write after another process took the forum over is refused, ``NotOwner``),
+        # and ``on_lost`` is told, once, to stop the room (``registry.py``).
+        self.owner_epoch = epoch
+        self.on_lost = on_lost
         self.state = RoomState(
             sync,
             renderer,
@@ -183,7 +191,9 @@ class Room:
             self._arm_idle()
         accepted = plan.accepted
         if accepted:
-            future = self.log.append(self.forum_id, accepted, now, snapshot=plan.snapshot)
+            future = self.log.append(
+                self.forum_id, accepted, now, snapshot=plan.snapshot, epoch=self.owner_epoch
+            )
             self._last_write = future
             future.add_done_callback(partial(self._settled, plan.answers))
             if self.follow is not None:
@@ -199,8 +209,20 @@ class Room:
         self, answers: list[tuple[OpIn, Outcome]], future: asyncio.Future[None] | None
     ) -> None:
         """The write ``answers`` waited for is durable (``None``: none was in flight), or
-        it failed: then they are refused and the room reloads (R11)."""
-        durable = future is None or not (future.cancelled() or future.exception() is not None)
+        it failed: then they are refused and the room reloads (R11) — unless it failed
+        because another process owns the forum now: then nobody is answered (each sender
+        still holds its ops and resends them to the new owner, R13) and the room stops
+        (R9b)."""
+        error = None if future is None or future.cancelled() else future.exception()
+        if isinstance(error, NotOwner):
+            for msg, _ in answers:
+                if msg.reply is not None:
+                    _reply(msg, STOPPING)
+            if self.on_lost is not None:
+                lost, self.on_lost = self.on_lost, None
+                lost(self)
+            return
+        durable = future is None or not (future.cancelled() or error is not None)
         replies, frames = answers_after_commit(answers, durable)
         for msg, outcome in replies:
             _reply(msg, outcome)
@@ -234,7 +256,7 @@ class Room:
     async def flush(self, *, snapshot: bool) -> None:
         state = self.state
         if snapshot and state.since_snapshot:
-            self._last_write = self.log.snapshot(state.sync.board)
+            self._last_write = self.log.snapshot(state.sync.board, epoch=self.owner_epoch)
             state.since_snapshot = 0
         if self._last_write is not None:
             await asyncio.gather(self._last_write, return_exceptions=True)

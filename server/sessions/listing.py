@@ -54,8 +54,8 @@ async def _card_titles(
     titles = await history.recorded_titles(list(wanted))
     for session_id, forum_id in wanted.items():
         if session_id not in titles:
-            room = await rooms.get(forum_id)
-            cards = room.sync.board.cards if room else {}
+            board = await rooms.board(forum_id)  # never takes the forum over
+            cards = board.cards if board else {}
             # A running retrospective's face-down cards are nobody's to read here (R22).
             titles[session_id] = {
                 k: "a hidden card" if c.hidden else c.title for k, c in cards.items()
@@ -104,8 +104,8 @@ async def list_steps(
     boards: dict[str, Collection[str]] = {}
     for s in found:
         if s.status != "open" and s.forum_id not in boards:
-            room = await rooms.get(s.forum_id)
-            boards[s.forum_id] = frozenset(room.sync.board.next_steps) if room else frozenset()
+            board = await rooms.board(s.forum_id)  # never takes the forum over
+            boards[s.forum_id] = frozenset(board.next_steps) if board else frozenset()
     return total, [
         s
         if s.status == "open"

@@ -139,8 +139,8 @@ class Timelines:
         if ended is not None:
             after = ended
         else:
-            room = await self.rooms.get(info.forum_id)
-            after = room.sync.board if room is not None else (await self.of(info)).end
+            live = await self.rooms.board(info.forum_id)  # never takes the forum over
+            after = live if live is not None else (await self.of(info)).end
         # A running session may hold hidden cards: everyone sees them face down here.
         after = visibility.board_for(after, None)
         return Compared(previous=prev, before=before, after=after)

@@ -21,13 +21,15 @@ from server.storage.forums import ForumDirectory
 from server.storage.history import HistoryQueries
 from server.storage.log import ForumLog
 from server.storage.metrics import MetricsQueries
-from server.storage.records import ForumRow, Loaded, StoreError
+from server.storage.records import ForumRow, Loaded, NotOwner, Renewal, StoreError
 from server.storage.sessions import SessionRecords
 from server.storage.where import is_database_url, shown, store_at
 
 __all__ = [
     "ForumRow",
     "Loaded",
+    "NotOwner",
+    "Renewal",
     "Storage",
     "StoreError",
     "is_database_url",

@@ -9,6 +9,11 @@ The writer also guards each forum's seq: a job that logs ops ``first..last`` of 
 is refused (``StoreError``, nothing of it written, the rest of the commit goes on)
 unless ``first`` follows the last seq committed (or loaded) for it, so a room that
 failed once cannot commit later operations over a gap.
+
+And it fences: a job made with an owner ``epoch`` is written only if that is still
+the forum's epoch in the database, checked by the engine inside the transaction
+(``split``), so a process that lost a forum writes nothing of it, whatever the clocks
+say; its job fails with ``NotOwner`` and the rest of the commit goes on.
 """
 
 from __future__ import annotations
@@ -18,14 +23,14 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from server.storage.records import StoreError
+from server.storage.records import NotOwner, StoreError
 from server.storage.stmt import Stmt, Write
 
 log = logging.getLogger("scaleboard.store")
 
 
 class Job:
-    __slots__ = ("first_seq", "forum_id", "future", "last_seq", "writes")
+    __slots__ = ("epoch", "first_seq", "forum_id", "future", "last_seq", "writes")
 
     def __init__(
         self,
@@ -34,12 +39,14 @@ class Job:
         forum_id: str | None,
         first_seq: int,
         last_seq: int,
+        epoch: int | None = None,
     ) -> None:
         self.writes = writes
         self.future = future
         self.forum_id = forum_id
         self.first_seq = first_seq
         self.last_seq = last_seq
+        self.epoch = epoch  # the owner epoch it is written under (None: not fenced)
 
 
 class GroupCommit:
@@ -64,12 +71,18 @@ class GroupCommit:
             self._task = None
 
     def write(
-        self, writes: list[Write], *, forum_id: str | None = None, seqs: tuple[int, int] = (0, 0)
+        self,
+        writes: list[Write],
+        *,
+        forum_id: str | None = None,
+        seqs: tuple[int, int] = (0, 0),
+        epoch: int | None = None,
     ) -> asyncio.Future[None]:
         """Queue writes for the next transaction; the future resolves once they are
-        durable. ``seqs`` is the range of op seqs these writes log for ``forum_id``."""
+        durable. ``seqs`` is the range of op seqs these writes log for ``forum_id``;
+        ``epoch`` the owner epoch they need the forum to still be at."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(Job(writes, future, forum_id, seqs[0], seqs[1]))
+        self._queue.put_nowait(Job(writes, future, forum_id, seqs[0], seqs[1], epoch))
         return future
 
     def forget(self, forum_id: str) -> None:
@@ -81,7 +94,10 @@ class GroupCommit:
         write of its ops must start at ``seq + 1``."""
         self._committed[forum_id] = seq
 
-    async def _transaction(self, writes: list[Write]) -> None:
+    async def _transaction(self, jobs: list[Job]) -> list[Job]:
+        """Commit the writes of ``jobs`` in one durable transaction, except those of the
+        jobs whose owner epoch is stale (``split``, inside the transaction): returns
+        those, of which nothing was written. Raise having written nothing."""
         raise NotImplementedError
 
     async def _writer(self) -> None:
@@ -117,12 +133,16 @@ class GroupCommit:
         if not accepted:
             return
         try:
-            await self._transaction([w for job in accepted for w in job.writes])
+            stale = await self._transaction(accepted)
         except Exception as e:
             log.exception("commit failed")
             for job in accepted:
                 _fail(job, StoreError(f"could not write to the database: {e}"))
             return
+        for job in stale:
+            assert job.forum_id is not None
+            committed.pop(job.forum_id, None)  # not ours: whoever owns it guards it
+            _fail(job, NotOwner(job.forum_id))
         self._committed = committed
         self.commits += 1
         for job in accepted:
@@ -133,6 +153,24 @@ class GroupCommit:
 def _fail(job: Job, error: Exception) -> None:
     if not job.future.done():
         job.future.set_exception(error)
+
+
+def fences(jobs: list[Job]) -> list[str]:
+    """The forums whose owner epoch the transaction must read (and lock) first."""
+    return sorted({j.forum_id for j in jobs if j.epoch is not None and j.forum_id is not None})
+
+
+def split(jobs: list[Job], epochs: dict[str, int]) -> tuple[list[Job], list[Write]]:
+    """Given each fenced forum's owner epoch as the transaction reads it: the jobs whose
+    epoch is stale (not written), and the writes of the others, in order."""
+    stale = [
+        j
+        for j in jobs
+        if j.epoch is not None and j.forum_id is not None and epochs.get(j.forum_id) != j.epoch
+    ]
+    if not stale:
+        return [], [w for j in jobs for w in j.writes]
+    return stale, [w for j in jobs if j not in stale for w in j.writes]
 
 
 def ops_first(writes: list[Write]) -> tuple[list[Sequence[Any]], list[Write]]:

@@ -11,14 +11,20 @@ from typing import Protocol
 from board import ops as o
 from board.model import Board
 from board.sync import Accepted, LoggedOp
-from server.storage.records import Loaded
+from server.storage.records import Loaded, Renewal
 
 
 class ForumLog(Protocol):
     """The op log of every forum, its snapshots and its review-table projections."""
 
     def append(
-        self, forum_id: str, accepted: Sequence[Accepted], at: float, *, snapshot: bool = False
+        self,
+        forum_id: str,
+        accepted: Sequence[Accepted],
+        at: float,
+        *,
+        snapshot: bool = False,
+        epoch: int | None = None,
     ) -> asyncio.Future[None]:
         """Log ``accepted`` (a room's turn, at least one item, in seq order, each with the
         board right after it), the forum's summary as of the last board (``at``: when) and, if
@@ -26,11 +32,38 @@ class ForumLog(Protocol):
         the future resolves once it is on disk, or fails with ``StoreError`` (disk
         error, another writer's row at one of these seqs, or a first seq that does
         not follow the last one this store logged or loaded for the forum: a room
-        loads before it appends; then nothing of it is written)."""
+        loads before it appends; then nothing of it is written). With ``epoch`` (the
+        owner epoch ``claim`` gave), the transaction first checks that it is still the
+        forum's: if not, the future fails with ``NotOwner`` and nothing of it is
+        written (the fence: a process that lost the forum cannot write to it)."""
         ...
 
-    def snapshot(self, board: Board) -> asyncio.Future[None]:
-        """Store ``board`` as a snapshot at its seq (its ops are already logged)."""
+    def snapshot(self, board: Board, *, epoch: int | None = None) -> asyncio.Future[None]:
+        """Store ``board`` as a snapshot at its seq (its ops are already logged);
+        fenced by ``epoch`` as ``append`` is."""
+        ...
+
+    # -- ownership: one writer per forum (docs/scale-out.md#one-writer-per-forum) ----
+
+    async def claim(self, forum_id: str, owner: str, lease: float) -> int | None:
+        """Take the forum for ``owner`` for ``lease`` seconds, atomically, if it is free
+        (never owned, released, handed over), its lease has run out, or it is already
+        ``owner``'s: returns the new owner epoch (one more than the last). ``None``
+        while another owner's lease runs; ``LookupError`` for an unknown forum."""
+        ...
+
+    async def renew(self, owner: str, claims: dict[str, int], lease: float) -> Renewal:
+        """Extend the lease of every forum in ``claims`` (forum id -> epoch) that
+        ``owner`` still holds at that epoch, in one statement: which were lost, and
+        which another process asked for (``request_handover``)."""
+        ...
+
+    async def release(self, forum_id: str, owner: str, epoch: int) -> None:
+        """Give the forum up (if still held at ``epoch``): anyone may claim it now."""
+        ...
+
+    async def request_handover(self, forum_id: str) -> None:
+        """Ask the forum's owner to release it (it sees it at its next renewal)."""
         ...
 
     async def load(self, forum_id: str) -> Loaded | None:

@@ -12,6 +12,15 @@ class StoreError(Exception):
     ownership): the caller's memory is ahead of the store and must reload."""
 
 
+class NotOwner(StoreError):
+    """A write fenced off: its owner epoch is no longer the forum's (another process
+    took the forum over). Nothing of it was written; the room must stop, not reload."""
+
+    def __init__(self, forum_id: str) -> None:
+        super().__init__("this process no longer owns the forum")
+        self.forum_id = forum_id
+
+
 class ForumRow(msgspec.Struct, frozen=True):
     """A forum as the directory lists it (kept in step with its board on every write)."""
 
@@ -30,3 +39,11 @@ class Loaded(msgspec.Struct, frozen=True):
 
     board: Board
     known_op_ids: dict[str, int]
+
+
+class Renewal(msgspec.Struct, frozen=True):
+    """What a renewal of an owner's leases found: forums it no longer holds, and forums
+    it holds that another process asked for."""
+
+    lost: frozenset[str]
+    wanted: frozenset[str]

@@ -205,3 +205,11 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     at ERROR), answered with a plain 500 that shows nothing of it."""
     log.error("unexpected error answering %s %s", request.method, request.url.path, exc_info=exc)
     return _answer(request, 500, "internal", "Something went wrong", INTERNAL)
+
+
+def elsewhere_handler(request: Request[Any, Any, Any], _: Exception) -> Response[Any]:
+    """The forum is live on another server process that kept it (``ForumElsewhere``,
+    docs/scale-out.md#one-writer-per-forum): 503, try again in a moment."""
+    reason = "This forum is busy on another server; try again in a moment."
+    headers = {"Retry-After": "1", "Cache-Control": "no-store"}
+    return _answer(request, 503, "unavailable", "Try again", reason, headers)

@@ -17,7 +17,7 @@ from typing import Any, Final, Self
 
 import asyncpg
 
-from server.storage.group import GroupCommit, ops_first, runs
+from server.storage.group import GroupCommit, Job, fences, ops_first, runs, split
 from server.storage.postgres.schema import migrate
 from server.storage.postgres.statements import SQL
 from server.storage.records import StoreError
@@ -28,6 +28,10 @@ from server.storage.where import shown
 # database's or role's default: an ack means the commit is flushed (docs/scale-out.md).
 SETTINGS: Final = {"synchronous_commit": "on", "application_name": "scaleboard"}
 DURABLE: Final = frozenset({"on", "remote_write", "remote_apply"})
+# The writer's transactions are pipelined, never idle: one that is (its process was
+# paused, SIGSTOP, mid-commit) is ended by the server, so the row locks it holds cannot
+# keep another process from taking its forums over (docs/scale-out.md).
+WRITER: Final = {**SETTINGS, "idle_in_transaction_session_timeout": "1000"}
 
 
 class Engine(GroupCommit):
@@ -44,7 +48,7 @@ class Engine(GroupCommit):
         """Connect, create or migrate the schema, start the writer. ``StoreError`` if the
         database cannot be reached or does not commit durably."""
         try:
-            writer = await asyncpg.connect(url, server_settings=SETTINGS)
+            writer = await asyncpg.connect(url, server_settings=WRITER)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
             raise StoreError(f"cannot connect to PostgreSQL at {shown(url)}: {e}") from e
         try:
@@ -67,13 +71,23 @@ class Engine(GroupCommit):
 
     # -- writing ------------------------------------------------------------------
 
-    async def _transaction(self, writes: list[Write]) -> None:
+    async def _transaction(self, jobs: list[Job]) -> list[Job]:
         if self._conn.is_closed():  # broken by an earlier failure: a new one
-            self._conn = await asyncpg.connect(self.url, server_settings=SETTINGS)
+            self._conn = await asyncpg.connect(self.url, server_settings=WRITER)
         conn = self._conn
-        op_rows, other = ops_first(writes)
+        stale: list[Job] = []
+        writes: list[Write] = [w for j in jobs for w in j.writes]
         try:
             async with conn.transaction():
+                fenced = fences(jobs)
+                if fenced:  # the fence: the owner epochs, locked until the commit
+                    rows = await conn.fetch(
+                        "SELECT id, owner_epoch FROM forums WHERE id = ANY($1::text[]) "
+                        "ORDER BY id FOR UPDATE",
+                        fenced,
+                    )
+                    stale, writes = split(jobs, {r[0]: r[1] for r in rows})
+                op_rows, other = ops_first(writes)
                 if op_rows:
                     await conn.executemany(SQL[Stmt.OP], op_rows)
                 for stmt, group in runs(other):
@@ -86,6 +100,11 @@ class Engine(GroupCommit):
         except BaseException:
             conn.terminate()  # lost or in an unknown state: the next commit opens a new one
             raise
+        return stale
+
+    def connection(self) -> Any:
+        """A pooled connection (``async with``) for a statement of its own."""
+        return self._pool.acquire()
 
     # -- reading ------------------------------------------------------------------
 

@@ -76,7 +76,18 @@ CREATE TABLE forum_teams(
     forum_id text NOT NULL, team_id text NOT NULL, PRIMARY KEY(forum_id, team_id));
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1,)
+# One writer per forum (docs/scale-out.md#one-writer-per-forum): who owns the forum's
+# room, its owner epoch (one more at every claim; the fence every write checks), until
+# when (database time, Unix seconds), and since when another process asks for it.
+_V2: Final = """
+ALTER TABLE forums
+    ADD COLUMN owner text,
+    ADD COLUMN owner_epoch bigint NOT NULL DEFAULT 0,
+    ADD COLUMN lease_until double precision NOT NULL DEFAULT 0,
+    ADD COLUMN handover double precision;
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2)
 """Step ``i`` (0-based) takes the schema to version ``i + 1``. Only ever append."""
 VERSION: Final = len(MIGRATIONS)
 

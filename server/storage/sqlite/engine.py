@@ -10,16 +10,18 @@ writer.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import aiosqlite
 
-from server.storage.group import GroupCommit, ops_first, runs
+from server.storage.group import GroupCommit, Job, fences, ops_first, runs, split
 from server.storage.sqlite.rows import SQL
-from server.storage.sqlite.schema import INSERT_OP, SCHEMA
+from server.storage.sqlite.schema import INSERT_OP, SCHEMA, missing_columns
 from server.storage.stmt import Write
+
+T = TypeVar("T")
 
 
 class Engine(GroupCommit):
@@ -40,6 +42,9 @@ class Engine(GroupCommit):
         await writer.execute("PRAGMA synchronous=FULL")
         await writer.execute("PRAGMA busy_timeout=5000")
         await writer.executescript(SCHEMA)
+        present = {r[1] for r in await writer.execute_fetchall("PRAGMA table_info(forums)")}
+        for alter in missing_columns(present):
+            await writer.execute(alter)
         await writer.commit()
         reader = await aiosqlite.connect(path)
         await reader.execute("PRAGMA busy_timeout=5000")
@@ -55,30 +60,22 @@ class Engine(GroupCommit):
 
     # -- writing ------------------------------------------------------------------
 
-    async def _transaction(self, writes: list[Write]) -> None:
-        """One transaction: the op rows, then the other rows, then ``COMMIT``.
+    async def _transaction(self, jobs: list[Job]) -> list[Job]:
+        """One transaction: the fence (owner epochs), the op rows, then the other rows,
+        then ``COMMIT``.
 
         Each aiosqlite call is a round trip between the loop and the connection's
         thread (~60 µs of CPU), and a commit made of separate calls paid it three or
-        four times. aiosqlite runs every call through ``Connection._execute``; when it
-        has one, the whole transaction goes to the thread as one call.
+        four times. aiosqlite runs every call through ``Connection._execute``, and the
+        whole transaction goes to the thread as one call.
         """
+        return await self.on_writer(lambda conn: _write_all(conn, jobs))
+
+    async def on_writer(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` on the writer's thread, between two commits (it commits itself)."""
         db = self._db
-        op_rows, other = ops_first(writes)
-        groups = [(SQL[stmt], group) for stmt, group in runs(other)]
-        execute = getattr(db, "_execute", None)
-        if execute is not None:
-            await execute(lambda: _write_all(db._conn, op_rows, groups))
-            return
-        try:  # pragma: no cover - an aiosqlite without _execute: public calls
-            if op_rows:
-                await db.executemany(INSERT_OP, op_rows)
-            for sql, group in groups:
-                await db.executemany(sql, group)
-            await db.commit()
-        except BaseException:  # pragma: no cover
-            await db.rollback()
-            raise
+        result: T = await db._execute(fn, db._conn)
+        return result
 
     # -- reading ------------------------------------------------------------------
 
@@ -91,18 +88,28 @@ class Engine(GroupCommit):
         return rows[0][0] if rows else None
 
 
-def _write_all(
-    conn: sqlite3.Connection,
-    op_rows: list[Sequence[Any]],
-    groups: list[tuple[str, list[Sequence[Any]]]],
-) -> None:
-    """One transaction, on the writer's thread: the op rows, then the other rows."""
+def _write_all(conn: sqlite3.Connection, jobs: list[Job]) -> list[Job]:
+    """One transaction, on the writer's thread: the owner epochs of the fenced forums
+    (read after ``BEGIN IMMEDIATE`` took the file's write lock, so no claim comes in
+    between), then the op rows, then the other rows. Returns the jobs fenced off."""
     try:
+        conn.execute("BEGIN IMMEDIATE")
+        stale: list[Job] = []
+        writes: list[Write] = [w for j in jobs for w in j.writes]
+        fenced = fences(jobs)
+        if fenced:
+            marks = ",".join("?" * len(fenced))
+            rows = conn.execute(
+                f"SELECT id, owner_epoch FROM forums WHERE id IN ({marks})", fenced
+            ).fetchall()
+            stale, writes = split(jobs, {r[0]: r[1] for r in rows})
+        op_rows, other = ops_first(writes)
         if op_rows:
             conn.executemany(INSERT_OP, op_rows)
-        for sql, group in groups:
-            conn.executemany(sql, group)
+        for stmt, group in runs(other):
+            conn.executemany(SQL[stmt], group)
         conn.commit()
     except BaseException:
         conn.rollback()
         raise
+    return stale

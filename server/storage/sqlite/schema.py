@@ -56,4 +56,25 @@ CREATE TABLE IF NOT EXISTS forum_teams(
     forum_id TEXT NOT NULL, team_id TEXT NOT NULL, PRIMARY KEY(forum_id, team_id));
 """
 
+# One writer per forum (docs/scale-out.md#one-writer-per-forum), added to ``forums``
+# of new and older files alike (``missing_columns``): who owns the forum's room, its
+# owner epoch (the fence every write checks), until when (Unix seconds), and since
+# when another process asks for it.
+OWNER_COLUMNS: Final = {
+    "owner": "TEXT",
+    "owner_epoch": "INTEGER NOT NULL DEFAULT 0",
+    "lease_until": "REAL NOT NULL DEFAULT 0",
+    "handover": "REAL",
+}
+
+
+def missing_columns(present: set[str]) -> list[str]:
+    """The ``ALTER TABLE`` statements that give ``forums`` its ownership columns."""
+    return [
+        f"ALTER TABLE forums ADD COLUMN {name} {kind}"
+        for name, kind in OWNER_COLUMNS.items()
+        if name not in present
+    ]
+
+
 INSERT_OP: Final = "INSERT INTO ops(forum_id, seq, op_id, actor, at, op) VALUES (?,?,?,?,?,?)"
