@@ -83,8 +83,12 @@ async def _open(where: str | Path, what: str) -> Storage:
         raise Refused(f"Could not open the {what} {shown(where)}: {e}") from None
 
 
+def _many(n: int, things: str) -> str:
+    return f"{n:,} {things[:-1] if n == 1 and things.endswith('s') else things}"
+
+
 def _amounts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n:,} {table}" for table, n in counts.items() if n)
+    return ", ".join(_many(n, table) for table, n in counts.items() if n)
 
 
 async def _copying(
@@ -212,10 +216,10 @@ async def migrate(
             f"Verification failed: the target does not hold what the source does:\n{listed}", 1
         )
     took = time.monotonic() - started
+    amounts = ", ".join(_many(counts.get(t, 0), t) for t in ("forums", "ops", "sessions"))
     return (
-        f"Migrated {counts.get('forums', 0):,} forums, {counts.get('ops', 0):,} ops, "
-        f"{counts.get('sessions', 0):,} sessions ({rows:,} rows) to {shown(target_at)} "
-        f"in {took:.1f} s; every forum replays on the target to the source's board."
+        f"Migrated {amounts} ({_many(rows, 'rows')}) to {shown(target_at)} in {took:.1f} s; "
+        "every forum replays on the target to the source's board."
     )
 
 

@@ -12,7 +12,7 @@ the rows is kept instead: they are read in it and written in it).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from typing import Any, Final, Protocol
 
 import msgspec
@@ -35,6 +35,8 @@ TABLE_ORDER: Final = (
     "ops",
 )
 BATCH: Final = 5000  # rows a chunk holds at most
+MAX_BYTES: Final = 16 * 2**20  # and text and bytes of about this much (big snapshots)
+PAGE: Final = 500  # rows fetched at a time at most
 
 
 class Chunk(msgspec.Struct, frozen=True):
@@ -72,3 +74,30 @@ def in_order(tables: Sequence[str]) -> list[str]:
     """``tables`` in the order they are copied."""
     known = {name: i for i, name in enumerate(TABLE_ORDER)}
     return sorted(tables, key=lambda t: (known.get(t, len(known)), t))
+
+
+async def chunks(
+    table: str,
+    columns: tuple[str, ...],
+    fetch: Callable[[int], Awaitable[Iterable[Sequence[Any]]]],
+    batch: int = BATCH,
+) -> AsyncIterator[Chunk]:
+    """The rows ``fetch(n)`` hands out (``n`` at most a call, none at the end) in chunks
+    of ``batch`` rows or about ``MAX_BYTES``, whichever comes first (a table of big
+    boards is fetched a few rows at a time)."""
+    rows: list[tuple[Any, ...]] = []
+    held = 0
+    n = 16  # rows to fetch next: as many as about a quarter of MAX_BYTES holds
+    while page := list(await fetch(min(n, batch))):
+        fetched = 0
+        for row in page:
+            size = sum(len(v) for v in row if isinstance(v, bytes | str))
+            rows.append(tuple(row))
+            held += size
+            fetched += size
+            if len(rows) >= batch or held >= MAX_BYTES:
+                yield Chunk(table, columns, rows)
+                rows, held = [], 0
+        n = max(1, min(PAGE, MAX_BYTES // 4 * len(page) // max(fetched, 1)))
+    if rows:
+        yield Chunk(table, columns, rows)

@@ -14,7 +14,7 @@ import asyncpg
 from board.model import Board
 from server.storage.postgres.engine import SETTINGS, Engine
 from server.storage.records import StoreError
-from server.storage.transfer import BATCH, Chunk, in_order
+from server.storage.transfer import BATCH, Chunk, chunks, in_order
 from server.storage.where import shown
 from server.storage.writes import decode_board
 
@@ -101,8 +101,8 @@ class PostgresTransfer:
             async with conn.transaction(isolation="repeatable_read", readonly=True):
                 for table in (await _tables(conn)).values():
                     cursor = await conn.cursor(table.select())
-                    while rows := await cursor.fetch(batch):
-                        yield Chunk(table.name, table.columns, [tuple(r) for r in rows])
+                    async for chunk in chunks(table.name, table.columns, cursor.fetch, batch):
+                        yield chunk
         finally:
             await conn.close()
 

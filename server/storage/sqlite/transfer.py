@@ -14,7 +14,7 @@ import aiosqlite
 from board.model import Board
 from server.storage.records import StoreError
 from server.storage.sqlite.engine import Engine
-from server.storage.transfer import BATCH, Chunk, in_order
+from server.storage.transfer import BATCH, Chunk, chunks, in_order
 from server.storage.writes import decode_board
 
 _TABLES: Final = (
@@ -81,8 +81,8 @@ class SqliteTransfer:
             await conn.execute("BEGIN")  # one snapshot of the file for every table
             for table in (await _tables(conn)).values():
                 cursor = await conn.execute(table.select())
-                while rows := await cursor.fetchmany(batch):
-                    yield Chunk(table.name, table.columns, [tuple(r) for r in rows])
+                async for chunk in chunks(table.name, table.columns, cursor.fetchmany, batch):
+                    yield chunk
                 await cursor.close()
             await conn.rollback()
         finally:
