@@ -23,7 +23,7 @@ from typing import Final, TextIO
 
 from board.model import Board
 from board.replay import board_after
-from server.storage import Storage, StoreError, is_database_url, open_storage, shown, store_at
+from server.storage import Storage, is_database_url, open_storage, shown, store_at
 from server.storage.transfer import BATCH, Chunk
 from server.storage.writes import encode
 
@@ -201,7 +201,7 @@ async def migrate(
             chunks = _copying(source.transfer.read_all(), counts, progress)
             try:
                 rows = await target.transfer.write_all(chunks, replace=bool(found))
-            except StoreError as e:
+            except Exception as e:  # the source's read or the target's write: one line
                 raise Refused(f"The copy failed, nothing was written: {e}", 1) from None
             problems = await verify(source, target, progress)
         finally:
@@ -213,7 +213,9 @@ async def migrate(
         more = len(problems) - MAX_PROBLEMS
         listed += f"\n  … and {more} more" if more > 0 else ""
         raise Refused(
-            f"Verification failed: the target does not hold what the source does:\n{listed}", 1
+            "Verification failed: the target does not hold what the source does (the copy "
+            f"stays there; run again with --force once the cause is fixed):\n{listed}",
+            1,
         )
     took = time.monotonic() - started
     amounts = ", ".join(_many(counts.get(t, 0), t) for t in ("forums", "ops", "sessions"))
