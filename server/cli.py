@@ -102,6 +102,14 @@ def parser() -> argparse.ArgumentParser:
     )
     link.add_argument("--host", default="127.0.0.1", help="host in the printed link")
     link.add_argument("--port", type=int, default=8000, help="port in the printed link")
+    move = sub.add_parser(
+        "migrate",
+        help="copy everything from one database to another (e.g. SQLite to PostgreSQL) "
+        "and verify it by replaying every forum (docs/scale-out.md)",
+    )
+    move.add_argument("--from", dest="source", required=True, help="SQLite file or postgresql://…")
+    move.add_argument("--to", dest="target", required=True, help="SQLite file or postgresql://…")
+    move.add_argument("--force", action="store_true", help="replace what the target holds")
     return p
 
 
@@ -195,6 +203,10 @@ def uvicorn_config(
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "migrate":
+        from server import migrate  # only this command needs it
+
+        return migrate.main(args.source, args.target, force=args.force)
     if args.command == "admin-link":
         if isinstance(args.db, Path) and not args.db.exists():
             print(f"There is no database at {args.db}.", file=sys.stderr)

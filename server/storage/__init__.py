@@ -2,7 +2,8 @@
 
 ``Storage`` is what the app asks of a store, grouped by domain: each attribute is a
 Protocol of one area (``log.py``: the live log; ``forums.py``: the forum directory;
-``sessions.py``, ``history.py``, ``metrics.py``, ``access.py``). An
+``sessions.py``, ``history.py``, ``metrics.py``, ``access.py``; ``transfer.py``: every
+row in bulk, for ``scaleboard migrate``). An
 engine (``sqlite/``, the embedded default, or ``postgres/``) implements every one of
 them, sharing what is not SQL (``writes.py``, ``projections.py``, ``decoding.py``,
 the group commit in ``group.py``); handlers
@@ -23,6 +24,7 @@ from server.storage.log import ForumLog
 from server.storage.metrics import MetricsQueries
 from server.storage.records import ForumRow, Loaded, NotOwner, Renewal, StoreError
 from server.storage.sessions import SessionRecords
+from server.storage.transfer import Transfer
 from server.storage.where import is_database_url, shown, store_at
 
 __all__ = [
@@ -59,6 +61,9 @@ class Storage(Protocol):
 
     @property
     def access(self) -> AccessRecords: ...
+
+    @property
+    def transfer(self) -> Transfer: ...
 
     async def ping(self) -> None:
         """Raise if the database does not answer (for ``/healthz``)."""

@@ -15,6 +15,7 @@ from server.storage.postgres.history import PostgresHistory
 from server.storage.postgres.log import PostgresLog
 from server.storage.postgres.metrics import PostgresMetrics
 from server.storage.postgres.sessions import PostgresSessions
+from server.storage.postgres.transfer import PostgresTransfer
 
 
 class PostgresStorage:
@@ -28,6 +29,7 @@ class PostgresStorage:
         self.history = PostgresHistory(engine)
         self.metrics = PostgresMetrics(engine)
         self.access = PostgresAccess(engine)
+        self.transfer = PostgresTransfer(engine)
 
     @classmethod
     async def open(cls, url: str) -> PostgresStorage:

@@ -14,6 +14,7 @@ from server.storage.sqlite.history import SqliteHistory
 from server.storage.sqlite.log import SqliteLog
 from server.storage.sqlite.metrics import SqliteMetrics
 from server.storage.sqlite.sessions import SqliteSessions
+from server.storage.sqlite.transfer import SqliteTransfer
 
 
 class SqliteStorage:
@@ -27,6 +28,7 @@ class SqliteStorage:
         self.history = SqliteHistory(engine)
         self.metrics = SqliteMetrics(engine)
         self.access = SqliteAccess(engine)
+        self.transfer = SqliteTransfer(engine)
 
     @classmethod
     async def open(cls, path: Path) -> SqliteStorage:

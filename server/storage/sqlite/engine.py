@@ -38,15 +38,19 @@ class Engine(GroupCommit):
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         writer = await aiosqlite.connect(path)
-        await writer.execute("PRAGMA journal_mode=WAL")
-        await writer.execute("PRAGMA synchronous=FULL")
-        await writer.execute("PRAGMA busy_timeout=5000")
-        await writer.executescript(SCHEMA)
-        present = {r[1] for r in await writer.execute_fetchall("PRAGMA table_info(forums)")}
-        for alter in missing_columns(present):
-            await writer.execute(alter)
-        await writer.commit()
-        reader = await aiosqlite.connect(path)
+        try:  # not a database, a disk error: its thread must end, or the process hangs
+            await writer.execute("PRAGMA journal_mode=WAL")
+            await writer.execute("PRAGMA synchronous=FULL")
+            await writer.execute("PRAGMA busy_timeout=5000")
+            await writer.executescript(SCHEMA)
+            present = {r[1] for r in await writer.execute_fetchall("PRAGMA table_info(forums)")}
+            for alter in missing_columns(present):
+                await writer.execute(alter)
+            await writer.commit()
+            reader = await aiosqlite.connect(path)
+        except BaseException:
+            await writer.close()
+            raise
         await reader.execute("PRAGMA busy_timeout=5000")
         await reader.execute("PRAGMA query_only=1")
         engine = cls(path, writer, reader)
