@@ -136,7 +136,9 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float) -> boo
 
 
 class Cluster:
-    """K serve processes and nginx, started and stopped together."""
+    """K serve processes and nginx, started and stopped together. Each child is in a
+    session of its own, so a terminal's Ctrl-C reaches this command only, which then
+    stops them in order (a second signal would cut a process's graceful stop short)."""
 
     def __init__(self, db: str, processes: int, port: int, host: str, rundir: Path) -> None:
         self.db, self.k, self.port, self.host, self.rundir = db, processes, port, host, rundir
@@ -151,7 +153,9 @@ class Cluster:
         args += ["--process-name", f"p{i}-{port}", *extra]
         log = open(self.rundir / "logs" / f"p{i}.log", "ab")  # noqa: SIM115 - the child's
         env = {**os.environ, ADMIN_ENV: token}
-        proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(
+            args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
         log.close()
         self.procs.append(proc)
         return proc
@@ -170,7 +174,10 @@ class Cluster:
         write_nginx(self.rundir, self.ports, f"{self.host}:{self.port}", settings)
         errors = open(self.rundir / "logs" / "nginx.out", "ab")  # noqa: SIM115 - the child's
         self.nginx = subprocess.Popen(
-            nginx_command(nginx, self.rundir), stdout=errors, stderr=subprocess.STDOUT
+            nginx_command(nginx, self.rundir),
+            stdout=errors,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         errors.close()
         if not wait_healthy(f"http://{self.host}:{self.port}", self.nginx, 15):
