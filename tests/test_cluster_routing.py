@@ -186,6 +186,25 @@ def test_forwarded_headers_are_nginxs_not_the_browsers(cluster: Cluster) -> None
     assert trusted.status == 303 and "secure" in trusted.headers["set-cookie"].lower()
 
 
+def test_a_process_believes_forwarded_headers_only_from_its_proxies(tmp_path: Path) -> None:
+    """``--forwarded-allow-ips`` names nginx's address: the same header from anyone
+    else (here loopback, when nginx is said to be elsewhere) is ignored."""
+    server = ServerProcess(tmp_path / "p.db", extra_args=["--forwarded-allow-ips", "10.9.8.7"])
+    server.start()
+    try:
+        forum_id = server.new_forum("sos", "Elsewhere")["id"]
+        token = server.links(forum_id)["viewer"]
+        r = server.http(
+            "GET",
+            f"/forums/{forum_id}?token={token}",
+            headers={"x-forwarded-proto": "https"},
+            auth=False,
+        )
+        assert r.status == 303 and "secure" not in r.headers["set-cookie"].lower()
+    finally:
+        server.stop()
+
+
 async def test_a_killed_process_forums_go_to_the_others(db_url: str, tmp_path: Path) -> None:
     cluster = start_cluster(db_url, tmp_path / "failover")
     try:
