@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import TOKEN_ENV
+from bench.nginx import through_nginx
 from bench.proc import cpu_seconds, machine, rss_bytes
 from bench.static import page_render, replay_step
 from tests.support import ROOT, ServerProcess, free_port
@@ -267,27 +268,10 @@ def connections(servers: Servers, quick: bool) -> dict[str, Any]:
         time.sleep(0.5)
         before = rss_bytes(pid)
         cpu0 = cpu_seconds(pid)
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bench.load",
-                "--mode",
-                who,
-                "--port",
-                str(port),
-                "--forums",
-                ",".join(names),
-                "--clients",
-                str(per_forum),
-                "--idle",
-                "--duration",
-                str(hold),
-            ],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        args = [sys.executable, "-m", "bench.load", "--mode", who, "--port", str(port)]
+        args += ["--forums", ",".join(names), "--clients", str(per_forum), "--idle"]
+        args += ["--duration", str(hold)]
+        proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None
         peak = before
         connected = 0
@@ -357,7 +341,7 @@ def main() -> int:
     p.add_argument(
         "--only",
         default="fanout,throughput,connections,stall,render",
-        help="comma-separated scenarios",
+        help="comma-separated scenarios (also: nginx, the fan-out through nginx vs direct)",
     )
     p.add_argument("--json", type=Path, help="write every figure to this file")
     p.add_argument("--cases", default="", help="fan-out cases to run, e.g. 200x20,50x1000")
@@ -387,6 +371,8 @@ def main() -> int:
                     results["stall"] = stall(servers, args.quick)
                 if "connections" in only:
                     results["connections"] = connections(servers, args.quick)
+                if "nginx" in only:  # not in the default run: it needs nginx installed
+                    results["nginx"] = through_nginx(servers, load, args.quick)
             finally:
                 servers.close()
     if args.json:

@@ -74,11 +74,12 @@ def keep_server_send(app: ASGIApp) -> ASGIApp:
     return outermost
 
 
-def asgi(app: Litestar) -> ASGIApp:
+def asgi(app: Litestar, process: str | None = None) -> ASGIApp:
     """What the server runs: the app inside the edge (``server/web/edge.py``: link tokens
-    out of every URL, security headers on every response, routed or not), inside
-    ``keep_server_send``, which must see the server's own ``send`` first."""
-    return keep_server_send(edge(app))
+    out of every URL, security headers on every response, routed or not; ``process``
+    named on every answer), inside ``keep_server_send``, which must see the server's own
+    ``send`` first."""
+    return keep_server_send(edge(app, process))
 
 
 def create_app(settings: Settings) -> Litestar:

@@ -19,6 +19,7 @@ from server.access import admin_token
 from server.access.service import MIN_ADMIN_TOKEN
 from server.access.signing import new_token
 from server.app import admin_link, asgi, create_app
+from server.cluster import add_cluster_parser, run_cluster
 from server.config import Settings
 from server.live.shutdown import serve
 from server.storage import StoreError, open_storage, shown, store_at
@@ -89,7 +90,19 @@ def parser() -> argparse.ArgumentParser:
         help=f"the admin's token (default: env {ADMIN_ENV}; else one is made on the first "
         "run and its link printed once)",
     )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default=Settings().forwarded_allow_ips,
+        help="reverse proxies whose X-Forwarded-For/-Proto are believed, comma-separated "
+        "(default %(default)s; docs/scale-out.md#routing)",
+    )
+    serve.add_argument(
+        "--process-name",
+        default=None,
+        help="name this process in an X-Scaleboard-Process header (scaleboard cluster sets it)",
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    add_cluster_parser(sub)
     link = sub.add_parser(
         "admin-link",
         help="replace the admin token and print the new admin link (the old one stops working)",
@@ -182,7 +195,7 @@ def uvicorn_config(
     """The one way the server runs: the README's command, the tests and the benchmark
     (``app``: one already made, for a test that looks into it; default, a new one)."""
     config = uvicorn.Config(
-        asgi(app if app is not None else create_app(settings)),
+        asgi(app if app is not None else create_app(settings), settings.process_name),
         host=settings.host,
         port=settings.port,
         ws="websockets-sansio",
@@ -195,6 +208,8 @@ def uvicorn_config(
         access_log=log_level == "debug",
         timeout_graceful_shutdown=5,
         server_header=False,
+        proxy_headers=True,  # X-Forwarded-For/-Proto, from these addresses only
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):  # set up by Config
         logging.getLogger(name).addFilter(Redact())
@@ -207,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         from server import migrate  # only this command needs it
 
         return migrate.main(args.source, args.target, force=args.force)
+    if args.command == "cluster":
+        return run_cluster(args)
     if args.command == "admin-link":
         if isinstance(args.db, Path) and not args.db.exists():
             print(f"There is no database at {args.db}.", file=sys.stderr)
@@ -251,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
             sprint_days=args.sprint_days,
             lease_seconds=args.lease,
             admin_token=admin_token,
+            forwarded_allow_ips=args.forwarded_allow_ips,
+            process_name=args.process_name,
         )
         logging.basicConfig(
             level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"

@@ -23,6 +23,11 @@ class Settings(msgspec.Struct, kw_only=True):
     # The admin's token (env SCALEBOARD_ADMIN_TOKEN or --admin-token). None: one is made
     # on the first run and its link printed once (docs/access.md).
     admin_token: str | None = None
+    # Behind a reverse proxy (docs/scale-out.md#routing): the addresses whose
+    # X-Forwarded-For/-Proto uvicorn believes (uvicorn's own default), and the name this
+    # process gives itself in an ``X-Scaleboard-Process`` header (None: no header).
+    forwarded_allow_ips: str = "127.0.0.1,::1"
+    process_name: str | None = None
 
     # Live connections (SPEC R1, R14-R16).
     max_message_bytes: int = 64 * 1024  # larger: ``error`` too_large, then close 1009

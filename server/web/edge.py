@@ -8,7 +8,10 @@ that must hold for *every* request are done here, around the whole Litestar app:
 - the link token (``?token=``, any spelling of its name that decodes to ``token``) is
   taken out of the URL before anything reads it (``server.access.links.link_token``),
   so neither uvicorn's access log nor a page ever sees it;
-- every HTTP response gets the security headers (a strict CSP and friends).
+- every HTTP response gets the security headers (a strict CSP and friends);
+- with a process name (``scaleboard serve --process-name``, set by ``scaleboard
+  cluster``), every HTTP response and websocket handshake says which process answered
+  (``X-Scaleboard-Process``): how a cluster's routing is checked (docs/scale-out.md).
 
 ``server.app.asgi`` puts this right inside ``keep_server_send``, which stays outermost.
 """
@@ -42,9 +45,15 @@ def secured(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]
     return [*((k, v) for k, v in headers if k.lower() not in _NAMES), *SECURITY_HEADERS]
 
 
-def edge(app: ASGIApp) -> ASGIApp:
+PROCESS_HEADER: Final = b"x-scaleboard-process"
+
+
+def edge(app: ASGIApp, process: str | None = None) -> ASGIApp:
     """Wrap the whole app: link tokens out of every URL, security headers on every
-    HTTP response."""
+    HTTP response, and ``process`` (when given) named on every answer."""
+    named: tuple[tuple[bytes, bytes], ...] = (
+        ((PROCESS_HEADER, process.encode()),) if process else ()
+    )
 
     async def outer(scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -53,12 +62,21 @@ def edge(app: ASGIApp) -> ASGIApp:
             return
         link_token(scope)  # before anything else reads the query string
         if kind == "websocket":
-            await app(scope, receive, send)
+            if not named:
+                await app(scope, receive, send)
+                return
+
+            async def send_named(message: Message) -> None:
+                if message["type"] == "websocket.accept":
+                    message["headers"] = [*message.get("headers", ()), *named]
+                await send(message)
+
+            await app(scope, receive, send_named)
             return
 
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = secured(message.get("headers", ()))
+                message["headers"] = [*secured(message.get("headers", ())), *named]
             await send(message)
 
         await app(scope, receive, send_secured)
