@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,14 +41,17 @@ class Cluster:
         return r.headers[HEADER]
 
 
-def start_cluster(db_url: str, rundir: Path, k: int = 3) -> Cluster:
+def start_cluster(db_url: str, rundir: Path, k: int = 3, extra_args: Iterable[str] = ()) -> Cluster:
+    """``k`` processes (each ``scaleboard serve`` with ``extra_args`` too) behind nginx."""
     rundir.mkdir(parents=True, exist_ok=True)
     token = ServerProcess(db_url, log_path=rundir / "unused.log").admin_token
     processes: dict[str, ServerProcess] = {}
     for i in range(1, k + 1):
         name = f"p{i}"
         proc = ServerProcess(
-            db_url, log_path=rundir / f"{name}.log", extra_args=["--process-name", name]
+            db_url,
+            log_path=rundir / f"{name}.log",
+            extra_args=["--process-name", name, *extra_args],
         )
         proc.admin_token = token  # one database, one admin
         processes[name] = proc.start()  # one by one: the first makes the schema
