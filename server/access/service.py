@@ -39,6 +39,7 @@ WHO: Final = "scaleboard.who"  # scope key: the request's ``Who``, worked out on
 LINK_TOKEN: Final = "scaleboard.link_token"  # scope key: the ``?token=`` taken out of the URL
 MIN_ADMIN_TOKEN: Final = 16  # characters a configured admin token must have at least
 ADMIN_POLL: Final = 0.25  # seconds between looks at the stored admin token (admin-link)
+ADMIN_POLL_IDLE: Final = 1.0  # the same with no admin socket open: nothing to close yet
 
 
 # -- who is asking -------------------------------------------------------------------
@@ -212,7 +213,9 @@ class Access:
         """Run until cancelled: when the admin token is replaced (``scaleboard
         admin-link``, even from another process), close the admin's open websockets."""
         while True:
-            await asyncio.sleep(every)
+            # Each look is a database read: a process with no admin socket open (the
+            # usual case) looks less often, only to keep the mark current.
+            await asyncio.sleep(every if self._admins else max(every, ADMIN_POLL_IDLE))
             try:
                 mark = await self.admin_mark()
             except Exception:  # a busy or closing database: look again next time
