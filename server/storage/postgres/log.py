@@ -4,67 +4,33 @@ board is rebuilt from its latest snapshot plus later ops."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Sequence
 from typing import Final
 
 import msgspec
 
 from board import ops as o
-from board.log import Accepted, LoggedOp
+from board.log import LoggedOp
 from board.model import Board
 from board.replay import ReplayError, board_after
 from board.sync import REMEMBERED_OPS
 from server.storage.decoding import LAST_SEQ, PHASE_PREFIX
+from server.storage.log_writes import LogWrites
 from server.storage.postgres.engine import Engine, prefix_is
 from server.storage.postgres.owners import ownership
-from server.storage.records import Loaded, Renewal
-from server.storage.writes import append_writes, decode_board, logged, snapshot_write
+from server.storage.records import Loaded
+from server.storage.writes import decode_board, logged
 
 _OP_COLUMNS: Final = "seq, op_id, actor, at, op"
 _phase_decoder = msgspec.json.Decoder(o.SetPhase)
 
 
-class PostgresLog:
-    """``ForumLog`` on one PostgreSQL database."""
+class PostgresLog(LogWrites):
+    """``ForumLog`` on one PostgreSQL database: ``LogWrites``, and the reads."""
+
+    engine: Engine
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    # -- writing ------------------------------------------------------------------
-
-    def append(
-        self,
-        forum_id: str,
-        accepted: Sequence[Accepted],
-        at: float,
-        *,
-        snapshot: bool = False,
-        epoch: int | None = None,
-    ) -> asyncio.Future[None]:
-        writes = append_writes(forum_id, accepted, at, snapshot=snapshot)
-        seqs = (accepted[0].item.seq, accepted[-1].item.seq)
-        return self.engine.write(writes, forum_id=forum_id, seqs=seqs, epoch=epoch)
-
-    def snapshot(self, board: Board, *, epoch: int | None = None) -> asyncio.Future[None]:
-        return self.engine.write([snapshot_write(board)], forum_id=board.forum_id, epoch=epoch)
-
-    # -- ownership (``owners.py``) ------------------------------------------------
-
-    async def claim(self, forum_id: str, owner: str, lease: float) -> int | None:
-        return await ownership.claim(self.engine, forum_id, owner, lease)
-
-    async def renew(self, owner: str, claims: dict[str, int], lease: float) -> Renewal:
-        return await ownership.renew(self.engine, owner, claims, lease)
-
-    async def release(self, forum_id: str, owner: str, epoch: int) -> None:
-        await ownership.release(self.engine, forum_id, owner, epoch)
-
-    async def request_handover(self, forum_id: str) -> None:
-        await ownership.request_handover(self.engine, forum_id)
-
-    def forget(self, forum_id: str) -> None:
-        self.engine.forget(forum_id)
+        super().__init__(engine, ownership)
 
     # -- reading ------------------------------------------------------------------
 
