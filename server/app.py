@@ -100,7 +100,10 @@ def create_app(settings: Settings) -> Litestar:
             renderer.set_teams(teams)
             rooms.team_ids = frozenset(t.id for t in teams)
             secret = await storage.forums.secret()
-            access = Access(storage.access, secret)
+            access = Access(storage.access, secret, storage.signals)
+            # Listening before the tokens are cached: a rotation elsewhere meanwhile is
+            # either in what is read or heard after.
+            await storage.signals.start()
             made = await access.start(settings.admin_token)
             services = Services(
                 storage=storage,

@@ -23,6 +23,7 @@ from server.cluster import add_cluster_parser, run_cluster
 from server.config import Settings
 from server.live.shutdown import serve
 from server.storage import StoreError, open_storage, shown, store_at
+from server.storage.signals import ADMIN
 
 ADMIN_ENV = "SCALEBOARD_ADMIN_TOKEN"
 
@@ -133,6 +134,7 @@ async def new_admin_token(db: Path | str) -> str:
         token = new_token()
         secret = await storage.forums.secret()
         await storage.access.set_admin_hash(admin_token.record(secret, token))
+        await storage.signals.publish(ADMIN)  # running servers close the admin's sockets
     finally:
         await storage.close()
     return token

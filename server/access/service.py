@@ -7,7 +7,10 @@ grant counts only while its fingerprint matches the forum's current token for th
 role, so rotating a token revokes every grant made from it, at once. The instance's
 admin has a token of its own (only an HMAC of it is stored, ``admin_token.py``); the
 cookie's admin mark comes with that record, so a new admin token ends every admin mark,
-and the admin's open websockets are closed within a second (``follow_admin``). API clients
+and the admin's open websockets are closed within a second (``follow_admin``). Several
+processes on one database hear of each other's rotations and admin tokens through the
+store's signals (``server/storage/signals.py``) and drop what they cached, so a rotated
+link stops working, and its sockets close, on every process (docs/scale-out.md). API clients
 send ``Authorization: Bearer <token>`` (a forum token or the admin token) instead of
 cookies. The admin counts as a facilitator of every forum.
 
@@ -32,6 +35,7 @@ from server.access.passes import COOKIE, Pass, read_pass
 from server.access.refusals import BAD_TOKEN, Denied
 from server.access.signing import fingerprint, new_token
 from server.storage.access import AccessRecords, ForumToken
+from server.storage.signals import ACCESS, ADMIN, LocalSignals, Signals
 
 log = logging.getLogger("scaleboard.access")
 
@@ -98,9 +102,14 @@ class Access:
     """The forum tokens (cached from storage), the admin token's hash, and the live
     connections a rotation must cut off."""
 
-    def __init__(self, records: AccessRecords, secret: str) -> None:
+    def __init__(self, records: AccessRecords, secret: str, signals: Signals | None = None) -> None:
         self.records = records
         self.secret = secret
+        self.signals: Signals = signals if signals is not None else LocalSignals()
+        self.signals.listen(ACCESS, self._heard_rotation)
+        self.signals.listen(ADMIN, lambda _: self._soon(self.check_admin()))
+        self.signals.on_gap(lambda: self._soon(self.refresh_all()))
+        self._pending: set[asyncio.Task[None]] = set()
         self._tokens: dict[str, dict[Role, str]] = {}
         self._owner: dict[str, tuple[str, Role]] = {}
         self._live: dict[str, set[Watch]] = {}
@@ -183,11 +192,60 @@ class Access:
             self._owner.pop(old, None)
         tokens[role] = token
         self._owner[token] = (forum_id, role)
+        self._revoke(forum_id, role)
+        log.info("rotated the %s link of %s", role, forum_id)
+        await self.signals.publish(ACCESS, forum_id)  # every other process drops the old one
+        return token
+
+    def _revoke(self, forum_id: str, role: Role) -> None:
         for watch in list(self._live.get(forum_id, ())):
             if watch.role == role:
                 watch.revoke()
-        log.info("rotated the %s link of %s", role, forum_id)
-        return token
+
+    # -- what other processes changed ---------------------------------------------------
+
+    def _soon(self, work: Any) -> None:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    def _heard_rotation(self, forum_id: str) -> None:
+        if forum_id in self._tokens:  # nothing cached, nothing to drop
+            self._soon(self.refresh(forum_id))
+
+    async def refresh(self, forum_id: str) -> None:
+        """Bring the cached tokens of ``forum_id`` in line with the stored ones: a token
+        rotated elsewhere stops opening anything here, and the connections that came in
+        with it are closed."""
+        try:
+            rows = await self.records.tokens_of(forum_id)
+        except Exception:
+            log.warning("could not re-read the links of %s", forum_id, exc_info=True)
+            return
+        held = self._tokens.get(forum_id)
+        if held is None:
+            return
+        for row in rows:
+            if not is_role(row.role):
+                continue
+            role = cast(Role, row.role)
+            old = held.get(role)
+            if old == row.token:
+                continue
+            if old is not None:
+                self._owner.pop(old, None)
+            held[role] = row.token
+            self._owner[row.token] = (forum_id, role)
+            if old is not None:
+                self._revoke(forum_id, role)
+                log.info("the %s link of %s was rotated elsewhere", role, forum_id)
+
+    async def refresh_all(self) -> None:
+        """After signals may have been missed: check every cached forum's tokens and the
+        admin token against the store."""
+        for forum_id in list(self._tokens):
+            await self.refresh(forum_id)
+        await self.check_admin()
 
     # -- the admin ------------------------------------------------------------------
 
@@ -211,22 +269,31 @@ class Access:
 
     async def follow_admin(self, every: float = ADMIN_POLL) -> None:
         """Run until cancelled: when the admin token is replaced (``scaleboard
-        admin-link``, even from another process), close the admin's open websockets."""
+        admin-link``, even from another process), close the admin's open websockets.
+        With signals between processes (PostgreSQL) the change is heard (``ADMIN``);
+        otherwise the stored token is looked at ``every`` seconds."""
+        if self.signals.shared:
+            return
         while True:
             # Each look is a database read: a process with no admin socket open (the
             # usual case) looks less often, only to keep the mark current.
             await asyncio.sleep(every if self._admins else max(every, ADMIN_POLL_IDLE))
-            try:
-                mark = await self.admin_mark()
-            except Exception:  # a busy or closing database: look again next time
-                log.debug("could not read the admin token", exc_info=True)
-                continue
-            if mark != self._admin_mark:
-                self._admin_mark = mark
-                for watch in list(self._admins):
-                    watch.revoke()
-                if self._admins:
-                    log.info("the admin token was replaced: closed the admin's websockets")
+            await self.check_admin()
+
+    async def check_admin(self) -> None:
+        """If the stored admin token is not the one the open admin sockets came with,
+        close them."""
+        try:
+            mark = await self.admin_mark()
+        except Exception:  # a busy or closing database: look again next time
+            log.debug("could not read the admin token", exc_info=True)
+            return
+        if mark != self._admin_mark:
+            self._admin_mark = mark
+            for watch in list(self._admins):
+                watch.revoke()
+            if self._admins:
+                log.info("the admin token was replaced: closed the admin's websockets")
 
     # -- who ------------------------------------------------------------------------
 

@@ -78,7 +78,9 @@ async def _home(
                 "name": room.sync.board.name if room else row.name,
                 "live_cards": row.live_cards,
                 "session_id": (room.sync.board.session is not None) if room else row.session_id,
-                "present": len({p.name for p in room.peers.values()}) if room else 0,
+                # Counted here when its room is live here, else by the process that has
+                # it (recorded at its lease renewals).
+                "present": len({p.name for p in room.peers.values()}) if room else row.present,
                 "role": role,
                 "role_label": LABELS[role],
             }

@@ -55,6 +55,9 @@ class Claims:
         self.on_lost: Callable[[str], None] = lambda _: None
         self.on_wanted: Callable[[str], None] = lambda _: None
         self.unused: Callable[[str], bool] = lambda _: False
+        # How many people each live room here has (recorded at each renewal, so every
+        # process can show it).
+        self.present: Callable[[], dict[str, int]] = dict
 
     async def take(self, forum_id: str, *, ask: bool) -> int:
         """Claim the forum; its owner epoch. If another process holds it, wait up to two
@@ -109,7 +112,7 @@ class Claims:
             if not claims:
                 continue
             try:
-                renewal = await self.log.renew(self.owner, claims, self.lease)
+                renewal = await self.log.renew(self.owner, claims, self.lease, self.present())
             except Exception:  # the writes are fenced whatever happens to the leases
                 log.warning("could not renew the leases of %d forum(s)", len(claims), exc_info=True)
                 continue

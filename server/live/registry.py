@@ -52,9 +52,14 @@ class Rooms:
         self.claims.on_lost = self._claim_lost
         self.claims.on_wanted = self._wanted
         self.claims.unused = self._unused
+        self.claims.present = self.present
 
     def live(self) -> dict[str, Room]:
         return dict(self._rooms)
+
+    def present(self) -> dict[str, int]:
+        """How many people (by name) are in each live room here."""
+        return {f: len({p.name for p in r.peers.values()}) for f, r in self._rooms.items()}
 
     async def get(self, forum_id: str, *, take_over: bool = True) -> Room | None:
         """The forum's room, loading it if needed; ``None`` for an unknown forum.

@@ -5,7 +5,7 @@ forum; ops in a range; the board at a seq."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from board import ops as o
@@ -52,9 +52,16 @@ class ForumLog(Protocol):
         while another owner's lease runs; ``LookupError`` for an unknown forum."""
         ...
 
-    async def renew(self, owner: str, claims: dict[str, int], lease: float) -> Renewal:
+    async def renew(
+        self,
+        owner: str,
+        claims: dict[str, int],
+        lease: float,
+        present: Mapping[str, int] | None = None,
+    ) -> Renewal:
         """Extend the lease of every forum in ``claims`` (forum id -> epoch) that
-        ``owner`` still holds at that epoch, in one statement: which were lost, and
+        ``owner`` still holds at that epoch, in one statement, recording how many people
+        are ``present`` in each (forum id -> count; missing: 0): which were lost, and
         which another process asked for (``request_handover``)."""
         ...
 

@@ -6,7 +6,7 @@ log class adds only its reads (``load``, ``board_at``, ``ops`` …) in its own S
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from board.log import Accepted
@@ -22,7 +22,12 @@ class Owners(Protocol):
     async def claim(self, engine: Any, forum_id: str, owner: str, lease: float) -> int | None: ...
 
     async def renew(
-        self, engine: Any, owner: str, claims: dict[str, int], lease: float
+        self,
+        engine: Any,
+        owner: str,
+        claims: dict[str, int],
+        lease: float,
+        present: Mapping[str, int] | None = None,
     ) -> Renewal: ...
 
     async def release(self, engine: Any, forum_id: str, owner: str, epoch: int) -> None: ...
@@ -63,8 +68,14 @@ class LogWrites:
     async def claim(self, forum_id: str, owner: str, lease: float) -> int | None:
         return await self._owners.claim(self.engine, forum_id, owner, lease)
 
-    async def renew(self, owner: str, claims: dict[str, int], lease: float) -> Renewal:
-        return await self._owners.renew(self.engine, owner, claims, lease)
+    async def renew(
+        self,
+        owner: str,
+        claims: dict[str, int],
+        lease: float,
+        present: Mapping[str, int] | None = None,
+    ) -> Renewal:
+        return await self._owners.renew(self.engine, owner, claims, lease, present)
 
     async def release(self, forum_id: str, owner: str, epoch: int) -> None:
         await self._owners.release(self.engine, forum_id, owner, epoch)

@@ -32,6 +32,9 @@ class ForumRow(msgspec.Struct, frozen=True):
     seq: int
     live_cards: int
     session_id: str | None
+    # People in the forum's live room at its owner's last lease renewal, whichever
+    # process that is; 0 when no live process holds the forum.
+    present: int = 0
 
 
 class Loaded(msgspec.Struct, frozen=True):

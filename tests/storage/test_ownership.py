@@ -204,3 +204,31 @@ async def test_a_sqlite_file_made_before_ownership_gets_its_columns(tmp_path: Pa
             assert await storage.log.claim("old", "A", LEASE) is not None
         finally:
             await storage.close()
+
+
+async def test_renewals_record_who_is_present_while_the_lease_runs(storage: Storage) -> None:
+    """Any process can show how many people a forum's room has, wherever it runs: the
+    owner records it at each renewal; once nobody holds the forum it reads 0."""
+    play = Play()
+    await created(storage, play)
+    epoch = await storage.log.claim(play.forum_id, "A", SHORT)
+    assert epoch is not None
+    row = await storage.forums.forum(play.forum_id)
+    assert row is not None and row.present == 0
+    await storage.log.renew("A", {play.forum_id: epoch}, LEASE, {play.forum_id: 3})
+    rows = {r.id: r for r in await storage.forums.forums()}
+    assert rows[play.forum_id].present == 3
+    await storage.log.renew("A", {play.forum_id: epoch}, LEASE, {})
+    assert (await storage.forums.forum(play.forum_id)).present == 0  # type: ignore[union-attr]
+    await storage.log.renew("A", {play.forum_id: epoch}, SHORT, {play.forum_id: 2})
+    assert (await storage.forums.forum(play.forum_id)).present == 2  # type: ignore[union-attr]
+    await asyncio.sleep(SHORT + 0.1)  # the lease ran out: its owner may be gone
+    assert (await storage.forums.forum(play.forum_id)).present == 0  # type: ignore[union-attr]
+    # A renewal by a former owner records nothing.
+    again = await storage.log.claim(play.forum_id, "B", LEASE)
+    assert again is not None
+    await storage.log.renew("A", {play.forum_id: epoch}, LEASE, {play.forum_id: 9})
+    assert (await storage.forums.forum(play.forum_id)).present == 0  # type: ignore[union-attr]
+    await storage.log.renew("B", {play.forum_id: again}, LEASE, {play.forum_id: 1})
+    await storage.log.release(play.forum_id, "B", again)
+    assert (await storage.forums.forum(play.forum_id)).present == 0  # type: ignore[union-attr]

@@ -15,6 +15,7 @@ from server.storage.postgres.history import PostgresHistory
 from server.storage.postgres.log import PostgresLog
 from server.storage.postgres.metrics import PostgresMetrics
 from server.storage.postgres.sessions import PostgresSessions
+from server.storage.postgres.signals import PostgresSignals
 from server.storage.postgres.transfer import PostgresTransfer
 
 
@@ -29,6 +30,7 @@ class PostgresStorage:
         self.history = PostgresHistory(engine)
         self.metrics = PostgresMetrics(engine)
         self.access = PostgresAccess(engine)
+        self.signals = PostgresSignals(engine)
         self.transfer = PostgresTransfer(engine)
 
     @classmethod
@@ -39,4 +41,5 @@ class PostgresStorage:
         await self.engine.fetch("SELECT 1")
 
     async def close(self) -> None:
+        await self.signals.close()
         await self.engine.close()

@@ -20,7 +20,10 @@ from server.storage.writes import (
     team_writes,
 )
 
-_FORUM_COLUMNS: Final = "id, kind, name, created_at, updated_at, seq, live_cards, session_id"
+_FORUM_COLUMNS: Final = (
+    "id, kind, name, created_at, updated_at, seq, live_cards, session_id, "
+    "CASE WHEN lease_until > extract(epoch FROM clock_timestamp()) THEN present ELSE 0 END"
+)
 
 
 class PostgresForums:

@@ -8,6 +8,7 @@ that one committed. The fence that uses the epoch is in the writer's transaction
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 import asyncpg
@@ -19,17 +20,17 @@ NOW: Final = "extract(epoch FROM clock_timestamp())"
 
 _CLAIM: Final = (
     f"UPDATE forums SET owner=$2, owner_epoch=owner_epoch+1, lease_until={NOW}+$3, "
-    f"handover=NULL WHERE id=$1 AND (owner IS NULL OR owner=$2 OR lease_until < {NOW}) "
+    f"handover=NULL, present=0 WHERE id=$1 AND (owner IS NULL OR owner=$2 OR lease_until < {NOW}) "
     "RETURNING owner_epoch"
 )
 _RENEW: Final = (
-    f"UPDATE forums AS f SET lease_until={NOW}+$4 "
-    "FROM unnest($2::text[], $3::bigint[]) AS c(id, epoch) "
+    f"UPDATE forums AS f SET lease_until={NOW}+$4, present=c.present "
+    "FROM unnest($2::text[], $3::bigint[], $5::integer[]) AS c(id, epoch, present) "
     "WHERE f.id=c.id AND f.owner_epoch=c.epoch AND f.owner=$1 "
     "RETURNING f.id, f.handover IS NOT NULL"
 )
 _RELEASE: Final = (
-    "UPDATE forums SET owner=NULL, lease_until=0, handover=NULL "
+    "UPDATE forums SET owner=NULL, lease_until=0, handover=NULL, present=0 "
     "WHERE id=$1 AND owner=$2 AND owner_epoch=$3"
 )
 _ASK: Final = f"UPDATE forums SET handover={NOW} WHERE id=$1 AND owner IS NOT NULL"
@@ -52,7 +53,13 @@ async def claim(engine: Engine, forum_id: str, owner: str, lease: float) -> int 
         return None
 
 
-async def renew(engine: Engine, owner: str, claims: dict[str, int], lease: float) -> Renewal:
+async def renew(
+    engine: Engine,
+    owner: str,
+    claims: dict[str, int],
+    lease: float,
+    present: Mapping[str, int] | None = None,
+) -> Renewal:
     if not claims:
         return Renewal(lost=frozenset(), wanted=frozenset())
     ids = sorted(claims)
@@ -62,7 +69,8 @@ async def renew(engine: Engine, owner: str, claims: dict[str, int], lease: float
         await conn.execute(
             "SELECT 1 FROM forums WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE", ids
         )
-        rows = await conn.fetch(_RENEW, owner, ids, [claims[i] for i in ids], lease)
+        people = [(present or {}).get(i, 0) for i in ids]
+        rows = await conn.fetch(_RENEW, owner, ids, [claims[i] for i in ids], lease, people)
     held = {r[0] for r in rows}
     return Renewal(
         lost=frozenset(claims.keys() - held), wanted=frozenset(r[0] for r in rows if r[1])

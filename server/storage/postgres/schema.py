@@ -87,7 +87,13 @@ ALTER TABLE forums
     ADD COLUMN handover double precision;
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2)
+# How many people are in a forum's live room, as its owner last renewed the lease: any
+# process can show it (docs/scale-out.md#signals).
+_PRESENT: Final = """
+ALTER TABLE forums ADD COLUMN present integer NOT NULL DEFAULT 0;
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _PRESENT)
 """Step ``i`` (0-based) takes the schema to version ``i + 1``. Only ever append."""
 VERSION: Final = len(MIGRATIONS)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from server.storage.signals import LocalSignals
 from server.storage.sqlite.access import SqliteAccess
 from server.storage.sqlite.engine import Engine
 from server.storage.sqlite.forums import SqliteForums
@@ -28,6 +29,7 @@ class SqliteStorage:
         self.history = SqliteHistory(engine)
         self.metrics = SqliteMetrics(engine)
         self.access = SqliteAccess(engine)
+        self.signals = LocalSignals()
         self.transfer = SqliteTransfer(engine)
 
     @classmethod
@@ -38,4 +40,5 @@ class SqliteStorage:
         await self.engine.fetch("SELECT 1")
 
     async def close(self) -> None:
+        await self.signals.close()
         await self.engine.close()

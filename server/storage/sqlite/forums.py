@@ -19,7 +19,10 @@ from server.storage.writes import (
     team_writes,
 )
 
-_FORUM_COLUMNS = "id, kind, name, created_at, updated_at, seq, live_cards, session_id"
+_FORUM_COLUMNS = (
+    "id, kind, name, created_at, updated_at, seq, live_cards, session_id, "
+    "CASE WHEN lease_until > (julianday('now') - 2440587.5) * 86400.0 THEN present ELSE 0 END"
+)
 
 
 class SqliteForums:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Final, TypeVar
 
 from server.storage.records import Renewal
@@ -20,7 +20,8 @@ from server.storage.sqlite.engine import Engine
 T = TypeVar("T")
 
 _CLAIM: Final = (
-    "UPDATE forums SET owner=?, owner_epoch=owner_epoch+1, lease_until=?, handover=NULL "
+    "UPDATE forums SET owner=?, owner_epoch=owner_epoch+1, lease_until=?, handover=NULL, "
+    "present=0 "
     "WHERE id=? AND (owner IS NULL OR owner=? OR lease_until < ?) RETURNING owner_epoch"
 )
 
@@ -49,7 +50,13 @@ async def claim(engine: Engine, forum_id: str, owner: str, lease: float) -> int 
     return await engine.on_writer(lambda conn: _in_transaction(conn, run))
 
 
-async def renew(engine: Engine, owner: str, claims: dict[str, int], lease: float) -> Renewal:
+async def renew(
+    engine: Engine,
+    owner: str,
+    claims: dict[str, int],
+    lease: float,
+    present: Mapping[str, int] | None = None,
+) -> Renewal:
     if not claims:
         return Renewal(lost=frozenset(), wanted=frozenset())
 
@@ -59,9 +66,9 @@ async def renew(engine: Engine, owner: str, claims: dict[str, int], lease: float
         wanted: set[str] = set()
         for forum_id, epoch in claims.items():
             row = conn.execute(
-                "UPDATE forums SET lease_until=? WHERE id=? AND owner=? AND owner_epoch=? "
-                "RETURNING handover IS NOT NULL",
-                (until, forum_id, owner, epoch),
+                "UPDATE forums SET lease_until=?, present=? WHERE id=? AND owner=? "
+                "AND owner_epoch=? RETURNING handover IS NOT NULL",
+                (until, (present or {}).get(forum_id, 0), forum_id, owner, epoch),
             ).fetchone()
             if row is not None:
                 held.add(forum_id)
@@ -75,7 +82,7 @@ async def renew(engine: Engine, owner: str, claims: dict[str, int], lease: float
 async def release(engine: Engine, forum_id: str, owner: str, epoch: int) -> None:
     def run(conn: sqlite3.Connection) -> None:
         conn.execute(
-            "UPDATE forums SET owner=NULL, lease_until=0, handover=NULL "
+            "UPDATE forums SET owner=NULL, lease_until=0, handover=NULL, present=0 "
             "WHERE id=? AND owner=? AND owner_epoch=?",
             (forum_id, owner, epoch),
         )

@@ -65,6 +65,7 @@ OWNER_COLUMNS: Final = {
     "owner_epoch": "INTEGER NOT NULL DEFAULT 0",
     "lease_until": "REAL NOT NULL DEFAULT 0",
     "handover": "REAL",
+    "present": "INTEGER NOT NULL DEFAULT 0",  # people in its room, at the last renewal
 }
 
 
