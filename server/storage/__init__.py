@@ -3,7 +3,7 @@
 ``Storage`` is what the app asks of a store, grouped by domain: each attribute is a
 Protocol of one area (``log.py``: the live log; ``forums.py``: the forum directory;
 ``sessions.py``, ``history.py``, ``metrics.py``, ``access.py``; ``transfer.py``: every
-row in bulk, for ``scaleboard migrate``). An
+row in bulk, for ``scaleboard migrate``; ``mail.py``: ops for another forum). An
 engine (``sqlite/``, the embedded default, or ``postgres/``) implements every one of
 them, sharing what is not SQL (``writes.py``, ``projections.py``, ``decoding.py``,
 the group commit in ``group.py``); handlers
@@ -21,6 +21,7 @@ from server.storage.access import AccessRecords
 from server.storage.forums import ForumDirectory
 from server.storage.history import HistoryQueries
 from server.storage.log import ForumLog
+from server.storage.mail import MailBox
 from server.storage.metrics import MetricsQueries
 from server.storage.records import ForumRow, Loaded, NotOwner, Renewal, StoreError
 from server.storage.sessions import SessionRecords
@@ -64,6 +65,9 @@ class Storage(Protocol):
 
     @property
     def transfer(self) -> Transfer: ...
+
+    @property
+    def mail(self) -> MailBox: ...
 
     async def ping(self) -> None:
         """Raise if the database does not answer (for ``/healthz``)."""
