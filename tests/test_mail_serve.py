@@ -42,19 +42,25 @@ async def db_url(tmp_path: Path) -> AsyncIterator[str]:
 
 
 def serve(
-    db_url: str, log: Path, admin: str | None = None, port: int | None = None
+    db_url: str,
+    log: Path,
+    admin: str | None = None,
+    port: int | None = None,
+    more: tuple[str, ...] = (),
 ) -> ServerProcess:
-    server = ServerProcess(db_url, log_path=log, extra_args=ARGS, port=port)
+    server = ServerProcess(db_url, log_path=log, extra_args=[*ARGS, *more], port=port)
     if admin is not None:
         server.admin_token = admin  # one network, one admin
     return server.start()
 
 
 @contextlib.contextmanager
-def two_servers(db_url: str, tmp_path: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+def two_servers(
+    db_url: str, tmp_path: Path, b_args: tuple[str, ...] = ()
+) -> Iterator[tuple[ServerProcess, ServerProcess]]:
     a = serve(db_url, tmp_path / "a.log")
     try:
-        b = serve(db_url, tmp_path / "b.log", a.admin_token)
+        b = serve(db_url, tmp_path / "b.log", a.admin_token, more=b_args)
         try:
             yield a, b
         finally:
@@ -230,3 +236,33 @@ async def test_a_kill_right_after_the_source_commit_loses_no_mail(
     for card in cards:
         link = source.cards[card].sent_to
         assert link is not None and link.card == copies[card] and link.status == "escalated"
+
+
+async def test_an_escalation_not_answered_in_time_is_accepted_with_202(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The EAT's process holds the EAT and sweeps only every 10 minutes (and nobody tells
+    it yet): the SoS's process answers after two leases and a second, 202 with the card
+    as it is — sent, its link still to come — and the mail waits for the EAT."""
+    with two_servers(db_url, tmp_path, b_args=("--mail-sweep", "600")) as (a, b):
+        sos, eat = await network(a)
+        s = await LiveClient.connect(a.ws_url(sos))
+        e = await LiveClient.connect(b.ws_url(eat))
+        try:
+            card = await impediment(s, "Slow EAT")
+            started = time.monotonic()
+            status, out = await call(a, "POST", f"/api/forums/{sos}/cards/{card}/escalate")
+            took = time.monotonic() - started
+            assert status == 202, out
+            assert 2 * LEASE + 1 <= took < 2 * LEASE + 3, took
+            assert out["target_forum"] == eat and "target_card" not in out
+            link = out["card"]["sent_to"]
+            assert (link["forum"], link["status"], link["card"]) == (eat, "escalated", "")
+        finally:
+            await close_all([s, e])
+        storage = await PostgresStorage.open(db_url)
+        try:
+            [waiting] = await storage.mail.pending(eat)
+            assert waiting.from_forum == sos and waiting.op.from_card == card  # type: ignore[union-attr]
+        finally:
+            await storage.close()
