@@ -8,6 +8,8 @@ test starts it."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from server.storage import Storage
 from server.storage.postgres import PostgresStorage
 from server.web.render import Renderer
 from tests.pg import Schemas
+from tests.support import ROOT
 
 
 class Process:
@@ -152,3 +155,14 @@ async def test_a_refused_mail_is_settled_and_answered(pair: tuple[Process, Proce
     assert await one.storage.mail.waiting() == []
     again = o.EscalateCard(card=card, to_forum="eat", to_name="EAT", to_kind="eat")
     assert not isinstance(await one.rooms.submit("sos", again, actor="Ann"), Refused)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "5000", "soon"])
+def test_a_bad_mail_sweep_is_refused_with_a_reason(tmp_path: Path, value: str) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "server", "serve", "--db", str(tmp_path / "x.db"),
+         "--mail-sweep", value],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert out.returncode == 2 and "--mail-sweep" in out.stderr, out.stderr
+    assert not (tmp_path / "x.db").exists()

@@ -227,3 +227,30 @@ def test_a_reply_is_mail_from_the_forum_that_refused() -> None:  # SPEC R18a
     )  # fmt: skip
     assert refused_reply(receive, "no").to_forum == "sos"
     assert isinstance(refused_reply(receive, "no"), Mail)
+
+
+async def test_the_sweeps_query_reads_only_the_index_of_mail_to_deliver(tmp_path: Path) -> None:
+    """What every process runs every ``mail_sweep_seconds`` reads the partial index of
+    the mail still to deliver, not the table (SQLite's plan; PostgreSQL's with table
+    scans priced out, as they are once the table is large)."""
+    from server.storage.postgres.mail import WAITING as PGWAITING
+    from server.storage.sqlite.mail import WAITING as SQLITEWAITING
+
+    storage = await SqliteStorage.open(tmp_path / "plan.db")
+    await storage.close()
+    with contextlib.closing(sqlite3.connect(tmp_path / "plan.db")) as conn:
+        plan = " ".join(str(r) for r in conn.execute(f"EXPLAIN QUERY PLAN {SQLITEWAITING}", (0,)))
+    assert "SCAN mail USING INDEX mail_pending" in plan, plan  # only mail to deliver
+    schemas = Schemas()
+    try:
+        url = await schemas.url(tmp_path)
+        await (await PostgresStorage.open(url)).close()
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute("SET enable_seqscan = off")
+            plan = " ".join(r[0] for r in await conn.fetch(f"EXPLAIN {PGWAITING}"))
+        finally:
+            await conn.close()
+        assert "mail_pending" in plan, plan
+    finally:
+        await schemas.drop()

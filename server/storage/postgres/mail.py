@@ -11,7 +11,7 @@ from server.storage.postgres.owners import NOW
 
 # The forums with mail to deliver (the index's distinct keys), each with its owner while
 # that owner's lease runs (the database's clock, as ``owners.py`` uses it).
-_WAITING: Final = (
+WAITING: Final = (
     f"SELECT m.to_forum, CASE WHEN f.lease_until >= {NOW} THEN f.owner END "
     "FROM (SELECT DISTINCT to_forum FROM mail WHERE settled IS NULL) AS m "
     "LEFT JOIN forums AS f ON f.id = m.to_forum ORDER BY m.to_forum"
@@ -35,7 +35,7 @@ class PostgresMail(MailWrites):
         return [mail_row(r) for r in rows]
 
     async def waiting(self) -> list[Waiting]:
-        rows = await self.engine.fetch(_WAITING)
+        rows = await self.engine.fetch(WAITING)
         return [Waiting(forum_id=r[0], owner=r[1]) for r in rows]
 
     async def get(self, mail_id: int) -> MailRow | None:

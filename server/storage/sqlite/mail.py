@@ -11,7 +11,7 @@ from server.storage.sqlite.engine import Engine
 
 # The forums with mail to deliver (the index's distinct keys), each with its owner while
 # that owner's lease runs (the machine's clock, as ``owners.py`` uses it).
-_WAITING: Final = (
+WAITING: Final = (
     "SELECT m.to_forum, CASE WHEN f.lease_until >= ? THEN f.owner END "
     "FROM (SELECT DISTINCT to_forum FROM mail WHERE settled IS NULL) AS m "
     "LEFT JOIN forums AS f ON f.id = m.to_forum ORDER BY m.to_forum"
@@ -34,7 +34,7 @@ class SqliteMail(MailWrites):
         return [mail_row(r) for r in rows]
 
     async def waiting(self) -> list[Waiting]:
-        rows = await self.engine.fetch(_WAITING, (time.time(),))
+        rows = await self.engine.fetch(WAITING, (time.time(),))
         return [Waiting(forum_id=r[0], owner=r[1]) for r in rows]
 
     async def get(self, mail_id: int) -> MailRow | None:
