@@ -13,7 +13,7 @@ import msgspec
 
 from .events import Event
 from .log import Item
-from .model import Id
+from .model import MAX_ID, Id
 from .ops import ClientOp
 
 PROTOCOL_VERSION: Final = 1
@@ -36,10 +36,14 @@ class Hello(_Msg, tag="hello", frozen=True):
     epoch: Epoch | None = None
 
 
+# A client's op id: ``mail:…`` is the server's, for the mail it delivers (SPEC R18a).
+ClientOpId = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_ID, pattern=r"^(?!mail:)")]
+
+
 class Send(_Msg, tag="op", frozen=True):
     """An operation with the client's id for it; resending the same id is safe (R6)."""
 
-    id: Id
+    id: ClientOpId
     op: ClientOp
 
 

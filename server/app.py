@@ -27,6 +27,7 @@ from server.forums.api import API
 from server.forums.pages import PAGES
 from server.forums.projector import PROJECTOR_ROUTES
 from server.live.endpoint import live
+from server.live.mail import Postman
 from server.live.ownership import ForumElsewhere
 from server.live.registry import Rooms
 from server.metrics.routes import METRICS_ROUTES
@@ -90,6 +91,8 @@ def create_app(settings: Settings) -> Litestar:
         storage = await open_storage(settings.db)
         renderer = Renderer(TEMPLATES_DIR, sprint_days=settings.sprint_days)
         rooms = Rooms(storage.log, settings, renderer)
+        mail = Postman(storage.mail, rooms, settings)  # ops between forums (SPEC R18a)
+        mail.hear(storage.signals)  # mail for a forum live on another process: NOTIFY it
         catching_up: asyncio.Task[int] | None = None
         following_admin: asyncio.Task[None] | None = None  # closes its sockets on a new token
         try:
@@ -108,6 +111,7 @@ def create_app(settings: Settings) -> Litestar:
             services = Services(
                 storage=storage,
                 rooms=rooms,
+                mail=mail,
                 renderer=renderer,
                 access=access,
                 settings=settings,
@@ -131,6 +135,7 @@ def create_app(settings: Settings) -> Litestar:
             gc.collect()
             gc.freeze()
             gc.set_threshold(20_000, 20, 10)
+            mail.start()  # delivers what a crash left waiting, then sweeps
             catching_up = asyncio.create_task(catch_up(storage, rooms), name="escalation-catch-up")
             following_admin = asyncio.create_task(access.follow_admin(), name="admin-token")
             yield
@@ -141,6 +146,7 @@ def create_app(settings: Settings) -> Litestar:
             if catching_up is not None:
                 catching_up.cancel()
                 await asyncio.gather(catching_up, return_exceptions=True)
+            await mail.stop()
             await rooms.close()
             await storage.close()
 

@@ -80,6 +80,13 @@ def parser() -> argparse.ArgumentParser:
         "the longest a dead owner holds its forums (default %(default)s)",
     )
     serve.add_argument(
+        "--mail-sweep",
+        type=float,
+        default=Settings().mail_sweep_seconds,
+        help="seconds between looks for mail between forums still to deliver: the longest "
+        "a change waits when its forum's process missed it (default %(default)s)",
+    )
+    serve.add_argument(
         "--sprint-days",
         type=int,
         default=Settings().sprint_days,
@@ -255,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
         if not 0.3 <= args.lease <= 600:
             print("--lease must be 0.3 to 600 s", file=sys.stderr)
             return 2
+        if not 0.1 <= args.mail_sweep <= 3600:
+            print("--mail-sweep must be 0.1 to 3600 s", file=sys.stderr)
+            return 2
         if not 1 <= args.sprint_days <= 365:
             print("--sprint-days must be 1 to 365", file=sys.stderr)
             return 2
@@ -269,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
             ping_timeout=args.ping_timeout,
             sprint_days=args.sprint_days,
             lease_seconds=args.lease,
+            mail_sweep_seconds=args.mail_sweep,
             admin_token=admin_token,
             forwarded_allow_ips=args.forwarded_allow_ips,
             process_name=args.process_name,

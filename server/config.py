@@ -51,6 +51,9 @@ class Settings(msgspec.Struct, kw_only=True):
     # gave up to another process it does not ask back for before this long.
     lease_seconds: float = 1.5
     handover_hold_seconds: float = 5.0
+    # Mail between forums (SPEC R18a): every this long, a process delivers the mail
+    # still waiting for forums live here or held by nobody (``server/live/mail.py``).
+    mail_sweep_seconds: float = 2.0
 
     # Boards: a dependency open longer than this many days stands out (board/dependencies.py).
     sprint_days: int = 14

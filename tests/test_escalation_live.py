@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -353,3 +354,20 @@ async def test_a_removed_impediment_offers_no_escalation(server: ServerProcess) 
     assert "Solved already" in markup and 'data-action="escalate"' not in markup
     status, out = await call(server, "POST", f"/api/forums/{sos['id']}/cards/{card['id']}/escalate")
     assert status == 409 and "done with" in out["reason"], out
+
+
+def test_the_api_documents_both_answers_of_an_escalation(server: ServerProcess) -> None:
+    """``201`` with the linked card, ``202`` with the card as it is when the target's
+    server has not answered in time (docs/protocol.md)."""
+    r = server.http("GET", "/schema/openapi.json", auth=False)
+    assert r.status == 200
+    paths = r.json()["paths"]
+    for path in (
+        "/api/forums/{forum_id}/cards/{card_id}/escalate",
+        "/api/forums/{forum_id}/cards/{card_id}/send/{route_id}",
+    ):
+        answers = paths[path]["post"]["responses"]
+        assert {"201", "202", "409"} <= answers.keys(), answers.keys()
+        assert "not answered yet" in answers["202"]["description"]
+        schema = json.dumps(answers["202"]["content"])
+        assert "Escalating" in schema, schema

@@ -12,7 +12,8 @@ import time
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
 from board import ops as o
@@ -37,28 +38,42 @@ from server.forums.api_schema import (
 from server.forums.forum_routes import escalates_to, set_escalation
 from server.forums.service import create_forum, validate_forum
 from server.forums.submit import actor, apply_op, board_of
+from server.live.mail import Postman
 from server.live.registry import Rooms
-from server.network.escalation import Escalated, EscalationProblem, escalate
+from server.network.escalation import Escalated, Escalating, EscalationProblem, escalate
 from server.storage import Storage
-from server.web.deps import RoomsDep, SecretDep, StorageDep
+from server.web.deps import MailDep, RoomsDep, SecretDep, StorageDep
 from server.web.errors import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem
 
 Req = Request[Any, Any, Any]
+Sent = Response[Escalated | Escalating]
+SENT = {
+    **ERRORS,
+    202: ResponseSpec(
+        data_container=Escalating,
+        description="Sent, but the target forum has not answered yet (another server runs "
+        "it and is slow or restarting): the card as it is; it is linked when the answer "
+        "arrives",
+    ),
+}
 
 
 async def _send(
     request: Req,
     rooms: Rooms,
     storage: Storage,
+    mail: Postman,
     secret: str,
-    forum_id: str,
-    card_id: str,
-    route_id: str,
-) -> Escalated:
+    where: tuple[str, str, str],
+) -> Sent:
+    forum_id, card_id, route_id = where
     try:
-        return await escalate(rooms, storage, forum_id, card_id, actor(request, secret), route_id)
+        out = await escalate(
+            rooms, storage, mail, forum_id, card_id, actor(request, secret), route_id
+        )
     except EscalationProblem as e:
         raise ApiProblem(e.status, e.code, e.reason) from None
+    return Response(out, status_code=201 if isinstance(out, Escalated) else 202)
 
 
 async def _set_route(
@@ -278,7 +293,7 @@ class ForumApi(Controller):
 
     @post(
         "/forums/{forum_id:str}/cards/{card_id:str}/escalate",
-        responses=ERRORS,
+        responses=SENT,
         guards=[forum_guard(ESCALATE)],
     )
     async def escalate_card(
@@ -286,19 +301,20 @@ class ForumApi(Controller):
         request: Req,
         rooms: RoomsDep,
         storage: StorageDep,
+        mail: MailDep,
         secret: SecretDep,
         forum_id: str,
         card_id: str,
-    ) -> Escalated:
+    ) -> Sent:
         """Escalate a card to the forum this one escalates to (Scrum of Scrums → Executive
         Action Team: impediments; MetaScrum → Executive MetaScrum: backlog items and
         risks). The target gets a linked card; this card shows where it went and, live,
         what the target does with it (``sent_to``). Same as ``…/send/escalate``."""
-        return await _send(request, rooms, storage, secret, forum_id, card_id, "escalate")
+        return await _send(request, rooms, storage, mail, secret, (forum_id, card_id, "escalate"))
 
     @post(
         "/forums/{forum_id:str}/cards/{card_id:str}/send/{route_id:str}",
-        responses=ERRORS,
+        responses=SENT,
         guards=[forum_guard(ESCALATE)],
     )
     async def send_card(
@@ -306,15 +322,16 @@ class ForumApi(Controller):
         request: Req,
         rooms: RoomsDep,
         storage: StorageDep,
+        mail: MailDep,
         secret: SecretDep,
         forum_id: str,
         card_id: str,
         route_id: str,
-    ) -> Escalated:
+    ) -> Sent:
         """Send a card by a route of its forum: ``escalate``; ``product`` (an impediment
         that needs product work becomes a backlog item in the MetaScrum); ``improvement``
         (a retrospective experiment goes to the EAT). Linked both ways, like escalation."""
-        return await _send(request, rooms, storage, secret, forum_id, card_id, route_id)
+        return await _send(request, rooms, storage, mail, secret, (forum_id, card_id, route_id))
 
     @get(
         "/forums/{forum_id:str}/escalates-to",

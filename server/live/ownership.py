@@ -59,13 +59,14 @@ class Claims:
         # process can show it).
         self.present: Callable[[], dict[str, int]] = dict
 
-    async def take(self, forum_id: str, *, ask: bool) -> int:
+    async def take(self, forum_id: str, *, ask: bool, wait: bool = True) -> int:
         """Claim the forum; its owner epoch. If another process holds it, wait up to two
-        leases for it (a dead owner's lease runs out), asking the owner to hand it over
-        if ``ask``. Raises ``ForumElsewhere`` if it stays another's (at once for a forum
-        this process just gave up), ``LookupError`` for an unknown forum."""
+        leases for it (a dead owner's lease runs out; not at all unless ``wait``), asking
+        the owner to hand it over if ``ask``. Raises ``ForumElsewhere`` if it stays
+        another's (at once for a forum this process just gave up), ``LookupError`` for an
+        unknown forum."""
         clock = asyncio.get_running_loop().time
-        deadline = clock() + 2 * self.lease
+        deadline = clock() + 2 * self.lease if wait else 0.0
         if clock() - self._gave_up.get(forum_id, -self.hold) < self.hold:
             deadline = 0.0  # just given up: not asked back yet
         asked = not ask

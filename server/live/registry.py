@@ -1,7 +1,7 @@
 """The registry of live rooms: the room of every forum in use, loaded on first use
-(latest snapshot + later ops, a new epoch each time) and forgotten when evicted; and
-the escalation status that one room's durable changes send to another forum's room
-(``board.escalation.status_updates``), in the order the target made them.
+(latest snapshot + later ops, a new epoch each time) and forgotten when evicted. What a
+room's durable changes send to other forums is mail (``mail.py``, told through
+``on_durable``; a room that loads is told to ``on_loaded``).
 
 A forum is claimed for this process before its room loads (``ownership.py``), so the
 load reads everything its previous owner committed, and the room's writes carry the
@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from board import ops as o
-from board.escalation import status_updates
 from board.model import Board
 from board.sync import Accepted, ForumSync, Outcome, Refused
 from server.config import Settings
@@ -45,9 +45,9 @@ class Rooms:
         self._rooms: dict[str, Room] = {}
         self._loading: dict[str, asyncio.Future[Room | None]] = {}
         self._closing: dict[str, asyncio.Task[None]] = {}
-        # Escalation status for source forums, in the order the target forums made it.
-        self._links: asyncio.Queue[tuple[str, o.Op, str]] = asyncio.Queue()
-        self._links_task: asyncio.Task[None] | None = None
+        # Set by the mail (``mail.py``): a room's items are durable; a room was loaded.
+        self.on_durable: Callable[[list[Accepted]], None] = lambda _: None
+        self.on_loaded: Callable[[str], None] = lambda _: None
         self.claims = Claims(log, settings)
         self.claims.on_lost = self._claim_lost
         self.claims.on_wanted = self._wanted
@@ -61,11 +61,11 @@ class Rooms:
         """How many people (by name) are in each live room here."""
         return {f: len({p.name for p in r.peers.values()}) for f, r in self._rooms.items()}
 
-    async def get(self, forum_id: str, *, take_over: bool = True) -> Room | None:
+    async def get(self, forum_id: str, *, take_over: bool = True, wait: bool = True) -> Room | None:
         """The forum's room, loading it if needed; ``None`` for an unknown forum.
         If another process owns it, it is waited for, a little (a dead owner's lease
-        runs out), and asked to hand it over if ``take_over``; ``ForumElsewhere`` if
-        it is not this process's then."""
+        runs out; not at all unless ``wait``), and asked to hand it over if
+        ``take_over``; ``ForumElsewhere`` if it is not this process's then."""
         room = self._rooms.get(forum_id)
         if room is not None and not room.closed:
             return room
@@ -79,7 +79,7 @@ class Rooms:
             if closing is not None:
                 await asyncio.shield(closing)
             try:
-                epoch = await self.claims.take(forum_id, ask=take_over)
+                epoch = await self.claims.take(forum_id, ask=take_over, wait=wait)
             except LookupError:
                 future.set_result(None)
                 return None
@@ -95,12 +95,13 @@ class Rooms:
                 renderer=self.renderer,
                 teams=self._teams,
                 on_evict=self._evicted,
-                follow=self._follow_links,
+                follow=self._durable,
                 epoch=epoch,
                 on_lost=self._room_lost,
             )
             self._rooms[forum_id] = room
             future.set_result(room)
+            self.on_loaded(forum_id)
             return room
         except BaseException as e:
             if not future.done():
@@ -140,31 +141,8 @@ class Rooms:
                 continue
         raise RuntimeError(f"room {forum_id} kept closing")
 
-    def _follow_links(self, accepted: list[Accepted]) -> None:
-        """Queue what a durable change to an escalated card tells its source forum."""
-        for a in accepted:
-            for forum_id, op in status_updates(a.item, a.board):
-                self._links.put_nowait((forum_id, op, a.item.actor))
-        if not self._links.empty() and (self._links_task is None or self._links_task.done()):
-            self._links_task = asyncio.get_running_loop().create_task(
-                self._send_links(), name="escalation-links"
-            )
-
-    async def _send_links(self) -> None:
-        while not self._links.empty():
-            forum_id, op, actor = self._links.get_nowait()
-            try:
-                outcome = await self.submit(forum_id, op, actor=actor)
-            except Exception:
-                log.exception("could not tell forum %s about its escalated card", forum_id)
-                continue
-            if isinstance(outcome, Refused):
-                log.warning("forum %s refused %s: %s", forum_id, op, outcome.reason)
-
-    async def drain_links(self) -> None:
-        """Wait until every queued escalation status is applied (tests, shutdown)."""
-        while self._links_task is not None and not self._links_task.done():
-            await asyncio.shield(self._links_task)
+    def _durable(self, accepted: list[Accepted]) -> None:
+        self.on_durable(accepted)
 
     def _teams(self) -> frozenset[str]:
         return self.team_ids
@@ -235,8 +213,6 @@ class Rooms:
         await asyncio.gather(*(r.stop(code, reason) for r in rooms), return_exceptions=True)
 
     async def close(self) -> None:
-        if self._links_task is not None:
-            await asyncio.gather(self._links_task, return_exceptions=True)
         rooms = list(self._rooms.values())
         self._rooms.clear()
         await asyncio.gather(*(r.close() for r in rooms), return_exceptions=True)

@@ -11,8 +11,10 @@ Escalating is three ops, each through its forum's room like any other: ``escalat
 on the source board (marks the card as with the target), ``receive_escalation`` on the
 target board (the linked card, in its landing column), then ``escalation_status`` on
 the source (the link to the new card — or ``failed`` with the target's reason, which
-lets the card be escalated again). What the target does to the card later reaches the
-source through ``Rooms`` (``board.escalation.status_updates``).
+lets the card be escalated again). Only the first is submitted here: the other two are
+mail (SPEC R18a, ``server/live/mail.py``), written with the op before them and
+delivered to their forum's room wherever it runs, as is what the target does to the
+card later (``board.escalation.status_updates``).
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ import msgspec
 
 from board import ops as o
 from board.escalation import reconcile
-from board.events import CardAdded
 from board.kinds import Route, forum_kind, route, routes_from
-from board.model import MAX_TEXT, Board, Card
+from board.model import Board, Card
 from board.sync import Accepted, Refused
+from server.live.mail import Postman
 from server.live.registry import Rooms
 from server.storage import Storage
 from server.storage.records import ForumRow
@@ -51,6 +53,15 @@ class Escalated(msgspec.Struct):
     card: Card
     target_forum: str
     target_card: Card
+
+
+class Escalating(msgspec.Struct):
+    """A card sent whose target forum has not answered yet (it runs on another server
+    that is slow or restarting): the card as it is now; the linked card arrives later,
+    and the card shows it (``sent_to.card``), or ``failed`` with the reason."""
+
+    card: Card
+    target_forum: str
 
 
 async def escalation_target(
@@ -84,12 +95,15 @@ def find_route(kind: str, route_id: str) -> Route:
 async def escalate(
     rooms: Rooms,
     storage: Storage,
+    postman: Postman,
     forum_id: str,
     card_id: str,
     actor: str,
     route_id: str = "escalate",
-) -> Escalated:
-    """Send one card of ``forum_id`` by route ``route_id`` to the forum it leads to."""
+) -> Escalated | Escalating:
+    """Send one card of ``forum_id`` by route ``route_id`` to the forum it leads to, and
+    wait (two leases and a second at most) for the target's answer to reach the card:
+    ``Escalated`` with the linked card, ``Escalating`` if it has not come yet."""
     forum = await storage.forums.forum(forum_id)
     if forum is None:
         raise EscalationProblem(404, "not_found", f"There is no forum {forum_id!r}.")
@@ -117,51 +131,23 @@ async def escalate(
         raise EscalationProblem(_status(marked.code), marked.code, marked.reason)
     if not isinstance(marked, Accepted):
         raise EscalationProblem(409, "conflict", "The card is already escalated.")
-    card = marked.board.cards[card_id]
-    received = await rooms.submit(
-        target.id,
-        o.ReceiveEscalation(
-            from_forum=forum_id,
-            from_name=marked.board.name,
-            from_kind=forum.kind,
-            from_card=card_id,
-            column=way.column,
-            kind=way.card_kind or card.kind,
-            title=card.title,
-            body=card.body,
-            team=card.team,
-            to_team=card.to_team,
-            route=way.id,
-        ),
-        actor=actor,
-    )
-    if not isinstance(received, Accepted):
-        reason = received.reason if isinstance(received, Refused) else "It is there already."
-        if received is None:
-            reason = "That forum no longer exists."
-        await rooms.submit(
-            forum_id,
-            o.EscalationStatus(
-                card=card_id, status="failed", label="Not escalated", note=reason[:MAX_TEXT]
-            ),
-            actor=actor,
-        )
-        raise EscalationProblem(409, "conflict", f"{target.name} did not take it: {reason}")
-    added = next(e.card for e in received.item.events if isinstance(e, CardAdded))
-    column = received.board.column(added.column)
-    linked = await rooms.submit(
-        forum_id,
-        o.EscalationStatus(
-            card=card_id,
-            status=added.column,
-            label=column.title if column is not None else added.column,
-            target_card=added.id,
-        ),
-        actor=actor,
-    )
-    if isinstance(linked, Accepted):
-        card = linked.board.cards[card_id]
-    return Escalated(card=card, target_forum=target.id, target_card=added)
+
+    def answered(board: Board) -> bool:
+        card = board.cards.get(card_id)
+        link = card.sent_to if card is not None else None
+        return link is None or bool(link.card) or link.status == "failed"
+
+    wait = 2 * rooms.settings.lease_seconds + 1.0
+    board = await postman.wait_for(forum_id, answered, wait)
+    card = (board or marked.board).cards.get(card_id) or marked.board.cards[card_id]
+    link = card.sent_to
+    if link is not None and link.status == "failed":
+        raise EscalationProblem(409, "conflict", f"{target.name} did not take it: {link.note}")
+    there = await rooms.board(target.id) if link is not None and link.card else None
+    linked = there.cards.get(link.card) if there is not None and link is not None else None
+    if board is None or linked is None:
+        return Escalating(card=card, target_forum=target.id)
+    return Escalated(card=card, target_forum=target.id, target_card=linked)
 
 
 def _status(code: str) -> int:
@@ -172,12 +158,14 @@ async def catch_up(storage: Storage, rooms: Rooms) -> int:
     """Bring every forum's escalated cards up to date with where they went; return how
     many ``escalation_status`` ops that took.
 
-    What a target forum does to a card reaches the source through memory, after the
-    target's commit (``Rooms._follow_links``): a crash in between loses that update
-    though both logs are intact. Run once at startup, this re-derives each link's
-    status from the stored boards (``board.escalation.reconcile``)."""
+    Status updates travel as mail now (SPEC R18a), written with the op that caused
+    them; a log written before mail (when they travelled in memory, and a crash could
+    lose one) may still lack one. Run once at startup, this re-derives each link's
+    status from the stored boards (``board.escalation.reconcile``). A forum with mail
+    still to deliver, to it or to a forum its cards went to, is left to the mail."""
     boards: dict[str, Board | None] = {}
     forums = await storage.forums.forums()
+    busy = {w.forum_id for w in await storage.mail.waiting()}
     seqs = {f.id: f.seq for f in forums}
 
     async def board(forum_id: str) -> Board | None:
@@ -199,7 +187,7 @@ async def catch_up(storage: Storage, rooms: Rooms) -> int:
 
     sent = 0
     for forum in forums:
-        source = await board(forum.id)
+        source = await board(forum.id) if forum.id not in busy else None
         if source is None:
             continue
         wanted = {
@@ -207,6 +195,8 @@ async def catch_up(storage: Storage, rooms: Rooms) -> int:
             for c in source.cards.values()
             if c.sent_to is not None and c.sent_to.status != "failed"
         }
+        if wanted & busy:
+            continue
         targets = {f: b for f in sorted(wanted) if (b := await board(f)) is not None}
         for op in reconcile(source, targets) if targets else ():
             outcome = await rooms.submit(forum.id, op, actor="")

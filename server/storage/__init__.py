@@ -3,7 +3,8 @@
 ``Storage`` is what the app asks of a store, grouped by domain: each attribute is a
 Protocol of one area (``log.py``: the live log; ``forums.py``: the forum directory;
 ``sessions.py``, ``history.py``, ``metrics.py``, ``access.py``; ``transfer.py``: every
-row in bulk, for ``scaleboard migrate``; ``signals.py``: hints between processes). An
+row in bulk, for ``scaleboard migrate``; ``mail.py``: ops for another forum;
+``signals.py``: hints between processes). An
 engine (``sqlite/``, the embedded default, or ``postgres/``) implements every one of
 them, sharing what is not SQL (``writes.py``, ``projections.py``, ``decoding.py``,
 the group commit in ``group.py``); handlers
@@ -21,6 +22,7 @@ from server.storage.access import AccessRecords
 from server.storage.forums import ForumDirectory
 from server.storage.history import HistoryQueries
 from server.storage.log import ForumLog
+from server.storage.mail import MailBox
 from server.storage.metrics import MetricsQueries
 from server.storage.records import ForumRow, Loaded, NotOwner, Renewal, StoreError
 from server.storage.sessions import SessionRecords
@@ -65,6 +67,9 @@ class Storage(Protocol):
 
     @property
     def transfer(self) -> Transfer: ...
+
+    @property
+    def mail(self) -> MailBox: ...
 
     @property
     def signals(self) -> Signals: ...

@@ -18,6 +18,7 @@ from board.events import (
     SessionStarted,
 )
 from board.log import Item
+from board.mail import Mail, delivered_mail, mail_for
 from board.model import Board, NextStep
 from server.storage.stmt import Stmt, Write, encode
 
@@ -111,4 +112,20 @@ def writes_for(item: Item, board: Board) -> list[Write]:
                     ),
                 )
             )
+    return writes
+
+
+def mail_new_write(from_forum: str, mail: Mail, actor: str, at: float) -> Write:
+    return Stmt.MAIL_NEW, (mail.to_forum, from_forum, encode(mail.op), actor, at)
+
+
+def mail_writes(item: Item, board: Board) -> list[Write]:
+    """A live item's mail (SPEC R18a): the mail it sends to other forums, and, if it is
+    the delivery of a mail (op id ``mail:{id}``), that mail marked delivered — in the
+    transaction that logs the item, so a mail is applied once and never lost."""
+    forum_id = board.forum_id
+    writes = [mail_new_write(forum_id, m, item.actor, item.at) for m in mail_for(item, board)]
+    delivered = delivered_mail(item)
+    if delivered is not None:
+        writes.append((Stmt.MAIL_DELIVERED, (item.at, delivered, forum_id)))
     return writes

@@ -42,6 +42,12 @@ class Stmt(StrEnum):
     # forum_id, id
     SESSION_ENDED = "session_ended"  # ended_at, ended_by, end_seq, participants,
     # decisions, next_steps, board (bytes), id
+    # mail: ops for another forum (projections.py, SPEC R18a)
+    MAIL_NEW = "mail_new"  # to_forum, from_forum, op (bytes), actor, made
+    MAIL_DELIVERED = "mail_delivered"  # settled, id, to_forum (only if still pending)
+    MAIL_REPLY = "mail_reply"  # to_forum, from_forum, op, actor, made, id: a new mail,
+    # only if mail ``id`` is still pending (its answer is written once)
+    MAIL_SETTLE = "mail_settle"  # settled, outcome, id, to_forum (only if still pending)
 
 
 Write = tuple[Stmt, Sequence[Any]]

@@ -31,6 +31,7 @@ TABLE_ORDER: Final = (
     "sessions",
     "decisions",
     "next_steps",
+    "mail",
     "snapshots",
     "ops",
 )

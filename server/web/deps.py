@@ -17,6 +17,7 @@ from litestar.params import SkipValidation
 
 from server.access.service import Access
 from server.config import Settings
+from server.live.mail import Postman
 from server.live.registry import Rooms
 from server.metrics.histories import Histories
 from server.network.queries import Counts
@@ -34,6 +35,7 @@ class Services:
         "access",
         "counts",
         "histories",
+        "mail",
         "renderer",
         "rooms",
         "secret",
@@ -47,6 +49,7 @@ class Services:
         *,
         storage: Storage,
         rooms: Rooms,
+        mail: Postman,
         renderer: Renderer,
         access: Access,
         settings: Settings,
@@ -54,6 +57,7 @@ class Services:
     ) -> None:
         self.storage = storage
         self.rooms = rooms
+        self.mail = mail  # delivers ops between forums (``deliver_pending``, ``notify``)
         self.renderer = renderer
         self.access = access
         self.settings = settings
@@ -83,6 +87,7 @@ def _of(state: State) -> Services:
 
 StorageDep = NamedDependency[SkipValidation[Storage]]
 RoomsDep = NamedDependency[SkipValidation[Rooms]]
+MailDep = NamedDependency[SkipValidation[Postman]]
 RendererDep = NamedDependency[SkipValidation[Renderer]]
 AccessDep = NamedDependency[SkipValidation[Access]]
 SettingsDep = NamedDependency[SkipValidation[Settings]]

@@ -13,6 +13,7 @@ from server.storage.postgres.engine import Engine
 from server.storage.postgres.forums import PostgresForums
 from server.storage.postgres.history import PostgresHistory
 from server.storage.postgres.log import PostgresLog
+from server.storage.postgres.mail import PostgresMail
 from server.storage.postgres.metrics import PostgresMetrics
 from server.storage.postgres.sessions import PostgresSessions
 from server.storage.postgres.signals import PostgresSignals
@@ -30,6 +31,7 @@ class PostgresStorage:
         self.history = PostgresHistory(engine)
         self.metrics = PostgresMetrics(engine)
         self.access = PostgresAccess(engine)
+        self.mail = PostgresMail(engine)
         self.signals = PostgresSignals(engine)
         self.transfer = PostgresTransfer(engine)
 

@@ -87,13 +87,24 @@ ALTER TABLE forums
     ADD COLUMN handover double precision;
 """
 
+# Mail: ops for another forum, written with the op that sent them and settled when
+# applied there (``delivered``) or not (SPEC R18a); the partial index holds only what
+# is still to deliver, so the sweep's query stays tiny.
+_V3: Final = """
+CREATE TABLE mail(
+    id bigserial PRIMARY KEY, to_forum text NOT NULL, from_forum text NOT NULL,
+    op bytea NOT NULL, actor text NOT NULL, made double precision NOT NULL,
+    settled double precision, outcome text);
+CREATE INDEX mail_pending ON mail(to_forum, id) WHERE settled IS NULL;
+"""
+
 # How many people are in a forum's live room, as its owner last renewed the lease: any
 # process can show it (docs/scale-out.md#signals).
 _PRESENT: Final = """
 ALTER TABLE forums ADD COLUMN present integer NOT NULL DEFAULT 0;
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _PRESENT)
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _PRESENT)
 """Step ``i`` (0-based) takes the schema to version ``i + 1``. Only ever append."""
 VERSION: Final = len(MIGRATIONS)
 

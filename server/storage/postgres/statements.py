@@ -60,4 +60,12 @@ SQL: Final[dict[Stmt, str]] = {
     "updated_at=$5, updated_by=$6 WHERE forum_id=$7 AND id=$8",
     Stmt.SESSION_ENDED: "UPDATE sessions SET ended_at=$1, ended_by=$2, end_seq=$3, "
     "participants=$4, decisions=$5, next_steps=$6, board=$7 WHERE id=$8",
+    Stmt.MAIL_NEW: "INSERT INTO mail(to_forum, from_forum, op, actor, made) "
+    "VALUES ($1,$2,$3,$4,$5)",
+    Stmt.MAIL_DELIVERED: "UPDATE mail SET settled=$1, outcome='delivered' "
+    "WHERE id=$2 AND to_forum=$3 AND settled IS NULL",
+    Stmt.MAIL_REPLY: "INSERT INTO mail(to_forum, from_forum, op, actor, made) "
+    "SELECT $1,$2,$3,$4,$5 WHERE EXISTS (SELECT 1 FROM mail WHERE id=$6 AND settled IS NULL)",
+    Stmt.MAIL_SETTLE: "UPDATE mail SET settled=$1, outcome=$2 "
+    "WHERE id=$3 AND to_forum=$4 AND settled IS NULL",
 }

@@ -71,6 +71,22 @@ async def _tables(conn: asyncpg.Connection) -> dict[str, Table]:
     return out
 
 
+async def _advance_sequences(conn: asyncpg.Connection, tables: dict[str, Table]) -> None:
+    """Rows copied with their ids (``mail.id``) leave the column's sequence behind:
+    set it to the highest id copied, so the next row gets the next id (a ``pos`` is
+    not copied, it is given again)."""
+    for table in tables.values():
+        for column in table.columns:
+            sequence = await conn.fetchval(
+                "SELECT pg_get_serial_sequence($1, $2)", _quote(table.name), column
+            )
+            if sequence is not None:
+                top = await conn.fetchval(f"SELECT max({_quote(column)}) FROM {_quote(table.name)}")
+                await conn.execute(
+                    "SELECT setval($1::regclass, $2, $3)", sequence, top or 1, top is not None
+                )
+
+
 class PostgresTransfer:
     """``Transfer`` on one PostgreSQL database."""
 
@@ -127,6 +143,7 @@ class PostgresTransfer:
                         chunk.table, records=chunk.rows, columns=list(chunk.columns)
                     )
                     written += len(chunk.rows)
+                await _advance_sequences(conn, tables)
         except asyncpg.PostgresError as e:
             raise StoreError(f"could not write to {shown(self.engine.url)}: {e}") from e
         finally:

@@ -13,6 +13,7 @@ from server.storage.sqlite.engine import Engine
 from server.storage.sqlite.forums import SqliteForums
 from server.storage.sqlite.history import SqliteHistory
 from server.storage.sqlite.log import SqliteLog
+from server.storage.sqlite.mail import SqliteMail
 from server.storage.sqlite.metrics import SqliteMetrics
 from server.storage.sqlite.sessions import SqliteSessions
 from server.storage.sqlite.transfer import SqliteTransfer
@@ -29,6 +30,7 @@ class SqliteStorage:
         self.history = SqliteHistory(engine)
         self.metrics = SqliteMetrics(engine)
         self.access = SqliteAccess(engine)
+        self.mail = SqliteMail(engine)
         self.signals = LocalSignals()
         self.transfer = SqliteTransfer(engine)
 

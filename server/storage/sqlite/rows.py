@@ -39,4 +39,11 @@ SQL: Final[dict[Stmt, str]] = {
     "updated_by=? WHERE forum_id=? AND id=?",
     Stmt.SESSION_ENDED: "UPDATE sessions SET ended_at=?, ended_by=?, end_seq=?, participants=?, "
     "decisions=?, next_steps=?, board=? WHERE id=?",
+    Stmt.MAIL_NEW: "INSERT INTO mail(to_forum, from_forum, op, actor, made) VALUES (?,?,?,?,?)",
+    Stmt.MAIL_DELIVERED: "UPDATE mail SET settled=?, outcome='delivered' "
+    "WHERE id=? AND to_forum=? AND settled IS NULL",
+    Stmt.MAIL_REPLY: "INSERT INTO mail(to_forum, from_forum, op, actor, made) "
+    "SELECT ?,?,?,?,? WHERE EXISTS (SELECT 1 FROM mail WHERE id=? AND settled IS NULL)",
+    Stmt.MAIL_SETTLE: "UPDATE mail SET settled=?, outcome=? "
+    "WHERE id=? AND to_forum=? AND settled IS NULL",
 }

@@ -54,6 +54,14 @@ CREATE TABLE IF NOT EXISTS forum_links(
 -- holds one target per relation): SqliteForums.served.
 CREATE TABLE IF NOT EXISTS forum_teams(
     forum_id TEXT NOT NULL, team_id TEXT NOT NULL, PRIMARY KEY(forum_id, team_id));
+-- Mail: ops for another forum, written with the op that sent them and settled when
+-- applied there (``delivered``) or not (SPEC R18a). Ids only grow (no row is deleted),
+-- and the index holds only what is still to deliver: the sweep's query stays tiny.
+CREATE TABLE IF NOT EXISTS mail(
+    id INTEGER PRIMARY KEY, to_forum TEXT NOT NULL, from_forum TEXT NOT NULL,
+    op BLOB NOT NULL, actor TEXT NOT NULL, made REAL NOT NULL,
+    settled REAL, outcome TEXT);
+CREATE INDEX IF NOT EXISTS mail_pending ON mail(to_forum, id) WHERE settled IS NULL;
 """
 
 # One writer per forum (docs/scale-out.md#one-writer-per-forum), added to ``forums``

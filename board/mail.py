@@ -1,0 +1,104 @@
+"""Mail: the ops one forum's accepted item sends to another forum (SPEC R18, R18a).
+
+A card escalated from one forum to another is linked both ways by ops on both boards.
+The ops for the other forum are not applied in the same step: they are *mail*, stored
+with the item that caused them (in its transaction) and delivered to the other forum's
+room later, exactly once in effect (each is applied there with the op id ``mail:{id}``).
+This module says, purely, what mail an accepted item sends; the server stores and
+delivers it (``server/live/mail.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import msgspec
+
+from . import ops as o
+from .escalation import status_updates
+from .events import CardAdded
+from .kinds import route
+from .log import Item
+from .model import MAX_TEXT, Board
+
+MAIL_PREFIX: Final = "mail:"  # the op id a mail is applied with: ``mail:{id}``
+FAILED_LABEL: Final = "Not escalated"
+
+MailOp = o.ReceiveEscalation | o.EscalationStatus
+"""The ops that travel as mail (server-made: no client may send them)."""
+
+
+class Mail(msgspec.Struct, frozen=True):
+    """One op addressed to another forum."""
+
+    to_forum: str
+    op: MailOp
+
+
+def mail_for(item: Item, board: Board) -> list[Mail]:
+    """The mail an accepted ``item`` sends; ``board`` is the board right after it.
+
+    - ``escalate_card``: a ``receive_escalation`` to the target forum, with the card.
+    - ``receive_escalation``: an ``escalation_status`` back to the source card, with the
+      new card's column, its title there and the link (``target_card``).
+    - a change of a card escalated here (moved, archived, restored, returned): an
+      ``escalation_status`` to the forum it came from (``status_updates``).
+    """
+    op = item.op
+    if isinstance(op, o.EscalateCard):
+        card = board.cards.get(op.card)
+        way = route(board.kind, op.route)
+        if card is None or way is None:  # an accepted escalate_card has both
+            return []
+        receive = o.ReceiveEscalation(
+            from_forum=board.forum_id,
+            from_name=board.name,
+            from_kind=board.kind,
+            from_card=card.id,
+            column=way.column,
+            kind=way.card_kind or card.kind,
+            title=card.title,
+            body=card.body,
+            team=card.team,
+            to_team=card.to_team,
+            route=way.id,
+        )
+        return [Mail(to_forum=op.to_forum, op=receive)]
+    if isinstance(op, o.ReceiveEscalation):
+        added = next((e.card for e in item.events if isinstance(e, CardAdded)), None)
+        if added is None:
+            return []
+        status = o.EscalationStatus(
+            card=op.from_card,
+            status=added.column,
+            label=board.column_title(added.column),
+            target_card=added.id,
+        )
+        return [Mail(to_forum=op.from_forum, op=status)]
+    return [Mail(to_forum=forum, op=status) for forum, status in status_updates(item, board)]
+
+
+def refused_reply(receive: o.ReceiveEscalation, reason: str) -> Mail:
+    """What a forum that refused a ``receive_escalation`` tells the card it came from:
+    ``failed`` with the reason, so the card can be escalated again."""
+    status = o.EscalationStatus(
+        card=receive.from_card, status="failed", label=FAILED_LABEL, note=reason[:MAX_TEXT]
+    )
+    return Mail(to_forum=receive.from_forum, op=status)
+
+
+def mail_op_id(mail_id: int) -> str:
+    """The op id a mail is applied with on its forum (a resend is a duplicate, R6)."""
+    return f"{MAIL_PREFIX}{mail_id}"
+
+
+def delivered_mail(item: Item) -> int | None:
+    """The id of the mail ``item`` delivers (its op id is ``mail:{id}`` and its op one
+    that travels as mail), or ``None``."""
+    op_id = item.op_id
+    if op_id is None or not op_id.startswith(MAIL_PREFIX):
+        return None
+    if not isinstance(item.op, o.ReceiveEscalation | o.EscalationStatus):
+        return None
+    number = op_id[len(MAIL_PREFIX) :]
+    return int(number) if number.isdigit() and len(number) < 19 else None
