@@ -31,6 +31,7 @@ from .export_format import encode as encode
 from .log import Accepted, LoggedOp
 from .model import Board, Decision, NextStep
 from .replay import ReplayError, replay
+from .rules import is_person_key
 
 # -- replaying a session ------------------------------------------------------------------
 
@@ -177,10 +178,16 @@ def without_authors(
     and its later changes."""
     start = visibility.board_for(start, None)
     out: list[LoggedOp] = []
+    aliases: dict[str, str] = {}  # person key -> "person <n>" (SPEC R40: keys stay home)
     for entry in replay_session(start, operations):
         item = entry.item
         actor = visibility.public_actor(item.actor, item.events, item.op, entry.board.cards)
-        out.append(LoggedOp(item.seq, actor, item.at, item.op, item.op_id))
+        by = item.by
+        if item.actor and not actor:  # nameless: its person is blank too (R41)
+            by = ""
+        elif is_person_key(by):
+            by = aliases.setdefault(by, f"person {len(aliases) + 1}")
+        out.append(LoggedOp(item.seq, actor, item.at, item.op, item.op_id, by))
     return start, tuple(out)
 
 

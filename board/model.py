@@ -92,6 +92,9 @@ class Card(msgspec.Struct, frozen=True):
     hidden: bool = False
     anonymous: bool = False
     group: str = ""
+    # The person key (SPEC R40) of a hidden card's author, who alone sees it face up;
+    # blank once it is revealed (nobody needs it then) and on every other card.
+    author: str = ""
     # Owning teams of a backlog item, and an experiment's hypothesis, result and outcome
     # (``board/backlog.py``).
     teams: tuple[str, ...] = ()

@@ -26,10 +26,24 @@ from .events import (
     SessionStarted,
 )
 from .model import Board, Decision, NextStep, Session
-from .rules import MAX_DECISIONS, MAX_OPEN_STEPS, Context, Rejected, Result, clean_text, differing
+from .rules import (
+    MACHINE,
+    MAX_DECISIONS,
+    MAX_OPEN_STEPS,
+    Context,
+    Rejected,
+    Result,
+    clean_text,
+    differing,
+)
 from .rules import card_refs as _card_refs
 from .rules import required as _required
 from .rules import session as _session
+
+
+def attendee(ctx: Context) -> tuple[str, ...]:
+    """Who an op notes as taking part: its actor, unless it is by an API token (R42)."""
+    return () if ctx.by.startswith(MACHINE) else (ctx.actor,)
 
 
 def add_participants(board: Board, names: tuple[str, ...]) -> tuple[Board, Event | None]:
@@ -55,13 +69,13 @@ def start_session(board: Board, op: o.StartSession, ctx: Context) -> Result:
         started_at=ctx.at,
         started_by=ctx.actor,
         start_seq=ctx.seq,
-        participants=(ctx.actor,),
+        participants=attendee(ctx),
     )
     return replace(board, session=session), [SessionStarted(session=session)]
 
 
 def end_session(board: Board, op: o.EndSession, ctx: Context) -> Result:
-    board, _ = add_participants(board, (ctx.actor,))
+    board, _ = add_participants(board, attendee(ctx))
     session = _session(board)
     board, revealed = _retro.end_session(board)  # every card face up, phases over
     made = tuple(s for s in board.next_steps.values() if s.session_id == session.id)

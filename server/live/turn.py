@@ -86,7 +86,7 @@ class RoomState:
             if kind is OpIn:
                 assert isinstance(msg, OpIn)
                 outcome = self.sync.submit(
-                    msg.op, op_id=msg.op_id, actor=msg.actor, at=now, teams=teams
+                    msg.op, op_id=msg.op_id, actor=msg.actor, at=now, teams=teams, by=msg.by
                 )
                 if type(outcome) is Refused:
                     self._answer_now(plan, msg, outcome)
