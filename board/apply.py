@@ -31,7 +31,6 @@ from . import timer as _timer_ops
 from . import voting as _voting
 from . import wip as _wip
 from .model import Board
-from .rules import MACHINE
 from .rules import MAX_CARDS as MAX_CARDS
 from .rules import MAX_COLUMNS as MAX_COLUMNS
 from .rules import MAX_DECISIONS as MAX_DECISIONS
@@ -56,9 +55,8 @@ def apply(board: Board, op: o.Op, ctx: Context) -> Result:
         new.session is not None
         and not isinstance(op, _NOT_TAKING_PART)
         and not _retro.private_add(op, events)
-        and not ctx.by.startswith(MACHINE)  # SPEC R42: an API token is not an attendee
     ):
-        new, joined = sessions.add_participants(new, (ctx.actor,))
+        new, joined = sessions.add_participants(new, sessions.attendee(ctx))
         if joined is not None:
             events.append(joined)
     return replace(new, seq=ctx.seq), events

@@ -147,6 +147,9 @@ class Session(msgspec.Struct, frozen=True):
     start_seq: int
     participants: tuple[str, ...] = ()
     decisions: tuple[Decision, ...] = ()
+    # Person key -> the name they are counted under (SPEC R43): one person is one
+    # participant whatever their renames. Kept on the server (``board.visibility``).
+    people: dict[str, str] = {}
 
 
 class Timer(msgspec.Struct, frozen=True):

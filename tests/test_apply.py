@@ -419,7 +419,10 @@ def test_end_session_keeps_open_steps_and_prunes_closed_ones(sos: Board) -> None
     assert session is not None and len(events) == 1
     event = events[0]
     assert isinstance(event, ev.SessionEnded)
-    assert event.session == replace(session, participants=(*session.participants, "Zed"))
+    people = {**session.people, "Zed": "Zed"}  # SPEC R43: counted by person (here, name)
+    assert event.session == replace(
+        session, participants=(*session.participants, "Zed"), people=people
+    )
     assert (event.ended_by, event.end_seq, event.ended_at) == ("Zed", 12, 1011.0)
     assert [s.id for s in event.next_steps] == ["s6", "s7", "s8"]  # all it made, as they ended
     assert ended.session is None and (ended.sessions_held, ended.last_session_id) == (1, "f1-1")
