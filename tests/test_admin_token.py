@@ -31,7 +31,7 @@ TLS = {"x-forwarded-proto": "https"}
 
 def set_cookies(r: HttpResponse) -> dict[str, str]:
     """Each cookie the response sets, by name: its whole ``Set-Cookie`` value."""
-    raw = r.headers.get("set-cookie", "")
+    raw = ", ".join(r.set_cookies)  # every Set-Cookie header (R40 added one)
     # http.client joins repeated headers with ", "; cookie values and flags hold none.
     found = re.findall(r"(?:^|, )(sb_\w+)=([^,]*(?:, \d\d[^,]*)?)", raw)
     return {name: value for name, value in found}
