@@ -148,6 +148,12 @@ def current_key(connection: ASGIConnection[Any, Any, Any, Any], secret: str) -> 
     return person_key(secret, person) if person is not None else None
 
 
+def guest_name(key: str) -> str:
+    """The display name of a person who has not picked one: the same on every connection
+    (a hash of their key, so it tells nothing of it)."""
+    return f"Guest {hashlib.sha256(key.encode()).hexdigest()[:4]}"
+
+
 def api_label(role: str | None, *, admin: bool) -> str:
     """Who a bearer-token write is by (R42): the token's link, never a person's name."""
     return "API (admin)" if admin else f"API ({role or 'no'} link)"

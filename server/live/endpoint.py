@@ -37,7 +37,14 @@ from board.protocol import (
     decode_client,
     encode,
 )
-from server.access.identity import COOKIE, current_person, new_person, person_key, verify
+from server.access.identity import (
+    COOKIE,
+    current_person,
+    guest_name,
+    new_person,
+    person_key,
+    verify,
+)
 from server.access.service import Denied, Watch
 from server.config import SERVER_SEND
 from server.live.holds import HoldIn
@@ -133,10 +140,11 @@ async def live(
     if origin and not same_origin(origin, socket.headers.get("host")):
         await socket.close(code=CLOSE_POLICY, reason="cross-origin")  # before accept: 403
         return
-    name = verify(secret, socket.cookies.get(COOKIE)) or f"Guest {secrets.token_hex(2)}"
     # SPEC R40: the person is the signed person cookie, whatever the name; a socket
-    # without one (no page seen first) is a person for as long as it lasts.
+    # without one (no page seen first) is a person for as long as it lasts. Without a
+    # name, they are the same "Guest xxxx" on every connection.
     key = person_key(secret, current_person(socket, secret) or new_person())
+    name = verify(secret, socket.cookies.get(COOKIE)) or guest_name(key)
     # The projector (server/projector.py) gets a viewer's markup whatever the browser's
     # role; its access (ops, a rotated link) is still judged by the real role.
     projector = socket.query_params.get("view") == "projector"

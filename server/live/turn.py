@@ -102,6 +102,7 @@ class RoomState:
                 info = self._join(plan, msg, fresh)
                 if info is not None:
                     joined.append(info)
+                    self.holds.rejoin(msg.peer.id, msg.peer.person, self.sync.board)  # R44
                     if msg.peer.takes_part:
                         self._note_presence([msg.peer], now, accepted)
             elif kind is Leave:
@@ -109,7 +110,7 @@ class RoomState:
                 if self.peers.pop(msg.peer.id, None) is not None:
                     self.welcomed.pop(msg.peer.id, None)
                     left.append(msg.peer.id)
-                    self.holds.release(msg.peer.id)
+                    self.holds.release(msg.peer.id, msg.peer.person)
                     if not self.peers:
                         plan.emptied = True
             elif kind is HoldIn:
