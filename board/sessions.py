@@ -43,6 +43,11 @@ from .rules import session as _session
 Person = tuple[str, str]  # (display name, person key)
 
 
+def public(session: Session) -> Session:
+    """``session`` as it may leave the server: without its person keys (SPEC R43)."""
+    return replace(session, people={}) if session.people else session
+
+
 def attendee(ctx: Context) -> tuple[Person, ...]:
     """Who an op notes as taking part: its actor, unless it is by an API token (R42)."""
     return () if ctx.by.startswith(MACHINE) else ((ctx.actor, ctx.who),)
@@ -95,7 +100,7 @@ def start_session(board: Board, op: o.StartSession, ctx: Context) -> Result:
     )
     board, _ = add_participants(replace(board, session=session), attendee(ctx))
     assert board.session is not None
-    return board, [SessionStarted(session=board.session)]
+    return board, [SessionStarted(session=public(board.session))]
 
 
 def end_session(board: Board, op: o.EndSession, ctx: Context) -> Result:
@@ -105,7 +110,11 @@ def end_session(board: Board, op: o.EndSession, ctx: Context) -> Result:
     made = tuple(s for s in board.next_steps.values() if s.session_id == session.id)
     still_open = {k: s for k, s in board.next_steps.items() if s.status == "open"}
     ended = SessionEnded(
-        session=session, ended_at=ctx.at, ended_by=ctx.actor, end_seq=ctx.seq, next_steps=made
+        session=public(session),
+        ended_at=ctx.at,
+        ended_by=ctx.actor,
+        end_seq=ctx.seq,
+        next_steps=made,
     )
     new = replace(
         board,

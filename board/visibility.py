@@ -40,7 +40,7 @@ from typing import Any, Final
 from msgspec.structs import replace
 
 from . import ops as o
-from . import voting
+from . import sessions, voting
 from .events import (
     CardAdded,
     CardArchived,
@@ -49,11 +49,9 @@ from .events import (
     CardRestored,
     CardsRevealed,
     Event,
-    SessionEnded,
-    SessionStarted,
 )
 from .log import Item
-from .model import Board, Card, Session
+from .model import Board, Card
 
 Viewer = str | None
 
@@ -88,34 +86,18 @@ class Rule:
     board: Callable[[Board, Viewer], Board] = _same_board
 
 
-def _session_people(session: Session) -> Session:
-    return replace(session, people={}) if session.people else session
-
-
-def _item_people(item: Item, viewer: Viewer, board: Board | None) -> Item:
-    """``item`` without the person keys of a session it carries (SPEC R43)."""
-    if not any(isinstance(e, SessionStarted | SessionEnded) for e in item.events):
-        return item
-    events = tuple(
-        replace(e, session=_session_people(e.session))
-        if isinstance(e, SessionStarted | SessionEnded)
-        else e
-        for e in item.events
-    )
-    return replace(item, events=events)
-
-
 def _board_people(board: Board, viewer: Viewer) -> Board:
-    """``board`` without the person keys of its session (SPEC R43)."""
+    """``board`` without the person keys of its session (SPEC R43; its events never
+    carry them: ``board.sessions.public``)."""
     if board.session is None or not board.session.people:
         return board
-    return replace(board, session=_session_people(board.session))
+    return replace(board, session=sessions.public(board.session))
 
 
 # Every rule beyond the card rules, in the order they run.
 RULES: Final[tuple[Rule, ...]] = (
     # Person keys (SPEC R40, R43): who counts as whom stays on the server.
-    Rule(item=_item_people, board=_board_people),
+    Rule(board=_board_people),
     # Secret votes (SPEC R26): a voter's own votes only, until the vote closes.
     Rule(private=voting.personal_item, item=voting.item_votes_for, board=voting.board_votes_for),
 )
