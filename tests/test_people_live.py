@@ -101,6 +101,8 @@ async def test_reconnect_and_rename_keep_the_dots(server: ServerProcess) -> None
         assert you["name"] == "Anna"
         renamed = await vote(a, "c2")
         assert renamed["type"] == "reject" and renamed["code"] == "limit", renamed
+        page = server.http("GET", f"/forums/{fid}", headers=anna).text  # the page too
+        assert "0</strong> of 2 dots left" in page
         # The other Ana: a person of her own, with both her dots.
         await ok(other, {"type": "cast_vote", "target": "c2"})
         await ok(other, {"type": "cast_vote", "target": "c2"})
