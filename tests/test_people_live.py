@@ -244,3 +244,28 @@ async def test_a_hold_comes_back_when_its_person_reconnects(server: ServerProces
     finally:
         for c in (a, watcher):
             await c.close()
+
+
+async def test_a_next_step_marked_from_its_page_is_by_the_same_person(
+    server: ServerProcess,
+) -> None:  # SPEC R40, R43: HTTP forms act as the browser's person too
+    forum = server.new_forum("sos", "SoS")
+    fid = forum["id"]
+    fac = await LiveClient.connect(server.ws_url(fid, server.links(fid)["facilitator"]))
+    ana = new_browser(server, "Ana")
+    a = await as_browser(server, fid, ana)
+    try:
+        await ok(fac, {"type": "start_session"})
+        made = await ok(a, {"type": "add_next_step", "text": "Call the vendor"})
+        await fac.wait_seq(made["seq"])
+        (step,) = server.board(fid)["next_steps"]
+        anna = new_browser(server, "Anna", person=person_pair(ana))  # renamed since
+        r = server.form(f"/forums/{fid}/next-steps/{step}", {"status": "done"}, anna)
+        assert r.status == 303, r.text
+        board = server.board(fid)
+        assert board["next_steps"][step]["status"] == "done"
+        assert board["next_steps"][step]["updated_by"] == "Anna"
+        assert [p for p in board["session"]["participants"] if p.startswith("An")] == ["Ana"]
+    finally:
+        for c in (a, fac):
+            await c.close()
