@@ -7,6 +7,8 @@ before keys existed). No client is shown another person's key.
 
 from __future__ import annotations
 
+import re
+
 import msgspec
 import pytest
 
@@ -14,7 +16,7 @@ from board import ops as o
 from board import visibility, voting
 from board.apply import Context, Rejected, apply
 from board.events import VoteCast
-from board.export import export_session, replay_session
+from board.export import check_import, encode, export_session, replay_session
 from board.log import Item, LoggedOp
 from board.model import Board, new_board
 from board.protocol import WireItem
@@ -223,3 +225,15 @@ def test_a_token_has_one_dot_budget_like_a_person() -> None:  # SPEC R42
     assert voted.retro is not None and voted.retro.votes == {"~API (admin)": {"c2": 1}}
     with pytest.raises(Rejected):
         apply(voted, o.CastVote(target="c3"), msgspec.structs.replace(ctx, seq=ctx.seq + 1))
+
+
+def test_an_export_without_people_still_imports() -> None:  # SPEC R40
+    log = [
+        LoggedOp(1, "Fac", 1.0, o.StartSession(), None, "pFacxxxxxxxxxxxxx"),
+        LoggedOp(2, "Fac", 2.0, o.EndSession(), None, "pFacxxxxxxxxxxxxx"),
+    ]
+    raw = encode(export_session(new_board("f1", "sos", "S"), log, exported_at=3.0))
+    assert b'"by":"person 1"' in raw
+    older = re.sub(rb',"by":"[^"]*"', b"", raw)  # a file from before person keys
+    assert b'"by"' not in older
+    assert [op.by for op in check_import(older).operations] == ["", ""]
