@@ -56,7 +56,7 @@ def apply(board: Board, op: o.Op, ctx: Context) -> Result:
         and not isinstance(op, _NOT_TAKING_PART)
         and not _retro.private_add(op, events)
     ):
-        new, joined = sessions.add_participants(new, (ctx.actor,))
+        new, joined = sessions.add_participants(new, sessions.attendee(ctx))
         if joined is not None:
             events.append(joined)
     return replace(new, seq=ctx.seq), events

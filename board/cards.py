@@ -57,7 +57,7 @@ def add_card(board: Board, op: o.AddCard, ctx: Context) -> Result:
         connects=_dependencies.check_connects(board, kind, op.connects, None),
         **_backlog.new_card_fields(op, ctx),  # owning teams, an experiment's fields
     )
-    card = _retro.new_card(board, op, card)  # hidden in a retro's write phase, anonymous
+    card = _retro.new_card(board, op, card, ctx.who)  # hidden in a retro's write phase, anonymous
     cards = dict(board.cards)
     events: list[Event] = []
     _rerank(cards, col.id, others, events)

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from msgspec.structs import replace
 
+from . import ops as o
 from . import visibility
 from .events import SessionEnded, SessionStarted
 from .export_checks import check_file, check_replayed
@@ -31,6 +32,7 @@ from .export_format import encode as encode
 from .log import Accepted, LoggedOp
 from .model import Board, Decision, NextStep
 from .replay import ReplayError, replay
+from .rules import is_person_key
 
 # -- replaying a session ------------------------------------------------------------------
 
@@ -167,6 +169,13 @@ def export_session(
     )
 
 
+def _alias(aliases: dict[str, str], key: str) -> str:
+    """A person key as an export names it: "person <n>", the same all through the file."""
+    if not is_person_key(key):
+        return key
+    return aliases.setdefault(key, f"person {len(aliases) + 1}")
+
+
 def without_authors(
     start: Board, operations: Sequence[LoggedOp]
 ) -> tuple[Board, tuple[LoggedOp, ...]]:
@@ -177,10 +186,19 @@ def without_authors(
     and its later changes."""
     start = visibility.board_for(start, None)
     out: list[LoggedOp] = []
+    aliases: dict[str, str] = {}  # person key -> "person <n>" (SPEC R40: keys stay home)
     for entry in replay_session(start, operations):
         item = entry.item
         actor = visibility.public_actor(item.actor, item.events, item.op, entry.board.cards)
-        out.append(LoggedOp(item.seq, actor, item.at, item.op, item.op_id))
+        by = item.by
+        if item.actor and not actor:  # nameless: its person is blank too (R41)
+            by = ""
+        elif is_person_key(by):
+            by = _alias(aliases, by)
+        op = item.op
+        if isinstance(op, o.NotePresence) and op.people:
+            op = replace(op, people=tuple(_alias(aliases, k) for k in op.people))
+        out.append(LoggedOp(item.seq, actor, item.at, op, item.op_id, by))
     return start, tuple(out)
 
 

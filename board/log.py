@@ -5,7 +5,8 @@ they live in a leaf module (it imports only the board's data types) that everyth
 else may import without a circle:
 
 - ``LoggedOp``: what the ``ops`` table stores and an export carries, enough to apply
-  the operation again (``seq``, ``actor``, ``at``, ``op``, the client's ``op_id``).
+  the operation again (``seq``, ``actor``, ``at``, ``op``, the client's ``op_id``, and
+  ``by``: the person key, SPEC R40, ``""`` in logs older than it).
 - ``Item``: a ``LoggedOp`` with the ``events`` it made; what a live room decides and
   broadcasts, and what a replay yields. Its wire form (``board.protocol.WireItem``)
   drops the ``op``.
@@ -29,6 +30,12 @@ class LoggedOp(msgspec.Struct, frozen=True):
     at: float
     op: Op
     op_id: str | None = None
+    by: str = ""  # the person key (SPEC R40); "" before it: the actor's name is the key
+
+    @property
+    def who(self) -> str:
+        """The key of the person who made it (R40): ``by``, else the display name."""
+        return self.by or self.actor
 
     @property
     def op_type(self) -> str:

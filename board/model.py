@@ -92,6 +92,9 @@ class Card(msgspec.Struct, frozen=True):
     hidden: bool = False
     anonymous: bool = False
     group: str = ""
+    # The person key (SPEC R40) of a hidden card's author, who alone sees it face up;
+    # blank once it is revealed (nobody needs it then) and on every other card.
+    author: str = ""
     # Owning teams of a backlog item, and an experiment's hypothesis, result and outcome
     # (``board/backlog.py``).
     teams: tuple[str, ...] = ()
@@ -144,6 +147,9 @@ class Session(msgspec.Struct, frozen=True):
     start_seq: int
     participants: tuple[str, ...] = ()
     decisions: tuple[Decision, ...] = ()
+    # Person key -> the name they are counted under (SPEC R43): one person is one
+    # participant whatever their renames. Kept on the server (``board.visibility``).
+    people: dict[str, str] = {}
 
 
 class Timer(msgspec.Struct, frozen=True):

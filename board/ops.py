@@ -282,9 +282,11 @@ class SetWipLimit(_Op, tag="set_wip_limit", frozen=True):
 
 
 class NotePresence(_Op, tag="note_presence", frozen=True):
-    """Server-made: these people were in the forum during the running session."""
+    """Server-made: these people were in the forum during the running session;
+    ``people``: their person keys, in the same order (SPEC R43; none: the names are)."""
 
     names: tuple[Name, ...]
+    people: tuple[Annotated[str, msgspec.Meta(max_length=64)], ...] = ()
 
 
 ClientOp = (

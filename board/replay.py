@@ -75,7 +75,7 @@ def replay(
         expected = board.seq + 1
         if entry.seq != expected:
             raise ReplayError("gap", index=index, expected=expected, entry=entry)
-        ctx = Context(seq=entry.seq, at=entry.at, actor=entry.actor)
+        ctx = Context(seq=entry.seq, at=entry.at, actor=entry.actor, by=entry.by)
         try:
             board, events = apply(board, entry.op, ctx)
         except Rejected as e:
@@ -90,6 +90,7 @@ def replay(
             at=entry.at,
             op=entry.op,
             op_id=entry.op_id,
+            by=entry.by,
             events=tuple(events),
         )
         yield Accepted(item=item, board=board)

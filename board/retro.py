@@ -116,7 +116,7 @@ def _reveal(board: Board) -> tuple[Board, list[Event]]:
     if not hidden:
         return board, []
     cards = dict(board.cards)
-    shown = tuple(replace(c, hidden=False) for c in hidden)
+    shown = tuple(replace(c, hidden=False, author="") for c in hidden)
     for c in shown:
         cards[c.id] = c
     return replace(board, cards=cards), [CardsRevealed(cards=shown)]
@@ -125,16 +125,17 @@ def _reveal(board: Board) -> tuple[Board, list[Event]]:
 # -- hooks for apply ------------------------------------------------------------------
 
 
-def new_card(board: Board, op: o.AddCard, card: Card) -> Card:
-    """A card being added, as the retrospective has it: hidden in the write phase,
-    anonymous when asked for and allowed."""
+def new_card(board: Board, op: o.AddCard, card: Card, who: str = "") -> Card:
+    """A card being added, as the retrospective has it: hidden in the write phase (its
+    author is the person ``who``, SPEC R41), anonymous when asked for and allowed."""
     retro = board.retro
     if op.anonymous and (retro is None or not retro.anonymous):
         raise Rejected("invalid", "Anonymous cards are not allowed here now.")
     hidden = retro is not None and retro.phase == "write"
     if not (hidden or op.anonymous):
         return card
-    return replace(card, hidden=hidden, anonymous=op.anonymous)
+    author = who if hidden else ""
+    return replace(card, hidden=hidden, anonymous=op.anonymous, author=author)
 
 
 def private_add(op: o.Op, events: list[Event]) -> bool:
@@ -151,7 +152,7 @@ def guard(board: Board, op: o.Op, ctx: Context) -> None:
     if not isinstance(op, _CARD_OPS):
         return
     found = board.cards.get(op.card)
-    if found is not None and found.hidden and found.created_by != ctx.actor:
+    if found is not None and found.hidden and found.author != ctx.who:
         raise Rejected(
             "conflict", "This card is hidden until the reveal; only its author can change it."
         )

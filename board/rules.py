@@ -23,6 +23,17 @@ MAX_DECISIONS: Final = 500
 MAX_OPEN_STEPS: Final = 500
 
 
+MACHINE: Final = "~"  # a person key starting with it is a token, not a person (SPEC R42)
+_KEY_CHARS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def is_person_key(key: str) -> bool:
+    """Whether ``key`` has the shape of a server-made person key (SPEC R40: ``p`` and 16
+    url-safe characters), which no client may be shown but its own. A display name of
+    that shape (an old log's key) is only hidden the same way: harmless."""
+    return len(key) == 17 and key[0] == "p" and all(c in _KEY_CHARS for c in key[1:])
+
+
 class Context(msgspec.Struct, frozen=True):
     """Who applies an operation, when, and the seq it will get if it changes anything."""
 
@@ -30,6 +41,13 @@ class Context(msgspec.Struct, frozen=True):
     at: float
     actor: str
     teams: frozenset[str] | None = None  # known team ids; None skips the check (replay)
+    by: str = ""  # the person key (SPEC R40); "" in logs older than it
+
+    @property
+    def who(self) -> str:
+        """The person an op is by, as dots, hidden cards and attendance key them (R40):
+        ``by``, or the display name for an op logged before person keys existed."""
+        return self.by or self.actor
 
     @property
     def live(self) -> bool:

@@ -26,21 +26,63 @@ from .events import (
     SessionStarted,
 )
 from .model import Board, Decision, NextStep, Session
-from .rules import MAX_DECISIONS, MAX_OPEN_STEPS, Context, Rejected, Result, clean_text, differing
+from .rules import (
+    MACHINE,
+    MAX_DECISIONS,
+    MAX_OPEN_STEPS,
+    Context,
+    Rejected,
+    Result,
+    clean_text,
+    differing,
+)
 from .rules import card_refs as _card_refs
 from .rules import required as _required
 from .rules import session as _session
 
+Person = tuple[str, str]  # (display name, person key)
 
-def add_participants(board: Board, names: tuple[str, ...]) -> tuple[Board, Event | None]:
+
+def public(session: Session) -> Session:
+    """``session`` as it may leave the server: without its person keys (SPEC R43)."""
+    return replace(session, people={}) if session.people else session
+
+
+def attendee(ctx: Context) -> tuple[Person, ...]:
+    """Who an op notes as taking part: its actor, unless it is by an API token (R42)."""
+    return () if ctx.by.startswith(MACHINE) else ((ctx.actor, ctx.who),)
+
+
+def add_participants(board: Board, people: tuple[Person, ...]) -> tuple[Board, Event | None]:
+    """Count ``people`` (name, key) as taking part (SPEC R43): a person already counted
+    is not counted again under a new name; another person with a name already counted
+    is counted as "Name (2)"."""
     session = board.session
     if session is None:
         return board, None
-    new = tuple(n for n in dict.fromkeys(names) if n and n not in session.participants)
-    if not new:
+    names = list(session.participants)
+    counted = dict(session.people)
+    new: list[str] = []
+    for name, given in people:
+        key = given or name  # an old log's op: its name is its key (R40)
+        if not name or key in counted:
+            continue
+        taken = set(counted.values())  # names other people are counted under
+        shown, n = name, 1
+        while shown in taken:
+            n += 1
+            shown = f"{name} ({n})"
+        counted[key] = shown
+        if shown not in names:
+            names.append(shown)
+            new.append(shown)
+    if counted == session.people and not new:
         return board, None
-    session = replace(session, participants=(*session.participants, *new))
-    return replace(board, session=session), ParticipantsAdded(session_id=session.id, names=new)
+    session = replace(session, participants=tuple(names), people=counted)
+    if not new:
+        return replace(board, session=session), None
+    event = ParticipantsAdded(session_id=session.id, names=tuple(new))
+    return replace(board, session=session), event
 
 
 def start_session(board: Board, op: o.StartSession, ctx: Context) -> Result:
@@ -55,19 +97,24 @@ def start_session(board: Board, op: o.StartSession, ctx: Context) -> Result:
         started_at=ctx.at,
         started_by=ctx.actor,
         start_seq=ctx.seq,
-        participants=(ctx.actor,),
     )
-    return replace(board, session=session), [SessionStarted(session=session)]
+    board, _ = add_participants(replace(board, session=session), attendee(ctx))
+    assert board.session is not None
+    return board, [SessionStarted(session=public(board.session))]
 
 
 def end_session(board: Board, op: o.EndSession, ctx: Context) -> Result:
-    board, _ = add_participants(board, (ctx.actor,))
+    board, _ = add_participants(board, attendee(ctx))
     session = _session(board)
     board, revealed = _retro.end_session(board)  # every card face up, phases over
     made = tuple(s for s in board.next_steps.values() if s.session_id == session.id)
     still_open = {k: s for k, s in board.next_steps.items() if s.status == "open"}
     ended = SessionEnded(
-        session=session, ended_at=ctx.at, ended_by=ctx.actor, end_seq=ctx.seq, next_steps=made
+        session=public(session),
+        ended_at=ctx.at,
+        ended_by=ctx.actor,
+        end_seq=ctx.seq,
+        next_steps=made,
     )
     new = replace(
         board,
@@ -143,5 +190,7 @@ def update_next_step(board: Board, op: o.UpdateNextStep, ctx: Context) -> Result
 
 
 def note_presence(board: Board, op: o.NotePresence, ctx: Context) -> Result:
-    new, event = add_participants(board, tuple(clean_text(n, single_line=True) for n in op.names))
+    names = tuple(clean_text(n, single_line=True) for n in op.names)
+    keys = op.people if len(op.people) == len(names) else ("",) * len(names)
+    new, event = add_participants(board, tuple(zip(names, keys, strict=True)))
     return (new, [event]) if event is not None else (board, [])

@@ -73,6 +73,7 @@ class ForumSync:
         actor: str,
         at: float,
         teams: frozenset[str] | None = None,
+        by: str = "",
     ) -> Outcome:
         """Decide one operation. Never raises for bad input; ``Refused`` says why."""
         if op_id is not None:
@@ -81,7 +82,7 @@ class ForumSync:
                 return known
             if known is not None:
                 return Duplicate(seq=known)
-        ctx = Context(seq=self.board.seq + 1, at=at, actor=actor, teams=teams)
+        ctx = Context(seq=self.board.seq + 1, at=at, actor=actor, teams=teams, by=by)
         try:
             board, events = apply(self.board, op, ctx)
         except Rejected as e:
@@ -91,7 +92,9 @@ class ForumSync:
         if not events:
             self._remember(op_id, self.board.seq)
             return Unchanged(seq=self.board.seq)
-        item = Item(seq=ctx.seq, op_id=op_id, actor=actor, at=at, op=op, events=tuple(events))
+        item = Item(
+            seq=ctx.seq, op_id=op_id, actor=actor, at=at, op=op, by=by, events=tuple(events)
+        )
         self.board = board
         self._history.append(item)
         self._remember(op_id, ctx.seq)

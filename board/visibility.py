@@ -6,8 +6,8 @@ with its author. Nothing that leaves the server may carry more than its viewer m
 see, so every path out (live frames, pages, the JSON API, history and exports) passes
 cards, items and boards through here:
 
-- a **hidden** card is shown in full to its author only (``created_by`` is the
-  viewer's name); everyone else gets it **face down**: its id, kind, place (column,
+- a **hidden** card is shown in full to its author only (``author`` is the
+  viewer's person key, SPEC R41); everyone else gets it **face down**: its id, kind, place (column,
   rank) and that it exists, with no title, body, team, owner, links or author;
 - an **anonymous** card never carries its author, for anyone (its author included):
   ``created_by`` and ``updated_by`` are blank;
@@ -24,7 +24,8 @@ split a frame per viewer.
 functions of the module that owns it (secret votes: ``board/voting.py``, SPEC R26).
 Listing them here, not registering them from their modules, means every caller of
 this module gets every rule, whatever else it imported. Rules run after the card
-rules, in the order listed. ``viewer`` is a display name, or ``None`` for nobody in
+rules, in the order listed. ``viewer`` is a person key (SPEC R40: the server's key of
+the person, or a display name in logs older than keys), or ``None`` for nobody in
 particular (a projector, an export): ``None`` sees only what everyone may see.
 
 Pure: no I/O.
@@ -39,7 +40,7 @@ from typing import Any, Final
 from msgspec.structs import replace
 
 from . import ops as o
-from . import voting
+from . import sessions, voting
 from .events import (
     CardAdded,
     CardArchived,
@@ -85,8 +86,18 @@ class Rule:
     board: Callable[[Board, Viewer], Board] = _same_board
 
 
+def _board_people(board: Board, viewer: Viewer) -> Board:
+    """``board`` without the person keys of its session (SPEC R43; its events never
+    carry them: ``board.sessions.public``)."""
+    if board.session is None or not board.session.people:
+        return board
+    return replace(board, session=sessions.public(board.session))
+
+
 # Every rule beyond the card rules, in the order they run.
 RULES: Final[tuple[Rule, ...]] = (
+    # Person keys (SPEC R40, R43): who counts as whom stays on the server.
+    Rule(board=_board_people),
     # Secret votes (SPEC R26): a voter's own votes only, until the vote closes.
     Rule(private=voting.personal_item, item=voting.item_votes_for, board=voting.board_votes_for),
 )
@@ -96,8 +107,8 @@ RULES: Final[tuple[Rule, ...]] = (
 
 
 def is_author(card: Card, viewer: Viewer) -> bool:
-    """Whether ``viewer`` wrote ``card`` (a blank name is nobody's)."""
-    return bool(viewer) and card.created_by == viewer
+    """Whether the person ``viewer`` wrote ``card`` (a blank key is nobody's)."""
+    return bool(viewer) and card.author == viewer
 
 
 def is_face_down(card: Card) -> bool:
@@ -128,6 +139,8 @@ def card_for(card: Card, viewer: Viewer) -> Card:
     """``card`` as ``viewer`` may see it: face down, without its author, or as it is."""
     if card.hidden and not is_author(card, viewer):
         return face_down(card)
+    if card.author:  # the author's own hidden card: their key is the server's, not shown
+        card = replace(card, author="")
     if card.anonymous and (card.created_by or card.updated_by):
         return replace(card, created_by="", updated_by="")
     return card

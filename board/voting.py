@@ -4,7 +4,8 @@
   them out (``UngroupCard``) and name clusters (``NameGroup``). A cluster's id comes
   from the seq of the op that made it (``g<seq>``), so replays give the same ids; a
   cluster left with no card disappears.
-- Vote phase (R26, R27): each person (by display name, the op's actor) has
+- Vote phase (R26, R27, R41): each person (by person key, ``Context.who``: two people
+  with one name are two voters, one person renaming is one) has
   ``retro.dots`` dots to put on live cards or clusters, several on one target if they
   like; a dot on a grouped card goes to its cluster. The votes are on the board but
   private: ``private_events`` and ``redact`` say what someone else may see (how many
@@ -41,11 +42,12 @@ from .events import (
 )
 from .log import Item
 from .model import RETRO_PHASES, Board, Card, CardGroup, Retro, RetroPhase
-from .rules import Context, Rejected, Result, clean_text, found, live_card
+from .rules import Context, Rejected, Result, clean_text, found, is_person_key, live_card
 
 MAX_GROUP_TITLE: Final = 60
 MAX_GROUPS: Final = 500
 _VOTE_AT: Final = RETRO_PHASES.index("vote")
+YOU: Final = "you"  # the ``voter`` of one's own vote events, as sent (SPEC R40)
 
 
 # -- phase checks -------------------------------------------------------------------
@@ -199,7 +201,7 @@ def cast_vote(board: Board, op: o.CastVote, ctx: Context) -> Result:
     """Put one of the actor's dots on a card or cluster."""
     retro = _retro(board, "vote", "Votes are cast")
     target = target_of(board, op.target)
-    spent = used(retro, ctx.actor)
+    spent = used(retro, ctx.who)
     if spent >= retro.dots:
         reason = f"You have used all {retro.dots} dots."
         if spent > retro.dots:
@@ -208,26 +210,26 @@ def cast_vote(board: Board, op: o.CastVote, ctx: Context) -> Result:
                 "stay, but you cannot add more (take some back to move them)."
             )
         raise Rejected("limit", reason)
-    mine = dict(retro.votes.get(ctx.actor, {}))
+    mine = dict(retro.votes.get(ctx.who, {}))
     mine[target] = mine.get(target, 0) + 1
-    retro = _with_votes(retro, ctx.actor, mine)
-    event = VoteCast(voter=ctx.actor, target=target, used=spent + 1, voters=voters(retro))
+    retro = _with_votes(retro, ctx.who, mine)
+    event = VoteCast(voter=ctx.who, target=target, used=spent + 1, voters=voters(retro))
     return replace(board, retro=retro), [event]
 
 
 def retract_vote(board: Board, op: o.RetractVote, ctx: Context) -> Result:
     """Take one of the actor's dots back from a card or cluster."""
     retro = _retro(board, "vote", "Votes are taken back")
-    mine = dict(retro.votes.get(ctx.actor, {}))
+    mine = dict(retro.votes.get(ctx.who, {}))
     target = op.target if op.target in mine else target_of(board, op.target)
     if not mine.get(target):
         raise Rejected("conflict", "You have no dot on that.")
     mine[target] -= 1
     if not mine[target]:
         del mine[target]
-    retro = _with_votes(retro, ctx.actor, mine)
+    retro = _with_votes(retro, ctx.who, mine)
     event = VoteRetracted(
-        voter=ctx.actor, target=target, used=used(retro, ctx.actor), voters=voters(retro)
+        voter=ctx.who, target=target, used=used(retro, ctx.who), voters=voters(retro)
     )
     return replace(board, retro=retro), [event]
 
@@ -286,25 +288,35 @@ def is_private(event: Event) -> bool:
 
 def private_events(events: Sequence[Event], viewer: str | None) -> tuple[Event, ...]:
     """``events`` as ``viewer`` may see them (SPEC R26): someone else's vote becomes
-    ``VotesCounted`` (how many people have voted, not who got the dot)."""
+    ``VotesCounted`` (how many people have voted, not who got the dot); the viewer's own
+    says ``voter`` "you" rather than their person key (R40: keys stay on the server)."""
     out: list[Event] = []
     for e in events:
         if isinstance(e, VoteCast | VoteRetracted) and e.voter != viewer:
             out.append(VotesCounted(voters=e.voters))
+        elif isinstance(e, VoteCast | VoteRetracted) and is_person_key(e.voter):
+            out.append(replace(e, voter=YOU))
         else:
             out.append(e)
     return tuple(out)
 
 
 def redact(retro: Retro | None, viewer: str | None) -> Retro | None:
-    """The retro as ``viewer`` may see it: while the vote is open, only their own votes
-    (``None``: nobody's); the others' names stay, with no votes, so everyone may count
-    the voters. After the close everyone's votes may be shown."""
-    if retro is None or retro.tally is not None or not retro.votes:
+    """The retro as ``viewer`` (a person key) may see it: while the vote is open, only
+    their own votes (``None``: nobody's); the others stay, with no votes, so everyone
+    may count the voters. After the close everyone's votes may be shown. Another
+    person's key is never shown (SPEC R40): it becomes ``voter <n>`` (n: the order
+    they first voted in); an old log's keys are display names, shown as before."""
+    if retro is None or not retro.votes:
         return retro
-    votes = {
-        who: (dict(mine) if viewer and who == viewer else {}) for who, mine in retro.votes.items()
-    }
+    closed = retro.tally is not None
+    if closed and not any(is_person_key(who) and who != viewer for who in retro.votes):
+        return retro
+    votes: dict[str, dict[str, int]] = {}
+    for n, (who, mine) in enumerate(retro.votes.items(), 1):
+        own = bool(viewer) and who == viewer
+        shown = who if own or not is_person_key(who) else f"voter {n}"
+        votes[shown] = dict(mine) if own or closed else {}
     return retro if votes == retro.votes else replace(retro, votes=votes)
 
 

@@ -70,6 +70,7 @@ class ServerProcess:
         # the server makes one on its first run and prints its link).
         self.admin_token = f"test-admin-{secrets.token_urlsafe(18)}"
         self.configured_admin = configured_admin
+        self.browsers: dict[str, dict[str, str]] = {}  # name -> its browser's cookies
 
     @property
     def url(self) -> str:
@@ -193,7 +194,9 @@ class ServerProcess:
             conn.request(method, path, body=body, headers=self._headers(headers, auth))
             r = conn.getresponse()
             raw = r.read()
-            return HttpResponse(r.status, {k.lower(): v for k, v in r.getheaders()}, raw)
+            got = r.getheaders()
+            jar = [v for k, v in got if k.lower() == "set-cookie"]
+            return HttpResponse(r.status, {k.lower(): v for k, v in got}, raw, jar)
         finally:
             conn.close()
 
@@ -232,10 +235,21 @@ class ServerProcess:
 class HttpResponse:
     """What ``ServerProcess.http`` got back; header names are lower case."""
 
-    def __init__(self, status: int, headers: dict[str, str], raw: bytes) -> None:
+    def __init__(
+        self, status: int, headers: dict[str, str], raw: bytes, set_cookies: list[str] | None = None
+    ) -> None:
         self.status = status
         self.headers = headers
         self.raw = raw
+        self.set_cookies = set_cookies or []  # every Set-Cookie (``headers`` keeps the last)
+
+    def cookie(self, name: str) -> str | None:
+        """The ``name=value`` pair of the cookie ``name`` this response sets."""
+        for header in self.set_cookies:
+            pair = header.split(";", 1)[0]
+            if pair.startswith(name + "="):
+                return pair
+        return None
 
     @property
     def text(self) -> str:
@@ -457,10 +471,27 @@ async def barrier(sender: LiveClient, others: list[LiveClient]) -> dict[str, Any
 
 
 def name_cookie(server: ServerProcess, name: str) -> dict[str, str]:
-    """The name cookie a browser gets from the /name form, as a request header."""
+    """The cookies of a browser that picked ``name`` at /name, as a request header. One
+    browser per name and server (SPEC R40: the person cookie is who someone is), so a
+    test's "Ana" is the same person on every call; ``new_browser`` makes another."""
+    known = server.browsers.get(name)
+    if known is None:
+        known = server.browsers[name] = new_browser(server, name)
+    return dict(known)
+
+
+def new_browser(server: ServerProcess, name: str, person: str | None = None) -> dict[str, str]:
+    """A browser of its own (a new person, or the one of the ``person`` cookie pair) that
+    picked ``name`` at /name: its name and person cookies, as a request header."""
+    if person is None:  # a browser's first request gets its person cookie (R40)
+        first = server.http("GET", "/healthz", auth=False)
+        person = first.cookie("sb_person")
+        assert person is not None, first.set_cookies
     r = server.form("/name", {"name": name, "next": "/"})
     assert r.status == 303, r.text
-    return {"cookie": r.headers["set-cookie"].split(";", 1)[0]}
+    pair = r.cookie("sb_name")
+    assert pair is not None, r.set_cookies
+    return {"cookie": f"{pair}; {person}"}
 
 
 async def live_as(

@@ -339,7 +339,7 @@ def open_link(server: ServerProcess, url: str, cookie: str = "") -> HttpResponse
 
 
 def cookie_of(r: HttpResponse, name: str = COOKIE) -> str:
-    found = re.search(rf"{name}=([^;]+)", r.headers.get("set-cookie", ""))
+    found = re.search(rf"{name}=([^;]+)", "\n".join(r.set_cookies))  # one of several
     assert found, r.headers
     return f"{name}={found.group(1)}"
 

@@ -116,7 +116,7 @@ def test_card_lifecycle(server: ServerProcess, forum: Forum) -> None:
     base = f"/api/forums/{forum['id']}"
     first = ok(server, "POST", f"{base}/cards", {"column": "new", "title": "Staging is down"})
     assert first["id"] == "c1" and first["column"] == "new" and first["kind"] == "impediment"
-    assert first["created_by"] == "API"
+    assert first["created_by"] == "API (admin)"  # SPEC R42: the token's label
     second = ok(
         server,
         "POST",
@@ -200,7 +200,8 @@ def test_session_from_start_to_record(server: ServerProcess, forum: Forum) -> No
     assert problem(server, "POST", f"{base}/decisions", {"text": "No"}) == (409, "no_session")
     session = ok(server, "POST", f"{base}/sessions")
     assert session["id"] == f"{forum['id']}-1" and session["number"] == 1
-    assert session["started_by"] == "API" and session["participants"] == ["API"]
+    # SPEC R42: labelled by the token, and a token is not an attendee.
+    assert session["started_by"] == "API (admin)" and session["participants"] == []
     assert problem(server, "POST", f"{base}/sessions") == (409, "conflict")
 
     decision = ok(
@@ -231,7 +232,7 @@ def test_session_from_start_to_record(server: ServerProcess, forum: Forum) -> No
 
     ended = ok(server, "POST", f"{base}/sessions/current/end")
     record = ended["session"]
-    assert record["id"] == session["id"] and record["ended_by"] == "API"
+    assert record["id"] == session["id"] and record["ended_by"] == "API (admin)"
     assert record["decisions"] == 1 and record["next_steps"] == 2
     assert record["end_seq"] == ok(server, "GET", base)["seq"]
     assert ended["board"]["cards"]["c1"]["column"] == "removing"  # the board at its end
@@ -257,7 +258,7 @@ async def test_api_changes_are_broadcast_live(server: ServerProcess, forum: Foru
     card = ok(server, "POST", f"{base}/cards", {"column": "new", "title": "From the API"})
     batch = await client.expect("batch", match=lambda m: m["items"])
     (item,) = batch["items"]
-    assert item["seq"] == 1 and item["actor"] == "API" and item["op_id"] is None
+    assert item["seq"] == 1 and item["actor"] == "API (admin)" and item["op_id"] is None
     assert item["events"] == [{"type": "card_added", "card": card}]
     assert "From the API" in batch["html"][f"card:{card['id']}"]
     ok(server, "POST", f"{base}/cards/{card['id']}/move", {"column": "removed", "index": 0})

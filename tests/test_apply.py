@@ -336,7 +336,8 @@ def test_rename_forum(sos: Board) -> None:
 def test_start_session(sos: Board) -> None:
     new, events = run(sos, o.StartSession(), actor="Maya")
     session = new.session
-    assert session is not None and events == [ev.SessionStarted(session=session)]
+    assert session is not None and session.people == {"Maya": "Maya"}  # SPEC R43
+    assert events == [ev.SessionStarted(session=replace(session, people={}))]
     assert (session.id, session.number, session.start_seq) == ("f1-1", 1, 5)
     assert session.participants == ("Maya",)
     refused(new, o.StartSession(), "conflict")
@@ -419,7 +420,8 @@ def test_end_session_keeps_open_steps_and_prunes_closed_ones(sos: Board) -> None
     assert session is not None and len(events) == 1
     event = events[0]
     assert isinstance(event, ev.SessionEnded)
-    assert event.session == replace(session, participants=(*session.participants, "Zed"))
+    # SPEC R43: counted by person (here, by name), the keys kept off the event.
+    assert event.session == replace(session, participants=(*session.participants, "Zed"), people={})
     assert (event.ended_by, event.end_seq, event.ended_at) == ("Zed", 12, 1011.0)
     assert [s.id for s in event.next_steps] == ["s6", "s7", "s8"]  # all it made, as they ended
     assert ended.session is None and (ended.sessions_held, ended.last_session_id) == (1, "f1-1")

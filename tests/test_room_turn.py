@@ -39,6 +39,10 @@ class Client:
     takes_part: bool = True
     closed: bool = False
     got: list[dict[str, Any]] = field(default_factory=list)
+    person: str = ""  # SPEC R40: the person key ("" below: the name is the key)
+
+    def __post_init__(self) -> None:
+        self.person = self.person or self.name
 
     def deliver(self, message: dict[str, Any]) -> None:
         self.got.append(message)

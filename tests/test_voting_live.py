@@ -60,11 +60,13 @@ async def test_votes_stay_with_the_voter_until_the_close(server: ServerProcess) 
         await b.wait_seq(last["seq"])
         # A sees their own votes and their dots left.
         mine = [e for m in a.received for e in events_of(m, "vote_cast")]
+        # SPEC R40: their own votes say "you", never their person key.
         assert [(e["voter"], e["target"], e["used"]) for e in mine] == [
-            (a_name, group, 1),
-            (a_name, group, 2),
-            (a_name, cards[0], 3),
+            ("you", group, 1),
+            ("you", group, 2),
+            ("you", cards[0], 3),
         ]
+        assert a_name.startswith("Guest ")
         a_last = next(m for m in reversed(a.received) if has("vote_cast")(m))
         assert "0</strong> of 3 dots left" in a_last["html"]["region:my-votes"]
         assert f'data-mine="{group}" data-dots="2"' in a_last["html"]["region:my-votes"]

@@ -9,11 +9,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
+import secrets
+from typing import Any
 
+from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 
 from board.apply import clean_text
 from board.model import MAX_NAME
+from board.rules import MACHINE
+from server.access.signing import seal, unseal
 
 COOKIE = "sb_name"
 COOKIE_AGE = 400 * 24 * 3600
@@ -75,3 +81,84 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if any(ch < " " or ch == "\x7f" for ch in target):
         return default
     return target
+
+
+# -- the person (SPEC R40) --------------------------------------------------------------
+#
+# Each browser gets a random person id in its own signed cookie, made on its first
+# request (``server.access.links.gate``) and kept whatever name it picks: two people
+# with one display name are two people; one person renaming or reconnecting is one.
+# The board never sees the id itself, only its key (``person_key``: an HMAC of it under
+# the instance's secret), and no client sees either (docs/access.md#people).
+
+PERSON_COOKIE = "sb_person"
+PERSON_SCOPE = "sb_person"  # the id made for this very request (its cookie is not back yet)
+_PERSON = "person"  # the signing purpose: a value signed for another never passes
+_PERSON_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_person() -> str:
+    """A fresh person id (144 random bits, url-safe)."""
+    return secrets.token_urlsafe(18)
+
+
+def person_cookie(secret: str, person: str, *, secure: bool) -> Cookie:
+    """The signed, long-lived, HttpOnly person cookie (like the name's)."""
+    return Cookie(
+        key=PERSON_COOKIE,
+        value=seal(secret, _PERSON, person.encode()),
+        max_age=COOKIE_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+
+
+def verify_person(secret: str, value: str | None) -> str | None:
+    """The person id in a cookie value, or ``None`` if missing, malformed or forged."""
+    data = unseal(secret, _PERSON, value, limit=256)
+    if data is None:
+        return None
+    try:
+        person = data.decode()
+    except UnicodeDecodeError:
+        return None
+    return person if _PERSON_ID.fullmatch(person) else None
+
+
+def person_key(secret: str, person: str) -> str:
+    """What the board keys a person by (dots, hidden cards, holds, attendance): an HMAC
+    of the id, so nothing the board holds can be turned back into the cookie."""
+    digest = hmac.new(secret.encode(), f"person-key\0{person}".encode(), hashlib.sha256)
+    return "p" + base64.urlsafe_b64encode(digest.digest()[:12]).decode()
+
+
+def current_person(connection: ASGIConnection[Any, Any, Any, Any], secret: str) -> str | None:
+    """The person id of a request or websocket: made for this request, or its cookie."""
+    made = connection.scope.get(PERSON_SCOPE)  # type: ignore[call-overload]
+    if isinstance(made, str):
+        return made
+    return verify_person(secret, connection.cookies.get(PERSON_COOKIE))
+
+
+def current_key(connection: ASGIConnection[Any, Any, Any, Any], secret: str) -> str | None:
+    """The board's key of the person making a request (``None``: no person cookie)."""
+    person = current_person(connection, secret)
+    return person_key(secret, person) if person is not None else None
+
+
+def guest_name(key: str) -> str:
+    """The display name of a person who has not picked one: the same on every connection
+    (a hash of their key, so it tells nothing of it)."""
+    return f"Guest {hashlib.sha256(key.encode()).hexdigest()[:4]}"
+
+
+def api_label(role: str | None, *, admin: bool) -> str:
+    """Who a bearer-token write is by (R42): the token's link, never a person's name."""
+    return "API (admin)" if admin else f"API ({role or 'no'} link)"
+
+
+def api_key(label: str) -> str:
+    """The key of a bearer-token caller: ``~`` marks a machine, never an attendee (R42)."""
+    return MACHINE + label

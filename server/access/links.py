@@ -19,7 +19,14 @@ from urllib.parse import unquote_plus
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 from server.access import csrf
-from server.access.identity import safe_next
+from server.access.identity import (
+    PERSON_COOKIE,
+    PERSON_SCOPE,
+    new_person,
+    person_cookie,
+    safe_next,
+    verify_person,
+)
 from server.access.passes import COOKIE, over_tls, pass_cookie, read_pass
 from server.access.service import LINK_TOKEN
 from server.web.deps import services_of
@@ -138,14 +145,28 @@ def gate(app: ASGIApp) -> ASGIApp:
             await follow_link(scope, send, token)
             return
         secret = services_of(scope["app"]).secret  # type: ignore[index]
-        slot = csrf.slot_for(secret, cookies(scope).get(csrf.COOKIE))
-        if any(name == b"authorization" for name, _ in scope["headers"]):
+        jar = cookies(scope)
+        slot = csrf.slot_for(secret, jar.get(csrf.COOKIE))
+        bearer = any(name == b"authorization" for name, _ in scope["headers"])
+        if bearer:
             slot.new = False  # a bearer client needs no CSRF token: no cookie for it
+        # SPEC R40: a browser's first request makes its person id (a bearer caller is
+        # its token's link instead); the request itself already acts as that person.
+        person: str | None = None
+        if not bearer and verify_person(secret, jar.get(PERSON_COOKIE)) is None:
+            person = new_person()
+            scope[PERSON_SCOPE] = person  # type: ignore[literal-required]
 
         async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start" and slot.new and slot.used:
-                cookie = csrf.cookie(slot.value, secure=_secure(scope)).to_encoded_header()
-                message["headers"] = [*message.get("headers", []), cookie]
+            if message["type"] == "http.response.start":
+                added = []
+                if slot.new and slot.used:
+                    added.append(csrf.cookie(slot.value, secure=_secure(scope)))
+                if person is not None:
+                    added.append(person_cookie(secret, person, secure=_secure(scope)))
+                if added:
+                    encoded = [c.to_encoded_header() for c in added]
+                    message["headers"] = [*message.get("headers", []), *encoded]
             await send(message)
 
         reset = csrf.current.set(slot)

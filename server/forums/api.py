@@ -24,6 +24,7 @@ from board.kinds import FORUM_KINDS, ForumKind
 from board.model import Board, Card, Team
 from board.sync import Accepted, Duplicate
 from server.access.guards import admin_guard, forum_guard, member_guard, who
+from server.access.identity import current_key
 from server.forums.api_schema import (
     CardPatch,
     EscalatesTo,
@@ -99,9 +100,11 @@ async def _card_op(
     if isinstance(outcome, Accepted):
         for e in outcome.item.events:
             if isinstance(e, CardEdited | CardArchived | CardRestored):
-                return visibility.card_for(e.card, actor(request, secret))
+                return visibility.card_for(e.card, current_key(request, secret))
             if isinstance(e, CardMoved):
-                return visibility.card_for(outcome.board.cards[e.card_id], actor(request, secret))
+                return visibility.card_for(
+                    outcome.board.cards[e.card_id], current_key(request, secret)
+                )
     board = await board_of(request, rooms, secret, forum_id)
     return _card_after(board.cards.get(card_id), card_id)
 
@@ -206,7 +209,7 @@ class ForumApi(Controller):
         outcome = await apply_op(request, rooms, secret, forum_id, op)
         assert isinstance(outcome, Accepted)
         added = [e.card for e in outcome.item.events if isinstance(e, CardAdded)]
-        return visibility.card_for(added[0], actor(request, secret))
+        return visibility.card_for(added[0], current_key(request, secret))
 
     @get(
         "/forums/{forum_id:str}/cards/{card_id:str}",

@@ -38,7 +38,7 @@ from server.web.deps import (
     StorageDep,
 )
 from server.web.errors import html, not_found
-from server.web.forms import FormData, current_name
+from server.web.forms import FormData, current_name, current_viewer
 from server.web.render import Renderer
 
 Req = Request[Any, Any, Any]
@@ -152,13 +152,14 @@ async def forum_page(
     name = current_name(request, secret)
     if name is None:
         return Redirect(f"/name?next=/forums/{forum_id}", status_code=303)
-    board = visibility.board_for(room.sync.board, name)  # what this person may see
+    key = current_viewer(request, secret)  # SPEC R40: the person, not the name
+    board = visibility.board_for(room.sync.board, key)  # what this person may see
     peers = [PeerInfo(p.id, p.name, p.hue) for p in room.peers.values()]
     person = await who(request)
     role = person.role(forum_id) or "viewer"
     body = renderer.page(
         "forum.html",
-        view=renderer.view(board, role=role, viewer=name),
+        view=renderer.view(board, role=role, viewer=key),
         epoch=room.sync.epoch,
         peers=peers,
         name=name,

@@ -13,6 +13,7 @@ from board.access import can, refusal
 from board.model import Board
 from board.sync import Accepted, Duplicate, Refused, Unchanged
 from server.access.guards import who
+from server.access.identity import api_key, api_label, current_key
 from server.access.refusals import Denied
 from server.live.registry import Rooms
 from server.web.errors import STATUS, ApiProblem
@@ -22,8 +23,19 @@ Req = Request[Any, Any, Any]
 
 
 def actor(request: Req, secret: str) -> str:
-    """Who an API change is by: the signed display name, else ``API``."""
+    """The display name of a browser's change made elsewhere (an escalation), else ``API``."""
     return current_name(request, secret) or "API"
+
+
+async def author(request: Req, secret: str, forum_id: str) -> tuple[str, str]:
+    """Who an API change is by (SPEC R40, R42): (display name, person key). A bearer
+    caller is its token's link ("API (participant link)", a machine key: never an
+    attendee); a browser is its signed name (else ``API``) and its person key."""
+    person = await who(request)
+    if person.bearer:
+        label = api_label(person.role(forum_id), admin=person.admin)
+        return label, api_key(label)
+    return current_name(request, secret) or "API", current_key(request, secret) or ""
 
 
 async def apply_op(
@@ -37,7 +49,8 @@ async def apply_op(
     role = (await who(request)).role(forum_id)
     if not isinstance(op, o.ClientOp) or not can(role, op):  # the op's type decides
         raise Denied(403, "forbidden", refusal(role, op))  # type: ignore[arg-type]
-    outcome = await room.submit(op, actor=actor(request, secret), op_id=op_id)
+    name, key = await author(request, secret, forum_id)
+    outcome = await room.submit(op, actor=name, op_id=op_id, by=key)
     if isinstance(outcome, Refused):
         raise ApiProblem(STATUS.get(outcome.code, 400), outcome.code, outcome.reason)
     return outcome
@@ -49,4 +62,4 @@ async def board_of(request: Req, rooms: Rooms, secret: str, forum_id: str) -> Bo
     if room is None:
         raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")
     board: Board = room.sync.board
-    return visibility.board_for(board, current_name(request, secret))
+    return visibility.board_for(board, current_key(request, secret))

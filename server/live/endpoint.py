@@ -37,7 +37,14 @@ from board.protocol import (
     decode_client,
     encode,
 )
-from server.access.identity import COOKIE, verify
+from server.access.identity import (
+    COOKIE,
+    current_person,
+    guest_name,
+    new_person,
+    person_key,
+    verify,
+)
 from server.access.service import Denied, Watch
 from server.config import SERVER_SEND
 from server.live.holds import HoldIn
@@ -133,7 +140,11 @@ async def live(
     if origin and not same_origin(origin, socket.headers.get("host")):
         await socket.close(code=CLOSE_POLICY, reason="cross-origin")  # before accept: 403
         return
-    name = verify(secret, socket.cookies.get(COOKIE)) or f"Guest {secrets.token_hex(2)}"
+    # SPEC R40: the person is the signed person cookie, whatever the name; a socket
+    # without one (no page seen first) is a person for as long as it lasts. Without a
+    # name, they are the same "Guest xxxx" on every connection.
+    key = person_key(secret, current_person(socket, secret) or new_person())
+    name = verify(secret, socket.cookies.get(COOKIE)) or guest_name(key)
     # The projector (server/projector.py) gets a viewer's markup whatever the browser's
     # role; its access (ops, a rotated link) is still judged by the real role.
     projector = socket.query_params.get("view") == "projector"
@@ -184,6 +195,7 @@ async def live(
         on_drop=lambda _: _cancel(task),
         role="viewer" if projector else role,
         takes_part=not projector,  # a screen on the wall is not a session participant
+        person="" if projector else key,  # a projector sees what nobody in particular may
     )
     revoked = False
     closing: list[asyncio.Task[None]] = []
@@ -256,7 +268,7 @@ async def live(
                         id=msg.id, code="rate_limited", reason="Too many operations; slow down."
                     )
                     peer.deliver(text_message(encode(reject)))
-                elif await post(OpIn(msg.op, msg.id, name, peer)) is None:
+                elif await post(OpIn(msg.op, msg.id, name, peer, by=peer.person)) is None:
                     break
             elif type(msg) is Hold:  # SPEC R29: participants only, rate-limited like ops
                 if not said_hello:

@@ -80,7 +80,7 @@ def private_frames(
     board = sync.board
     by_viewer: dict[tuple[str, str], list[Client]] = {}
     for peer in peers:
-        by_viewer.setdefault((peer.role, peer.name), []).append(peer)
+        by_viewer.setdefault((peer.role, peer.person), []).append(peer)
     out: list[Delivery] = []
     for (role, name), group in by_viewer.items():
         shown_role: Any = role
@@ -110,12 +110,12 @@ def welcome_frame(
     board = sync.board
     role: Any = peer.role
     if missed is not None:  # what this viewer may see of them (board.visibility)
-        missed = [visibility.item_for(i, peer.name, board) for i in missed]
-    real, board = board, visibility.board_for(board, peer.name)
+        missed = [visibility.item_for(i, peer.person, board) for i in missed]
+    real, board = board, visibility.board_for(board, peer.person)
     if missed is None:
-        html = renderer.board_regions(board, role=role, viewer=peer.name)
+        html = renderer.board_regions(board, role=role, viewer=peer.person)
     else:
-        html = renderer.items_html(missed, board, role=role, viewer=peer.name)
+        html = renderer.items_html(missed, board, role=role, viewer=peer.person)
         if board.timer is not None:  # fresh server time for the countdown
             html.update(renderer.timer_region(renderer.view(board, role=role)))
     welcome = Welcome(

@@ -48,14 +48,22 @@ def _private(board: Board, card_id: str) -> bool:
     return card is not None and (card.hidden or card.anonymous)
 
 
-class Holds:
-    """One room's holds: peer id -> card id, and what changed since the last batch."""
+MAX_KEPT = 1000  # holds kept for people who left, to give back if they come back
 
-    __slots__ = ("_by_peer", "_changes")
+
+class Holds:
+    """One room's holds: peer id -> card id, and what changed since the last batch.
+
+    A hold is its person's (SPEC R44): when a connection goes, its hold is released for
+    everyone but kept for its person (by person key), and their next connection to
+    join the room gets it back (``rejoin``), as if they had never left."""
+
+    __slots__ = ("_by_peer", "_changes", "_kept")
 
     def __init__(self) -> None:
         self._by_peer: dict[str, str] = {}
         self._changes: dict[str, str | None] = {}
+        self._kept: dict[str, str] = {}  # person key -> the card they held when they left
 
     def take(self, msg: HoldIn, board: Board) -> Message | None:
         """Apply one ``hold``; a bad one changes nothing and gets the ``error`` frame
@@ -69,6 +77,7 @@ class Holds:
             # Only its author can hold a face-down card, and nobody may learn who wrote
             # an anonymous one (R22, R23): such a hold is not shown.
             card = None
+        self._kept.pop(msg.peer.person, None)  # a new hold (or none) replaces a kept one
         if self._by_peer.get(peer_id) == card:
             return None
         if card is None:
@@ -78,10 +87,25 @@ class Holds:
         self._changes[peer_id] = card
         return None
 
-    def release(self, peer_id: str) -> None:
-        """The peer left: whatever it held is free."""
-        if self._by_peer.pop(peer_id, None) is not None:
+    def release(self, peer_id: str, person: str = "") -> None:
+        """The peer left: whatever it held is free, and kept for its ``person``."""
+        card = self._by_peer.pop(peer_id, None)
+        if card is not None:
             self._changes[peer_id] = None
+            if person:
+                self._kept.pop(person, None)
+                self._kept[person] = card
+                if len(self._kept) > MAX_KEPT:
+                    del self._kept[next(iter(self._kept))]
+
+    def rejoin(self, peer_id: str, person: str, board: Board) -> None:
+        """The connection ``peer_id`` of ``person`` joined: their kept hold is its again,
+        if the card is still live on ``board``."""
+        card = self._kept.pop(person, None)
+        if card is None or refusal(board, card) is not None or peer_id in self._by_peer:
+            return
+        self._by_peer[peer_id] = card
+        self._changes[peer_id] = card
 
     def drain(self) -> list[Held]:
         """What changed since the last call, one entry per peer (its latest hold)."""

@@ -25,6 +25,8 @@ class Client(Protocol):
     @property
     def name(self) -> str: ...
     @property
+    def person(self) -> str: ...
+    @property
     def hue(self) -> int: ...
     @property
     def role(self) -> str: ...
@@ -66,7 +68,7 @@ class Leave:
 class OpIn:
     """An operation for the room: from a websocket peer, or from HTTP with a reply future."""
 
-    __slots__ = ("actor", "op", "op_id", "peer", "reply")
+    __slots__ = ("actor", "by", "op", "op_id", "peer", "reply")
 
     def __init__(
         self,
@@ -75,12 +77,14 @@ class OpIn:
         actor: str,
         peer: Client | None = None,
         reply: Reply | None = None,
+        by: str = "",
     ) -> None:
         self.op = op
         self.op_id = op_id
         self.actor = actor
         self.peer = peer
         self.reply = reply
+        self.by = by  # the person key (SPEC R40); "" makes the name the key
 
 
 class Idle:

@@ -93,6 +93,7 @@ class Peer:
         "max_backlog_bytes",
         "name",
         "on_drop",
+        "person",
         "role",
         "takes_part",
     )
@@ -109,9 +110,13 @@ class Peer:
         on_drop: Callable[[Peer], None],
         role: str = "facilitator",
         takes_part: bool = True,
+        person: str = "",
     ) -> None:
         self.id = peer_id
         self.name = name
+        # The person key (SPEC R40): whose dots, hidden cards and holds these are; never
+        # sent to any client. "" (tests, old callers): the display name is the key.
+        self.person = person or name
         self.hue = hue
         self.role = role  # what the room renders for it (board.access.Role)
         self.takes_part = takes_part  # False: a screen (the projector), not a person

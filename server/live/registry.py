@@ -124,10 +124,10 @@ class Rooms:
         loaded = await self.log.load(forum_id)
         return loaded.board if loaded is not None else None
 
-    async def submit(self, forum_id: str, op: o.Op, *, actor: str) -> Outcome | None:
+    async def submit(self, forum_id: str, op: o.Op, *, actor: str, by: str = "") -> Outcome | None:
         """Apply an operation from HTTP or another room; ``None`` for an unknown forum.
         A forum another live process owns is not taken over for it: refused after a
-        short wait (two leases at most)."""
+        short wait (two leases at most). ``by``: the person key (SPEC R40)."""
         for _ in range(3):
             try:
                 room = await self.get(forum_id, take_over=False)
@@ -136,7 +136,7 @@ class Rooms:
             if room is None:
                 return None
             try:
-                return await room.submit(op, actor=actor)
+                return await room.submit(op, actor=actor, by=by)
             except RoomClosed:
                 continue
         raise RuntimeError(f"room {forum_id} kept closing")

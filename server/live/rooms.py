@@ -117,10 +117,13 @@ class Room:
             return
         self.inbox.put_nowait(message)
 
-    async def submit(self, op: o.Op, *, actor: str, op_id: str | None = None) -> Outcome:
-        """Apply one operation from HTTP; resolves once it is durable (or refused)."""
+    async def submit(
+        self, op: o.Op, *, actor: str, op_id: str | None = None, by: str = ""
+    ) -> Outcome:
+        """Apply one operation from HTTP; resolves once it is durable (or refused).
+        ``by``: the person key (SPEC R40)."""
         reply: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        self.post(OpIn(op, op_id, actor, reply=reply))
+        self.post(OpIn(op, op_id, actor, reply=reply, by=by))
         return await reply
 
     def broadcast(self, message: Message) -> None:

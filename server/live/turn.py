@@ -86,7 +86,7 @@ class RoomState:
             if kind is OpIn:
                 assert isinstance(msg, OpIn)
                 outcome = self.sync.submit(
-                    msg.op, op_id=msg.op_id, actor=msg.actor, at=now, teams=teams
+                    msg.op, op_id=msg.op_id, actor=msg.actor, at=now, teams=teams, by=msg.by
                 )
                 if type(outcome) is Refused:
                     self._answer_now(plan, msg, outcome)
@@ -95,21 +95,22 @@ class RoomState:
                 if type(outcome) is Accepted:
                     accepted.append(outcome)  # type: ignore[arg-type]
                     if type(msg.op) is o.StartSession:
-                        people = [p.name for p in self.peers.values() if p.takes_part]
+                        people = [p for p in self.peers.values() if p.takes_part]
                         self._note_presence(people, now, accepted)
             elif kind is Join:
                 assert isinstance(msg, Join)
                 info = self._join(plan, msg, fresh)
                 if info is not None:
                     joined.append(info)
+                    self.holds.rejoin(msg.peer.id, msg.peer.person, self.sync.board)  # R44
                     if msg.peer.takes_part:
-                        self._note_presence([msg.peer.name], now, accepted)
+                        self._note_presence([msg.peer], now, accepted)
             elif kind is Leave:
                 assert isinstance(msg, Leave)
                 if self.peers.pop(msg.peer.id, None) is not None:
                     self.welcomed.pop(msg.peer.id, None)
                     left.append(msg.peer.id)
-                    self.holds.release(msg.peer.id)
+                    self.holds.release(msg.peer.id, msg.peer.person)
                     if not self.peers:
                         plan.emptied = True
             elif kind is HoldIn:
@@ -204,14 +205,16 @@ class RoomState:
             out.extend((tuple(group) if to is None else to, m) for to, m in frames)
         return out
 
-    def _note_presence(self, names: list[str], now: float, accepted: list[Accepted]) -> None:
+    def _note_presence(self, peers: list[Client], now: float, accepted: list[Accepted]) -> None:
+        """Count connected people as taking part (SPEC R43: by person, once each)."""
         session = self.sync.board.session
         if session is None:
             return
-        missing = tuple(n for n in dict.fromkeys(names) if n not in session.participants)
+        missing = {p.person: p.name for p in peers if p.person not in session.people}
         if not missing:
             return
-        outcome = self.sync.submit(o.NotePresence(names=missing), op_id=None, actor="", at=now)
+        op = o.NotePresence(names=tuple(missing.values()), people=tuple(missing))
+        outcome = self.sync.submit(op, op_id=None, actor="", at=now)
         if isinstance(outcome, Accepted):
             accepted.append(outcome)
 

@@ -22,7 +22,7 @@ from board import ops as o
 from board.access import can
 from board.sync import Refused
 from server.access.guards import check_form, forum_guard, who
-from server.access.identity import safe_next
+from server.access.identity import current_key, safe_next
 from server.live.registry import Rooms
 from server.sessions.checks import (
     PAGE_SIZE,
@@ -309,7 +309,7 @@ async def change_step(
     if known is None:
         return refuse(404, f"This forum has no next step {step_id[:64]!r}.")
     op = o.UpdateNextStep(step=step_id, status=status)
-    outcome = await rooms.submit(forum_id, op, actor=name)
+    outcome = await rooms.submit(forum_id, op, actor=name, by=current_key(request, secret) or "")
     if outcome is None:
         return not_found(renderer, "There is no forum at this address.")
     if isinstance(outcome, Refused):

@@ -16,7 +16,7 @@ import msgspec
 
 class Stmt(StrEnum):
     # the op log and snapshots
-    OP = "op"  # forum_id, seq, op_id, actor, at, op (bytes)
+    OP = "op"  # forum_id, seq, op_id, actor, at, op (bytes), by_person
     SNAPSHOT = "snapshot"  # forum_id, seq, board (bytes)
     # the directory
     FORUM_NEW = "forum_new"  # id, kind, name, created_at, updated_at, seq

@@ -35,14 +35,15 @@ def decode_board(data: bytes) -> Board:
 
 
 def logged(row: Sequence[Any]) -> LoggedOp:
-    """A ``LoggedOp`` from the columns ``seq, op_id, actor, at, op`` of ``ops``."""
-    seq, op_id, actor, at, op = row
-    return LoggedOp(seq=seq, op_id=op_id, actor=actor, at=at, op=_op_decoder.decode(op))
+    """A ``LoggedOp`` from the columns ``seq, op_id, actor, at, op, by_person`` of ``ops``."""
+    seq, op_id, actor, at, op, by = row
+    return LoggedOp(seq=seq, op_id=op_id, actor=actor, at=at, op=_op_decoder.decode(op), by=by)
 
 
 def item_write(forum_id: str, item: Item) -> Write:
     """The op row of an accepted item."""
-    return Stmt.OP, (forum_id, item.seq, item.op_id, item.actor, item.at, encode(item.op))
+    row = (forum_id, item.seq, item.op_id, item.actor, item.at, encode(item.op), item.by)
+    return Stmt.OP, row
 
 
 def snapshot_write(board: Board) -> Write:

@@ -25,9 +25,9 @@ class Play:
     def board(self) -> Board:
         return self.sync.board
 
-    def do(self, op: o.Op, op_id: str | None = None, actor: str = "Ann") -> Accepted:
+    def do(self, op: o.Op, op_id: str | None = None, actor: str = "Ann", by: str = "") -> Accepted:
         self.at += 1
-        outcome = self.sync.submit(op, op_id=op_id, actor=actor, at=self.at)
+        outcome = self.sync.submit(op, op_id=op_id, actor=actor, at=self.at, by=by)
         assert isinstance(outcome, Accepted), outcome
         self.accepted.append(outcome)
         return outcome

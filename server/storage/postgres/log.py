@@ -20,7 +20,7 @@ from server.storage.postgres.owners import ownership
 from server.storage.records import Loaded
 from server.storage.writes import decode_board, logged
 
-_OP_COLUMNS: Final = "seq, op_id, actor, at, op"
+_OP_COLUMNS: Final = "seq, op_id, actor, at, op, by_person"
 _phase_decoder = msgspec.json.Decoder(o.SetPhase)
 
 

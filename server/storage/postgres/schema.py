@@ -104,7 +104,13 @@ _PRESENT: Final = """
 ALTER TABLE forums ADD COLUMN present integer NOT NULL DEFAULT 0;
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _PRESENT)
+# The person key of each logged op (SPEC R40): '' for ops logged before it, whose
+# person is their display name.
+_OPS_BY_PERSON: Final = """
+ALTER TABLE ops ADD COLUMN by_person text NOT NULL DEFAULT '';
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _PRESENT, _OPS_BY_PERSON)
 """Step ``i`` (0-based) takes the schema to version ``i + 1``. Only ever append."""
 VERSION: Final = len(MIGRATIONS)
 

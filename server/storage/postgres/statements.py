@@ -13,7 +13,10 @@ from typing import Final
 from server.storage.stmt import Stmt
 
 SQL: Final[dict[Stmt, str]] = {
-    Stmt.OP: "INSERT INTO ops(forum_id, seq, op_id, actor, at, op) VALUES ($1,$2,$3,$4,$5,$6)",
+    Stmt.OP: (
+        "INSERT INTO ops(forum_id, seq, op_id, actor, at, op, by_person) "
+        "VALUES ($1,$2,$3,$4,$5,$6,$7)"
+    ),
     Stmt.SNAPSHOT: "INSERT INTO snapshots(forum_id, seq, board) VALUES ($1,$2,$3) "
     "ON CONFLICT (forum_id, seq) DO UPDATE SET board = EXCLUDED.board",
     Stmt.FORUM_NEW: "INSERT INTO forums(id, kind, name, created_at, updated_at, seq) "

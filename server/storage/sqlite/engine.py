@@ -46,6 +46,9 @@ class Engine(GroupCommit):
             present = {r[1] for r in await writer.execute_fetchall("PRAGMA table_info(forums)")}
             for alter in missing_columns(present):
                 await writer.execute(alter)
+            in_ops = {r[1] for r in await writer.execute_fetchall("PRAGMA table_info(ops)")}
+            for alter in missing_columns(in_ops, "ops"):
+                await writer.execute(alter)
             await writer.commit()
             reader = await aiosqlite.connect(path)
         except BaseException:

@@ -47,7 +47,8 @@ class SqliteLog(LogWrites):
             return None
         board = decode_board(snap[0][1])
         rows = await fetch(
-            "SELECT seq, op_id, actor, at, op FROM ops WHERE forum_id=? AND seq>? ORDER BY seq",
+            "SELECT seq, op_id, actor, at, op, by_person FROM ops "
+            "WHERE forum_id=? AND seq>? ORDER BY seq",
             (forum_id, board.seq),
         )
         board = board_after(board, [logged(r) for r in rows])
@@ -79,7 +80,7 @@ class SqliteLog(LogWrites):
 
     async def ops(self, forum_id: str, first: int, last: int) -> list[LoggedOp]:
         rows = await self.engine.fetch(
-            "SELECT seq, op_id, actor, at, op FROM ops "
+            "SELECT seq, op_id, actor, at, op, by_person FROM ops "
             "WHERE forum_id=? AND seq BETWEEN ? AND ? ORDER BY seq",
             (forum_id, first, last),
         )

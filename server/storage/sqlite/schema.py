@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS forums(
     session_id TEXT);
 CREATE TABLE IF NOT EXISTS ops(
     forum_id TEXT NOT NULL, seq INTEGER NOT NULL, op_id TEXT, actor TEXT NOT NULL,
-    at REAL NOT NULL, op BLOB NOT NULL,
+    at REAL NOT NULL, op BLOB NOT NULL, by_person TEXT NOT NULL DEFAULT '',
     PRIMARY KEY(forum_id, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS snapshots(
     forum_id TEXT NOT NULL, seq INTEGER NOT NULL, board BLOB NOT NULL,
@@ -77,13 +77,21 @@ OWNER_COLUMNS: Final = {
 }
 
 
-def missing_columns(present: set[str]) -> list[str]:
-    """The ``ALTER TABLE`` statements that give ``forums`` its ownership columns."""
+# The person key of each logged op (SPEC R40; '' in logs written before it).
+OPS_COLUMNS: Final = {"by_person": "TEXT NOT NULL DEFAULT ''"}
+
+
+def missing_columns(present: set[str], table: str = "forums") -> list[str]:
+    """The ``ALTER TABLE`` statements that give ``table`` (``forums``: its ownership
+    columns; ``ops``: its person column) what an older file lacks."""
+    wanted = OWNER_COLUMNS if table == "forums" else OPS_COLUMNS
     return [
-        f"ALTER TABLE forums ADD COLUMN {name} {kind}"
-        for name, kind in OWNER_COLUMNS.items()
+        f"ALTER TABLE {table} ADD COLUMN {name} {kind}"
+        for name, kind in wanted.items()
         if name not in present
     ]
 
 
-INSERT_OP: Final = "INSERT INTO ops(forum_id, seq, op_id, actor, at, op) VALUES (?,?,?,?,?,?)"
+INSERT_OP: Final = (
+    "INSERT INTO ops(forum_id, seq, op_id, actor, at, op, by_person) VALUES (?,?,?,?,?,?,?)"
+)
