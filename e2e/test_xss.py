@@ -62,16 +62,16 @@ async def test_markup_in_titles_and_names_is_shown_as_text(
 
     # Live: an edit, and a session whose decision quotes a card and whose
     # participants include the odd name.
-    await maya.card(first).locator("[data-action=edit]").click()
+    await maya.card_action(first, "edit")
     await expect(maya.page.locator("#card-title")).to_have_value(IMG)  # round-trips as text
     await maya.page.fill("#card-title", SVG)
     await maya.page.click("#card-dialog button[type=submit]")
     await mal.page.click("[data-action=start-session]")
     await expect(maya.page.locator("#session-status .participants")).to_contain_text(NAME)
     await maya.page.click("[data-action=record-decision]")
-    await expect(maya.page.locator("#decision-cards option")).to_have_text([SVG, SCRIPT])
+    await expect(maya.page.locator("#decision-cards .pick-title")).to_have_text([SVG, SCRIPT])
     await maya.page.fill("#decision-text", IMG)
-    await maya.page.select_option("#decision-cards", [first])
+    await maya.page.check(f"#decision-cards input[value='{first}']")
     await maya.page.click("#decision-dialog button[type=submit]")
     await mal.page.click("[data-action=add-next-step]")
     await mal.page.fill("#step-text", SCRIPT)

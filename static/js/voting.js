@@ -29,20 +29,18 @@ function setBadge(card, text) {
 }
 
 function groupButtons(on) {
+  // "Group with…" is an item of the card's actions menu (templates/_card.html).
   for (const card of document.querySelectorAll("#columns .card")) {
-    const actions = card.querySelector(".card-actions");
+    const menu = card.querySelector('[role="menu"]');
     let btn = card.querySelector("[data-action=group-with]");
-    if (on && actions && !btn) {
+    if (on && menu && !btn) {
       btn = document.createElement("button");
       btn.type = "button";
-      btn.className = "link";
+      btn.setAttribute("role", "menuitem");
+      btn.tabIndex = -1;
       btn.dataset.action = "group-with";
       btn.textContent = "Group with…";
-      const sr = document.createElement("span");
-      sr.className = "sr-only";
-      sr.textContent = ` card ${titleOf(card)}`;
-      btn.append(sr);
-      actions.prepend(btn);
+      menu.prepend(btn);
     } else if (!on && btn) {
       btn.remove();
     }
