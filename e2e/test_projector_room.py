@@ -57,7 +57,11 @@ async def test_the_projector_is_one_click_from_the_forum_page(
     page = await context.new_page()
     page.on("pageerror", lambda err: page_errors.on_page_error("maya", err))
     await enter_named(page, demo, "sos-commerce", "Maya Chen")
-    await page.get_by_role("link", name="Projector").click()
+    # A facilitator also gets the projector whose QR code lets the room join.
+    await expect(page.get_by_role("link", name="Projector, room may join")).to_have_attribute(
+        "href", "/forums/sos-commerce/projector?join=participant"
+    )
+    await page.get_by_role("link", name="Projector: this board for a wall screen").click()
     await page.wait_for_url("**/forums/sos-commerce/projector")
     await page.wait_for_selector("#conn[data-state=live]")
     await context.close()
