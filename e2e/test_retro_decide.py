@@ -1,4 +1,5 @@
-"""Deciding in a Scaled Retrospective (issue 13): the decide phase starts from the
+"""Voting and deciding in a Scaled Retrospective (issue 13): dots are cast on the cards
+themselves (and only in the vote phase); the decide phase starts from the
 top-voted clusters and cards; making a next step from one marks it as made for everyone
 (no second "Make next step")."""
 
@@ -30,8 +31,18 @@ async def test_decide_starts_from_the_top_voted_and_shows_what_was_made(
     for name in ("write", "reveal", "group", "vote"):
         await fay.send({"type": "set_phase", "phase": name})
         await expect(fay.page.locator("#retro")).to_have_attribute("data-phase", name)
-    await pat.send({"type": "cast_vote", "target": flaky})
-    await pat.send({"type": "cast_vote", "target": flaky})
+    # Dots are cast on the cards themselves.
+    await expect(pat.card(slow).locator(".card-dots")).to_have_count(1)
+    plus = pat.card(flaky).get_by_role("button", name="+ Dot for Flaky tests")
+    minus = pat.card(flaky).get_by_role("button", name="− Dot from Flaky tests")
+    await expect(minus).to_be_disabled()  # nothing to take back yet
+    for _ in range(3):
+        await plus.click()
+        await pat.settled()
+    await expect(minus).to_be_enabled()
+    await minus.click()  # one back: two dots on Flaky tests
+    await pat.settled()
+    await expect(pat.page.locator("#my-votes .dots-left strong")).to_have_text("1")
     await fay.send({"type": "cast_vote", "target": slow})
     await pat.settled()
     await fay.settled()
@@ -39,6 +50,7 @@ async def test_decide_starts_from_the_top_voted_and_shows_what_was_made(
         await fay.send({"type": "set_phase", "phase": name})
         await expect(fay.page.locator("#retro")).to_have_attribute("data-phase", name)
 
+    await expect(pat.page.locator(".card-dots")).to_have_count(0)  # no dots after the vote
     top = pat.page.locator("#retro .retro-top > li")
     await expect(top).to_have_count(2)  # what got votes, most first
     await expect(top.nth(0)).to_contain_text("2 votes")
