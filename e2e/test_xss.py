@@ -21,10 +21,12 @@ NAME = "<img src=y onerror=window.__pwned=1>"
 
 
 async def assert_not_injected(page: Page) -> None:
-    # The forum page has no images or SVG of its own and one script: forum.js.
+    # The forum page has no images or SVG of its own and two scripts: times.js (every
+    # page) and forum.js.
     assert await page.evaluate("typeof window.__pwned") == "undefined"
     await expect(page.locator("body img, body svg, body b")).to_have_count(0)
-    await expect(page.locator("script")).to_have_count(1)
+    await expect(page.locator("script")).to_have_count(2)
+    await expect(page.locator("script:not([src^='/static/js/'])")).to_have_count(0)
     await expect(page.locator("[onerror], [onload]")).to_have_count(0)
 
 
