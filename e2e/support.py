@@ -158,6 +158,12 @@ class Person:
                 f"{self.name}'s board never became\n  {expected}\nit shows\n  {actual}"
             ) from None
 
+    async def card_action(self, card_id: str, action: str) -> None:
+        """Open a card's actions menu and choose the item ``data-action=action``."""
+        card = self.card(card_id)
+        await card.locator("[data-menu]").click()
+        await card.locator(f'[role=menu] [data-action="{action}"]').click()
+
     async def announcement(self) -> str:
         return (await self.page.text_content("#announcer")) or ""
 

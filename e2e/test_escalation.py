@@ -32,10 +32,17 @@ async def test_escalate_then_accept_remove_and_return_live(
     sam = await join("Sam Rep", role="participant")
     erin = await join("Erin Exec", forum_id=eat["id"], role="participant")
 
-    # Only impediments offer the action; it is a button, reached and pressed by keyboard.
+    # Only impediments offer the action; it is an item of the card's actions menu, reached
+    # and pressed by keyboard (the menu button, ArrowDown into the menu, Enter).
     await expect(sam.card(dep).locator("[data-action=escalate]")).to_have_count(0)
-    button = sam.card(env).get_by_role("button", name="Escalate to EAT card No test environment")
-    await button.focus()
+    await sam.card(env).get_by_role("button", name="Actions for card No test environment").focus()
+    await sam.page.keyboard.press("ArrowDown")
+    item = sam.card(env).get_by_role("menuitem", name="Escalate to EAT")
+    for _ in range(6):
+        if await item.evaluate("(el) => el === document.activeElement"):
+            break
+        await sam.page.keyboard.press("ArrowDown")
+    await expect(item).to_be_focused()
     await sam.page.keyboard.press("Enter")
     status = sam.card(env).locator(".escalation-status")
     await expect(status).to_have_text("With EAT: escalated")
@@ -64,10 +71,12 @@ async def test_escalate_then_accept_remove_and_return_live(
     )
 
     # A second one goes back with a note, through the card's own action and dialog.
-    await sam.card(lic).get_by_role("button", name="Escalate to EAT card Licence budget").click()
+    await sam.card(lic).locator("[data-menu]").click()
+    await sam.card(lic).get_by_role("menuitem", name="Escalate to EAT").click()
     second = erin.page.locator("#col-escalated .card", has_text="Licence budget")
     await expect(second).to_have_count(1)
-    await second.get_by_role("button", name="Return to SoS with a note card Licence budget").click()
+    await second.locator("[data-menu]").click()
+    await second.get_by_role("menuitem", name="Return to SoS with a note").click()
     await erin.page.fill("#return-note", "Teams own their licences")
     await erin.page.click("#return-form button[type=submit]")
     await expect(erin.page.locator("#col-returned .card", has_text="Licence budget")).to_have_count(
@@ -77,11 +86,8 @@ async def test_escalate_then_accept_remove_and_return_live(
     await expect(sam.card(lic).locator(".link-note")).to_have_text("“Teams own their licences”")
 
     # Where the cycles meet: an impediment that needs product work becomes a backlog item.
-    await (
-        sam.card(slow)
-        .get_by_role("button", name="Needs product work card Search is too slow")
-        .click()
-    )
+    await sam.card(slow).locator("[data-menu]").click()
+    await sam.card(slow).get_by_role("menuitem", name="Needs product work").click()
     await expect(sam.card(slow).locator(".escalation-status")).to_have_text(
         "With MetaScrum: proposed"
     )

@@ -157,11 +157,13 @@ async def test_a_card_added_edited_archived_and_restored_is_seen_live(
         await expect(person.page.locator("#col-removing [data-count]")).to_have_text("1")
 
     # The other person edits it.
-    await leo.card(cid).locator("[data-action=edit]").click()
+    await leo.card_action(cid, "edit")
     await expect(leo.page.locator("#card-dialog-title")).to_have_text("Edit card")
     await expect(leo.page.locator("#card-title")).to_have_value("Staging DB is shared")
     await expect(leo.page.locator("#card-title")).to_be_focused()
-    await expect(leo.page.locator("#card-column")).to_be_hidden()
+    # The column picker is there when editing too (issue 13), on the card's column.
+    await expect(leo.page.locator("#card-column")).to_be_visible()
+    await expect(leo.page.locator("#card-column")).to_have_value("removing")
     await expect(leo.page.locator("#card-owner")).to_have_value("Priya Nair")
     await leo.page.fill("#card-title", "Staging DB shared by three teams")
     await leo.page.fill("#card-owner", "")
@@ -176,7 +178,7 @@ async def test_a_card_added_edited_archived_and_restored_is_seen_live(
     assert len(edits) == 1 and edits[0]["card"] == cid
 
     # Archive: it leaves the column for the archive, on both screens.
-    await maya.card(cid).locator("[data-action=archive]").click()
+    await maya.card_action(cid, "archive")
     for person in (maya, leo):
         await expect(person.page.locator(f"#archived-cards #card-{cid}")).to_have_count(1)
         await expect(person.page.locator(f"#columns #card-{cid}")).to_have_count(0)

@@ -58,7 +58,7 @@ async def test_dependency_marker_and_list_appear_live(
     await expect(tom.card(side_a).locator(".dep-marker")).to_have_count(0)
 
     page = maya.page
-    await maya.card(dep).locator("[data-action=edit]").click()
+    await maya.card_action(dep, "edit")
     await expect(page.locator(".connects-field")).to_be_visible()
     await page.select_option("#card-connects-1", side_a)
     await page.select_option("#card-connects-2", side_b)
@@ -77,7 +77,7 @@ async def test_dependency_marker_and_list_appear_live(
     await expect(tom.card(dep).locator(".dep-connects")).to_contain_text("Checkout: new cart API")
 
     # connect only one side: the other card loses its marker, live, without a re-render
-    await maya.card(dep).locator("[data-action=edit]").click()
+    await maya.card_action(dep, "edit")
     await page.select_option("#card-connects-2", "")
     await page.click("#card-form button[type=submit]")
     await expect(tom.card(side_b).locator(".dep-marker")).to_have_count(0)

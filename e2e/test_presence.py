@@ -64,7 +64,7 @@ async def test_editing_shows_who_has_it_and_warns_a_second_editor(
     maya = await join("Maya Chen", role="participant")
     leo = await join("Leo Martin", role="participant")
 
-    await leo.card(red).locator("[data-action=edit]").click()
+    await leo.card_action(red, "edit")
     await expect(leo.page.locator("#card-dialog")).to_be_visible()
     await expect(leo.page.locator("#card-dialog .hold-warning")).to_have_count(0)  # nobody else
     await expect(maya.card(red).locator(".hold-note")).to_have_text(
@@ -72,7 +72,7 @@ async def test_editing_shows_who_has_it_and_warns_a_second_editor(
     )
 
     # Maya opens it too: warned, not blocked.
-    await maya.card(red).locator("[data-action=edit]").click()
+    await maya.card_action(red, "edit")
     warning = maya.page.locator("#card-dialog .hold-warning")
     await expect(warning).to_have_text(
         "Leo Martin is moving or editing this too: your changes may overwrite theirs."
@@ -92,7 +92,7 @@ async def test_editing_shows_who_has_it_and_warns_a_second_editor(
     await expect(maya.card(red).locator(".hold-note")).to_have_count(0)
 
     # Someone who leaves while holding a card lets go of it.
-    await leo.card(red).locator("[data-action=edit]").click()
+    await leo.card_action(red, "edit")
     await expect(maya.card(red).locator(".hold-note")).to_contain_text("Leo Martin")
     await leo.context.close()
     await expect(maya.card(red).locator(".hold-note")).to_have_count(0)

@@ -41,8 +41,9 @@ async def test_group_vote_and_discuss(join: Join, server: ServerProcess) -> None
     await phase(fay, "group", ana, bo)
 
     # Group with… (keyboard): Ana puts "Slow reviews" with "Flaky tests".
-    button = ana.card(slow).get_by_role("button", name="Group with… card Slow reviews")
-    await button.focus()
+    await ana.card(slow).get_by_role("button", name="Actions for card Slow reviews").focus()
+    await ana.page.keyboard.press("Enter")  # opens the menu on its first item, "Group with…"
+    await expect(ana.card(slow).get_by_role("menuitem", name="Group with…")).to_be_focused()
     await ana.page.keyboard.press("Enter")
     dialog = ana.page.locator("#group-dialog")
     await expect(dialog).to_be_visible()

@@ -169,7 +169,7 @@ async def test_the_session_page_lists_wip_overruns(demo: ServerProcess) -> None:
         await client.close()
     status, text = page(demo, f"/sessions/{forum}-1")
     assert status == 200
-    clock = dt.datetime.fromtimestamp(at).strftime("%H:%M")
+    clock = dt.datetime.fromtimestamp(at, tz=dt.UTC).strftime("%H:%M UTC")  # pages: UTC, labelled
     assert "Over the WIP limit of New (3/2) at <time" in text and f">{clock}</time>" in text
     status, metrics = demo.request("GET", f"/api/forums/{forum}/metrics?days=7")
     assert status == 200

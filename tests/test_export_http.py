@@ -179,7 +179,7 @@ async def test_a_session_survives_export_and_import_into_another_scaleboard(
     assert "<script>alert(" not in page.text
     assert f'href="/sessions/{sid}/export.md"' in page.text
     assert f'href="/sessions/{sid}/export.json"' in page.text
-    assert f'href="/forums/{fid}/next-steps.csv"' in page.text
+    assert f'href="/sessions/{sid}/next-steps.csv"' in page.text  # this session's (issue 13)
     assert 'href="/static/css/print.css" media="print"' in page.text
 
     live = other.http("GET", f"/forums/{fid}", headers=name_cookie(other, "Cleo"))
@@ -390,6 +390,31 @@ async def test_next_steps_csv_parses_and_guards_formulas(server: ServerProcess) 
     assert {row["forum_id"] for row in everything} >= {fid}
     assert len({row["forum_id"] for row in everything}) > 1
     assert all(not row["text"].startswith(("=", "+", "-", "@")) for row in everything)
+
+
+async def test_a_sessions_next_steps_csv_holds_that_sessions_steps_only(
+    server: ServerProcess,
+) -> None:
+    """The session page's "Next steps (CSV)" is that session's, not the whole forum's."""
+    played = await play_session(server, "Two sessions")
+    fid, first = played["forum"]["id"], played["session_id"]
+    ana = await LiveClient.connect(server.ws_url(fid), additional_headers=name_cookie(server, "A"))
+    await ack(ana, {"type": "start_session"})
+    await ack(ana, {"type": "add_next_step", "text": "Only in the second", "owner": "Ana"})
+    await ack(ana, {"type": "end_session"})
+    await ana.close()
+    second = server.board(fid)["last_session_id"]
+    assert second != first
+
+    def texts(path: str) -> list[str]:
+        r = download(server, path)
+        assert r.headers["content-type"].startswith("text/csv")
+        return [row["text"] for row in csv.DictReader(io.StringIO(r.text))]
+
+    assert texts(f"/sessions/{first}/next-steps.csv") == ["'=cmd()", "Quarantine flaky tests"]
+    assert texts(f"/sessions/{second}/next-steps.csv") == ["Only in the second"]
+    assert len(texts(f"/forums/{fid}/next-steps.csv")) == 3
+    assert server.http("GET", "/sessions/nope-1/next-steps.csv").status == 404
 
 
 async def test_unknown_or_running_sessions_are_not_exported(server: ServerProcess) -> None:

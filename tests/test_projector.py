@@ -98,6 +98,7 @@ def test_the_qr_code_is_the_forum_address(server: ServerProcess, forum: Forum) -
     assert qr_modules(page) == expected_modules(address)
     assert join_label(page) == address.split("://", 1)[1]
     assert "token=" not in page
+    assert "ask the facilitator for a link to join" in page  # whom to ask (issue 13)
 
 
 def test_a_facilitator_may_put_the_participant_link_on_the_wall(
@@ -109,7 +110,7 @@ def test_a_facilitator_may_put_the_participant_link_on_the_wall(
         page = projector(server, forum, "?join=participant", token=who).text
         assert qr_modules(page) == expected_modules(link)
         assert join_label(page) == link.split("://", 1)[1]
-        assert "Join as a participant" in page
+        assert "Scan to join as a participant" in page
     # A viewer or a participant asking for it gets the forum's address, never a token.
     for role in ("viewer", "participant"):
         page = projector(server, forum, "?join=participant", token=tokens[role]).text

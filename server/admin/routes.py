@@ -103,7 +103,12 @@ async def admin_enter(request: Req) -> Response[Any]:
 async def admin_page(request: Req, storage: StorageDep, renderer: RendererDep) -> Response[str]:
     """Every forum, its three links and a Rotate button per role; the create form."""
     forums = []
-    rows = await storage.forums.forums()
+    # In the order of the network (SoS, EAT, MetaScrum, EMS, Retrospective, Backlog:
+    # board.kinds.FORUM_KINDS), then by name.
+    order = {kind: i for i, kind in enumerate(FORUM_KINDS)}
+    rows = sorted(
+        await storage.forums.forums(), key=lambda r: (order.get(r.kind, len(order)), r.name)
+    )
     for row in rows:
         links = await forum_links(request, storage.access, row.id) or []
         routes = [

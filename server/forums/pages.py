@@ -229,23 +229,38 @@ async def session_page(
     return html(body)
 
 
+async def name_context(request: Req, storage: Storage, target: str) -> dict[str, str]:
+    """What the name prompt says it is for: the forum ``target`` goes to (when it is a
+    forum's page the person may open) and their role there; empty otherwise."""
+    parts = target.split("?", 1)[0].split("/")
+    if len(parts) < 3 or parts[1] != "forums" or not parts[2]:
+        return {}
+    role = (await who(request)).role(parts[2])
+    forum = await storage.forums.forum(parts[2]) if role else None
+    if forum is None or role is None:
+        return {}
+    return {"forum_name": forum.name, "role_label": LABELS[role]}
+
+
 @get("/name", include_in_schema=False)
 async def name_form(
-    request: Req, renderer: RendererDep, secret: SecretDep, next: str = "/"
+    request: Req, renderer: RendererDep, secret: SecretDep, storage: StorageDep, next: str = "/"
 ) -> Response[str]:
+    target = safe_next(next)
     body = renderer.page(
         "name.html",
-        next=safe_next(next),
+        next=target,
         name=current_name(request, secret) or "",
         error="",
         max_name=MAX_NAME,
+        **await name_context(request, storage, target),
     )
     return html(body)
 
 
 @post("/name", include_in_schema=False)
 async def set_name(
-    request: Req, renderer: RendererDep, secret: SecretDep, data: FormData
+    request: Req, renderer: RendererDep, secret: SecretDep, storage: StorageDep, data: FormData
 ) -> Response[Any]:
     await check_form(request, data)
     target = safe_next(data.get("next"))
@@ -258,7 +273,12 @@ async def set_name(
             else "Type the name others will see."
         )
         body = renderer.page(
-            "name.html", next=target, name=raw[:200], error=error, max_name=MAX_NAME
+            "name.html",
+            next=target,
+            name=raw[:200],
+            error=error,
+            max_name=MAX_NAME,
+            **await name_context(request, storage, target),
         )
         return html(body, status=400)
     cookie = name_cookie(secret, name, secure=over_tls(request.scope))

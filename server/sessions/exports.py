@@ -99,6 +99,22 @@ async def forum_steps_csv(
     )
 
 
+@get("/sessions/{session_id:str}/next-steps.csv", include_in_schema=False, guards=[SEEN])
+async def session_steps_csv(
+    storage: StorageDep, renderer: RendererDep, session_id: str
+) -> Response[Any]:
+    """The next steps agreed in this session (the forum's CSV lists every session's)."""
+    detail = await storage.sessions.detail(session_id)
+    if detail is None:
+        return not_found(renderer, "There is no session with this id.")
+    steps = await storage.sessions.exported_steps(detail.session.forum_id)
+    return Response(
+        steps_csv(s for s in steps if s.session_id == session_id),
+        media_type="text/csv",
+        headers=_download(f"next-steps-{session_id}.csv"),
+    )
+
+
 @get("/next-steps.csv", include_in_schema=False)
 async def network_steps_csv(request: Req, storage: StorageDep) -> Response[Any]:
     visible = (await who(request)).visible()
@@ -205,6 +221,7 @@ EXPORT_ROUTES: list[Any] = [
     export_markdown,
     export_json,
     forum_steps_csv,
+    session_steps_csv,
     network_steps_csv,
     import_form,
     import_upload,

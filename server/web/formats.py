@@ -32,15 +32,17 @@ def initials(name: str) -> str:
 
 
 def clock(ts: float | None) -> str:
+    """The time of day in UTC, labelled (pages show it in the viewer's zone: times.js)."""
     if ts is None:
         return ""
-    return dt.datetime.fromtimestamp(ts).strftime("%H:%M")
+    return dt.datetime.fromtimestamp(ts, tz=dt.UTC).strftime("%H:%M UTC")
 
 
 def when(ts: float | None) -> str:
+    """Date and time in UTC, labelled (pages show it in the viewer's zone: times.js)."""
     if ts is None:
         return ""
-    return dt.datetime.fromtimestamp(ts).strftime("%a %d %b %Y, %H:%M")
+    return dt.datetime.fromtimestamp(ts, tz=dt.UTC).strftime("%a %d %b %Y, %H:%M UTC")
 
 
 def iso(ts: float | None) -> str:

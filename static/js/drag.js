@@ -3,10 +3,12 @@
 // Either way the card is moved in the page at once and `onMove(card, column, index)`
 // is called once, on drop, so a drag is one operation (SPEC R14).
 
-import { columns } from "./dom.js";
+import { columns, listOf } from "./dom.js";
 
 const DRAG_THRESHOLD = 5;
 const LONG_PRESS_MS = 350;
+const EDGE = 48; // px from the strip's or the window's edge where a drag scrolls
+const MAX_STEP = 18; // px per frame at the very edge
 
 function listIndex(el) {
   return Array.prototype.indexOf.call(el.parentNode.children, el);
@@ -131,12 +133,20 @@ export class Mover {
     d.el.classList.add("placeholder");
     document.body.classList.add("dragging");
     this.follow(x, y);
+    this.autoScrollLoop();
   }
 
   follow(x, y) {
     const d = this.drag;
+    d.x = x;
+    d.y = y;
     d.ghost.style.transform = `translate(${x - d.dx}px, ${y - d.dy}px) rotate(2deg)`;
-    this.autoScroll(x, y);
+    this.place(x, y);
+  }
+
+  /** Put the placeholder where the pointer is (or mark the card it is over). */
+  place(x, y) {
+    const d = this.drag;
     if (this.dropOn) {
       const over = this.dropOn.target(d.el, x, y);
       if (over !== d.over) {
@@ -168,15 +178,32 @@ export class Mover {
     return null;
   }
 
-  autoScroll(x, y) {
-    const strip = document.getElementById("columns");
-    if (strip) {
-      const r = strip.getBoundingClientRect();
-      if (x < r.left + 40) strip.scrollLeft -= 12;
-      else if (x > r.right - 40) strip.scrollLeft += 12;
-    }
-    if (y < 40) window.scrollBy(0, -12);
-    else if (y > window.innerHeight - 40) window.scrollBy(0, 12);
+  /** While a drag is on, every frame: a pointer held near an edge of the column strip
+   * (or of the window) scrolls it, faster nearer the edge, and the placeholder follows
+   * into the column that comes under the pointer. So a phone reaches every column. */
+  autoScrollLoop() {
+    const step = () => {
+      const d = this.drag;
+      if (!d || !d.active) return;
+      const speed = (dist) => (dist < EDGE ? Math.ceil(MAX_STEP * (1 - Math.max(dist, 0) / EDGE)) : 0);
+      let moved = false;
+      const strip = document.getElementById("columns");
+      if (strip) {
+        const r = strip.getBoundingClientRect();
+        const left = Math.max(r.left, 0);
+        const right = Math.min(r.right, window.innerWidth);
+        const before = strip.scrollLeft;
+        if (d.x < left + EDGE) strip.scrollLeft -= speed(d.x - left);
+        else if (d.x > right - EDGE) strip.scrollLeft += speed(right - d.x);
+        moved = strip.scrollLeft !== before;
+      }
+      const top = window.scrollY;
+      if (d.y < EDGE) window.scrollBy(0, -speed(d.y));
+      else if (d.y > window.innerHeight - EDGE) window.scrollBy(0, speed(window.innerHeight - d.y));
+      if (moved || window.scrollY !== top) this.place(d.x, d.y);
+      d.frame = requestAnimationFrame(step);
+    };
+    this.drag.frame = requestAnimationFrame(step);
   }
 
   pointerUp(e) {
@@ -185,7 +212,7 @@ export class Mover {
     clearTimeout(d.timer);
     if (!d.active) {
       this.drag = null;
-      if (e.type === "pointerup" && !e.target.closest("button, a, summary") && this.onOpen) this.onOpen(d.el);
+      if (e.type === "pointerup" && !e.target.closest("button, a, summary, [role=menu]") && this.onOpen) this.onOpen(d.el);
       return;
     }
     this.endDrag(e.type === "pointerup");
@@ -195,6 +222,7 @@ export class Mover {
     const d = this.drag;
     this.drag = null;
     if (!d || !d.active) return;
+    cancelAnimationFrame(d.frame);
     d.ghost.remove();
     d.el.classList.remove("placeholder");
     document.body.classList.remove("dragging");
@@ -209,6 +237,17 @@ export class Mover {
       return;
     }
     this.commit(d.el, d.from);
+  }
+
+  /** "Move to…": the card to the bottom of ``column`` at once, then one move (false:
+   * it is already there, or the column is gone). */
+  moveTo(el, column) {
+    const list = listOf(column);
+    if (!list || el.dataset.column === column || !el.closest("#columns")) return false;
+    const from = origin(el);
+    list.append(el);
+    this.commit(el, from);
+    return true;
   }
 
   commit(el, from) {

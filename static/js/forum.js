@@ -11,11 +11,15 @@ import { Holds, initialsOf } from "./presence.js";
 import { Follow } from "./follow.js";
 import { cardFields, fillCardFields, initBacklog, tradeOffNote } from "./backlog.js";
 import { connectsOf, fillConnects, syncMarkers } from "./dependencies.js";
+import { initMenus } from "./menu.js";
+import { MoveTo, OthersMoves, reveal } from "./moves.js";
+import { initStrip, syncStrip } from "./strip.js";
 
 const root = document.getElementById("forum");
 const announcer = document.getElementById("announcer");
 const toasts = document.getElementById("toasts");
 const conn = document.getElementById("conn");
+const othersMoves = new OthersMoves({ region: document.getElementById("moves-announcer") });
 
 function announce(text) {
   announcer.textContent = "";
@@ -97,9 +101,16 @@ const live = new Live({
       follow.refresh();
       holds.refresh();
       syncMarkers();
+      syncStrip();
     },
-    event(ev, html) {
+    event(ev, html, item) {
       applyEvent(ev, html, { beforeMove: (id) => mover.yieldCard(id) });
+      const mine = item && live.pending.has(item.op_id);
+      if (ev.type === "card_moved" && !mine && item && item.actor && !(me && item.actor === me.name)) {
+        othersMoves.moved(ev, item.actor);
+      }
+      // The scroll follows what this person did: a card they added comes into view.
+      if (ev.type === "card_added" && mine) requestAnimationFrame(() => reveal(cardEl(ev.card.id)));
     },
     after(html) {
       applyRegions(html);
@@ -110,6 +121,7 @@ const live = new Live({
       follow.refresh();
       holds.refresh();
       syncMarkers();
+      syncStrip();
     },
     holds(change) {
       holds.update(change);
@@ -219,16 +231,21 @@ function fillColumns(select, selected) {
   select.replaceChildren(...options);
 }
 
-function fillCardPicker(select, selected = []) {
-  const options = [];
+/** The cards a decision or next step concerns: a tick box per card (no modifier key). */
+function fillCardPicker(list, selected = []) {
+  const tpl = document.getElementById("pick-card-tpl");
+  const items = [];
   for (const card of document.querySelectorAll("#columns .card")) {
-    const o = document.createElement("option");
-    o.value = card.dataset.card;
-    o.textContent = card.querySelector(".card-title").textContent;
-    o.selected = selected.includes(o.value);
-    options.push(o);
+    const title = card.querySelector(".card-title");
+    if (!title) continue; // face down
+    const li = tpl.content.firstElementChild.cloneNode(true);
+    const box = li.querySelector("input");
+    box.value = card.dataset.card;
+    box.checked = selected.includes(box.value);
+    li.querySelector(".pick-title").textContent = title.textContent;
+    items.push(li);
   }
-  select.replaceChildren(...options);
+  list.replaceChildren(...items);
 }
 
 function syncToTeam(form) {
@@ -241,8 +258,7 @@ function openCardDialog(card, columnId) {
     const editing = !!card;
     document.getElementById("card-dialog-title").textContent = editing ? "Edit card" : "Add a card";
     fillColumns(form.elements.column, editing ? card.dataset.column : columnId);
-    form.querySelector("label[for=card-column]").hidden = editing;
-    form.elements.column.hidden = editing;
+    form.elements.column.dataset.was = editing ? card.dataset.column : "";
     form.elements.card.value = editing ? card.dataset.card : "";
     if (editing) {
       form.elements.title.value = card.querySelector(".card-title").textContent;
@@ -278,6 +294,9 @@ document.getElementById("card-form").addEventListener("submit", (e) => {
   if (!f.card.value && f.anonymous?.checked && !f.anonymous.closest("[hidden]")) op.anonymous = true;
   if (fields.kind === "dependency") op.connects = connectsOf(e.currentTarget);
   submitOp(e.currentTarget, op);
+  // Editing, with another column picked: the card moves there too (one move after the edit).
+  const card = f.card.value && cardEl(f.card.value);
+  if (card && f.column.value && f.column.value !== f.column.dataset.was) moveTo.mover.moveTo(card, f.column.value);
 });
 
 document.getElementById("column-form").addEventListener("submit", (e) => {
@@ -294,14 +313,14 @@ document.getElementById("forum-form").addEventListener("submit", (e) => {
   submitOp(e.currentTarget, { type: "rename_forum", name: e.currentTarget.elements.name.value });
 });
 
-function picked(select) {
-  return Array.from(select.selectedOptions, (o) => o.value);
+function picked(form) {
+  return Array.from(form.querySelectorAll("input[name=cards]:checked"), (box) => box.value);
 }
 
 document.getElementById("decision-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const f = e.currentTarget.elements;
-  submitOp(e.currentTarget, { type: "record_decision", text: f.text.value, cards: picked(f.cards) });
+  submitOp(e.currentTarget, { type: "record_decision", text: f.text.value, cards: picked(e.currentTarget) });
 });
 
 document.getElementById("step-form").addEventListener("submit", (e) => {
@@ -309,7 +328,7 @@ document.getElementById("step-form").addEventListener("submit", (e) => {
   const f = e.currentTarget.elements;
   submitOp(e.currentTarget, {
     type: "add_next_step", text: f.text.value, owner: f.owner.value,
-    due: f.due.value || null, cards: picked(f.cards),
+    due: f.due.value || null, cards: picked(e.currentTarget),
   });
 });
 
@@ -360,6 +379,8 @@ function simple(op, what) {
 const actions = {
   "add-card": (btn) => openCardDialog(null, btn.closest(".column").dataset.column),
   edit: (btn) => openCardDialog(btn.closest(".card")),
+  "move-to": (btn) => moveTo.open(btn.closest(".card")),
+  "move-to-column": (btn) => moveTo.choose(btn),
   archive: (btn) => simple({ type: "archive_card", card: btn.closest(".card").dataset.card }, "Could not archive"),
   escalate: (btn) => escalateCard(btn),
   "return-escalation": (btn) => openDialog("return-dialog", (form) => {
@@ -390,8 +411,8 @@ const actions = {
   }),
   "start-session": () => simple({ type: "start_session" }, "Could not start"),
   "end-session": () => openDialog("end-dialog"),
-  "record-decision": () => openDialog("decision-dialog", (form) => fillCardPicker(form.elements.cards)),
-  "add-next-step": () => openDialog("step-dialog", (form) => fillCardPicker(form.elements.cards)),
+  "record-decision": () => openDialog("decision-dialog", () => fillCardPicker(document.getElementById("decision-cards"))),
+  "add-next-step": () => openDialog("step-dialog", () => fillCardPicker(document.getElementById("step-cards"))),
   "step-done": (btn) => stepStatus(btn, "done"),
   "step-drop": (btn) => stepStatus(btn, "dropped"),
   "step-reopen": (btn) => stepStatus(btn, "open"),
@@ -410,6 +431,9 @@ function stepStatus(btn, status) {
   simple({ type: "update_next_step", step: btn.closest(".step").dataset.step, status }, "Could not update");
 }
 
+const moveTo = new MoveTo({ mover, announce });
+initMenus();
+initStrip();
 timerControls(simple, toast);
 initBacklog({ live, toast, announce });
 retroControls(simple, live);

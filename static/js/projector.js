@@ -1,16 +1,18 @@
 // The projector (templates/projector.html): the forum's board on a wall screen.
 // Read-only: it sends no operations. It follows the forum's live connection like the
 // forum page (live.js reconnects by itself after a drop or a server restart), applies
-// the server's markup with dom.js, and marks what changed for ~2 s.
+// the server's markup with dom.js, and marks what changed for 5 s — with the initials of
+// who did it (``item.actor``; nobody's for a hidden or anonymous card, R23).
 
 import { Live } from "./live.js";
 import { startTicking, tickElapsed, tickTimer } from "./timer.js";
 import { applyEvent, applyRegions, cardEl, refreshCounts } from "./dom.js";
 import { Follow } from "./follow.js";
+import { initialsOf } from "./presence.js";
 
 const root = document.getElementById("projector");
 const conn = document.getElementById("conn");
-const HIGHLIGHT_MS = 2000;
+const HIGHLIGHT_MS = 5000;
 
 const STATUS_TEXT = {
   connecting: "Connecting…",
@@ -29,14 +31,25 @@ class ProjectorLive extends Live {
 
 const timers = new WeakMap();
 
-function highlight(id) {
+function highlight(id, actor) {
   const el = cardEl(id);
   if (!el) return;
   clearTimeout(timers.get(el));
   el.classList.remove("moved");
+  el.querySelector(":scope > .moved-by")?.remove();
+  if (actor) {
+    const badge = document.createElement("span");
+    badge.className = "moved-by";
+    badge.title = actor;
+    badge.textContent = initialsOf(actor);
+    el.prepend(badge);
+  }
   void el.offsetWidth; // restart the animation when a card moves again
   el.classList.add("moved");
-  timers.set(el, setTimeout(() => el.classList.remove("moved"), HIGHLIGHT_MS));
+  timers.set(el, setTimeout(() => {
+    el.classList.remove("moved");
+    el.querySelector(":scope > .moved-by")?.remove();
+  }, HIGHLIGHT_MS));
 }
 
 const MARKED = {
@@ -63,10 +76,10 @@ const live = new ProjectorLive({
       tickTimer();
       follow.refresh();
     },
-    event(ev, html) {
+    event(ev, html, item) {
       applyEvent(ev, html);
       const id = MARKED[ev.type] && MARKED[ev.type](ev);
-      if (id) highlight(id);
+      if (id) highlight(id, item && item.actor);
     },
     after(html) {
       applyRegions(html);

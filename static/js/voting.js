@@ -29,23 +29,62 @@ function setBadge(card, text) {
 }
 
 function groupButtons(on) {
+  // "Group with…" is an item of the card's actions menu (templates/_card.html).
   for (const card of document.querySelectorAll("#columns .card")) {
-    const actions = card.querySelector(".card-actions");
+    const menu = card.querySelector('[role="menu"]');
     let btn = card.querySelector("[data-action=group-with]");
-    if (on && actions && !btn) {
+    if (on && menu && !btn) {
       btn = document.createElement("button");
       btn.type = "button";
-      btn.className = "link";
+      btn.setAttribute("role", "menuitem");
+      btn.tabIndex = -1;
       btn.dataset.action = "group-with";
       btn.textContent = "Group with…";
-      const sr = document.createElement("span");
-      sr.className = "sr-only";
-      sr.textContent = ` card ${titleOf(card)}`;
-      btn.append(sr);
-      actions.prepend(btn);
+      menu.prepend(btn);
     } else if (!on && btn) {
       btn.remove();
     }
+  }
+}
+
+/** The vote phase's dots on the cards themselves: "+ Dot" and "− Dot" on every card the
+ * vote is about (a cluster's cards vote for the cluster); a card that is no topic — and
+ * any card outside the vote phase — has none. */
+function cardDots(on, mine) {
+  const targets = new Map(); // card id -> topic id
+  if (on && !document.getElementById("forum")?.dataset.role?.startsWith("viewer")) {
+    for (const topic of topicsOf()) {
+      for (const id of (topic.dataset.cards || "").split(" ").filter(Boolean)) targets.set(id, topic.dataset.topic);
+    }
+  }
+  for (const card of document.querySelectorAll("#columns .card")) {
+    const target = targets.get(card.dataset.card);
+    let box = card.querySelector(":scope .card-dots");
+    if (!target) {
+      box?.remove();
+      continue;
+    }
+    if (!box || box.dataset.target !== target) {
+      box?.remove();
+      box = document.createElement("span");
+      box.className = "card-dots";
+      box.dataset.target = target;
+      for (const [action, label, words] of [["cast-vote", "+ Dot", " for "], ["retract-vote", "− Dot", " from "]]) {
+        const btn = document.createElement("button");
+        btn.type = "button";
+        btn.dataset.action = action;
+        btn.dataset.target = target;
+        btn.textContent = label;
+        const sr = document.createElement("span");
+        sr.className = "sr-only";
+        sr.textContent = words + titleOf(card);
+        btn.append(sr);
+        box.append(btn);
+      }
+      (card.querySelector(":scope > .card-foot") || card).append(box);
+    }
+    const retract = box.querySelector("[data-action=retract-vote]");
+    retract.disabled = !(mine.get(target) || 0);
   }
 }
 
@@ -85,7 +124,8 @@ export function syncVoting() {
     for (const id of cards) if (text) badges.set(id, text);
   }
   const left = document.getElementById("my-votes")?.dataset.left;
-  for (const btn of document.querySelectorAll("#voting [data-action=cast-vote]")) btn.disabled = left === "0";
+  cardDots(now === "vote", mine);
+  for (const btn of document.querySelectorAll("[data-action=cast-vote]")) btn.disabled = left === "0";
   for (const card of document.querySelectorAll("#columns .card")) setBadge(card, badges.get(card.dataset.card) || "");
   groupButtons(now === "group");
 }
