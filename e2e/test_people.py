@@ -49,7 +49,7 @@ async def test_two_anas_and_one_ana_who_reloads_and_renames(
     await phase(fay, "group", one, two)
     await fay.send({"type": "configure_retro", "dots": 2})
     await phase(fay, "vote", one, two)
-    plus = one.page.get_by_role("button", name="+ Dot for Fast CI")
+    plus = one.page.locator("#columns").get_by_role("button", name="+ Dot for Fast CI")
     await plus.click()
     await expect(one.page.locator("#my-votes")).to_contain_text("1 of 2 dots left")
     await plus.click()
@@ -67,7 +67,7 @@ async def test_two_anas_and_one_ana_who_reloads_and_renames(
     await one.wait_live()
     await expect(one.page.locator("#my-votes")).to_contain_text("0 of 2 dots left")
 
-    two_plus = two.page.get_by_role("button", name="+ Dot for Fast CI")
+    two_plus = two.page.locator("#columns").get_by_role("button", name="+ Dot for Fast CI")
     await two_plus.click()
     await expect(two.page.locator("#my-votes")).to_contain_text("1 of 2 dots left")
     await phase(fay, "discuss", one, two)

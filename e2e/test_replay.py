@@ -70,7 +70,7 @@ async def test_replay_moves_the_board_back_through_the_session(
     second_move = (
         summaries.index("Maya Chen moved “Build is red” from Being removed to Removed") + 1
     )
-    api_move = summaries.index("API moved “Flaky login” from New to Needs EAT") + 1
+    api_move = summaries.index("API (admin) moved “Flaky login” from New to Needs EAT") + 1
     assert summaries[-1] == "Maya Chen ended session 1" and first_move < second_move < api_move
 
     # Open the replay from the session page: it shows the last step.
@@ -117,7 +117,7 @@ async def test_replay_moves_the_board_back_through_the_session(
     # `fill` sets the slider as a drag would: straight to the API's move.
     await slider.fill(str(api_move))
     await expect(caption).to_contain_text(
-        f"Step {api_move} of {n}: API moved “Flaky login” from New to Needs EAT"
+        f"Step {api_move} of {n}: API (admin) moved “Flaky login” from New to Needs EAT"
     )
     await wait_card_in(page, login, "needs-eat")
 
