@@ -53,3 +53,44 @@ def machine() -> str:
     except OSError:
         pass
     return f"{os.cpu_count()} cores ({model}), {mem} GiB RAM"
+
+
+# The PostgreSQL processes that write the WAL and the data files for every database of
+# the server (shared: other users of the server count in them too).
+PG_SHARED = ("walwriter", "checkpointer", "background writer")
+
+
+def postgres_processes(database: str) -> tuple[list[int], list[int]]:
+    """PostgreSQL's processes on this machine, from their titles (``postgres: 15/main:
+    USER DATABASE HOST(PORT) STATE``, world-readable in ``/proc``): the backends
+    connected to ``database``, and the shared WAL writer, checkpointer and background
+    writer. Both empty when PostgreSQL is on another machine."""
+    backends: list[int] = []
+    shared: list[int] = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                title = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        if not title.startswith("postgres: "):
+            continue
+        words = title.split()
+        if f" {database} " in f" {title} " and "(" in title:
+            backends.append(int(entry))
+        elif any(title.endswith(name) for name in PG_SHARED) and len(words) <= 5:
+            shared.append(int(entry))
+    return backends, shared
+
+
+def cpu_of(pids: list[int]) -> dict[int, float]:
+    """CPU seconds so far of each of ``pids`` that still runs."""
+    out: dict[int, float] = {}
+    for pid in pids:
+        try:
+            out[pid] = cpu_seconds(pid)
+        except OSError:
+            continue  # ended meanwhile
+    return out
