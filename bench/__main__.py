@@ -24,9 +24,9 @@ from typing import Any
 from bench.load import TOKEN_ENV
 from bench.nginx import through_nginx
 from bench.proc import cpu_seconds, machine, rss_bytes
-from bench.scaleout import scaleout
+from bench.scaleout import add_arguments, from_args
 from bench.static import page_render, replay_step
-from bench.targets import DEFAULT_PG, BenchSetupError
+from bench.targets import BenchSetupError
 from tests.support import ROOT, ServerProcess, free_port
 
 
@@ -223,8 +223,8 @@ def throughput(servers: Servers, quick: bool, only: str = "") -> list[dict[str, 
         result, cpu = load(
             "scaleboard",
             servers.scaleboard.port,
-            servers.scaleboard.proc.pid,
-            ids,  # type: ignore[union-attr]
+            servers.scaleboard.proc.pid,  # type: ignore[union-attr]
+            ids,
             clients=senders,
             senders=senders,
             rate=senders * per_sender,
@@ -350,20 +350,7 @@ def main() -> int:
     p.add_argument("--json", type=Path, help="write every figure to this file")
     p.add_argument("--cases", default="", help="fan-out cases to run, e.g. 200x20,50x1000")
     p.add_argument("--throughput", default="", help="throughput cases, e.g. 1x160x45,20x14x45")
-    p.add_argument(
-        "--pg",
-        default=DEFAULT_PG,
-        help="the PostgreSQL server of the scaleout case (it makes databases of its own "
-        "there and drops them; default %(default)s)",
-    )
-    p.add_argument(
-        "--scaleout-rates",
-        default="",
-        help="offered moves/s (all forums) the scaleout case steps through, e.g. 2500,5000",
-    )
-    p.add_argument(
-        "--scaleout-rounds", type=int, default=2, help="turns of each configuration (default 2)"
-    )
+    add_arguments(p)
     args = p.parse_args()
     only = set(args.only.split(","))
     print(
@@ -377,11 +364,8 @@ def main() -> int:
             results["render"] = page_render(quick=args.quick)
             results["replay"] = replay_step(quick=args.quick)
         if "scaleout" in only:
-            rates = [float(r) for r in args.scaleout_rates.split(",") if r]
             try:
-                results["scaleout"] = scaleout(
-                    args.quick, args.pg, rates or None, max(1, args.scaleout_rounds)
-                )
+                results["scaleout"] = from_args(args)
             except BenchSetupError as e:
                 print(f"scaleout: {e}", file=sys.stderr, flush=True)
                 return 2

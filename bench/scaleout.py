@@ -19,6 +19,7 @@ move is (server + backends) / acked moves.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import secrets
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.proc import cpu_of, postgres_processes
-from bench.targets import Databases, Target, targets
+from bench.targets import DEFAULT_PG, Databases, Target, targets
 from tests.support import ROOT
 
 P99_LIMIT_MS = 250.0
@@ -91,9 +92,7 @@ def measure(target: Target, rate: float, people: int, seconds: float, tmp: Path)
     for line in proc.stdout:
         msg = json.loads(line)
         if msg["event"] in ("start", "end"):
-            backends, shared = (
-                postgres_processes(target.database) if target.database else ([], [])
-            )
+            backends, shared = postgres_processes(target.database) if target.database else ([], [])
             at = msg["event"]
             reading[f"server-{at}"] = cpu_of(target.pids)
             reading[f"pg-{at}"] = cpu_of(backends)
@@ -177,3 +176,30 @@ def scaleout(
         shown = ", ".join(f"{b:.0f}/s" for b in best)
         print(f"scaleout {name:14s} saturation (fully acked, p99 ≤ 250 ms) by round: {shown}")
     return {"forums": forums, "people": people, "runs": runs, "saturation": summary}
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The scale-out case's options of ``python -m bench``."""
+    p.add_argument(
+        "--pg",
+        default=DEFAULT_PG,
+        help="the PostgreSQL server of the scaleout case (it makes databases of its own "
+        "there and drops them at the end; default %(default)s)",
+    )
+    p.add_argument(
+        "--scaleout-rates",
+        default="",
+        help="offered moves/s (all forums together) the scaleout case steps through, "
+        f"e.g. 2500,5000 (default {','.join(str(r) for r in RATES)})",
+    )
+    p.add_argument(
+        "--scaleout-rounds",
+        type=int,
+        default=2,
+        help="turns of each configuration, interleaved (default %(default)s)",
+    )
+
+
+def from_args(args: argparse.Namespace) -> dict[str, Any]:
+    rates = [float(r) for r in args.scaleout_rates.split(",") if r]
+    return scaleout(args.quick, args.pg, rates or None, max(1, args.scaleout_rounds))
