@@ -88,6 +88,7 @@ def measure(target: Target, rate: float, people: int, seconds: float, tmp: Path)
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     reading: dict[str, dict[int, float]] = {}
+    commits: dict[str, int | None] = {}
     result: dict[str, Any] = {}
     for line in proc.stdout:
         msg = json.loads(line)
@@ -98,6 +99,7 @@ def measure(target: Target, rate: float, people: int, seconds: float, tmp: Path)
             reading[f"pg-{at}"] = cpu_of(backends)
             reading[f"shared-{at}"] = cpu_of(shared)
             reading[f"load-{at}"] = cpu_of([proc.pid])
+            commits[at] = target.commits()
         elif msg["event"] == "result":
             result = msg
     if proc.wait() != 0 or not result:
@@ -107,23 +109,35 @@ def measure(target: Target, rate: float, people: int, seconds: float, tmp: Path)
         for who in ("server", "pg", "shared", "load")
     }
     result["asked"] = rate
+    before, after = reading["server-start"], reading["server-end"]
+    result["server_cpu_s_per_s_by_process"] = [
+        (after.get(pid, 0.0) - before.get(pid, 0.0)) / result["seconds"] for pid in target.pids
+    ]
     result["cpu_s_per_s"] = {who: t / result["seconds"] for who, t in cpu.items()}
     result["cpu_per_move_us"] = per_move_us(cpu["server"] + cpu["pg"], result["acked"])
     result["failures"] = failures(result, rate)
+    start, end = commits.get("start"), commits.get("end")
+    result["commits_per_s"] = (end - start) / result["seconds"] if start and end else None
     return result
 
 
 def line(target: Target, step: dict[str, Any]) -> str:
     cpu = step["cpu_s_per_s"]
-    pg = f" | PostgreSQL {cpu['pg']:.2f} (+{cpu['shared']:.2f} shared)" if target.database else ""
+    pg = ""
+    if target.database:
+        pg = f" | PostgreSQL {cpu['pg']:.2f} (+{cpu['shared']:.2f} shared)"
+    by_process = step["server_cpu_s_per_s_by_process"]
+    each = f" ({' + '.join(f'{c:.2f}' for c in by_process)})" if len(by_process) > 1 else ""
+    commits = step.get("commits_per_s")
+    per_commit = f" | {commits:4.0f} commits/s" if commits else ""
     verdict = "; ".join(step["failures"]) or "ok"
     return (
         f"scaleout {target.name:14s} {step['asked']:6.0f}/s asked"
         f" | offered {step['offered_per_s']:6.0f}/s | acked {step['acked_per_s']:6.0f}/s"
         f" ({step['acked']}/{step['sent']}, {step['unacked']} unacked)"
         f" | ack p50 {step['ack']['p50']:6.1f} p99 {step['ack']['p99']:6.1f} ms"
-        f" | server {cpu['server']:.2f}{pg} CPU-s/s"
-        f" | {step['cpu_per_move_us']:5.0f} µs/move | load gen {cpu['load']:.2f}"
+        f" | server {cpu['server']:.2f}{each}{pg} CPU-s/s"
+        f" | {step['cpu_per_move_us']:5.0f} µs/move{per_commit} | load gen {cpu['load']:.2f}"
         f" | {verdict}"
     )
 

@@ -87,6 +87,11 @@ def in_database(url: str, name: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
 
 
+def name_of(url: str) -> str:
+    """The database ``url`` names."""
+    return urllib.parse.urlsplit(url).path.lstrip("/")
+
+
 class Databases:
     """PostgreSQL databases of the bench's own, made on the server of ``--pg``, dropped
     at the end with everything in them."""
@@ -123,6 +128,21 @@ class Databases:
         self.made.append(name)
         return in_database(self.url, name)
 
+    def commits(self, name: str) -> int:
+        """Transactions committed in the database ``name`` so far (PostgreSQL's
+        ``pg_stat_database``: backends report theirs at most once a second, so over a
+        window of a few seconds it is a close count, not an exact one)."""
+
+        async def go() -> int:
+            conn = await self._admin()
+            try:
+                sql = "SELECT xact_commit FROM pg_stat_database WHERE datname = $1"
+                return int(await conn.fetchval(sql, name) or 0)
+            finally:
+                await conn.close()
+
+        return asyncio.run(go())
+
     def drop(self) -> None:
         async def go() -> None:
             conn = await self._admin()
@@ -144,12 +164,19 @@ class Target:
     name: str
     processes: list[ServerProcess]
     database: str | None  # the PostgreSQL database (None: SQLite)
+    databases: Databases | None = None
     forums: list[dict[str, Any]] = field(default_factory=list)
     cookies: list[str] = field(default_factory=list)
 
     @property
     def pids(self) -> list[int]:
         return [p.proc.pid for p in self.processes if p.proc is not None]
+
+    def commits(self) -> int | None:
+        """Transactions committed so far in the database (None: not PostgreSQL)."""
+        if self.databases is None or self.database is None:
+            return None
+        return self.databases.commits(self.database)
 
     def start(self) -> None:
         for p in self.processes:  # in turn: the first creates the schema
@@ -245,6 +272,6 @@ def targets(tmp: Path, databases: Databases) -> list[Target]:
         p.admin_token = token  # one admin token for the processes of one cluster
     return [
         Target("SQLite K=1", [sqlite], None),
-        Target("PostgreSQL K=1", [on(pg1, "k1", "p1")], urllib.parse.urlsplit(pg1).path[1:]),
-        Target("PostgreSQL K=2", k2, urllib.parse.urlsplit(pg2).path[1:]),
+        Target("PostgreSQL K=1", [on(pg1, "k1", "p1")], name_of(pg1), databases),
+        Target("PostgreSQL K=2", k2, name_of(pg2), databases),
     ]

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import random
 import statistics
+import subprocess
+import sys
 from typing import Any
 
 from bench.crowd import people_of, poisson_gaps
 from bench.proc import postgres_role
 from bench.scaleout import failures, per_move_us, saturation, window_cpu
 from bench.targets import in_database
+from tests.support import ROOT, free_port
 
 
 def step(asked: float, **changes: Any) -> dict[str, Any]:
@@ -131,3 +134,17 @@ def test_a_database_of_the_bench_keeps_the_servers_address_and_options() -> None
     assert in_database(url, "sbbench_x_k2") == (
         "postgresql://u:pw@db.example:5433/sbbench_x_k2?sslmode=require"
     )
+
+
+def test_the_case_fails_with_a_clear_message_when_postgresql_cannot_be_reached() -> None:
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/test"  # nothing listens there
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--only", "scaleout", "--pg", url],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"the scale-out case needs PostgreSQL and cannot connect to {url}" in proc.stderr
+    assert "saturation" not in proc.stdout  # nothing was measured
