@@ -6,8 +6,10 @@ counts when its ack, sent after the durable commit, arrives. The configurations
 (``bench/targets.py``) take turns, A B C A B C (``--scaleout-rounds``, at least 2 in a
 full run), so a slow moment of a shared machine does not land on one of them; the load
 average is printed at every turn. In each turn the offered rate steps up
-(``--scaleout-rates``) until a step is not fully acked within 250 ms at p99; the
-highest step that was is the configuration's saturation rate in that round.
+(``--scaleout-rates``) until acks fall behind (a move unacked, or acks slower than
+moves); the highest step fully acked with the ack p99 within 250 ms is the
+configuration's saturation rate in that round (the highest fully acked at any p99 is
+printed beside it).
 
 CPU, read from ``/proc`` over the measured window: every server process of the
 configuration, the PostgreSQL backends connected to its database (the writer and the
@@ -39,7 +41,8 @@ FORUMS, PEOPLE = 20, 5
 
 
 def failures(step: dict[str, Any], asked: float) -> list[str]:
-    """Why a step does not count as ``asked`` moves/s fully acked (empty: it does)."""
+    """Why a step does not count as ``asked`` moves/s fully acked with the ack p99 in
+    the limit (empty: it does)."""
     why = []
     if step["offered_per_s"] < 0.95 * asked:
         why.append(f"offered only {step['offered_per_s']:.0f}/s")
@@ -50,19 +53,25 @@ def failures(step: dict[str, Any], asked: float) -> list[str]:
     if step["rejects"] or step["errors"] or step["closed"]:
         why.append(f"{step['rejects']} rejects, {step['errors']} errors, {step['closed']} closed")
     if step["ack"]["p99"] > P99_LIMIT_MS:
-        why.append(f"ack p99 {step['ack']['p99']:.0f} ms > {P99_LIMIT_MS:.0f}")
+        why.append(f"{LATE} {step['ack']['p99']:.0f} ms > {P99_LIMIT_MS:.0f}")
     return why
 
 
-def saturation(steps: list[dict[str, Any]]) -> float:
-    """The highest asked rate of ``steps`` that was fully acked with p99 in the limit,
-    the steps below it too (0: none)."""
-    best = 0.0
-    for step in sorted(steps, key=lambda s: s["asked"]):
-        if step["failures"]:
-            break
-        best = step["asked"]
-    return best
+LATE = "ack p99"
+
+
+def kept_up(step: dict[str, Any]) -> bool:
+    """Every move of the step was acked at the rate offered, however late: the stepping
+    goes on while this holds (acks falling behind is saturation)."""
+    return all(why.startswith(LATE) for why in step["failures"])
+
+
+def saturation(steps: list[dict[str, Any]], latency: bool = True) -> float:
+    """The highest asked rate of ``steps`` fully acked, with the ack p99 in the limit
+    when ``latency`` (0: none). A lower step that missed the p99 on a busy machine does
+    not hide a higher one that met it."""
+    passed = [s["asked"] for s in steps if (not s["failures"] if latency else kept_up(s))]
+    return max(passed, default=0.0)
 
 
 def per_move_us(cpu_seconds: float, moves: int) -> float:
@@ -178,17 +187,28 @@ def scaleout(
                             step["load_average"] = os.getloadavg()[0]
                             steps.append(step)
                             print(line(target, step), flush=True)
-                            if step["failures"]:
+                            if not kept_up(step):
                                 break
                         runs.setdefault(target.name, []).append(steps)
                     finally:
                         target.stop()
         finally:
             databases.drop()
-    summary = {name: [saturation(steps) for steps in rounds_] for name, rounds_ in runs.items()}
+    summary = {
+        name: {
+            "p99_in_limit": [saturation(steps) for steps in rounds_],
+            "all_acked": [saturation(steps, latency=False) for steps in rounds_],
+        }
+        for name, rounds_ in runs.items()
+    }
     for name, best in summary.items():
-        shown = ", ".join(f"{b:.0f}/s" for b in best)
-        print(f"scaleout {name:14s} saturation (fully acked, p99 ≤ 250 ms) by round: {shown}")
+        shown = ", ".join(f"{b:.0f}" for b in best["p99_in_limit"])
+        acked = ", ".join(f"{b:.0f}" for b in best["all_acked"])
+        print(
+            f"scaleout {name:14s} highest rate fully acked with ack p99 ≤ 250 ms, by round:"
+            f" {shown} /s | fully acked, any p99: {acked} /s",
+            flush=True,
+        )
     return {"forums": forums, "people": people, "runs": runs, "saturation": summary}
 
 

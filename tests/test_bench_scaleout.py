@@ -12,7 +12,7 @@ from typing import Any
 
 from bench.crowd import people_of, poisson_gaps
 from bench.proc import postgres_role
-from bench.scaleout import failures, per_move_us, saturation, window_cpu
+from bench.scaleout import failures, kept_up, per_move_us, saturation, window_cpu
 from bench.targets import in_database
 from tests.support import ROOT, free_port
 
@@ -59,17 +59,23 @@ def test_rejects_errors_and_closed_sockets_fail_a_step() -> None:
     assert failures(step(2500, rejects=1, closed=2), 2500) == ["1 rejects, 0 errors, 2 closed"]
 
 
-def test_saturation_is_the_highest_step_passed_with_every_step_below() -> None:
-    ok: dict[str, list[str]] = {"failures": []}
-    bad: dict[str, list[str]] = {"failures": ["3 unacked"]}
+def test_saturation_is_the_highest_step_fully_acked_in_time() -> None:
+    def judged(asked: float, **changes: Any) -> dict[str, Any]:
+        s = step(asked, **changes)
+        s["failures"] = failures(s, asked)
+        return s
+
+    late = {"ack": {"p50": 90.0, "p99": 900.0}}
     steps = [
-        {"asked": 5000.0, **ok},
-        {"asked": 2500.0, **ok},
-        {"asked": 7500.0, **bad},
-        {"asked": 10000.0, **ok},  # after a failed step: not counted
+        judged(2500, **late),  # a slow moment: does not hide the step above it
+        judged(5000),
+        judged(7500, **late),
+        judged(10000, unacked=40, acked_per_s=8000.0, **late),
     ]
     assert saturation(steps) == 5000.0
-    assert saturation([{"asked": 2500.0, **bad}]) == 0.0
+    assert saturation(steps, latency=False) == 7500.0
+    assert [kept_up(s) for s in steps] == [True, True, True, False]
+    assert saturation([judged(2500, unacked=1)]) == 0.0
     assert saturation([]) == 0.0
 
 
