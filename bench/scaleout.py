@@ -36,7 +36,7 @@ from bench.targets import DEFAULT_PG, Databases, Target, targets
 from tests.support import ROOT
 
 P99_LIMIT_MS = 250.0
-RATES = (2500, 5000, 7500, 10000, 12500)
+RATES = (2500, 5000, 7500, 10000, 12500, 15000)
 FORUMS, PEOPLE = 20, 5
 
 
