@@ -24,7 +24,9 @@ from typing import Any
 from bench.load import TOKEN_ENV
 from bench.nginx import through_nginx
 from bench.proc import cpu_seconds, machine, rss_bytes
+from bench.scaleout import add_arguments, from_args
 from bench.static import page_render, replay_step
+from bench.targets import BenchSetupError
 from tests.support import ROOT, ServerProcess, free_port
 
 
@@ -221,8 +223,8 @@ def throughput(servers: Servers, quick: bool, only: str = "") -> list[dict[str, 
         result, cpu = load(
             "scaleboard",
             servers.scaleboard.port,
-            servers.scaleboard.proc.pid,
-            ids,  # type: ignore[union-attr]
+            servers.scaleboard.proc.pid,  # type: ignore[union-attr]
+            ids,
             clients=senders,
             senders=senders,
             rate=senders * per_sender,
@@ -340,12 +342,15 @@ def main() -> int:
     p.add_argument("--quick", action="store_true", help="a short run of every scenario (for CI)")
     p.add_argument(
         "--only",
-        default="fanout,throughput,connections,stall,render",
-        help="comma-separated scenarios (also: nginx, the fan-out through nginx vs direct)",
+        default="fanout,throughput,connections,stall,render,nginx,scaleout",
+        help="comma-separated scenarios: fanout, throughput, connections, stall, render, "
+        "nginx (the fan-out through nginx vs direct), scaleout (durable moves/s across 20 "
+        "forums: SQLite K=1, PostgreSQL K=1 and K=2)",
     )
     p.add_argument("--json", type=Path, help="write every figure to this file")
     p.add_argument("--cases", default="", help="fan-out cases to run, e.g. 200x20,50x1000")
     p.add_argument("--throughput", default="", help="throughput cases, e.g. 1x160x45,20x14x45")
+    add_arguments(p)
     args = p.parse_args()
     only = set(args.only.split(","))
     print(
@@ -358,7 +363,13 @@ def main() -> int:
         if only & {"render"}:
             results["render"] = page_render(quick=args.quick)
             results["replay"] = replay_step(quick=args.quick)
-        if only - {"render"}:
+        if "scaleout" in only:
+            try:
+                results["scaleout"] = from_args(args)
+            except BenchSetupError as e:
+                print(f"scaleout: {e}", file=sys.stderr, flush=True)
+                return 2
+        if only - {"render", "scaleout"}:
             servers = Servers(Path(tmp))
             try:
                 if "fanout" in only:
@@ -371,7 +382,7 @@ def main() -> int:
                     results["stall"] = stall(servers, args.quick)
                 if "connections" in only:
                     results["connections"] = connections(servers, args.quick)
-                if "nginx" in only:  # not in the default run: it needs nginx installed
+                if "nginx" in only:  # needs nginx installed (tests/nginx.py says how)
                     results["nginx"] = through_nginx(servers, load, args.quick)
             finally:
                 servers.close()

@@ -53,3 +53,53 @@ def machine() -> str:
     except OSError:
         pass
     return f"{os.cpu_count()} cores ({model}), {mem} GiB RAM"
+
+
+# The PostgreSQL processes that write the WAL and the data files for every database of
+# the server (shared: other users of the server count in them too).
+PG_SHARED = ("walwriter", "checkpointer", "background writer")
+
+
+def postgres_role(title: str, database: str) -> str | None:
+    """What a process titled ``title`` is to the bench: ``backend`` (PostgreSQL's
+    ``postgres: CLUSTER: USER DATABASE HOST(PORT) STATE`` connected to ``database``),
+    ``shared`` (the WAL writer, checkpointer or background writer) or ``None``."""
+    if not title.startswith("postgres: "):
+        return None
+    words = title.split()
+    for i, word in enumerate(words[3:], start=3):  # the client: ``HOST(PORT)``, ``[local]``
+        if word == "[local]" or (word.endswith(")") and "(" in word):
+            return "backend" if words[i - 1] == database else None
+    if len(words) <= 4 and any(title.endswith(name) for name in PG_SHARED):
+        return "shared"
+    return None
+
+
+def postgres_processes(database: str) -> tuple[list[int], list[int]]:
+    """PostgreSQL's processes on this machine, from their titles (world-readable in
+    ``/proc``): the backends connected to ``database``, and the shared ones
+    (``PG_SHARED``). Both empty when PostgreSQL is on another machine."""
+    found: dict[str, list[int]] = {"backend": [], "shared": []}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                title = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        role = postgres_role(title, database)
+        if role is not None:
+            found[role].append(int(entry))
+    return found["backend"], found["shared"]
+
+
+def cpu_of(pids: list[int]) -> dict[int, float]:
+    """CPU seconds so far of each of ``pids`` that still runs."""
+    out: dict[int, float] = {}
+    for pid in pids:
+        try:
+            out[pid] = cpu_seconds(pid)
+        except OSError:
+            continue  # ended meanwhile
+    return out

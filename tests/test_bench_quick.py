@@ -8,20 +8,30 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.pg import URL
 from tests.support import ROOT
 
 
 def test_benchmark_quick_run_completes(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--json", str(out)],
+        [sys.executable, "-m", "bench", "--quick", "--json", str(out), "--pg", URL],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    for scenario in ("fan-out", "throughput", "connections", "stalled client", "render", "replay"):
+    for scenario in (
+        "fan-out",
+        "throughput",
+        "connections",
+        "stalled client",
+        "render",
+        "replay",
+        "through nginx",
+        "scaleout",
+    ):
         assert scenario in proc.stdout, proc.stdout
     results = json.loads(out.read_text())
     fanout = results["fanout"][0]
@@ -36,3 +46,11 @@ def test_benchmark_quick_run_completes(tmp_path: Path) -> None:
     assert probe["acked"] == probe["moves"] > 0 and probe["rejects"] == 0, probe
     assert all(t["result"]["rejects"] == 0 for t in results["throughput"])
     assert results["connections"]["scaleboard"]["connections"] > 0
+    # The scale-out case ran every configuration; every move its people sent was acked.
+    runs = results["scaleout"]["runs"]
+    assert set(runs) == {"SQLite K=1", "PostgreSQL K=1", "PostgreSQL K=2"}
+    for rounds in runs.values():
+        for steps in rounds:
+            for s in steps:
+                assert s["sent"] > 0 and s["acked"] == s["sent"] and s["unacked"] == 0, s
+                assert s["rejects"] == s["errors"] == s["closed"] == 0, s
