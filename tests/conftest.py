@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.pg import Schemas
 from tests.support import ServerProcess
 
 
@@ -23,3 +24,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 def forum(server: ServerProcess) -> dict[str, Any]:
     """A new Scrum of Scrums forum, so tests never see each other's cards."""
     return server.new_forum("sos", "Test SoS")
+
+
+@pytest.fixture
+async def db_url(tmp_path: Path) -> AsyncIterator[str]:
+    """A PostgreSQL database URL of the test's own (an empty schema, dropped after)."""
+    schemas = Schemas()
+    try:
+        yield await schemas.url(tmp_path)
+    finally:
+        await schemas.drop()

@@ -77,9 +77,11 @@ def test_behind_tls_every_cookie_is_secure(server: ServerProcess) -> None:
         assert "secure" not in value.lower(), (name, value)  # over plain http it would be lost
 
 
-def admin_link(db: Path, port: int) -> str:
+def admin_link(db: Path | str, port: int | None = None) -> str:
+    """A new admin token made by ``scaleboard admin-link`` (another process)."""
+    more = ["--port", str(port)] if port is not None else []
     out = subprocess.run(
-        [sys.executable, "-m", "server", "admin-link", "--db", str(db), "--port", str(port)],
+        [sys.executable, "-m", "server", "admin-link", "--db", str(db), *more],
         cwd=ROOT,
         capture_output=True,
         text=True,

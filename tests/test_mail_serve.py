@@ -15,31 +15,19 @@ import contextlib
 import os
 import signal
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from board.mail import MAIL_PREFIX
 from board.model import Board
 from server.storage.postgres import PostgresStorage
-from tests.pg import Schemas
 from tests.support import LiveClient, ServerProcess, close_all
 from tests.test_escalation_live import edited, event
 
 LEASE = 1.0
 SWEEP = 0.5
 ARGS = ["--lease", str(LEASE), "--mail-sweep", str(SWEEP)]
-
-
-@pytest.fixture
-async def db_url(tmp_path: Path) -> AsyncIterator[str]:
-    schemas = Schemas()
-    try:
-        yield await schemas.url(tmp_path)
-    finally:
-        await schemas.drop()
 
 
 def serve(

@@ -20,25 +20,13 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from server.storage.postgres import PostgresStorage
-from tests.pg import Schemas
 from tests.support import LiveClient, ServerProcess
 
 LEASE = 1.0
-
-
-@pytest.fixture
-async def db_url(tmp_path: Path) -> AsyncIterator[str]:
-    schemas = Schemas()
-    try:
-        yield await schemas.url(tmp_path)
-    finally:
-        await schemas.drop()
 
 
 @contextlib.contextmanager

@@ -7,22 +7,10 @@ The demo network is seeded on PostgreSQL as on SQLite."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.pg import Schemas
 from tests.support import LiveClient, ServerProcess
-
-
-@pytest.fixture
-async def db_url(tmp_path: Path) -> AsyncIterator[str]:
-    schemas = Schemas()
-    try:
-        yield await schemas.url(tmp_path)
-    finally:
-        await schemas.drop()
 
 
 @contextlib.contextmanager

@@ -12,28 +12,15 @@ processes on one PostgreSQL database, as a cluster runs them.
 from __future__ import annotations
 
 import asyncio
-import re
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
-from tests.pg import Schemas
 from tests.support import ROOT, LiveClient, live_as
 from tests.test_access import cookie_of, open_link
+from tests.test_admin_token import admin_link
 from tests.test_ownership_serve import two_servers
-
-
-@pytest.fixture
-async def db_url(tmp_path: Path) -> AsyncIterator[str]:
-    schemas = Schemas()
-    try:
-        yield await schemas.url(tmp_path)
-    finally:
-        await schemas.drop()
 
 
 async def closed_within(client: LiveClient, seconds: float) -> float:
@@ -67,20 +54,6 @@ async def test_a_rotation_on_one_process_closes_its_sockets_on_the_other(
         assert viewer.ws.close_code is None
         await fresh.close()
         await viewer.close()
-
-
-def admin_link(db_url: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "server", "admin-link", "--db", db_url],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    found = re.search(r"token=(\S+)", out.stdout)
-    assert found, out.stdout
-    return found.group(1)
 
 
 async def test_a_new_admin_token_closes_admin_sockets_on_every_process(
