@@ -27,7 +27,7 @@ import msgspec
 
 from .card_state import is_open
 from .kinds import FORUM_KINDS
-from .model import Board, Team
+from .model import Board, Card, Team
 
 IMPEDIMENT: Final = "impediment"
 SERVES: Final = "serves"  # the relation: a Scrum of Scrums serves these teams
@@ -56,9 +56,25 @@ LABEL_CHARS: Final = 22  # a forum's name is wrapped at this, on two lines at mo
 TEAM_LABEL_CHARS: Final = 14
 
 
+# Where an escalated card stands when it is back with its own forum, or failed to go.
+_BACK: Final = frozenset({"failed", "returned"})
+
+
 def open_impediments(board: Board) -> int:
-    """How many impediment cards on ``board`` are open."""
-    return sum(1 for c in board.cards.values() if c.kind == IMPEDIMENT and is_open(board, c))
+    """How many impediment cards on ``board`` are open and being worked here (SPEC R32,
+    R32a): one escalated to another forum counts there once it arrived, not here,
+    unless it came back or was refused; one escalated here that this forum returned
+    counts back there, not here."""
+    return sum(1 for c in board.cards.values() if c.kind == IMPEDIMENT and _worked_here(board, c))
+
+
+def _worked_here(board: Board, card: Card) -> bool:
+    if not is_open(board, card):
+        return False
+    link = card.sent_to
+    if link is not None and link.card and link.status not in _BACK:
+        return False  # arrived at the other forum: counted there (or done with there)
+    return not (card.origin is not None and card.column == "returned")
 
 
 def holds_impediments(kind: str) -> bool:

@@ -145,3 +145,43 @@ def test_forum_names_wrap_on_two_lines() -> None:
     assert wrap("A very long forum name that goes on and on", 12) == ("A very long", "forum name…")
     assert wrap("Supercalifragilisticexpialidocious", 10) == ("Supercali…",)
     assert wrap("", 10) == ()
+
+
+def test_an_escalated_impediment_counts_once_where_it_is_worked() -> None:  # SPEC R32a
+    sos = play(
+        new_board("s", "sos", "SoS"),
+        o.AddCard(column="needs-eat", title="Blocked"),
+        o.AddCard(column="new", title="Stays here"),
+        o.EscalateCard(card="c1", to_forum="e", to_name="EAT", to_kind="eat"),
+    )
+    assert open_impediments(sos) == 2  # not arrived yet: still this forum's
+    eat = play(
+        new_board("e", "eat", "EAT"),
+        o.ReceiveEscalation(
+            from_forum="s",
+            from_name="SoS",
+            from_kind="sos",
+            from_card="c1",
+            column="escalated",
+            kind="impediment",
+            title="Blocked",
+        ),
+    )
+    linked = play(
+        sos, o.EscalationStatus(card="c1", status="escalated", label="Escalated", target_card="c1")
+    )
+    assert open_impediments(linked) + open_impediments(eat) == 2  # once, at the EAT
+    assert open_impediments(eat) == 1
+    # The EAT returns it: it counts back at the SoS, not in the EAT's Returned column.
+    back = play(eat, o.ReturnEscalation(card="c1", note="Teams own it"))
+    returned = play(
+        linked, o.EscalationStatus(card="c1", status="returned", label="Returned", note="x")
+    )
+    assert open_impediments(back) == 0 and open_impediments(returned) == 2
+    # Refused by the target: it never left.
+    failed = play(linked, o.EscalationStatus(card="c1", status="failed", label="Not escalated"))
+    assert open_impediments(failed) == 2
+    # Removed at the EAT: resolved, counted nowhere.
+    done = play(eat, o.MoveCard(card="c1", column="removed", index=0))
+    gone = play(linked, o.EscalationStatus(card="c1", status="removed", label="Removed"))
+    assert open_impediments(done) == 0 and open_impediments(gone) == 1
