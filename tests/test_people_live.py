@@ -269,3 +269,24 @@ async def test_a_next_step_marked_from_its_page_is_by_the_same_person(
     finally:
         for c in (a, fac):
             await c.close()
+
+
+async def test_here_now_counts_people_not_names(server: ServerProcess) -> None:  # SPEC R40
+    """Two people called Ana are two here; one Ana in two tabs is one."""
+    fid = server.new_forum("sos", "Counted by person")["id"]
+    ana, other_ana = new_browser(server, "Ana"), new_browser(server, "Ana")
+    url = server.ws_url(fid)
+    clients = [
+        await LiveClient.connect(url, additional_headers=ana),
+        await LiveClient.connect(url, additional_headers=ana),  # a second tab
+        await LiveClient.connect(url, additional_headers=other_ana),
+    ]
+    try:
+        admin = server.http("GET", f"/admin/enter?token={server.admin_token}", auth=False)
+        cookie = admin.cookie("sb_access")
+        assert cookie is not None
+        home = server.http("GET", "/", headers={"cookie": cookie}, auth=False).text
+        assert "2 here now" in home
+    finally:
+        for c in clients:
+            await c.close()

@@ -80,7 +80,7 @@ async def _home(
                 "session_id": (room.sync.board.session is not None) if room else row.session_id,
                 # Counted here when its room is live here, else by the process that has
                 # it (recorded at its lease renewals).
-                "present": len({p.name for p in room.peers.values()}) if room else row.present,
+                "present": room.people_here() if room else row.present,
                 "role": role,
                 "role_label": LABELS[role],
             }

@@ -58,8 +58,8 @@ class Rooms:
         return dict(self._rooms)
 
     def present(self) -> dict[str, int]:
-        """How many people (by name) are in each live room here."""
-        return {f: len({p.name for p in r.peers.values()}) for f, r in self._rooms.items()}
+        """How many people are in each live room here (``Room.people_here``)."""
+        return {f: r.people_here() for f, r in self._rooms.items()}
 
     async def get(self, forum_id: str, *, take_over: bool = True, wait: bool = True) -> Room | None:
         """The forum's room, loading it if needed; ``None`` for an unknown forum.

@@ -106,6 +106,11 @@ class Room:
 
     # -- talking to the room ------------------------------------------------------
 
+    def people_here(self) -> int:
+        """How many people are connected (by person, SPEC R40: two tabs of one person
+        are one, two people of one name are two)."""
+        return len({p.person for p in self.peers.values()})
+
     def post(self, message: RoomMessage) -> None:
         if self.closed:
             raise RoomClosed(self.forum_id)
