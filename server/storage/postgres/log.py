@@ -15,8 +15,8 @@ from board.replay import ReplayError, board_after
 from board.sync import REMEMBERED_OPS
 from server.storage.decoding import LAST_SEQ, PHASE_PREFIX
 from server.storage.log_writes import LogWrites
+from server.storage.postgres import owners
 from server.storage.postgres.engine import Engine, prefix_is
-from server.storage.postgres.owners import ownership
 from server.storage.records import Loaded
 from server.storage.writes import decode_board, logged
 
@@ -30,7 +30,7 @@ class PostgresLog(LogWrites):
     engine: Engine
 
     def __init__(self, engine: Engine) -> None:
-        super().__init__(engine, ownership)
+        super().__init__(engine, owners)  # the module is the ``Owners``
 
     # -- reading ------------------------------------------------------------------
 

@@ -85,15 +85,3 @@ async def release(engine: Engine, forum_id: str, owner: str, epoch: int) -> None
 async def request_handover(engine: Engine, forum_id: str) -> None:
     async with engine.connection() as conn:
         await conn.execute(_ASK, forum_id)
-
-
-class _Ownership:
-    """The functions above, as ``ForumLog`` calls them."""
-
-    claim = staticmethod(claim)
-    renew = staticmethod(renew)
-    release = staticmethod(release)
-    request_handover = staticmethod(request_handover)
-
-
-ownership: Final = _Ownership()

@@ -16,8 +16,8 @@ from board.sync import REMEMBERED_OPS
 from server.storage.decoding import LAST_SEQ, PHASE_PREFIX
 from server.storage.log_writes import LogWrites
 from server.storage.records import Loaded
+from server.storage.sqlite import owners
 from server.storage.sqlite.engine import Engine
-from server.storage.sqlite.owners import ownership
 from server.storage.writes import decode_board, logged
 
 # Comparing a blob prefix (decoding.PHASE_PREFIX) uses the (forum_id, seq) key for the
@@ -32,7 +32,7 @@ class SqliteLog(LogWrites):
     engine: Engine
 
     def __init__(self, engine: Engine) -> None:
-        super().__init__(engine, ownership)
+        super().__init__(engine, owners)  # the module is the ``Owners``
 
     # -- reading ------------------------------------------------------------------
 

@@ -98,15 +98,3 @@ async def request_handover(engine: Engine, forum_id: str) -> None:
         )
 
     await engine.on_writer(lambda conn: _in_transaction(conn, run))
-
-
-class _Ownership:
-    """The functions above, as ``ForumLog`` calls them."""
-
-    claim = staticmethod(claim)
-    renew = staticmethod(renew)
-    release = staticmethod(release)
-    request_handover = staticmethod(request_handover)
-
-
-ownership: Final = _Ownership()
