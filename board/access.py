@@ -1,6 +1,7 @@
 """Who may do what on a forum: three roles, ordered, and the least role each operation needs.
 
-A forum hands out one link per role (``docs/access.md``):
+A forum hands out one link per role (``docs/access.md``), and a room link that admits
+as a participant while the facilitator lets the room join (``LINK_KINDS``, SPEC R46):
 
 - ``viewer``: reads the board, its sessions and history; changes nothing (the
   projector in the room, a stakeholder).
@@ -25,6 +26,25 @@ Role = Literal["viewer", "participant", "facilitator"]
 
 ROLES: Final[tuple[Role, ...]] = ("viewer", "participant", "facilitator")
 """Every role, least first: each may do everything the ones before it may."""
+
+LinkKind = Literal["viewer", "participant", "facilitator", "room"]
+
+LINK_KINDS: Final[tuple[LinkKind, ...]] = (*ROLES, "room")
+"""Every kind of forum link: one per role, and the room link (SPEC R46), which admits
+as a participant, and only while the board's ``room_join`` is on."""
+
+ROOM: Final[LinkKind] = "room"
+
+
+def link_role(kind: LinkKind) -> Role:
+    """The role a link of ``kind`` gives (the room link: a participant's)."""
+    return "participant" if kind == "room" else kind
+
+
+def is_link_kind(value: object) -> bool:
+    """Whether ``value`` names a kind of forum link."""
+    return isinstance(value, str) and value in LINK_KINDS
+
 
 _RANK: Final[dict[str, int]] = {role: i for i, role in enumerate(ROLES)}
 
@@ -72,6 +92,7 @@ FACILITATOR_OPS: Final = frozenset(
         "set_focus",
         "set_phase",
         "configure_retro",
+        "set_room_join",
     }
 )
 """Operations only a facilitator may send."""
@@ -87,6 +108,15 @@ WHAT: Final[dict[Role, str]] = {
     "participant": "moves and edits cards, records decisions and next steps",
     "facilitator": "also starts and ends sessions, runs the timer, the retrospective phases and"
     " the follow, and renames the forum",
+}
+
+
+LINK_LABELS: Final[dict[LinkKind, str]] = {**{k: v for k, v in LABELS.items()}, "room": "Room"}
+
+LINK_WHAT: Final[dict[LinkKind, str]] = {
+    **{k: v for k, v in WHAT.items()},
+    "room": "the projector's QR code: joins as a participant, only while the facilitator"
+    " lets the room join",
 }
 
 

@@ -11,7 +11,7 @@ It raises ``Rejected`` with a code and a reason a person can read.
 
 The handlers live by subject: ``cards.py``, ``columns.py``, ``sessions.py``, and the
 smaller ``backlog.py``, ``forum_links.py``, ``timer.py``, ``voting.py``, ``focus.py``,
-``retro.py``, ``wip.py``; their shared checks and lookups are ``rules.py``.
+``retro.py``, ``wip.py``, ``room.py``; their shared checks and lookups are ``rules.py``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from . import focus as _focus_ops
 from . import forum_links as _links
 from . import ops as o
 from . import retro as _retro
+from . import room as _room
 from . import timer as _timer_ops
 from . import voting as _voting
 from . import wip as _wip
@@ -103,4 +104,5 @@ _HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
     o.SetPhase: _retro.set_phase,
     o.ConfigureRetro: _retro.configure_retro,
     o.SetWipLimit: _wip.set_wip_limit,
+    o.SetRoomJoin: _room.set_room_join,
 }

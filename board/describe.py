@@ -33,6 +33,7 @@ from .events import (
     ParticipantsAdded,
     PhaseChanged,
     RetroConfigured,
+    RoomJoinChanged,
     SessionEnded,
     SessionStarted,
     TimerChanged,
@@ -213,6 +214,8 @@ def _describe_event(before: Board, e: Event) -> str:
         return f"{verb} the next step “{e.step.text}”"
     if isinstance(e, TimerChanged):
         return _describe_timer(e)
+    if isinstance(e, RoomJoinChanged):
+        return "let the room join" if e.on else "stopped the room joining"
     return ""  # ColumnReranked: bookkeeping, no visible change
 
 

@@ -199,6 +199,12 @@ class VotesCounted(_Event, tag="votes_counted", frozen=True):
     voters: int
 
 
+class RoomJoinChanged(_Event, tag="room_join_changed", frozen=True):
+    """Whether the room link admits people now (SPEC R46)."""
+
+    on: bool
+
+
 class VoteClosed(_Event, tag="vote_closed", frozen=True):
     """The vote closed: dots per card or cluster id."""
 
@@ -241,4 +247,5 @@ Event = (
     | FocusChanged
     | WipLimitSet
     | WipExceeded
+    | RoomJoinChanged
 )

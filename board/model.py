@@ -229,6 +229,7 @@ class Board(msgspec.Struct, frozen=True):
     timer: Timer | None = None  # None until the facilitator sets a duration
     retro: Retro | None = None  # the running session's retrospective phases
     focus: str | None = None  # the card or column the facilitator brought everyone to
+    room_join: bool = False  # whether the room link admits people (board/room.py, R46)
 
     def column(self, column_id: str) -> Column | None:
         for col in self.columns:

@@ -271,6 +271,13 @@ class ConfigureRetro(_Op, tag="configure_retro", frozen=True):
     anonymous: bool | UnsetType = UNSET
 
 
+class SetRoomJoin(_Op, tag="set_room_join", frozen=True):
+    """Let people in the room join from the projector's room link, or stop it
+    (facilitator; ``board/room.py``, SPEC R45-R47)."""
+
+    on: bool
+
+
 WipLimit = Annotated[int, msgspec.Meta(ge=-1_000_000, le=1_000_000)]  # apply checks 1..999
 
 
@@ -319,6 +326,7 @@ ClientOp = (
     | SetPhase
     | ConfigureRetro
     | SetWipLimit
+    | SetRoomJoin
 )
 """Every operation a client may send."""
 
@@ -358,4 +366,5 @@ CLIENT_OP_TYPES: tuple[type[_Op], ...] = (
     SetPhase,
     ConfigureRetro,
     SetWipLimit,
+    SetRoomJoin,
 )

@@ -26,6 +26,7 @@ from server.demo import seed_demo
 from server.forums.api import API
 from server.forums.pages import PAGES
 from server.forums.projector import PROJECTOR_ROUTES
+from server.forums.room import ROOM_ROUTES
 from server.live.endpoint import live
 from server.live.mail import Postman
 from server.live.ownership import ForumElsewhere
@@ -164,6 +165,7 @@ def create_app(settings: Settings) -> Litestar:
             *METRICS_ROUTES,
             *NETWORK_ROUTES,
             *PROJECTOR_ROUTES,
+            *ROOM_ROUTES,
             live,
             create_static_files_router(
                 path="/static",

@@ -48,6 +48,7 @@ SAMPLES: list[o.ClientOp] = [
     o.SetPhase(phase="write"),
     o.ConfigureRetro(dots=3),
     o.SetWipLimit(column="new", limit=4),
+    o.SetRoomJoin(on=True),
 ]
 FACILITATOR_ONLY = {
     "start_session",
@@ -58,6 +59,7 @@ FACILITATOR_ONLY = {
     "pause_timer",
     "reset_timer",
     "set_focus",
+    "set_room_join",  # SPEC R45
     "set_phase",
     "configure_retro",
 }

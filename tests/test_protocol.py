@@ -32,6 +32,7 @@ from board.events import (
     NextStepAdded,
     NextStepUpdated,
     ParticipantsAdded,
+    RoomJoinChanged,
     SessionEnded,
     SessionStarted,
     TimerChanged,
@@ -90,6 +91,7 @@ OPS: dict[str, dict[str, Any]] = {
     "set_phase": {"phase": "reveal"},
     "configure_retro": {"dots": 5, "anonymous": True},
     "set_wip_limit": {"column": "new", "limit": 4},
+    "set_room_join": {"on": True},
 }  # fmt: skip
 
 
@@ -287,6 +289,7 @@ EVENTS: list[Event] = [
     NextStepUpdated(step=NextStep("s5", "f1-1", "Call", 1.0, "Ann", 2.0, "Bo")),
     TimerChanged(action="started", timer=Timer(300, 120.5, 1764000000.25)),
     FocusChanged(target="c1"),
+    RoomJoinChanged(on=True),
     voting_events.GroupChanged(group=CardGroup(id="g3", title="Pipeline")),
     voting_events.GroupRemoved(group_id="g3"),
     voting_events.VoteCast(voter="Ann", target="g3", used=2, voters=4),

@@ -18,6 +18,7 @@ from urllib.parse import unquote_plus
 
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
+from board.access import ROOM
 from server.access import csrf
 from server.access.identity import (
     PERSON_COOKIE,
@@ -124,6 +125,14 @@ async def follow_link(scope: Any, send: Send, token: str) -> None:
     await _send_page(send, 303, b"", headers)
 
 
+async def _for_the_room(scope: Any, token: str) -> bool:
+    """Whether ``token`` is a forum's room link: it is not followed here but by its route
+    (``/forums/{id}/join``, ``server/forums/room.py``), which alone knows whether the
+    room may join now (SPEC R46); it stays in the scope for that route."""
+    found = await services_of(scope["app"]).access.find(token)
+    return found is not None and found[1] == ROOM
+
+
 def gate(app: ASGIApp) -> ASGIApp:
     """Take link tokens out of URLs, follow page links, and hold the CSRF token."""
 
@@ -141,6 +150,7 @@ def gate(app: ASGIApp) -> ASGIApp:
             token is not None
             and method in ("GET", "HEAD")
             and not scope["path"].startswith("/api/")
+            and not await _for_the_room(scope, token)
         ):
             await follow_link(scope, send, token)
             return

@@ -8,7 +8,7 @@ from typing import Any, Final
 import msgspec
 from litestar.datastructures import Cookie
 
-from board.access import Role
+from board.access import LinkKind
 from server.access.signing import seal, unseal
 
 COOKIE: Final = "sb_access"
@@ -20,11 +20,11 @@ class Pass(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """What the access cookie holds: an admin mark and grants, oldest first."""
 
     a: str = ""  # fingerprint of the admin token's hash it was made with ("": none)
-    g: list[tuple[str, Role, str]] = []  # (forum id, role, token fingerprint)
+    g: list[tuple[str, LinkKind, str]] = []  # (forum id, link kind, token fingerprint)
 
-    def with_grant(self, forum_id: str, role: Role, mark: str) -> Pass:
-        kept = [g for g in self.g if g[0] != forum_id or g[1] != role]
-        return Pass(a=self.a, g=[*kept, (forum_id, role, mark)][-MAX_GRANTS:])
+    def with_grant(self, forum_id: str, kind: LinkKind, mark: str) -> Pass:
+        kept = [g for g in self.g if g[0] != forum_id or g[1] != kind]
+        return Pass(a=self.a, g=[*kept, (forum_id, kind, mark)][-MAX_GRANTS:])
 
 
 _pass_decoder = msgspec.json.Decoder(Pass)

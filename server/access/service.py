@@ -29,11 +29,13 @@ from typing import Any, Final, cast
 
 from litestar.connection import ASGIConnection
 
-from board.access import ROLES, Role, best, is_role
+from board.access import LINK_KINDS, ROOM, LinkKind, Role, best, is_link_kind, link_role
 from server.access import admin_token
 from server.access.passes import COOKIE, Pass, read_pass
 from server.access.refusals import BAD_TOKEN, Denied
 from server.access.signing import fingerprint, new_token
+from server.access.who import Watch as Watch
+from server.access.who import Who as Who
 from server.storage.access import AccessRecords, ForumToken
 from server.storage.signals import ACCESS, ADMIN, LocalSignals, Signals
 
@@ -44,58 +46,6 @@ LINK_TOKEN: Final = "scaleboard.link_token"  # scope key: the ``?token=`` taken 
 MIN_ADMIN_TOKEN: Final = 16  # characters a configured admin token must have at least
 ADMIN_POLL: Final = 0.25  # seconds between looks at the stored admin token (admin-link)
 ADMIN_POLL_IDLE: Final = 1.0  # the same with no admin socket open: nothing to close yet
-
-
-# -- who is asking -------------------------------------------------------------------
-
-
-class Who:
-    """The roles of one request or connection, worked out from its credentials."""
-
-    __slots__ = ("admin", "bearer", "held", "roles")
-
-    def __init__(
-        self,
-        *,
-        admin: bool = False,
-        roles: dict[str, Role] | None = None,
-        bearer: bool = False,
-        held: Pass | None = None,
-    ) -> None:
-        self.admin = admin
-        self.roles = roles or {}
-        self.bearer = bearer  # by an Authorization header: no cookie, so no CSRF risk
-        self.held = held or Pass()  # the cookie as it came (to add a grant to)
-
-    def role(self, forum_id: str) -> Role | None:
-        """The role on ``forum_id``: the admin facilitates every forum."""
-        return "facilitator" if self.admin else self.roles.get(forum_id)
-
-    @property
-    def anonymous(self) -> bool:
-        return not self.admin and not self.roles
-
-    def visible(self) -> frozenset[str] | None:
-        """The forums this person may see (``None``: every forum, for the admin)."""
-        return None if self.admin else frozenset(self.roles)
-
-    def sees(self, forum_id: str) -> bool:
-        return self.admin or forum_id in self.roles
-
-
-class Watch:
-    """A live connection that holds a role through a forum token (see ``Access.rotate``),
-    or, ``admin``, through the admin token (see ``Access.follow_admin``)."""
-
-    __slots__ = ("admin", "forum_id", "revoke", "role")
-
-    def __init__(
-        self, forum_id: str, role: Role, revoke: Callable[[], None], *, admin: bool = False
-    ) -> None:
-        self.forum_id = forum_id
-        self.role = role
-        self.revoke = revoke
-        self.admin = admin
 
 
 class Access:
@@ -110,8 +60,8 @@ class Access:
         self.signals.listen(ADMIN, lambda _: self._soon(self.check_admin()))
         self.signals.on_gap(lambda: self._soon(self.refresh_all()))
         self._pending: set[asyncio.Task[None]] = set()
-        self._tokens: dict[str, dict[Role, str]] = {}
-        self._owner: dict[str, tuple[str, Role]] = {}
+        self._tokens: dict[str, dict[LinkKind, str]] = {}
+        self._owner: dict[str, tuple[str, LinkKind]] = {}
         self._live: dict[str, set[Watch]] = {}
         self._admins: set[Watch] = set()
         self._admin_mark: str | None = None  # the mark the open admin sockets came with
@@ -122,7 +72,7 @@ class Access:
         """Give every forum its tokens (older databases have none), load them, and set
         up the admin. Returns the admin token when one was just made (print it once)."""
         now = time.time()
-        missing = await self.records.missing_roles(ROLES)
+        missing = await self.records.missing_roles(LINK_KINDS)
         await self.records.add_tokens([ForumToken(f, r, new_token(), now) for f, r in missing])
         for t in await self.records.all_tokens():
             self._install(t.forum_id, {t.role: t.token})
@@ -144,15 +94,16 @@ class Access:
     def _install(self, forum_id: str, tokens: dict[str, str]) -> None:
         held = self._tokens.setdefault(forum_id, {})
         for name, token in tokens.items():
-            if name not in held and is_role(name):
-                role = cast(Role, name)
-                held[role] = token
-                self._owner[token] = (forum_id, role)
+            if name not in held and is_link_kind(name):
+                kind = cast(LinkKind, name)
+                held[kind] = token
+                self._owner[token] = (forum_id, kind)
 
-    async def tokens(self, forum_id: str) -> dict[Role, str] | None:
-        """The forum's current token per role; ``None`` for an unknown forum."""
+    async def tokens(self, forum_id: str) -> dict[LinkKind, str] | None:
+        """The forum's current token per link kind (each role's, the room's); ``None``
+        for an unknown forum."""
         found = self._tokens.get(forum_id)
-        if found is not None and len(found) == len(ROLES):
+        if found is not None and len(found) == len(LINK_KINDS):
             return found
         rows = await self.records.tokens_of(forum_id)
         if not rows:
@@ -161,8 +112,8 @@ class Access:
         self._install(forum_id, {t.role: t.token for t in rows})
         return self._tokens[forum_id]
 
-    async def find(self, token: str) -> tuple[str, Role] | None:
-        """The forum and role a token opens, if it is current."""
+    async def find(self, token: str) -> tuple[str, LinkKind] | None:
+        """The forum and link kind of a token, if it is current."""
         if not token or len(token) > 256:
             return None
         found = self._owner.get(token)
@@ -174,32 +125,32 @@ class Access:
         await self.tokens(forum_id)
         return self._owner.get(token)
 
-    async def mark(self, forum_id: str, role: Role) -> str | None:
+    async def mark(self, forum_id: str, kind: LinkKind) -> str | None:
         tokens = await self.tokens(forum_id)
-        token = tokens.get(role) if tokens else None
+        token = tokens.get(kind) if tokens else None
         return fingerprint(token) if token else None
 
-    async def rotate(self, forum_id: str, role: Role) -> str | None:
-        """Replace the role's token; the old link, its grants and the live connections
-        that came in with it stop working now. ``None`` for an unknown forum."""
+    async def rotate(self, forum_id: str, kind: LinkKind) -> str | None:
+        """Replace the token of a link kind; the old link, its grants and the live
+        connections that came in with it stop working now. ``None``: unknown forum."""
         tokens = await self.tokens(forum_id)
         if tokens is None:
             return None
         token = new_token()
-        await self.records.replace_token(forum_id, role, token, time.time())
-        old = tokens.get(role)
+        await self.records.replace_token(forum_id, kind, token, time.time())
+        old = tokens.get(kind)
         if old is not None:
             self._owner.pop(old, None)
-        tokens[role] = token
-        self._owner[token] = (forum_id, role)
-        self._revoke(forum_id, role)
-        log.info("rotated the %s link of %s", role, forum_id)
+        tokens[kind] = token
+        self._owner[token] = (forum_id, kind)
+        self._revoke(forum_id, kind)
+        log.info("rotated the %s link of %s", kind, forum_id)
         await self.signals.publish(ACCESS, forum_id)  # every other process drops the old one
         return token
 
-    def _revoke(self, forum_id: str, role: Role) -> None:
+    def _revoke(self, forum_id: str, kind: LinkKind) -> None:
         for watch in list(self._live.get(forum_id, ())):
-            if watch.role == role:
+            if watch.kind == kind:
                 watch.revoke()
 
     # -- what other processes changed ---------------------------------------------------
@@ -226,9 +177,9 @@ class Access:
         if held is None:
             return
         for row in rows:
-            if not is_role(row.role):
+            if not is_link_kind(row.role):
                 continue
-            role = cast(Role, row.role)
+            role = cast(LinkKind, row.role)
             old = held.get(role)
             if old == row.token:
                 continue
@@ -334,10 +285,14 @@ class Access:
         found = await self.find(token)
         if found is None:
             return who
-        forum_id, role = found
-        roles = dict(who.roles)
-        roles[forum_id] = best(roles.get(forum_id), role) or role
-        return Who(admin=who.admin, roles=roles, bearer=who.bearer, held=who.held)
+        forum_id, kind = found
+        if kind == ROOM:  # a link for people in the room, not a credential (SPEC R46)
+            return who
+        roles, via, role = dict(who.roles), dict(who.via), link_role(kind)
+        if best(roles.get(forum_id), role) == role:
+            roles[forum_id] = role
+            via.pop(forum_id, None)
+        return Who(admin=who.admin, roles=roles, bearer=who.bearer, held=who.held, via=via)
 
     async def _cookie(self, value: str | None) -> Who:
         held = read_pass(self.secret, value)
@@ -346,11 +301,18 @@ class Access:
             mark = await self.admin_mark()
             admin = mark is not None and hmac.compare_digest(held.a, mark)
         roles: dict[str, Role] = {}
-        for forum_id, role, mark in held.g:
-            current = await self.mark(forum_id, role)
-            if current is not None and hmac.compare_digest(mark, current):
-                roles[forum_id] = best(roles.get(forum_id), role) or role
-        return Who(admin=admin, roles=roles, held=held)
+        via: dict[str, LinkKind] = {}
+        for forum_id, kind, mark in held.g:
+            current = await self.mark(forum_id, kind)
+            if current is None or not hmac.compare_digest(mark, current):
+                continue
+            role, had = link_role(kind), roles.get(forum_id)
+            if had is None or best(had, role) != had or (had == role and kind != ROOM):
+                roles[forum_id] = role  # the higher role; of equals, the role's own link
+                via.pop(forum_id, None)
+                if kind != role:
+                    via[forum_id] = kind
+        return Who(admin=admin, roles=roles, held=held, via=via)
 
     async def grant(self, held: Pass, token: str) -> Pass | None:
         """``held`` with what ``token`` opens added (``None``: it opens nothing)."""
@@ -361,17 +323,17 @@ class Access:
         found = await self.find(token)
         if found is None:
             return None
-        forum_id, role = found
-        return held.with_grant(forum_id, role, fingerprint(token))
+        forum_id, kind = found
+        return held.with_grant(forum_id, kind, fingerprint(token))
 
     # -- live connections -----------------------------------------------------------
 
     def watch(
-        self, forum_id: str, role: Role, revoke: Callable[[], None], *, admin: bool = False
+        self, forum_id: str, kind: LinkKind, revoke: Callable[[], None], *, admin: bool = False
     ) -> Watch:
-        """Call ``revoke`` when the ``role`` token of ``forum_id`` is rotated, or, for a
+        """Call ``revoke`` when the ``kind`` token of ``forum_id`` is rotated, or, for a
         connection that came in as the ``admin``, when the admin token is replaced."""
-        w = Watch(forum_id, role, revoke, admin=admin)
+        w = Watch(forum_id, kind, revoke, admin=admin)
         if admin:
             self._admins.add(w)
         else:

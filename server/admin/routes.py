@@ -3,9 +3,9 @@
 ``/admin/enter?token=…`` is the admin's link (printed by ``scaleboard serve`` on the
 first run, or by ``scaleboard admin-link``): the gate (``server/access/links.py``) puts the
 admin mark in the access cookie and comes back here without the token, which goes on
-to ``/admin``. ``/admin`` lists every forum with its three links and a Rotate button
-per role; rotating replaces the token, and the old link, the grants made from it and
-the live connections that came in with it stop working at once.
+to ``/admin``. ``/admin`` lists every forum with its links (one per role, and the room
+link) and a Rotate button for each; rotating replaces the token, and the old link, the
+grants made from it and the live connections that came in with it stop working at once.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 
-from board.access import LABELS, ROLES, WHAT, Role, is_role
+from board.access import LINK_KINDS, LINK_LABELS, LINK_WHAT, ROOM, LinkKind, is_link_kind
 from board.kinds import FORUM_KINDS, routes_from
 from board.model import MAX_FORUM_NAME
 from server.access.guards import admin_guard, check_form, who
@@ -40,10 +40,11 @@ Req = Request[Any, Any, Any]
 
 
 class ForumLink(msgspec.Struct, frozen=True):
-    """One role's link to a forum. ``token`` also works as an API bearer token."""
+    """One link to a forum: a role's (its ``token`` also works as an API bearer token) or
+    the room link (``role`` ``room``: a participant's, only while the room may join)."""
 
     forum_id: str
-    role: Role
+    role: LinkKind
     token: str
     url: str
     created_at: float
@@ -60,14 +61,17 @@ def base_url(request: Req) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def link_url(base: str, forum_id: str, token: str) -> str:
-    return f"{base}/forums/{forum_id}?token={token}"
+def link_url(base: str, forum_id: str, token: str, kind: LinkKind = "participant") -> str:
+    """A link's address: the forum's with the token; the room link lands on
+    ``/forums/{id}/join`` (``server/forums/room.py``)."""
+    where = "/join" if kind == ROOM else ""
+    return f"{base}/forums/{forum_id}{where}?token={token}"
 
 
 async def forum_links(
     request: Req, records: AccessRecords, forum_id: str
 ) -> list[ForumLink] | None:
-    """The forum's current links, one per role; ``None`` for an unknown forum."""
+    """The forum's current links, one per role and the room's; ``None``: unknown forum."""
     rows = await records.tokens_of(forum_id)
     if not rows:
         return None
@@ -78,10 +82,10 @@ async def forum_links(
             forum_id,
             role,
             found[role].token,
-            link_url(base, forum_id, found[role].token),
+            link_url(base, forum_id, found[role].token, role),
             found[role].created_at,
         )
-        for role in ROLES
+        for role in LINK_KINDS
         if role in found
     ]
 
@@ -123,8 +127,8 @@ async def admin_page(request: Req, storage: StorageDep, renderer: RendererDep) -
     body = renderer.page(
         "admin.html",
         forums=forums,
-        labels=LABELS,
-        what=WHAT,
+        labels=LINK_LABELS,
+        what=LINK_WHAT,
         form={"name": "", "kind": "sos"},
         errors={},
         max_forum_name=MAX_FORUM_NAME,
@@ -138,11 +142,13 @@ async def admin_page(request: Req, storage: StorageDep, renderer: RendererDep) -
 async def rotate_form(
     request: Req, access: AccessDep, renderer: RendererDep, forum_id: str, data: FormData
 ) -> Response[Any]:
-    """Replace one role's link of a forum (the Rotate button)."""
+    """Replace one link of a forum (the Rotate button)."""
     await check_form(request, data)
     role = data.get("role", "")
-    if not is_role(role):
-        return refused(renderer, f"Choose a role: {', '.join(ROLES)}.", 400, "Nothing was rotated")
+    if not is_link_kind(role):
+        return refused(
+            renderer, f"Choose a link: {', '.join(LINK_KINDS)}.", 400, "Nothing was rotated"
+        )
     if await access.rotate(forum_id, role) is None:  # type: ignore[arg-type]
         return not_found(renderer, "There is no forum at this address.", "/admin", "Back")
     return Redirect(f"/admin?rotated={forum_id}#forum-{forum_id}", status_code=303)
@@ -171,7 +177,7 @@ class AdminApi(Controller):
 
     @get("/forums/{forum_id:str}/links", responses={404: ERRORS[404]})
     async def links(self, request: Req, storage: StorageDep, forum_id: str) -> list[ForumLink]:
-        """The forum's three links (participant, facilitator, viewer); admin only."""
+        """The forum's links (viewer, participant, facilitator, room); admin only."""
         found = await forum_links(request, storage.access, forum_id)
         if found is None:
             raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")
@@ -179,16 +185,17 @@ class AdminApi(Controller):
 
     @post("/forums/{forum_id:str}/links/{role:str}/rotate", responses=ERRORS)
     async def rotate(self, request: Req, access: AccessDep, forum_id: str, role: str) -> ForumLink:
-        """Replace one role's token: its old link, the grants made from it and the live
-        connections that came in with it stop working at once; admin only."""
-        if not is_role(role):
+        """Replace one link's token (a role's, or ``room``): its old link, the grants made
+        from it and the live connections that came in with it stop working at once;
+        admin only."""
+        if not is_link_kind(role):
             raise ApiProblem(
-                400, "invalid", f"There is no role {role!r}; use one of {', '.join(ROLES)}."
+                400, "invalid", f"There is no link {role!r}; use one of {', '.join(LINK_KINDS)}."
             )
         token = await access.rotate(forum_id, role)  # type: ignore[arg-type]
         if token is None:
             raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")
-        url = link_url(base_url(request), forum_id, token)
+        url = link_url(base_url(request), forum_id, token, role)  # type: ignore[arg-type]
         return ForumLink(forum_id, role, token, url, time.time())  # type: ignore[arg-type]
 
 

@@ -7,13 +7,15 @@ type, light or dark (``?theme=light|dark``; by default it follows the screen's
 whether a session is running, and a short join link with its QR code, drawn here on
 the server (``segno``) as an SVG path in ``templates/projector.html``.
 
-The join link is the forum's own address: people in the room who have no link yet
-get the page that tells them to ask for one. A facilitator (or the admin) may open
-``?join=participant`` instead: the QR code and the link then carry the forum's
-participant link, token and all, so the room can join by scanning it. For anyone else
-``join=participant`` is ignored (the page never shows a token its reader could not
-see on ``/admin``); such a page is sent ``Cache-Control: no-store`` like every
-projector page.
+The join panel (``templates/_room.html``, SPEC R47) shows the way in that works: while
+the facilitator lets the room join (``Board.room_join``, ``board/room.py``) the QR code
+and the printed link are the forum's room link (``server/forums/room.py``: scan, give a
+name, be on the board as a participant); otherwise they are the forum's address, and
+the panel says whom to ask for a link (the facilitators connected now, or the admin).
+A viewer link is enough to see the room link: it is on the wall for the room anyway.
+Every projector page is sent ``Cache-Control: no-store``. The panel alone is
+``GET /forums/{id}/projector/join-panel``: ``projector.js`` fetches it again when room
+joining changes, when people come or go, and every ``REFRESH`` seconds (a rotated link).
 
 ``static/js/projector.js`` keeps the board live through the forum's websocket with
 ``?view=projector`` (``server/live/endpoint.py``: the connection is read-only whatever the
@@ -29,8 +31,12 @@ import segno
 from litestar import Request, Response, get
 
 from board import visibility
-from server.access.guards import forum_guard, who
+from board.access import ROOM
+from server.access.guards import forum_guard
+from server.access.service import Access
 from server.admin.routes import base_url, link_url
+from server.forums.room import NO_STORE, whom_to_ask
+from server.live.rooms import Room
 from server.web.deps import AccessDep, RendererDep, RoomsDep
 from server.web.errors import html, not_found
 
@@ -70,6 +76,25 @@ def short(url: str) -> str:
     return url.split("://", 1)[-1]
 
 
+async def join_panel(request: Req, room: Room, access: Access) -> dict[str, Any]:
+    """What the projector's join panel shows (SPEC R47): the room link while the room
+    may join, else the forum's address and whom to ask."""
+    forum_id = room.forum_id
+    base = base_url(request)
+    url = f"{base}/forums/{forum_id}"
+    tokens = await access.tokens(forum_id) if room.sync.board.room_join else None
+    on = tokens is not None and ROOM in tokens
+    if tokens is not None and on:
+        url = link_url(base, forum_id, tokens[ROOM], ROOM)
+    return {
+        "room": on,
+        "url": url,
+        "short": short(url),
+        "qr": QrCode(url),
+        "ask": whom_to_ask(room),
+    }
+
+
 @get(
     "/forums/{forum_id:str}/projector",
     include_in_schema=False,
@@ -82,34 +107,37 @@ async def projector_page(
     access: AccessDep,
     forum_id: str,
     theme: str = "auto",
-    join: str = "",
 ) -> Response[str]:
     """The wall-screen view of a forum's live board (read-only for everyone)."""
     room = await rooms.get(forum_id)
     if room is None:
         return not_found(renderer, "There is no forum at this address. It may have been mistyped.")
     theme = theme if theme in THEMES else "auto"
-    person = await who(request)
-    base = base_url(request)
-    join_url = f"{base}/forums/{forum_id}"
-    with_token = False
-    if join == "participant" and person.role(forum_id) == "facilitator":
-        tokens = await access.tokens(forum_id)
-        if tokens is not None:
-            join_url = link_url(base, forum_id, tokens["participant"])
-            with_token = True
     board = visibility.board_for(room.sync.board, None)  # hidden cards face down
     body = renderer.page(
         "projector.html",
         view=renderer.view(board, role="viewer"),
         epoch=room.sync.epoch,
         theme=theme,
-        join_url=join_url,
-        join_short=short(join_url),
-        join_with_token=with_token,
-        qr=QrCode(join_url),
+        panel=await join_panel(request, room, access),
     )
-    return html(body, headers={"Cache-Control": "no-store"})
+    return html(body, headers=NO_STORE)
 
 
-PROJECTOR_ROUTES: list[Callable[..., Any] | Any] = [projector_page]
+@get(
+    "/forums/{forum_id:str}/projector/join-panel",
+    include_in_schema=False,
+    guards=[forum_guard("viewer")],
+)
+async def projector_join_panel(
+    request: Req, rooms: RoomsDep, renderer: RendererDep, access: AccessDep, forum_id: str
+) -> Response[str]:
+    """The projector's join panel alone, as it is now (``projector.js`` swaps it in)."""
+    room = await rooms.get(forum_id)
+    if room is None:
+        return not_found(renderer, "There is no forum at this address. It may have been mistyped.")
+    panel = await join_panel(request, room, access)
+    return html(str(renderer.macro("_room.html", "join")(panel)).strip(), headers=NO_STORE)
+
+
+PROJECTOR_ROUTES: list[Callable[..., Any] | Any] = [projector_page, projector_join_panel]

@@ -217,7 +217,8 @@ async def live(
     # The admin facilitates every forum whatever its tokens (a new admin token revokes);
     # anyone else came in with a forum token (a link, a grant made from one, a bearer)
     # that a rotation revokes.
-    watch: Watch | None = access.watch(forum_id, role, revoke, admin=person.admin)
+    kind = person.link(forum_id) or role  # the room link's people: its rotation (R46)
+    watch: Watch | None = access.watch(forum_id, kind, revoke, admin=person.admin)
 
     async def post(message: RoomMessage) -> Room | None:
         nonlocal room

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import msgspec
 
-from board.access import ROLES
+from board.access import LINK_KINDS
 from board.model import Board, NextStep, Team
 from board.ops import Op
 from board.sync import Accepted, Item, LoggedOp
@@ -65,7 +65,7 @@ def new_forum_writes(board: Board, at: float) -> list[Write]:
         forum_summary_write(board, at),
         *(
             (Stmt.TOKEN_NEW, (board.forum_id, role, secrets.token_urlsafe(24), at))
-            for role in ROLES
+            for role in LINK_KINDS
         ),
     ]
 

@@ -34,6 +34,7 @@ from board.events import (
     ParticipantsAdded,
     PhaseChanged,
     RetroConfigured,
+    RoomJoinChanged,
     SessionEnded,
     SessionStarted,
     TimerChanged,
@@ -249,6 +250,7 @@ class Renderer:
             **self.timer_region(view),
             **self.retro_region(view),
             **self.focus_region(view),
+            **self.room_region(view),
             **voting_regions.regions(self, view, view.viewer),
             **self.dependencies_region(view),
         }
@@ -260,6 +262,10 @@ class Renderer:
     def focus_region(self, view: View) -> dict[str, str]:
         """Where the facilitator brought everyone (``templates/_focus.html``)."""
         return {"region:focus": self._call("_focus.html", "focus", view)}
+
+    def room_region(self, view: View) -> dict[str, str]:
+        """Whether the room may join, and a facilitator's toggle (``templates/_room.html``)."""
+        return {"region:room-join": self._call("_room.html", "room_join", view)}
 
     def retro_region(self, view: View) -> dict[str, str]:
         """The retrospective's phase bar (``templates/_retro.html``; empty elsewhere)."""
@@ -289,7 +295,7 @@ class Renderer:
         only they may see, e.g. their own dots: ``server/voting.py``)."""
         out: dict[str, str] = {}
         view: View | None = None
-        session_changed = timer_changed = focus_changed = False
+        session_changed = timer_changed = focus_changed = room_changed = False
         # The phase bar: on a phase or settings change; in the decide phase (it lists the
         # experiments) on any change that carries markup.
         retro_changed = False
@@ -306,6 +312,9 @@ class Renderer:
                     continue
                 if isinstance(event, FocusChanged):
                     focus_changed = True
+                    continue
+                if isinstance(event, RoomJoinChanged):
+                    room_changed = True
                     continue
                 if not isinstance(event, HTML_EVENTS):
                     continue  # moves and renames carry no markup: the hot path stays cheap
@@ -336,6 +345,8 @@ class Renderer:
             out.update(self.retro_region(view or self.view(board, role=role)))
         if focus_changed:
             out.update(self.focus_region(view or self.view(board, role=role)))
+        if room_changed:
+            out.update(self.room_region(view or self.view(board, role=role)))
         out.update(
             voting_regions.items_regions(
                 self, items, board, view or (lambda: self.view(board, role=role)), viewer

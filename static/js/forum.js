@@ -1,5 +1,6 @@
 // The forum page: connects the live board, the dialogs and the moves.
 
+import { roomControls } from "./room.js";
 import { between } from "./ranks.js";
 import { Live } from "./live.js";
 import { startTicking, tickElapsed, tickTimer, timerControls } from "./timer.js";
@@ -437,6 +438,7 @@ initStrip();
 timerControls(simple, toast);
 initBacklog({ live, toast, announce });
 retroControls(simple, live);
+roomControls(simple);
 initVoting({ live, send: simple, announce, mover: readOnly ? null : mover });
 startTicking();
 

@@ -13,6 +13,31 @@ import { initialsOf } from "./presence.js";
 const root = document.getElementById("projector");
 const conn = document.getElementById("conn");
 const HIGHLIGHT_MS = 5000;
+const JOIN_REFRESH_MS = 30000; // a rotated room link reaches the wall within this
+
+// The join panel (QR code, printed link, whom to ask: SPEC R47) is the server's markup,
+// fetched again when room joining changes, when people come or go (whom to ask), after
+// a reconnect, and now and then (a rotation is no board event).
+let joinTimer = 0;
+let joinAsked = 0;
+async function refreshJoin() {
+  const asked = ++joinAsked;
+  try {
+    const r = await fetch(`/forums/${encodeURIComponent(root.dataset.forum)}/projector/join-panel`, {
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+    if (!r.ok || asked !== joinAsked) return;
+    applyRegions({ "region:join": await r.text() });
+  } catch {
+    // offline: the next reconnect or refresh tries again
+  }
+}
+function refreshJoinSoon() {
+  clearTimeout(joinTimer);
+  joinTimer = setTimeout(refreshJoin, 300);
+}
+setInterval(refreshJoin, JOIN_REFRESH_MS);
 
 const STATUS_TEXT = {
   connecting: "Connecting…",
@@ -71,6 +96,7 @@ const live = new ProjectorLive({
     },
     full(html) {
       applyRegions(html);
+      refreshJoinSoon();
       refreshCounts();
       tickElapsed();
       tickTimer();
@@ -78,6 +104,7 @@ const live = new ProjectorLive({
     },
     event(ev, html, item) {
       applyEvent(ev, html);
+      if (ev.type === "room_join_changed") refreshJoinSoon();
       const id = MARKED[ev.type] && MARKED[ev.type](ev);
       if (id) highlight(id, item && item.actor);
     },
@@ -88,7 +115,9 @@ const live = new ProjectorLive({
       tickTimer();
       follow.refresh();
     },
-    presence() {},
+    presence() {
+      refreshJoinSoon(); // whom to ask: the facilitators here now
+    },
     error() {},
   },
 });

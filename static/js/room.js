@@ -1,0 +1,17 @@
+// Joining from the room (SPEC R45-R47; templates/_room.html): a facilitator's toggle
+// "Let people in the room join from the projector" sends `set_room_join`; the server
+// answers everyone with the new region:room-join (and the projector fetches its new
+// QR code). "New room link" is a plain form, confirmed first like /admin's Rotate.
+
+/** Wire the toggle and the rotate form; `send(op, what)` sends an op, toasting a refusal. */
+export function roomControls(send) {
+  document.addEventListener("change", (e) => {
+    const box = e.target.closest("#room-join-on");
+    if (!box) return;
+    send({ type: "set_room_join", on: box.checked }, "Could not change room joining");
+  });
+  document.addEventListener("submit", (e) => {
+    const form = e.target.closest("form.room-link-rotate[data-confirm]");
+    if (form && !window.confirm(form.dataset.confirm)) e.preventDefault();
+  });
+}
