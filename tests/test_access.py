@@ -836,7 +836,7 @@ def test_forums_get_links_however_they_are_made(tmp_path: Path) -> None:
         tokens: set[str] = set()
         for forum in forums:  # the demo network
             links = server.links(forum["id"])
-            assert sorted(links) == ["facilitator", "participant", "viewer"]
+            assert sorted(links) == ["facilitator", "participant", "room", "viewer"]
             tokens.update(links.values())
         made = server.new_forum("eat", "Made here")["id"]
         tokens.update(server.links(made).values())
@@ -849,8 +849,8 @@ def test_forums_get_links_however_they_are_made(tmp_path: Path) -> None:
         status, imported = server.request("POST", "/api/import", export)
         assert status == 201, imported
         tokens.update(server.links(imported["forum_id"]).values())
-        # Every token is its own (3 per forum), long and URL-safe.
-        assert len(tokens) == 3 * (len(forums) + 2)
+        # Every token is its own (4 per forum: 3 roles and the room), long and URL-safe.
+        assert len(tokens) == 4 * (len(forums) + 2)
         assert all(re.fullmatch(r"[A-Za-z0-9_-]{32,}", t) for t in tokens)
     finally:
         server.stop()
@@ -860,7 +860,7 @@ def test_forums_get_links_however_they_are_made(tmp_path: Path) -> None:
     server.start()
     try:
         links = server.links(made)
-        assert sorted(links) == ["facilitator", "participant", "viewer"]
+        assert sorted(links) == ["facilitator", "participant", "room", "viewer"]
         assert not set(links.values()) & tokens
         r = open_link(server, f"/forums/{made}?token={links['viewer']}")
         assert open_link(server, f"/forums/{made}/sessions", cookie_of(r)).status == 200

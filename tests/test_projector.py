@@ -98,22 +98,15 @@ def test_the_qr_code_is_the_forum_address(server: ServerProcess, forum: Forum) -
     assert qr_modules(page) == expected_modules(address)
     assert join_label(page) == address.split("://", 1)[1]
     assert "token=" not in page
-    assert "ask the facilitator for a link to join" in page  # whom to ask (issue 13)
+    assert "To join, ask the facilitator or the admin for a link" in page  # SPEC R47
 
 
-def test_a_facilitator_may_put_the_participant_link_on_the_wall(
-    server: ServerProcess, forum: Forum
-) -> None:
+def test_no_query_puts_a_token_on_the_wall(server: ServerProcess, forum: Forum) -> None:
+    """The old ``?join=participant`` is gone: the wall shows the room link only while
+    the room may join (SPEC R47, tests/test_room_join.py), never a role's link."""
     tokens = server.links(forum["id"])
-    link = f"{server.url}/forums/{forum['id']}?token={tokens['participant']}"
     for who in (tokens["facilitator"], None):  # the forum's facilitator, the admin
         page = projector(server, forum, "?join=participant", token=who).text
-        assert qr_modules(page) == expected_modules(link)
-        assert join_label(page) == link.split("://", 1)[1]
-        assert "Scan to join as a participant" in page
-    # A viewer or a participant asking for it gets the forum's address, never a token.
-    for role in ("viewer", "participant"):
-        page = projector(server, forum, "?join=participant", token=tokens[role]).text
         assert "token=" not in page and tokens["participant"] not in page
         assert qr_modules(page) == expected_modules(f"{server.url}/forums/{forum['id']}")
 

@@ -86,13 +86,8 @@ async def join_panel(request: Req, room: Room, access: Access) -> dict[str, Any]
     on = tokens is not None and ROOM in tokens
     if tokens is not None and on:
         url = link_url(base, forum_id, tokens[ROOM], ROOM)
-    return {
-        "room": on,
-        "url": url,
-        "short": short(url),
-        "qr": QrCode(url),
-        "ask": whom_to_ask(room),
-    }
+    ask = whom_to_ask(room)
+    return {"room": on, "url": url, "short": short(url), "qr": QrCode(url), "ask": ask}
 
 
 @get(

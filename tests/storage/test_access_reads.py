@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from board.access import ROLES
+from board.access import LINK_KINDS
 from server.storage import Storage
 from server.storage.access import ForumToken
 from tests.storage.engines import Seeder
@@ -12,9 +12,9 @@ from tests.storage.engines import Seeder
 async def test_a_new_forum_has_a_token_per_role(storage: Storage) -> None:
     await Seeder(storage).forum("sos-a")
     tokens = await storage.access.tokens_of("sos-a")
-    assert sorted(t.role for t in tokens) == sorted(ROLES)
-    assert len({t.token for t in tokens}) == len(ROLES)
-    assert await storage.access.missing_roles(ROLES) == []
+    assert sorted(t.role for t in tokens) == sorted(LINK_KINDS)
+    assert len({t.token for t in tokens}) == len(LINK_KINDS)
+    assert await storage.access.missing_roles(LINK_KINDS) == []
     assert sorted(await storage.access.all_tokens(), key=lambda t: t.role) == sorted(
         tokens, key=lambda t: t.role
     )
@@ -27,7 +27,7 @@ async def test_a_new_forum_has_a_token_per_role(storage: Storage) -> None:
 async def test_missing_tokens_are_added_and_existing_ones_kept(storage: Storage) -> None:
     await Seeder(storage).forum("sos-a")
     kept = {t.role: t.token for t in await storage.access.tokens_of("sos-a")}
-    assert await storage.access.missing_roles([*ROLES, "auditor"]) == [("sos-a", "auditor")]
+    assert await storage.access.missing_roles([*LINK_KINDS, "auditor"]) == [("sos-a", "auditor")]
     await storage.access.add_tokens(
         [ForumToken("sos-a", "auditor", "tok-new", 1.0), ForumToken("sos-a", "viewer", "x", 1.0)]
     )

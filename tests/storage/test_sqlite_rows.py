@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from board import ops as o
-from board.access import ROLES
+from board.access import LINK_KINDS
 from server.storage import StoreError
 from server.storage.sqlite import SqliteStorage
 from tests.storage.plays import Play
@@ -31,7 +31,7 @@ async def test_a_turn_and_its_projections_are_one_transaction(tmp_path: Path) ->
         tokens = await storage.engine.fetch(
             "SELECT role FROM forum_tokens WHERE forum_id=?", (play.forum_id,)
         )
-        assert sorted(r[0] for r in tokens) == sorted(ROLES)
+        assert sorted(r[0] for r in tokens) == sorted(LINK_KINDS)
         await storage.log.load(play.forum_id)
         play.do(o.StartSession())
         play.do(o.RecordDecision(text="One"))
