@@ -1,7 +1,9 @@
 """The projector in the room (issue 13): one click from the forum page; readable at
 1280×720 and 1920×1080 in light and dark — the forum's name breaks between words only,
 every column is in view, the head leaves the board most of the screen, and axe-core
-finds nothing serious or critical in either theme."""
+finds nothing serious or critical in either theme; and joining from the room (SPEC
+R45-R47): the facilitator's toggle changes the projector's QR code live, a phone joins
+by it in two taps while it is on, and is told whom to ask while it is off."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, expect
@@ -16,7 +19,7 @@ from playwright.async_api import Browser, Page, expect
 from tests.support import ServerProcess
 
 from .axe import axe_source, report, serious, violations
-from .support import PageErrors, enter_as_admin, enter_named, running
+from .support import Join, PageErrors, enter_as_admin, enter_named, running
 
 pytestmark = pytest.mark.e2e
 
@@ -58,10 +61,10 @@ async def test_the_projector_is_one_click_from_the_forum_page(
     page = await context.new_page()
     page.on("pageerror", lambda err: page_errors.on_page_error("maya", err))
     await enter_named(page, demo, "sos-commerce", "Maya Chen")
-    # A facilitator also gets the projector whose QR code lets the room join.
-    await expect(page.get_by_role("link", name="Projector, room may join")).to_have_attribute(
-        "href", "/forums/sos-commerce/projector?join=participant"
-    )
+    # A facilitator also gets the toggle that lets the room join (SPEC R45).
+    toggle = page.get_by_label("Let people in the room join from the projector")
+    await expect(toggle).to_be_visible()
+    await expect(toggle).not_to_be_checked()
     await page.get_by_role("link", name=re.compile(r"^Projector\W+this board")).click()
     await page.wait_for_url("**/forums/sos-commerce/projector")
     await page.wait_for_selector("#conn[data-state=live]")
@@ -111,3 +114,75 @@ async def test_the_projector_reads_well_at_room_sizes(
     await expect(page.locator("body")).to_have_class(f"projector theme-{theme} kind-eat")
     assert not problems, "\n".join(problems)
     await context.close()
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
+
+
+async def test_the_room_joins_from_the_projector_while_the_facilitator_lets_it(
+    browser: Browser,
+    server: ServerProcess,
+    forum: dict[str, Any],
+    join: Join,
+    page_errors: PageErrors,
+) -> None:
+    forum_id = forum["id"]
+    fay = await join("Fay Lead")  # the facilitator
+    pia = await join("Pia", role="participant")
+    links = await asyncio.to_thread(server.links, forum_id)
+    host = server.url.split("://", 1)[1]
+    wall_context = await browser.new_context(
+        base_url=server.url, viewport={"width": 1280, "height": 720}
+    )
+    wall = await wall_context.new_page()
+    wall.on("pageerror", lambda err: page_errors.on_page_error("projector", err))
+    await wall.goto(f"/forums/{forum_id}/projector?token={links['viewer']}")
+    await wall.wait_for_selector("#conn[data-state=live]")
+    panel = wall.locator("#join")
+    # Off (SPEC R47): the forum's address, and whom to ask: the facilitator here.
+    await expect(panel).to_have_attribute("data-room", "off")
+    await expect(panel).to_contain_text("To join, ask Fay Lead or the admin for a link")
+    await expect(wall.locator(".join-link")).to_have_text(f"{host}/forums/{forum_id}")
+
+    # The facilitator lets the room join: the wall and everyone's page follow, live.
+    await fay.page.get_by_label("Let people in the room join from the projector").check()
+    await expect(panel).to_have_attribute("data-room", "on")
+    room_link = f"{host}/forums/{forum_id}/join?token={links['room']}"
+    await expect(wall.locator(".join-link")).to_have_text(room_link)
+    await expect(panel).to_contain_text("Scan to join as a participant")
+    await expect(pia.page.locator("#room-join")).to_contain_text(
+        "People in the room may join from the projector"
+    )
+    # Only the facilitator has the toggle (R45).
+    await expect(pia.page.get_by_label("Let people in the room join")).to_have_count(0)
+
+    # A phone scans the code: the name prompt names the forum and the role, then the board.
+    phone_context = await browser.new_context(base_url=server.url, **PHONE)  # type: ignore[arg-type]
+    phone = await phone_context.new_page()
+    phone.on("pageerror", lambda err: page_errors.on_page_error("phone", err))
+    await phone.goto(f"http://{room_link}")
+    await expect(phone.locator(".name-for")).to_have_text(
+        "You are joining E2E forum as participant."
+    )
+    await phone.fill("#name-input", "Phil")
+    await phone.locator("main form button[type=submit]").tap()
+    await phone.wait_for_url(f"**/forums/{forum_id}")
+    await expect(phone.locator("#forum")).to_have_attribute("data-role", "participant")
+    await phone.wait_for_selector("#conn[data-state=live]")
+    await expect(fay.page.locator("#presence-list")).to_contain_text("Phil")
+
+    # Off again: the wall asks, and a new phone is told whom to ask, not let in.
+    await fay.page.get_by_label("Let people in the room join from the projector").uncheck()
+    await expect(panel).to_have_attribute("data-room", "off")
+    await expect(panel).to_contain_text("To join, ask Fay Lead or the admin for a link")
+    late_context = await browser.new_context(base_url=server.url, **PHONE)  # type: ignore[arg-type]
+    late = await late_context.new_page()
+    answer = await late.goto(f"http://{room_link}")
+    assert answer is not None and answer.status == 403
+    await expect(late.get_by_role("heading", level=1)).to_have_text("Joining from the room is off")
+    await expect(late.locator("main")).to_contain_text("ask Fay Lead or the admin for a link")
+    # Phil, already in, stays in.
+    await phone.reload()
+    await expect(phone.locator("#forum")).to_have_attribute("data-role", "participant")
+    for context in (wall_context, phone_context, late_context):
+        await context.close()
