@@ -437,3 +437,19 @@ def test_end_session_keeps_open_steps_and_prunes_closed_ones(sos: Board) -> None
 def test_context_seq_must_follow_board(sos: Board) -> None:
     with pytest.raises(ValueError):
         apply(sos, o.StartSession(), Context(seq=sos.seq + 2, at=0.0, actor="Ann"))
+
+
+def test_room_join_is_board_state_off_by_default(sos: Board) -> None:
+    """SPEC R45: ``set_room_join`` turns it on and off; the same value again is no
+    change; it is board state, so it survives encoding (snapshots, catch-up)."""
+    assert sos.room_join is False
+    on, events = run(sos, o.SetRoomJoin(on=True))
+    assert events == [ev.RoomJoinChanged(on=True)] and on.room_join is True
+    unchanged(on, o.SetRoomJoin(on=True))
+    assert msgspec.json.decode(msgspec.json.encode(on), type=Board).room_join is True
+    off, events = run(on, o.SetRoomJoin(on=False))
+    assert events == [ev.RoomJoinChanged(on=False)] and off.room_join is False
+    # A board stored before room joining existed decodes with it off.
+    old = msgspec.json.encode(sos).replace(b',"room_join":false', b"")
+    assert b"room_join" not in old
+    assert msgspec.json.decode(old, type=Board).room_join is False

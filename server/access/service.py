@@ -1,18 +1,21 @@
 """Who someone is for a forum: the ``Access`` service and the ``Who`` it works out.
 
-Each forum has one live token per role (``AccessRecords``); its links carry them
-(``/forums/{id}?token=…``). Opening a link puts a *grant* in a signed cookie
-(``sb_access``, ``passes.py``): the forum, the role and a fingerprint of the token. A
-grant counts only while its fingerprint matches the forum's current token for that
-role, so rotating a token revokes every grant made from it, at once. The instance's
-admin has a token of its own (only an HMAC of it is stored, ``admin_token.py``); the
-cookie's admin mark comes with that record, so a new admin token ends every admin mark,
-and the admin's open websockets are closed within a second (``follow_admin``). Several
-processes on one database hear of each other's rotations and admin tokens through the
-store's signals (``server/storage/signals.py``) and drop what they cached, so a rotated
-link stops working, and its sockets close, on every process (docs/scale-out.md). API clients
-send ``Authorization: Bearer <token>`` (a forum token or the admin token) instead of
-cookies. The admin counts as a facilitator of every forum.
+Each forum has one live token per role, and one for its room link (``AccessRecords``;
+``board.access.LINK_KINDS``); its links carry them (``/forums/{id}?token=…``). Opening a
+link puts a *grant* in a signed cookie (``sb_access``, ``passes.py``): the forum, the
+link's kind and a fingerprint of the token. A grant counts only while its fingerprint
+matches the forum's current token of that kind, so rotating a token revokes every
+grant made from it, at once. A room grant gives a participant's role; whether one may
+be made is the board's to say (``server/forums/room.py``, SPEC R46), and the room token
+is no bearer. The instance's admin has a token of its own (only an HMAC of it is
+stored, ``admin_token.py``); the cookie's admin mark comes with that record, so a new
+admin token ends every admin mark, and the admin's open websockets are closed within a
+second (``follow_admin``). Several processes on one database hear of each other's
+rotations and admin tokens through the store's signals (``server/storage/signals.py``)
+and drop what they cached, so a rotated link stops working, and its sockets close, on
+every process (docs/scale-out.md). API clients send ``Authorization: Bearer <token>``
+(a forum token or the admin token) instead of cookies. The admin counts as a
+facilitator of every forum.
 
 Routes declare what they need with the guards of ``guards.py``; ``board.access``
 decides which role an operation needs. Refusals raise ``refusals.Denied``.

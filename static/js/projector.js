@@ -17,10 +17,11 @@ const JOIN_REFRESH_MS = 30000; // a rotated room link reaches the wall within th
 
 // The join panel (QR code, printed link, whom to ask: SPEC R47) is the server's markup,
 // fetched again when room joining changes, when people come or go (whom to ask), after
-// a reconnect, and now and then (a rotation is no board event).
+// a reconnect, and now and then (a rotation is no board event); only while connected.
 let joinTimer = 0;
 let joinAsked = 0;
 async function refreshJoin() {
+  if (conn.dataset.state !== "live") return; // the server is away: the reconnect asks again
   const asked = ++joinAsked;
   try {
     const r = await fetch(`/forums/${encodeURIComponent(root.dataset.forum)}/projector/join-panel`, {
