@@ -191,6 +191,16 @@ async def test_rotating_the_room_link_cuts_the_old_one_off(server: ServerProcess
         fresh = open_link(server, join_url(server, forum, now["room"]))
         assert fresh.status == 303
         assert open_link(server, f"/forums/{forum}/sessions", cookie_pair(fresh)).status == 200
+        # /admin lists it with the others: its address, a Copy button, a confirmed Rotate.
+        admin = server.http("GET", "/admin")
+        row = re.search(
+            r'<tr class="link-row" data-role="room">(.*?)</tr>',
+            admin.text.split(f'id="forum-{forum}"')[1],
+            re.S,
+        )
+        assert row is not None, "no room link on /admin"
+        assert f"/forums/{forum}/join?token={now['room']}" in row.group(1)
+        assert 'class="copy-link"' in row.group(1) and "data-confirm=" in row.group(1)
         # The admin rotates it on /admin's API too, like any link.
         status, link = server.request("POST", f"/api/forums/{forum}/links/room/rotate")
         assert status == 201 and link["url"].endswith(f"/forums/{forum}/join?token={link['token']}")
