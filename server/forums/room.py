@@ -33,16 +33,14 @@ from server.web.forms import FormData
 
 Req = Request[Any, Any, Any]
 NO_STORE = {"Cache-Control": "no-store"}
+ASK_AT_MOST = 3  # names the projector and the "ask" page give
 
 
 def facilitators_here(room: Room) -> list[str]:
-    """The names of the facilitators connected to the forum now (each person once, in
-    the order they joined; the projector, a screen, is nobody)."""
-    seen: dict[str, str] = {}
-    for peer in room.peers.values():
-        if peer.role == "facilitator" and peer.takes_part and peer.person not in seen:
-            seen[peer.person] = peer.name
-    return list(dict.fromkeys(seen.values()))
+    """The names of the facilitators connected to the forum now, in the order they
+    joined, each name once, at most ``ASK_AT_MOST`` (the projector, a screen, is nobody)."""
+    names = (p.name for p in room.peers.values() if p.role == "facilitator" and p.takes_part)
+    return list(dict.fromkeys(names))[:ASK_AT_MOST]
 
 
 def whom_to_ask(room: Room) -> str:

@@ -438,7 +438,7 @@ initStrip();
 timerControls(simple, toast);
 initBacklog({ live, toast, announce });
 retroControls(simple, live);
-roomControls(simple);
+roomControls(live, toast);
 initVoting({ live, send: simple, announce, mover: readOnly ? null : mover });
 startTicking();
 

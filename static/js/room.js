@@ -3,12 +3,18 @@
 // answers everyone with the new region:room-join (and the projector fetches its new
 // QR code). "New room link" is a plain form, confirmed first like /admin's Rotate.
 
-/** Wire the toggle and the rotate form; `send(op, what)` sends an op, toasting a refusal. */
-export function roomControls(send) {
+/** Wire the toggle and the rotate form (`live`: the forum's connection; `toast(text)`). */
+export function roomControls(live, toast) {
   document.addEventListener("change", (e) => {
     const box = e.target.closest("#room-join-on");
     if (!box) return;
-    send({ type: "set_room_join", on: box.checked }, "Could not change room joining");
+    const on = box.checked;
+    live.send({ type: "set_room_join", on }, {
+      onReject: (msg) => {
+        if (box.isConnected) box.checked = !on; // as the board still is
+        toast(`Could not change room joining: ${msg.reason}`);
+      },
+    });
   });
   document.addEventListener("submit", (e) => {
     const form = e.target.closest("form.room-link-rotate[data-confirm]");
