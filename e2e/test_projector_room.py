@@ -184,5 +184,22 @@ async def test_the_room_joins_from_the_projector_while_the_facilitator_lets_it(
     # Phil, already in, stays in.
     await phone.reload()
     await expect(phone.locator("#forum")).to_have_attribute("data-role", "participant")
+    await phone.wait_for_selector("#conn[data-state=live]")
+
+    # On again, then a new room link (confirmed): the wall shows it without a reload,
+    # and Phil, who came in by the old one, is cut off.
+    toggle = fay.page.get_by_label("Let people in the room join from the projector")
+    await toggle.check()
+    await expect(panel).to_have_attribute("data-room", "on")
+    fay.page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await fay.page.get_by_role("button", name="New room link").click()
+    await expect(fay.page.locator(".toast")).to_contain_text("The room link was replaced")
+    assert fay.page.url.endswith(f"/forums/{forum_id}")  # the notice is shown once
+    new = (await asyncio.to_thread(server.links, forum_id))["room"]
+    assert new != links["room"]
+    await expect(wall.locator(".join-link")).to_have_text(
+        f"{host}/forums/{forum_id}/join?token={new}", timeout=15_000
+    )
+    await expect(phone.locator("#conn")).to_have_attribute("data-state", "forbidden")
     for context in (wall_context, phone_context, late_context):
         await context.close()

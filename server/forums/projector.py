@@ -15,7 +15,7 @@ the panel says whom to ask for a link (the facilitators connected now, or the ad
 A viewer link is enough to see the room link: it is on the wall for the room anyway.
 Every projector page is sent ``Cache-Control: no-store``. The panel alone is
 ``GET /forums/{id}/projector/join-panel``: ``projector.js`` fetches it again when room
-joining changes, when people come or go, and every ``REFRESH`` seconds (a rotated link).
+joining changes, when people come or go, and every 10 s (a rotated room link).
 
 ``static/js/projector.js`` keeps the board live through the forum's websocket with
 ``?view=projector`` (``server/live/endpoint.py``: the connection is read-only whatever the

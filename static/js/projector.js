@@ -13,7 +13,7 @@ import { initialsOf } from "./presence.js";
 const root = document.getElementById("projector");
 const conn = document.getElementById("conn");
 const HIGHLIGHT_MS = 5000;
-const JOIN_REFRESH_MS = 30000; // a rotated room link reaches the wall within this
+const JOIN_REFRESH_MS = 10000; // a rotated room link reaches the wall within this
 
 // The join panel (QR code, printed link, whom to ask: SPEC R47) is the server's markup,
 // fetched again when room joining changes, when people come or go (whom to ask), after

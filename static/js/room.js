@@ -20,4 +20,11 @@ export function roomControls(live, toast) {
     const form = e.target.closest("form.room-link-rotate[data-confirm]");
     if (form && !window.confirm(form.dataset.confirm)) e.preventDefault();
   });
+  // Back from "New room link" (server/forums/room.py): say what happened, once.
+  const url = new URL(window.location.href);
+  if (url.searchParams.get("room_link") === "new") {
+    toast("The room link was replaced: the old one no longer works, and the projector shows the new one.", "info");
+    url.searchParams.delete("room_link");
+    window.history.replaceState(null, "", url.pathname + url.search + url.hash);
+  }
 }
