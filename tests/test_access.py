@@ -113,6 +113,7 @@ ROUTES: list[tuple[str, str, Any, str]] = [
     ("POST", "/api/forums/{a}/cards/c3/restore", None, "participant"),
     ("POST", "/api/forums/{a}/ops", {"op": {"type": "add_column", "title": "X"}}, "participant"),
     ("POST", "/api/forums/{a}/ops", {"op": {"type": "rename_forum", "name": "A!"}}, "facilitator"),
+    ("POST", "/api/forums/{a}/ops", {"op": {"type": "set_room_join", "on": False}}, "facilitator"),
     ("POST", "/api/forums/{a}/sessions", None, "facilitator"),
     ("POST", "/api/forums/{a}/decisions", {"text": "Decided"}, "participant"),
     ("POST", "/api/forums/{a}/next-steps", {"text": "Step"}, "participant"),
@@ -139,6 +140,10 @@ ROUTES: list[tuple[str, str, Any, str]] = [
     ("GET", "/admin", None, "admin"),
     ("POST", "/forums", {"_form": 1, "name": "Made by form", "kind": "sos"}, "admin"),
     ("POST", "/admin/forums/{b}/rotate", {"_form": 1, "role": "viewer"}, "admin"),
+    # joining from the room (SPEC R45-R47; the room link itself: tests/test_room_join.py)
+    ("GET", "/forums/{a}/projector/join-panel", None, "viewer"),
+    ("GET", "/forums/{a}/join", None, "viewer"),
+    ("POST", "/forums/{a}/room-link/rotate", {"_form": 1}, "facilitator"),
     ("GET", "/", None, "public"),
     ("GET", "/sessions", None, "public"),
     ("GET", "/decisions", None, "public"),
