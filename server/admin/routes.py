@@ -105,7 +105,7 @@ async def admin_enter(request: Req) -> Response[Any]:
 
 @get("/admin", include_in_schema=False, guards=[admin_guard])
 async def admin_page(request: Req, storage: StorageDep, renderer: RendererDep) -> Response[str]:
-    """Every forum, its three links and a Rotate button per role; the create form."""
+    """Every forum, its links (a role's each, the room's) with Copy and Rotate; the create form."""
     forums = []
     # In the order of the network (SoS, EAT, MetaScrum, EMS, Retrospective, Backlog:
     # board.kinds.FORUM_KINDS), then by name.
