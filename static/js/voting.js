@@ -120,6 +120,7 @@ function drawClusters(names, counts, voteOn, mine) {
       card.classList.toggle("in-cluster", !!g);
       card.classList.toggle("cluster-start", start);
       card.classList.toggle("cluster-end", !!g && groupOf(cards[i + 1]) !== g);
+      if (!start) card.style.removeProperty("--label-h");
       let label = card.querySelector(":scope > .cluster-label");
       if (!start) {
         label?.remove();
@@ -136,18 +137,25 @@ function drawClusters(names, counts, voteOn, mine) {
         kind.textContent = "Cluster";
         const name = document.createElement("span");
         name.className = "cluster-name-text";
-        const count = document.createElement("span");
-        count.className = "cluster-count";
-        label.append(kind, name, count);
+        const row = document.createElement("span");
+        row.className = "cluster-dots";
+        label.append(kind, name, row);
         card.prepend(label);
       }
       const name = label.querySelector(".cluster-name-text");
       if (name.textContent !== title) name.textContent = title;
       label.title = `Cluster: ${title}`;
-      const count = label.querySelector(".cluster-count");
+      const row = label.querySelector(".cluster-dots");
       const text = counts.get(g) || "";
-      if (count.textContent !== text) count.textContent = text;
-      let dots = label.querySelector(":scope > .card-dots");
+      let count = row.querySelector(".cluster-count");
+      if (text && !count) {
+        count = document.createElement("span");
+        count.className = "cluster-count";
+        row.prepend(count);
+      }
+      if (count && !text) count.remove();
+      else if (count && count.textContent !== text) count.textContent = text;
+      let dots = row.querySelector(":scope > .card-dots");
       const wanted = canVote && votable;
       if (dots && (!wanted || dots.dataset.title !== title)) {
         dots.remove();
@@ -156,9 +164,11 @@ function drawClusters(names, counts, voteOn, mine) {
       if (wanted && !dots) {
         dots = dotButtons(g, title);
         dots.dataset.title = title;
-        label.append(dots);
+        row.append(dots);
       }
       if (dots) dots.querySelector("[data-action=retract-vote]").disabled = !(mine.get(g) || 0);
+      const height = `${label.offsetHeight}px`; // the box's head is as tall as its label
+      if (card.style.getPropertyValue("--label-h") !== height) card.style.setProperty("--label-h", height);
     });
   }
 }
