@@ -26,8 +26,9 @@ pytestmark = pytest.mark.e2e
 COLOURS = """() => {
   const rgb = (c) => (c.match(/\\d+(\\.\\d+)?/g) || []).slice(0, 3).map(Number);
   const body = getComputedStyle(document.body);
-  let bg = rgb(body.backgroundColor);
-  if (body.backgroundColor === "rgba(0, 0, 0, 0)") bg = rgb(getComputedStyle(document.documentElement).backgroundColor);
+  const clear = body.backgroundColor === "rgba(0, 0, 0, 0)";
+  const root = getComputedStyle(document.documentElement);
+  const bg = rgb(clear ? root.backgroundColor : body.backgroundColor);
   return { bg, text: rgb(body.color) };
 }"""
 
