@@ -52,10 +52,17 @@ async def test_a_cluster_is_one_box_and_went_well_takes_no_dots(
     head = await fay.card(flaky).locator(".cluster-label").bounding_box()
     assert box and head and head["y"] + head["height"] <= box["y"]
 
-    # Fay renames it: Pat's box says the new name at once.
+    # The projector draws the same box (read-only: no dot control).
+    wall = await fay.page.context.new_page()
+    await wall.goto(f"/forums/{fid}/projector")
+    await expect(wall.locator("#conn")).to_have_attribute("data-state", "live")
+    await expect(wall.locator(f"#card-{flaky} .cluster-name-text")).to_have_text("Flaky tests")
+
+    # Fay renames it: Pat's box and the projector's say the new name at once.
     await fay.page.get_by_label("Name of the cluster").fill("Our pipeline")
     await fay.page.locator("#voting").get_by_role("button", name="Save").click()
     await expect(pat.card(flaky).locator(".cluster-name-text")).to_have_text("Our pipeline")
+    await expect(wall.locator(f"#card-{flaky} .cluster-name-text")).to_have_text("Our pipeline")
 
     # Fay moves "Flaky tests" to Ideas: each place the cluster's cards are is drawn
     # under its name, for everyone.
@@ -85,8 +92,11 @@ async def test_a_cluster_is_one_box_and_went_well_takes_no_dots(
     await expect(pat.page.locator("#my-votes .dots-left strong")).to_have_text("2")
     await expect(fay.page.locator("#voting .voters")).to_contain_text("1 person has voted")
 
-    # After the close the box carries the total, for everyone.
+    await expect(wall.locator(".card-dots")).to_have_count(0)  # the wall never votes
+
+    # After the close the box carries the total, for everyone and on the wall.
     await fay.send({"type": "set_phase", "phase": "discuss"})
+    await expect(wall.locator(f"#card-{flaky} .cluster-count")).to_have_text("1 vote")
     for person in (pat, fay):
         await expect(person.card(flaky).locator(".cluster-count")).to_have_text("1 vote")
         await expect(person.card(pairing).locator(".vote-badge")).to_have_count(0)

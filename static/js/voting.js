@@ -48,6 +48,13 @@ function groupButtons(on) {
   }
 }
 
+/** Whether this page may vote: its person's own dots are shown (#my-votes is rendered
+ * only for someone who may vote, in the vote phase; a viewer, the projector, never). */
+const canVote = () => {
+  const mine = document.getElementById("my-votes");
+  return !!mine && !mine.hidden && !document.getElementById("forum")?.dataset.role?.startsWith("viewer");
+};
+
 /** The cluster names the panel lists (#voting .cluster-names): group id -> {title, votable}. */
 function clusterNames() {
   const names = new Map();
@@ -82,7 +89,7 @@ function dotButtons(target, title) {
  * topic — "Went well" (SPEC R48) — and any card outside the vote phase has none. */
 function cardDots(on, mine) {
   const targets = new Map(); // card id -> topic id
-  if (on && !document.getElementById("forum")?.dataset.role?.startsWith("viewer")) {
+  if (on && canVote()) {
     for (const topic of topicsOf()) {
       if (topic.dataset.group) continue;
       for (const id of (topic.dataset.cards || "").split(" ").filter(Boolean)) targets.set(id, topic.dataset.topic);
@@ -110,7 +117,7 @@ function cardDots(on, mine) {
  * label above it: "Cluster", the name, its dots (yours while voting, everyone's after the
  * close) and, in the vote phase, the cluster's one "+ Dot" / "− Dot". */
 function drawClusters(names, counts, voteOn, mine) {
-  const canVote = voteOn && !document.getElementById("forum")?.dataset.role?.startsWith("viewer");
+  const voting = voteOn && canVote();
   for (const list of document.querySelectorAll("#columns ol.cards")) {
     const cards = Array.from(list.children).filter((el) => el.classList.contains("card"));
     const groupOf = (el) => (el && names.has(el.dataset.group) ? el.dataset.group : "");
@@ -156,7 +163,7 @@ function drawClusters(names, counts, voteOn, mine) {
       if (count && !text) count.remove();
       else if (count && count.textContent !== text) count.textContent = text;
       let dots = row.querySelector(":scope > .card-dots");
-      const wanted = canVote && votable;
+      const wanted = voting && votable;
       if (dots && (!wanted || dots.dataset.title !== title)) {
         dots.remove();
         dots = null;
