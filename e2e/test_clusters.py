@@ -83,6 +83,9 @@ async def test_a_cluster_is_one_box_and_went_well_takes_no_dots(
     await plus.click()
     await expect(pat.card(flaky).locator(".cluster-count")).to_have_text("Your dots: 1")
     await expect(pat.page.locator("#voting .topics")).not_to_contain_text("Pairing")
+    await expect(pat.page.locator("#voting .unvoted")).to_have_text(
+        "Cards in “Went well” are not voted on."
+    )
     # A dot sent for "Went well" anyway is refused, clearly, and changes nothing.
     await pat.send({"type": "cast_vote", "target": pairing})
     await expect(pat.page.locator("#toasts")).to_contain_text(
