@@ -23,6 +23,7 @@ from msgspec.structs import replace
 
 from . import backlog as _backlog
 from . import cards, columns, sessions
+from . import clusters as _clusters
 from . import focus as _focus_ops
 from . import forum_links as _links
 from . import ops as o
@@ -95,9 +96,9 @@ _HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
     o.StartTimer: _timer_ops.start_timer,
     o.PauseTimer: _timer_ops.pause_timer,
     o.ResetTimer: _timer_ops.reset_timer,
-    o.GroupCard: _voting.group_card,
-    o.UngroupCard: _voting.ungroup_card,
-    o.NameGroup: _voting.name_group,
+    o.GroupCard: _clusters.group_card,
+    o.UngroupCard: _clusters.ungroup_card,
+    o.NameGroup: _clusters.name_group,
     o.CastVote: _voting.cast_vote,
     o.RetractVote: _voting.retract_vote,
     o.SetFocus: _focus_ops.set_focus,

@@ -20,9 +20,13 @@ class CardKind(msgspec.Struct, frozen=True):
 
 
 class ColumnTemplate(msgspec.Struct, frozen=True):
+    """A column a forum kind starts with. ``votable``: whether the retrospective's dots
+    may go on its cards (SPEC R48; "Went well" is to keep doing, not to vote on)."""
+
     id: str
     title: str
     hint: str = ""
+    votable: bool = True
 
 
 class ForumKind(msgspec.Struct, frozen=True):
@@ -121,7 +125,7 @@ FORUM_KINDS: Final[dict[str, ForumKind]] = {
             purpose="Representatives of all teams inspect the network itself and agree "
             "experiments to improve it.",
             columns=(
-                ColumnTemplate("went-well", "Went well"),
+                ColumnTemplate("went-well", "Went well", votable=False),
                 ColumnTemplate("to-improve", "To improve"),
                 ColumnTemplate("ideas", "Ideas"),
                 ColumnTemplate("experiments", "Experiments"),
@@ -200,6 +204,17 @@ def routes_from(board_kind: str) -> tuple[Route, ...]:
 def routes_for(board_kind: str, card_kind: str) -> tuple[Route, ...]:
     """The routes a ``card_kind`` card on a ``board_kind`` board can take."""
     return tuple(r for r in ROUTES if r.from_kind == board_kind and card_kind in r.card_kinds)
+
+
+def votable_column(kind_id: str, column_id: str) -> bool:
+    """Whether dots may go on the cards of column ``column_id`` of a ``kind_id`` board
+    (SPEC R48): no when its kind's template says so for that column id (whatever it has
+    been renamed to); a column added later, or of an unknown kind, is votable."""
+    kind = FORUM_KINDS.get(kind_id)
+    for col in kind.columns if kind is not None else ():
+        if col.id == column_id:
+            return col.votable
+    return True
 
 
 def forum_kind(kind_id: str) -> ForumKind:

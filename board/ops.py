@@ -221,16 +221,21 @@ class SetFocus(_Op, tag="set_focus", frozen=True):
 
 class GroupCard(_Op, tag="group_card", frozen=True):
     """Group phase: put ``card`` into ``with_card``'s cluster (a new cluster of the two
-    when ``with_card`` is in none) (``board/voting.py``)."""
+    when ``with_card`` is in none) (``board/voting.py``). ``gather``: also move ``card``
+    in right after the cluster's last card, so the cluster is drawn as one box (SPEC R49;
+    the page sends it, an op logged before it existed replays unmoved)."""
 
     card: Id
     with_card: Id
+    gather: bool = False
 
 
 class UngroupCard(_Op, tag="ungroup_card", frozen=True):
-    """Group phase: take ``card`` out of its cluster."""
+    """Group phase: take ``card`` out of its cluster. ``gather``: also move it to just
+    after the cluster's remaining cards, out of the cluster's box (SPEC R49)."""
 
     card: Id
+    gather: bool = False
 
 
 class NameGroup(_Op, tag="name_group", frozen=True):

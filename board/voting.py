@@ -1,9 +1,6 @@
-"""Grouping and dot voting in a Scaled Retrospective (the group, vote and discuss phases).
+"""Dot voting in a Scaled Retrospective (the vote and discuss phases); the clusters
+of the group phase are ``board/clusters.py``.
 
-- Group phase (SPEC R25): participants put cards into clusters (``GroupCard``), take
-  them out (``UngroupCard``) and name clusters (``NameGroup``). A cluster's id comes
-  from the seq of the op that made it (``g<seq>``), so replays give the same ids; a
-  cluster left with no card disappears.
 - Vote phase (R26, R27, R41): each person (by person key, ``Context.who``: two people
   with one name are two voters, one person renaming is one) has
   ``retro.dots`` dots to put on live cards or clusters, several on one target if they
@@ -27,11 +24,9 @@ import msgspec
 from msgspec.structs import replace
 
 from . import ops as o
+from .clusters import in_phase, ordered_cards, votable, votable_group
 from .events import (
-    CardEdited,
     Event,
-    GroupChanged,
-    GroupRemoved,
     PhaseChanged,
     RetroConfigured,
     VoteCast,
@@ -42,27 +37,13 @@ from .events import (
 )
 from .log import Item
 from .model import RETRO_PHASES, Board, Card, CardGroup, Retro, RetroPhase
-from .rules import Context, Rejected, Result, clean_text, found, is_person_key, live_card
+from .rules import Context, Rejected, Result, is_person_key
 
-MAX_GROUP_TITLE: Final = 60
-MAX_GROUPS: Final = 500
 _VOTE_AT: Final = RETRO_PHASES.index("vote")
 YOU: Final = "you"  # the ``voter`` of one's own vote events, as sent (SPEC R40)
 
 
-# -- phase checks -------------------------------------------------------------------
-
-
-def _retro(board: Board, phase: RetroPhase, doing: str) -> Retro:
-    retro = board.retro
-    if retro is None or retro.phase != phase:
-        now = "no retrospective is running" if retro is None else f"this is the {retro.phase} phase"
-        raise Rejected("conflict", f"{doing} in the {phase} phase only; {now}.")
-    return retro
-
-
-def _group(retro: Retro, group_id: str) -> CardGroup:
-    return found(retro.groups, group_id, "cluster")
+# -- clusters (board/clusters.py) ----------------------------------------------------
 
 
 def members(board: Board, group_id: str) -> list[Card]:
@@ -70,95 +51,18 @@ def members(board: Board, group_id: str) -> list[Card]:
     return [c for c in ordered_cards(board) if c.group == group_id]
 
 
-def ordered_cards(board: Board) -> list[Card]:
-    """The live cards, in board order: columns left to right, each top to bottom."""
-    return [card for col in board.columns for card in board.live_cards(col)]
-
-
-# -- grouping -----------------------------------------------------------------------
-
-
-def _set_group(cards: dict[str, Card], card: Card, group: str, ctx: Context) -> Card:
-    moved = replace(card, group=group, updated_at=ctx.at, updated_by=ctx.actor)
-    cards[card.id] = moved
-    return moved
-
-
-def _drop_if_empty(
-    board: Board, cards: dict[str, Card], groups: dict[str, CardGroup], group_id: str
-) -> list[Event]:
-    """Remove a cluster no card is in any more (archived cards included: restoring one
-    brings it back into its cluster only while the cluster exists)."""
-    if not group_id or any(c.group == group_id for c in cards.values()):
-        return []
-    groups.pop(group_id, None)
-    return [GroupRemoved(group_id=group_id)]
-
-
-def group_card(board: Board, op: o.GroupCard, ctx: Context) -> Result:
-    """Put ``card`` into ``with_card``'s cluster; a new cluster when it has none."""
-    retro = _retro(board, "group", "Cards are grouped")
-    card = live_card(board, op.card)
-    other = live_card(board, op.with_card)
-    if card.id == other.id:
-        raise Rejected("invalid", "A card cannot be grouped with itself.")
-    if card.hidden or other.hidden:
-        raise Rejected("conflict", "A card that is not revealed yet cannot be grouped.")
-    if other.group and card.group == other.group:
-        return board, []
-    cards = dict(board.cards)
-    groups = dict(retro.groups)
-    events: list[Event] = []
-    target = other.group
-    if not target:
-        if len(groups) >= MAX_GROUPS:
-            raise Rejected("limit", f"A retrospective holds at most {MAX_GROUPS} clusters.")
-        target = f"g{ctx.seq}"
-        groups[target] = CardGroup(id=target)
-        events.append(GroupChanged(group=groups[target]))
-        events.append(CardEdited(card=_set_group(cards, other, target, ctx)))
-    old = card.group
-    events.append(CardEdited(card=_set_group(cards, card, target, ctx)))
-    events.extend(_drop_if_empty(board, cards, groups, old))
-    return replace(board, cards=cards, retro=replace(retro, groups=groups)), events
-
-
-def ungroup_card(board: Board, op: o.UngroupCard, ctx: Context) -> Result:
-    """Take ``card`` out of its cluster (the cluster goes when it is left empty)."""
-    retro = _retro(board, "group", "Cards are grouped")
-    card = live_card(board, op.card)
-    if not card.group:
-        return board, []
-    cards = dict(board.cards)
-    groups = dict(retro.groups)
-    events: list[Event] = [CardEdited(card=_set_group(cards, card, "", ctx))]
-    events.extend(_drop_if_empty(board, cards, groups, card.group))
-    return replace(board, cards=cards, retro=replace(retro, groups=groups)), events
-
-
-def name_group(board: Board, op: o.NameGroup, ctx: Context) -> Result:
-    """Name a cluster (one line, at most 60 characters; empty clears the name)."""
-    retro = _retro(board, "group", "Clusters are named")
-    group = _group(retro, op.group)
-    title = clean_text(op.title, single_line=True)
-    if len(title) > MAX_GROUP_TITLE:
-        raise Rejected("invalid", f"A cluster's name is at most {MAX_GROUP_TITLE} characters.")
-    if title == group.title:
-        return board, []
-    named = replace(group, title=title)
-    groups = {**retro.groups, group.id: named}
-    return replace(board, retro=replace(retro, groups=groups)), [GroupChanged(group=named)]
-
-
 # -- voting -------------------------------------------------------------------------
 
 
 def target_of(board: Board, target: str) -> str:
     """Where a dot on ``target`` goes: a live card, or its cluster when it has one, or a
-    cluster. Raises ``Rejected`` for anything else."""
+    cluster. Raises ``Rejected`` for anything else, and for what is not voted on (R48:
+    a card in a column that is not votable, a cluster with no card in a votable one)."""
     retro = board.retro
     groups = retro.groups if retro is not None else {}
     if target in groups:
+        if not votable_group(board, target):
+            raise Rejected("invalid", "That cluster is not voted on: none of its cards is.")
         return target
     card = board.cards.get(target)
     if card is None:
@@ -167,7 +71,12 @@ def target_of(board: Board, target: str) -> str:
         raise Rejected("conflict", f"Card {card.title!r} is archived; it cannot get votes.")
     if card.hidden:
         raise Rejected("conflict", "That card is not revealed yet.")
-    return card.group if card.group in groups else card.id
+    if card.group in groups:
+        return target_of(board, card.group)
+    if not votable(board, card):
+        column = board.column_title(card.column)
+        raise Rejected("invalid", f"Cards in “{column}” are not voted on.")
+    return card.id
 
 
 def used(retro: Retro, voter: str) -> int:
@@ -199,7 +108,7 @@ def _with_votes(retro: Retro, voter: str, mine: dict[str, int]) -> Retro:
 
 def cast_vote(board: Board, op: o.CastVote, ctx: Context) -> Result:
     """Put one of the actor's dots on a card or cluster."""
-    retro = _retro(board, "vote", "Votes are cast")
+    retro = in_phase(board, "vote", "Votes are cast")
     target = target_of(board, op.target)
     spent = used(retro, ctx.who)
     if spent >= retro.dots:
@@ -219,7 +128,7 @@ def cast_vote(board: Board, op: o.CastVote, ctx: Context) -> Result:
 
 def retract_vote(board: Board, op: o.RetractVote, ctx: Context) -> Result:
     """Take one of the actor's dots back from a card or cluster."""
-    retro = _retro(board, "vote", "Votes are taken back")
+    retro = in_phase(board, "vote", "Votes are taken back")
     mine = dict(retro.votes.get(ctx.who, {}))
     target = op.target if op.target in mine else target_of(board, op.target)
     if not mine.get(target):
@@ -355,6 +264,7 @@ class Topic(msgspec.Struct, frozen=True):
     votes: int
     cards: tuple[Card, ...]
     group: CardGroup | None = None
+    votable: bool = True  # whether dots may go on it (SPEC R48)
 
 
 def topics(board: Board, counts: dict[str, int] | None = None) -> list[Topic]:
@@ -372,12 +282,14 @@ def topics(board: Board, counts: dict[str, int] | None = None) -> list[Topic]:
             continue
         group = groups.get(card.group) if card.group else None
         if group is None:
-            out.append(Topic(card.id, card.title, counts.get(card.id, 0), (card,)))
+            n = counts.get(card.id, 0)
+            out.append(Topic(card.id, card.title, n, (card,), votable=votable(board, card)))
         elif group.id not in seen:
             seen.add(group.id)
             inside = tuple(c for c in cards if c.group == group.id)
             name = group.title or _fallback(inside)
-            out.append(Topic(group.id, name, counts.get(group.id, 0), inside, group))
+            can = any(votable(board, c) for c in inside)
+            out.append(Topic(group.id, name, counts.get(group.id, 0), inside, group, can))
     return out
 
 
@@ -388,5 +300,5 @@ def _fallback(cards: Iterable[Card]) -> str:
 
 
 def discussion_order(board: Board, counts: dict[str, int] | None = None) -> list[Topic]:
-    """The topics by votes, most first; ties keep board order (SPEC R28)."""
-    return sorted(topics(board, counts), key=lambda t: -t.votes)
+    """The votable topics by votes, most first; ties keep board order (SPEC R28, R48)."""
+    return sorted((t for t in topics(board, counts) if t.votable), key=lambda t: -t.votes)

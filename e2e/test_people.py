@@ -31,7 +31,7 @@ async def test_two_anas_and_one_ana_who_reloads_and_renames(
     fid = forum["id"]
     fay = await join("Fay", forum_id=fid)
     await fay.send({"type": "start_session"})
-    ci = await add_card(server, fid, "went-well", "Fast CI")
+    ci = await add_card(server, fid, "to-improve", "Fast CI")
     one = await join("Ana", forum_id=fid, role="participant")
     two = await join("Ana", forum_id=fid, role="participant")
     await phase(fay, "write", one, two)

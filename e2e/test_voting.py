@@ -51,9 +51,12 @@ async def test_group_vote_and_discuss(join: Join, server: ServerProcess) -> None
     await ana.page.keyboard.press("Tab")
     await dialog.get_by_role("button", name="Group").press("Enter")
     await expect(dialog).to_be_hidden()
+    # SPEC R49: the cluster is one box under its name, drawn for everyone.
     for person in (ana, bo):
-        await expect(person.card(slow).locator(".group-chip")).to_have_text("Cluster: Flaky tests")
-        await expect(person.card(flaky).locator(".group-chip")).to_be_visible()
+        label = person.card(flaky).locator(".cluster-label")
+        await expect(label).to_have_text(re.compile(r"^Cluster\s*Flaky tests"))
+        await expect(person.card(slow)).to_have_class(re.compile(r"\bin-cluster\b"))
+        await expect(person.page.locator(".cluster-label")).to_have_count(1)
 
     # Bo drops "Fast CI" onto "Flaky tests": it joins the same cluster.
     await bo.press_card_grab(ci)
@@ -62,13 +65,17 @@ async def test_group_vote_and_discuss(join: Join, server: ServerProcess) -> None
     await bo.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=12)
     await expect(bo.card(flaky)).to_have_class(re.compile(r"\bdrop-onto\b"))
     await bo.page.mouse.up()
-    await expect(ana.card(ci).locator(".group-chip")).to_be_visible()
+    # It is gathered into the cluster's box: moved after the cluster's cards, for everyone.
+    await expect(ana.card(ci)).to_have_attribute("data-column", "to-improve")
+    await expect(ana.card(ci)).to_have_class(re.compile(r"\bcluster-end\b"))
+    await expect(ana.page.locator(".cluster-label")).to_have_count(1)
 
     # Ana names the cluster in the Clusters panel; the chips follow.
     await ana.page.get_by_label("Name of the cluster").fill("Our pipeline")
     await ana.page.locator("#voting").get_by_role("button", name="Save").click()
     for person in (ana, bo, fay):
-        await expect(person.card(ci).locator(".group-chip")).to_have_text("Cluster: Our pipeline")
+        label = person.card(flaky).locator(".cluster-label")
+        await expect(label).to_contain_text("Our pipeline")
     await expect(bo.page.locator("#voting .cluster-cards li")).to_have_count(3)
 
     # Vote: 2 dots each; Ana uses both on the cluster, and cannot add a third.
@@ -81,19 +88,19 @@ async def test_group_vote_and_discuss(join: Join, server: ServerProcess) -> None
     await plus.click()
     await expect(ana.page.locator("#my-votes")).to_contain_text("0 of 2 dots left")
     await expect(plus).to_be_disabled()
-    await expect(ana.card(flaky).locator(".vote-badge")).to_have_text("Your dots: 2")
+    await expect(ana.card(flaky).locator(".cluster-count")).to_have_text("Your dots: 2")
     await ana.send({"type": "cast_vote", "target": slow})
     await expect(ana.page.locator("#toasts")).to_contain_text("You have used all 2 dots")
 
     # Bo sees that one person voted, not for what; he still has his own dots.
     await expect(bo.page.locator("#voting .voters")).to_contain_text("1 person has voted")
     await expect(bo.page.locator("#my-votes")).to_contain_text("2 of 2 dots left")
-    await expect(bo.page.locator(".vote-badge")).to_have_count(0)
-    await expect(fay.page.locator(".vote-badge")).to_have_count(0)
+    await expect(bo.page.locator(".vote-badge, .cluster-count")).to_have_count(0)
+    await expect(fay.page.locator(".vote-badge, .cluster-count")).to_have_count(0)
     await bo.page.get_by_role("button", name="+ Dot for Our pipeline").click()
     await expect(bo.page.locator("#my-votes")).to_contain_text("1 of 2 dots left")
     await expect(ana.page.locator("#voting .voters")).to_contain_text("2 people have voted")
-    await expect(ana.card(flaky).locator(".vote-badge")).to_have_text("Your dots: 2")
+    await expect(ana.card(flaky).locator(".cluster-count")).to_have_text("Your dots: 2")
 
     # The facilitator closes the vote: the discussion order with the counts, for all.
     await phase(fay, "discuss", ana, bo)
@@ -101,4 +108,4 @@ async def test_group_vote_and_discuss(join: Join, server: ServerProcess) -> None
         order = person.page.locator("#voting .discussion-order > li")
         await expect(order.first).to_contain_text("3 votes")
         await expect(order.first).to_contain_text("Our pipeline")
-        await expect(person.card(ci).locator(".vote-badge")).to_have_text("3 votes")
+        await expect(person.card(flaky).locator(".cluster-count")).to_have_text("3 votes")

@@ -62,8 +62,8 @@ class Forum:
 def voting_forum(dots: int = 2) -> Forum:
     f = Forum()
     f.do(o.StartSession())
-    f.do(o.AddCard(column="went-well", title="Pairing"))  # c2
-    f.do(o.AddCard(column="went-well", title="Fast CI"))  # c3
+    f.do(o.AddCard(column="to-improve", title="Pairing"))  # c2
+    f.do(o.AddCard(column="to-improve", title="Fast CI"))  # c3
     f.to("write")
     f.do(o.ConfigureRetro(dots=dots))
     f.to("reveal", "group", "vote")

@@ -44,7 +44,7 @@ async def voting_retro(server: ServerProcess, dots: int) -> tuple[str, LiveClien
     fid = forum["id"]
     fac = await LiveClient.connect(server.ws_url(fid, server.links(fid)["facilitator"]))
     await ok(fac, {"type": "start_session"})
-    await ok(fac, {"type": "add_card", "column": "went-well", "title": "Pairing"})
+    await ok(fac, {"type": "add_card", "column": "to-improve", "title": "Pairing"})
     await ok(fac, {"type": "set_phase", "phase": "write"})
     await ok(fac, {"type": "configure_retro", "dots": dots})
     for phase in ("reveal", "group", "vote"):

@@ -48,14 +48,14 @@ def in_phase(board: Board, phase: RetroPhase, **kw: object) -> Board:
 
 @pytest.fixture
 def board() -> Board:
-    """A retro board with four cards: c1 c2 in went-well, c3 c4 in to-improve."""
+    """A retro board with four cards: c2 c3 in to-improve, c4 c5 in ideas (both votable)."""
     b = new_board("f1", "retro", "Retro")
     b, _ = run(b, o.StartSession())
     for column, title in [
-        ("went-well", "Fast CI"),
-        ("went-well", "Pairing"),
-        ("to-improve", "Flaky tests"),
-        ("to-improve", "Long meetings"),
+        ("to-improve", "Fast CI"),
+        ("to-improve", "Pairing"),
+        ("ideas", "Flaky tests"),
+        ("ideas", "Long meetings"),
     ]:
         b, _ = run(b, o.AddCard(column=column, title=title))
     ids = [c.id for c in voting.ordered_cards(b)]

@@ -36,7 +36,7 @@ async def test_votes_stay_with_the_voter_until_the_close(server: ServerProcess) 
         await ok(fac, {"type": "start_session"})
         cards = []
         for title in ("Fast CI", "Flaky tests", "Long meetings"):
-            await ok(fac, {"type": "add_card", "column": "went-well", "title": title})
+            await ok(fac, {"type": "add_card", "column": "to-improve", "title": title})
             cards.append(f"c{fac.seq}")
         for phase in ("write", "reveal", "group"):
             await ok(fac, {"type": "set_phase", "phase": phase})
@@ -110,4 +110,56 @@ async def test_votes_stay_with_the_voter_until_the_close(server: ServerProcess) 
         assert "0</strong> of 3 dots left" in again["html"]["region:my-votes"]
     finally:
         for client in (fac, a, b):
+            await client.close()
+
+
+async def test_what_is_not_votable_is_refused_live_and_clusters_gather(
+    server: ServerProcess,
+) -> None:
+    """SPEC R48: a dot on a "Went well" card is refused to its sender with a clear reason
+    and changes nothing for anyone. SPEC R49: grouping with ``gather`` moves the card in
+    after the cluster's cards, for everyone in the same seq; renaming reaches everyone."""
+    forum = server.new_forum("retro", "Retro")
+    fid = forum["id"]
+    tokens = server.links(fid)
+    fac = await LiveClient.connect(server.ws_url(fid, tokens["facilitator"]))
+    a = await LiveClient.connect(server.ws_url(fid, tokens["participant"]))
+    try:
+        await ok(fac, {"type": "start_session"})
+        ids = {}
+        for column, title in (("went-well", "Pairing"), ("to-improve", "Flaky"), ("ideas", "Mob")):
+            await ok(fac, {"type": "add_card", "column": column, "title": title})
+            ids[title] = f"c{fac.seq}"
+        for phase in ("write", "reveal", "group"):
+            await ok(fac, {"type": "set_phase", "phase": phase})
+        grouped = await ok(
+            a, {"type": "group_card", "card": ids["Mob"], "with_card": ids["Flaky"], "gather": True}
+        )
+        batch = await fac.expect("batch", match=has("card_moved"))
+        assert events_of(batch, "card_moved")[0]["card_id"] == ids["Mob"]
+        assert events_of(batch, "card_moved")[0]["column"] == "to-improve"
+        assert batch["items"][-1]["seq"] == grouped["seq"]  # one op, one seq
+        group = f"g{grouped['seq']}"
+        named = await ok(fac, {"type": "name_group", "group": group, "title": "Flaky CI"})
+        await a.wait_seq(named["seq"])
+        renamed = next(m for m in reversed(a.received) if has("group_changed")(m))
+        assert 'data-group-title="Flaky CI"' in renamed["html"]["region:voting"]
+        board = server.board(fid)
+        column = next(c for c in board["columns"] if c["id"] == "to-improve")
+        assert column["card_ids"] == [ids["Flaky"], ids["Mob"]]
+
+        await ok(fac, {"type": "set_phase", "phase": "vote"})
+        before = server.board(fid)
+        refused = await a.call({"type": "cast_vote", "target": ids["Pairing"]})
+        assert refused["type"] == "reject" and refused["code"] == "invalid"
+        assert refused["reason"] == "Cards in “Went well” are not voted on."
+        assert server.board(fid)["seq"] == before["seq"]
+        # The vote list offers the cluster, and no dot control for "Went well".
+        voted = await ok(a, {"type": "cast_vote", "target": group})
+        await fac.wait_seq(voted["seq"])
+        panel = next(m for m in reversed(fac.received) if "region:voting" in m.get("html", {}))
+        assert f'data-topic="{ids["Pairing"]}"' not in panel["html"]["region:voting"]
+        assert f'data-topic="{group}"' in panel["html"]["region:voting"]
+    finally:
+        for client in (fac, a):
             await client.close()

@@ -32,6 +32,7 @@ from board.events import (
     VoteRetracted,
     VotesCounted,
 )
+from board.kinds import votable_column
 from board.log import Item
 from board.model import Board
 
@@ -74,6 +75,7 @@ def template_globals() -> dict[str, Any]:
     """What ``_voting.html`` calls (installed in the renderer's Jinja environment)."""
     return {
         "vote_topics": voting.topics,
+        "votable_column": votable_column,
         "discussion_order": voting.discussion_order,
         "voters": voting.voters,
         "dots_used": voting.used,

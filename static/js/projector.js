@@ -9,6 +9,7 @@ import { startTicking, tickElapsed, tickTimer } from "./timer.js";
 import { applyEvent, applyRegions, cardEl, refreshCounts } from "./dom.js";
 import { Follow } from "./follow.js";
 import { initialsOf } from "./presence.js";
+import { syncVoting } from "./voting.js";
 
 const root = document.getElementById("projector");
 const conn = document.getElementById("conn");
@@ -101,6 +102,7 @@ const live = new ProjectorLive({
       refreshCounts();
       tickElapsed();
       tickTimer();
+      syncVoting();
       follow.refresh();
     },
     event(ev, html, item) {
@@ -114,6 +116,7 @@ const live = new ProjectorLive({
       refreshCounts();
       tickElapsed();
       tickTimer();
+      syncVoting();
       follow.refresh();
     },
     presence() {
@@ -125,6 +128,7 @@ const live = new ProjectorLive({
 
 const follow = new Follow({ forumId: root.dataset.forum, always: true }); // the wall always follows
 startTicking();
+syncVoting(); // clusters drawn as boxes from the page as served (SPEC R49)
 
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") live.nudge();
