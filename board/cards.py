@@ -18,6 +18,7 @@ from . import dependencies as _dependencies
 from . import ops as o
 from . import retro as _retro
 from .events import CardAdded, CardArchived, CardEdited, CardMoved, CardRestored, Event
+from .card_state import is_removed
 from .kinds import forum_kind
 from .model import Board, Card
 from .rules import MAX_CARDS, Context, Rejected, Result, clean_text, differing
@@ -155,13 +156,21 @@ def return_escalation(board: Board, op: o.ReturnEscalation, ctx: Context) -> Res
     origin = card.origin
     if origin is None:
         raise Rejected("invalid", f"{card.title!r} was not escalated here from another forum.")
+    back = origin.forum_name or "the forum it came from"
+    if ctx.live and origin.status == "returned":
+        raise Rejected("conflict", f"{card.title!r} went back to {back} already.")
+    if ctx.live and is_removed(board, card):
+        raise Rejected("conflict", f"{card.title!r} is removed: it is done with, not returned.")
     note = _required(op.note, "A note saying why it goes back", single_line=False)
     events: list[Event] = []
     if board.column("returned") is not None and card.column != "returned":
         board, events = move_card(board, o.MoveCard(card=card.id, column="returned", index=0), ctx)
         card = board.cards[card.id]
     edited = replace(
-        card, origin=replace(origin, note=note), updated_at=ctx.at, updated_by=ctx.actor
+        card,
+        origin=replace(origin, note=note, status="returned"),
+        updated_at=ctx.at,
+        updated_by=ctx.actor,
     )
     cards = dict(board.cards)
     cards[card.id] = edited
