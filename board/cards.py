@@ -17,8 +17,8 @@ from . import backlog as _backlog
 from . import dependencies as _dependencies
 from . import ops as o
 from . import retro as _retro
-from .events import CardAdded, CardArchived, CardEdited, CardMoved, CardRestored, Event
 from .card_state import is_removed
+from .events import CardAdded, CardArchived, CardEdited, CardMoved, CardRestored, Event
 from .kinds import forum_kind
 from .model import Board, Card
 from .rules import MAX_CARDS, Context, Rejected, Result, clean_text, differing

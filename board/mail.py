@@ -85,9 +85,14 @@ def _copy_of(board: Board, forum: str, card_id: str) -> Card | None:
     ``receive_escalation`` added, or reopened (R51)."""
     for card in board.cards.values():
         origin = card.origin
-        if origin is not None and not card.archived and (origin.forum, origin.card) == (
-            forum,
-            card_id,
+        if (
+            origin is not None
+            and not card.archived
+            and (origin.forum, origin.card)
+            == (
+                forum,
+                card_id,
+            )
         ):
             return card
     return None
