@@ -142,13 +142,14 @@ def receive_escalation(board: Board, op: o.ReceiveEscalation, ctx: Context) -> R
 def _reopen(board: Board, card: Card, op: o.ReceiveEscalation, ctx: Context) -> Result:
     """A card this board returned comes again (R51): the same card, its age and history
     kept, back in the landing column with the new note, no longer returned."""
-    assert card.origin is not None
+    came = card.origin
+    assert came is not None
     events: list[Event] = []
     if card.column != op.column:
         _column(board, op.column)  # the landing column must still exist
         board, events = move_card(board, o.MoveCard(card=card.id, column=op.column, index=0), ctx)
         card = board.cards[card.id]
-    origin = replace(card.origin, status="", note="", asked=clean_text(op.note, single_line=False))
+    origin = replace(came, status="", note="", asked=clean_text(op.note, single_line=False))
     edited = replace(
         card,
         title=_required(op.title, "A card's title"),
