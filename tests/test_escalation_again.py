@@ -5,13 +5,17 @@ each accepted item's ``mail_for`` applied on the forum it is for."""
 
 from __future__ import annotations
 
+import asyncio
+
 from board import events as ev
 from board import ops as o
 from board.mail import mail_for, refused_reply
 from board.model import Board, new_board
 from board.network import open_impediments
 from board.sync import Accepted, ForumSync
+from tests.support import LiveClient, ServerProcess, close_all, name_cookie
 from tests.test_apply import play, refused, run
+from tests.test_escalation_live import call, edited, event, linked_pair
 
 LIVE = frozenset[str]()  # a live decision (``Context.live``), not a replay
 
@@ -201,3 +205,81 @@ def test_an_escalation_already_waiting_returns_to_the_column_before() -> None:  
     assert card.sent_to is not None and card.sent_to.left == "new"
     p.do("eat", o.ReturnEscalation(card=p.copy(), note="n"))
     assert p.board("sos").cards["c1"].column == "new"
+
+
+# -- over HTTP and the live socket, against a real server --------------------------------
+
+
+async def test_the_api_sends_a_note_and_refuses_a_bad_body(server: ServerProcess) -> None:
+    # SPEC R50
+    sos, eat = await linked_pair(server)
+    s = await LiveClient.connect(server.ws_url(sos["id"]))
+    try:
+        added = await s.call({"type": "add_card", "column": "removing", "title": "No budget"})
+        card = f"c{added['seq']}"
+        path = f"/api/forums/{sos['id']}/cards/{card}/escalate"
+        before = await call(server, "GET", f"/api/forums/{sos['id']}")
+        for body, why in (
+            (b"{not json", "malformed"),
+            (b'{"note": 5}', "str"),
+            (b'{"note": "x", "other": 1}', "other"),
+            (('{"note": "%s"}' % ("x" * 2001)).encode(), "2000"),
+        ):
+            r = await asyncio.to_thread(
+                server.http, "POST", path, body, {"content-type": "application/json"}
+            )
+            assert r.status == 400, (body, r.text)
+            assert r.json()["code"] == "invalid" and why in r.json()["reason"], r.text
+        assert await call(server, "GET", f"/api/forums/{sos['id']}") == before  # nothing changed
+
+        status, out = await call(server, "POST", path, {"note": "Only the CFO can sign it"})
+        assert status == 201, out
+        assert out["card"]["column"] == "needs-eat"
+        assert out["card"]["sent_to"]["asked"] == "Only the CFO can sign it"
+        assert out["target_card"]["origin"]["asked"] == "Only the CFO can sign it"
+        moved = await event(s, lambda e: e["type"] == "card_moved" and e["card_id"] == card)
+        assert (moved["from_column"], moved["column"]) == ("removing", "needs-eat")
+        # The EAT's page shows what it was asked.
+        who = {**name_cookie(server, "Erin"), **server.auth}
+        page = await asyncio.to_thread(server.http, "GET", f"/forums/{eat['id']}", None, who)
+        assert page.status == 200, page.status
+        assert "asks: “Only the CFO can sign it”" in page.text
+    finally:
+        await close_all([s])
+
+
+async def test_a_returned_card_goes_again_to_the_same_card_live(server: ServerProcess) -> None:
+    # SPEC R50 R51
+    sos, eat = await linked_pair(server)
+    s = await LiveClient.connect(server.ws_url(sos["id"]))
+    e = await LiveClient.connect(server.ws_url(eat["id"]))
+    try:
+        added = await s.call({"type": "add_card", "column": "new", "title": "Licences"})
+        card = f"c{added['seq']}"
+        path = f"/api/forums/{sos['id']}/cards/{card}/escalate"
+        status, out = await call(server, "POST", path)  # no body: no note
+        assert status == 201, out
+        target = out["target_card"]["id"]
+        answer = await e.call({"type": "return_escalation", "card": target, "note": "Ask IT"})
+        assert answer["type"] == "ack", answer
+        back = await event(s, edited(card, "returned"))
+        assert back["card"]["column"] == "new" and back["card"]["sent_to"]["note"] == "Ask IT"
+        again = await e.call({"type": "return_escalation", "card": target, "note": "twice"})
+        assert again["type"] == "reject" and again["code"] == "conflict", again
+
+        status, out = await call(server, "POST", path, {"note": "IT says it is yours"})
+        assert status == 201, out
+        assert out["target_card"]["id"] == target  # the same card, reopened
+        assert out["target_card"]["column"] == "escalated"
+        assert out["target_card"]["origin"]["asked"] == "IT says it is yours"
+        assert out["target_card"]["origin"]["note"] == ""
+        reopened = await event(e, lambda ev: ev["type"] == "card_moved" and ev["card_id"] == target)
+        assert (reopened["from_column"], reopened["column"]) == ("returned", "escalated")
+        status, board = await call(server, "GET", f"/api/forums/{eat['id']}")
+        linked = [c for c in board["cards"].values() if c["origin"] and c["origin"]["card"] == card]
+        assert [c["id"] for c in linked] == [target]
+        status, seen = await call(server, "GET", f"/api/forums/{sos['id']}/cards/{card}")
+        assert seen["column"] == "needs-eat" and seen["sent_to"]["card"] == target
+        assert seen["created_at"] == back["card"]["created_at"]  # its age kept
+    finally:
+        await close_all([s, e])
