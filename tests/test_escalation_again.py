@@ -9,6 +9,7 @@ import asyncio
 
 from board import events as ev
 from board import ops as o
+from board.describe import describe
 from board.mail import mail_for, refused_reply
 from board.model import Board, new_board
 from board.network import open_impediments
@@ -187,6 +188,26 @@ def test_a_returned_card_escalated_again_reopens_the_same_card() -> None:  # SPE
     # And it can be returned once more.
     p.do("eat", o.ReturnEscalation(card=eat_card, note="Still no"))
     assert p.board("sos").cards["c1"].column == "removing"
+
+
+def test_history_says_escalated_again_and_taken_up_again() -> None:  # SPEC R50 R51
+    p = pair_with_card()
+    before = p.board("sos")
+    sent = p.escalate("c1", note="help")
+    assert "escalated “No test env” to EAT asking “help”" in describe(
+        before, list(sent.item.events), "Sam"
+    )
+    p.do("eat", o.ReturnEscalation(card=p.copy(), note="no"))
+    sos, eat = p.board("sos"), p.board("eat")
+    again = p.escalate("c1", note="please")
+    line = describe(sos, list(again.item.events), "Sam")
+    assert "escalated “No test env” to EAT again asking “please”" in line, line
+    receive = o.ReceiveEscalation(
+        from_forum="sos", from_name="SoS A", from_kind="sos", from_card="c1",
+        column="escalated", kind="impediment", title="No test env", note="please",
+    )  # fmt: skip
+    _, events = run(eat, receive)
+    assert "took “No test env” up again from SoS A" in describe(eat, events, "")
 
 
 def test_only_a_card_that_came_back_goes_again() -> None:  # SPEC R51
