@@ -157,7 +157,10 @@ def return_escalation(board: Board, op: o.ReturnEscalation, ctx: Context) -> Res
     if origin is None:
         raise Rejected("invalid", f"{card.title!r} was not escalated here from another forum.")
     back = origin.forum_name or "the forum it came from"
-    if ctx.live and origin.status == "returned":
+    # Returned already, and still there (a board without a Returned column: for good,
+    # until the source sends it again; with one: taken out of it, it may go back again).
+    still = board.column("returned") is None or card.column == "returned"
+    if ctx.live and origin.status == "returned" and still:
         raise Rejected("conflict", f"{card.title!r} went back to {back} already.")
     if ctx.live and is_removed(board, card):
         raise Rejected("conflict", f"{card.title!r} is removed: it is done with, not returned.")

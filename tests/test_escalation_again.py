@@ -155,6 +155,11 @@ def test_returning_is_refused_for_a_removed_or_returned_card() -> None:  # SPEC 
         q.board("eat"), o.ReturnEscalation(card=q.copy(), note="late"), "conflict", LIVE
     )
     assert "removed" in reason
+    # Taken out of Returned by hand and worked on again: it may go back once more.
+    eat_card = p.copy()
+    p.do("eat", o.MoveCard(card=eat_card, column="accepted", index=0))
+    p.do("eat", o.ReturnEscalation(card=eat_card, note="second thoughts"))
+    assert p.board("sos").cards["c1"].sent_to.note == "second thoughts"  # type: ignore[union-attr]
 
 
 def test_a_returned_card_escalated_again_reopens_the_same_card() -> None:  # SPEC R51
