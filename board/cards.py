@@ -17,6 +17,7 @@ from . import backlog as _backlog
 from . import dependencies as _dependencies
 from . import ops as o
 from . import retro as _retro
+from .card_state import is_removed
 from .events import CardAdded, CardArchived, CardEdited, CardMoved, CardRestored, Event
 from .kinds import forum_kind
 from .model import Board, Card
@@ -155,13 +156,24 @@ def return_escalation(board: Board, op: o.ReturnEscalation, ctx: Context) -> Res
     origin = card.origin
     if origin is None:
         raise Rejected("invalid", f"{card.title!r} was not escalated here from another forum.")
+    back = origin.forum_name or "the forum it came from"
+    # Returned already, and still there (a board without a Returned column: for good,
+    # until the source sends it again; with one: taken out of it, it may go back again).
+    still = board.column("returned") is None or card.column == "returned"
+    if ctx.live and origin.status == "returned" and still:
+        raise Rejected("conflict", f"{card.title!r} went back to {back} already.")
+    if ctx.live and is_removed(board, card):
+        raise Rejected("conflict", f"{card.title!r} is removed: it is done with, not returned.")
     note = _required(op.note, "A note saying why it goes back", single_line=False)
     events: list[Event] = []
     if board.column("returned") is not None and card.column != "returned":
         board, events = move_card(board, o.MoveCard(card=card.id, column="returned", index=0), ctx)
         card = board.cards[card.id]
     edited = replace(
-        card, origin=replace(origin, note=note), updated_at=ctx.at, updated_by=ctx.actor
+        card,
+        origin=replace(origin, note=note, status="returned"),
+        updated_at=ctx.at,
+        updated_by=ctx.actor,
     )
     cards = dict(board.cards)
     cards[card.id] = edited

@@ -87,8 +87,12 @@ def _describe_link(old: Card | None, new: Card) -> str:
     if sent is not None and sent != was:
         where = sent.forum_name or sent.forum
         went = _ROUTE_WORDS.get(sent.route, "")
+        asked = f" asking “{sent.asked}”" if sent.asked else ""
         if was is None or (was.status == "failed" and sent.status != "failed"):
-            return f"sent {title} to {where} {went}" if went else f"escalated {title} to {where}"
+            did = f"sent {title} to {where} {went}" if went else f"escalated {title} to {where}"
+            return did + asked
+        if was.status == "returned" and sent.status != "failed" and not sent.card:
+            return f"escalated {title} to {where} again{asked}"  # R51
         if sent.status == "failed":
             verb = f"send {title} to {where} {went}" if went else f"escalate {title} to {where}"
             return f"could not {verb}: {sent.note}"
@@ -97,6 +101,8 @@ def _describe_link(old: Card | None, new: Card) -> str:
         note = f" with the note “{sent.note}”" if sent.note else ""
         return f"moved {title} to {sent.label} in {where}{note}"
     origin, had = new.origin, old.origin if old is not None else None
+    if origin is not None and had is not None and had.status == "returned" != origin.status:
+        return f"took {title} up again from {origin.forum_name or origin.forum}"  # R51
     if origin is not None and had is not None and origin.note != had.note:
         return (
             f"returned {title} to {origin.forum_name or origin.forum} with the note “{origin.note}”"

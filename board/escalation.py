@@ -11,16 +11,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
+from .card_state import is_removal_column
 from .events import CardArchived, CardMoved, CardRestored
 from .log import Item
 from .model import Board, Card
 from .ops import EscalationStatus, ReturnEscalation
 
 
-def _status(card: Card, status: str, label: str, note: str = "") -> tuple[str, EscalationStatus]:
+def _status(
+    card: Card, status: str, label: str, note: str = "", *, follow: bool = False
+) -> tuple[str, EscalationStatus]:
     assert card.origin is not None
     return card.origin.forum, EscalationStatus(
-        card=card.origin.card, status=status, label=label, note=note
+        card=card.origin.card, status=status, label=label, note=note, follow=follow
     )
 
 
@@ -36,13 +39,17 @@ def status_updates(item: Item, board: Board) -> list[tuple[str, EscalationStatus
     if isinstance(item.op, ReturnEscalation):
         card = linked(item.op.card)
         if card is not None and card.origin is not None:
-            out.append(_status(card, "returned", "Returned", card.origin.note))
+            out.append(_status(card, "returned", "Returned", card.origin.note, follow=True))
         return out
     for e in item.events:
         if isinstance(e, CardMoved) and e.from_column != e.column:
             card = linked(e.card_id)
             if card is not None:
-                out.append(_status(card, e.column, board.column_title(e.column)))
+                # Into or out of a removal column is an outcome: the source card follows (R50).
+                title = board.column_title(e.column)
+                was = is_removal_column(e.from_column, board.column_title(e.from_column))
+                ends = is_removal_column(e.column, title) != was
+                out.append(_status(card, e.column, title, follow=ends))
         elif isinstance(e, CardArchived):
             card = linked(e.card.id)
             if card is not None:

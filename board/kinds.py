@@ -166,11 +166,13 @@ class Route(msgspec.Struct, frozen=True):
     action: str  # the card's button: "Escalate to EAT"
     relation: str  # the forum relation naming the target forum (``forum_links``)
     card_kind: str = ""  # the kind the target card gets ("": the card's own)
+    waits_in: str = ""  # the source's column the card waits in meanwhile ("": stays put)
 
 
 ROUTES: Final[tuple[Route, ...]] = (
     Route(
         "escalate", "sos", "eat", ("impediment",), "escalated", "Escalate to EAT", "escalates_to",
+        waits_in="needs-eat",
     ),
     Route(
         "escalate", "metascrum", "ems", ("backlog_item", "risk"), "raised", "Escalate to EMS",

@@ -16,10 +16,9 @@ import msgspec
 
 from . import ops as o
 from .escalation import status_updates
-from .events import CardAdded
 from .kinds import route
 from .log import Item
-from .model import MAX_TEXT, Board
+from .model import MAX_TEXT, Board, Card
 
 MAIL_PREFIX: Final = "mail:"  # the op id a mail is applied with: ``mail:{id}``
 FAILED_LABEL: Final = "Not escalated"
@@ -40,7 +39,7 @@ def mail_for(item: Item, board: Board) -> list[Mail]:
 
     - ``escalate_card``: a ``receive_escalation`` to the target forum, with the card.
     - ``receive_escalation``: an ``escalation_status`` back to the source card, with the
-      new card's column, its title there and the link (``target_card``).
+      new (or reopened, R51) card's column, its title there and the link (``target_card``).
     - a change of a card escalated here (moved, archived, restored, returned): an
       ``escalation_status`` to the forum it came from (``status_updates``).
     """
@@ -62,10 +61,13 @@ def mail_for(item: Item, board: Board) -> list[Mail]:
             team=card.team,
             to_team=card.to_team,
             route=way.id,
+            note=card.sent_to.asked if card.sent_to is not None else "",
         )
         return [Mail(to_forum=op.to_forum, op=receive)]
     if isinstance(op, o.ReceiveEscalation):
-        added = next((e.card for e in item.events if isinstance(e, CardAdded)), None)
+        if not item.events:
+            return []
+        added = _copy_of(board, op.from_forum, op.from_card)
         if added is None:
             return []
         status = o.EscalationStatus(
@@ -78,11 +80,33 @@ def mail_for(item: Item, board: Board) -> list[Mail]:
     return [Mail(to_forum=forum, op=status) for forum, status in status_updates(item, board)]
 
 
+def _copy_of(board: Board, forum: str, card_id: str) -> Card | None:
+    """The live card on ``board`` linked to ``forum``'s ``card_id``: the one a
+    ``receive_escalation`` added, or reopened (R51)."""
+    for card in board.cards.values():
+        origin = card.origin
+        if (
+            origin is not None
+            and not card.archived
+            and (origin.forum, origin.card)
+            == (
+                forum,
+                card_id,
+            )
+        ):
+            return card
+    return None
+
+
 def refused_reply(receive: o.ReceiveEscalation, reason: str) -> Mail:
     """What a forum that refused a ``receive_escalation`` tells the card it came from:
     ``failed`` with the reason, so the card can be escalated again."""
     status = o.EscalationStatus(
-        card=receive.from_card, status="failed", label=FAILED_LABEL, note=reason[:MAX_TEXT]
+        card=receive.from_card,
+        status="failed",
+        label=FAILED_LABEL,
+        note=reason[:MAX_TEXT],
+        follow=True,
     )
     return Mail(to_forum=receive.from_forum, op=status)
 

@@ -55,7 +55,10 @@ class CardLink(msgspec.Struct, frozen=True):
     (``Card.sent_to``). On the card that went, ``status`` is the other card's column
     there (``escalated``, ``accepted``, ``removed``, ``returned`` …, or ``failed`` when
     the other forum refused it), ``label`` says it in words and ``note`` is what the
-    other forum said when it returned the card."""
+    other forum said when it returned the card. ``asked`` is the note the card was
+    escalated with (on both cards); on the card that went, ``waits_in`` is the column it
+    waits in meanwhile and ``left`` the column it left for it (SPEC R50). On the card
+    that came, ``status`` is ``returned`` once this forum sent it back (SPEC R51)."""
 
     forum: str
     forum_name: str = ""
@@ -65,6 +68,9 @@ class CardLink(msgspec.Struct, frozen=True):
     status: str = ""
     label: str = ""
     note: str = ""
+    asked: str = ""
+    waits_in: str = ""
+    left: str = ""
 
 
 class Card(msgspec.Struct, frozen=True):

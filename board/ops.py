@@ -18,6 +18,7 @@ from .model import (
     MAX_COLUMN_TITLE,
     MAX_EXPERIMENT_TEXT,
     MAX_FORUM_NAME,
+    MAX_ID,
     MAX_NOTE,
     MAX_TEAMS,
     Body,
@@ -37,6 +38,7 @@ ExperimentText = Annotated[str, msgspec.Meta(max_length=MAX_EXPERIMENT_TEXT)]
 TradeOffNote = Annotated[str, msgspec.Meta(max_length=MAX_NOTE)]
 ForumName = Annotated[str, msgspec.Meta(max_length=MAX_FORUM_NAME)]
 ColumnTitle = Annotated[str, msgspec.Meta(max_length=MAX_COLUMN_TITLE)]
+ColumnOrNone = Annotated[str, msgspec.Meta(max_length=MAX_ID)]  # a column id, or "" for none
 CardRefs = Annotated[tuple[Id, ...], msgspec.Meta(max_length=20)]
 
 
@@ -151,17 +153,22 @@ class ReturnEscalation(_Op, tag="return_escalation", frozen=True):
 
 class EscalateCard(_Op, tag="escalate_card", frozen=True):
     """Server-made, on the source board: the card goes to ``to_forum`` (chosen by the
-    forum's escalation relation, never by the client)."""
+    forum's escalation relation, never by the client), with an optional ``note`` for
+    it; the card moves to ``wait_in`` (the route's waiting column) when the board has
+    it (SPEC R50)."""
 
     card: Id
     to_forum: Id
     to_name: ForumName
     to_kind: Id
     route: Id = "escalate"  # a ``board.kinds.Route`` id out of this forum's kind
+    note: Text = ""
+    wait_in: ColumnOrNone = ""
 
 
 class ReceiveEscalation(_Op, tag="receive_escalation", frozen=True):
-    """Server-made, on the target board: a linked copy of an escalated card."""
+    """Server-made, on the target board: a linked copy of an escalated card, with the
+    note it was sent with (or, for a card this board returned, that card reopened: R51)."""
 
     from_forum: Id
     from_name: ForumName
@@ -174,18 +181,22 @@ class ReceiveEscalation(_Op, tag="receive_escalation", frozen=True):
     team: Name = ""
     to_team: Name = ""
     route: Id = "escalate"
+    note: Text = ""
 
 
 class EscalationStatus(_Op, tag="escalation_status", frozen=True):
     """Server-made, on the source board: what the target forum did with an escalated
     card (its column there, or ``failed``); or, with ``target_card``, only the link to
-    the target card once it exists (the status is left as it is)."""
+    the target card once it exists (the status is left as it is). ``follow``: the
+    status is the target's outcome (returned, removed, reopened, refused), and the card
+    moves with it (SPEC R50)."""
 
     card: Id
     status: Id
     label: ColumnTitle
     note: Text = ""
     target_card: Id | None = None
+    follow: bool = False
 
 
 MIN_TIMER: Final = 1

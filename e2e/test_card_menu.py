@@ -46,7 +46,7 @@ async def test_one_menu_button_per_card_driven_by_keyboard(
     items = menu.get_by_role("menuitem")
     names = await items.all_text_contents()
     assert names[:3] == ["Edit", "Move to…", "Archive"], names
-    assert "Bring everyone here" in names and "Escalate to EAT" in names, names
+    assert "Bring everyone here" in names and "Escalate to EAT…" in names, names
     await expect(items.first).to_be_focused()
     await page.keyboard.press("ArrowDown")
     await expect(items.nth(1)).to_be_focused()

@@ -2,7 +2,10 @@
 
 Boards are built by applying ordinary operations, so the demo has a real operation
 log, and the Scrum of Scrums has a past session whose open next step is carried into
-its next one.
+its next one. Its escalations to the EAT go the real way (SPEC R18a, R50): the
+``escalate_card`` and every mail it and its answers send, applied on their forums in
+order, so the two boards hold linked pairs — one waiting in Needs EAT, one returned
+with a note and back in its column.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from typing import Any
 
 from board import ops as o
 from board.apply import Context, apply
+from board.kinds import route
 from board.log import Accepted, Item
+from board.mail import mail_for
 from board.model import Board, Team, new_board
 from server.demo_boards import FORUMS
 from server.storage.forums import ForumDirectory
@@ -40,6 +45,7 @@ TEAMS = [
 ]
 
 DAY = 24 * 3600.0
+ACCESS = "Production read access needs a VP's sign-off"
 
 
 @dataclass
@@ -60,6 +66,57 @@ class Script:
     def card(self, actor: str, column: str, title: str, **fields: Any) -> str:
         self.do(actor, o.AddCard(column=column, title=title, **fields))
         return f"c{self.board.seq}"
+
+    def send(self, actor: str, op: o.Op, scripts: dict[str, Script], *, minutes: float) -> None:
+        """``do`` an op, then deliver the mail it sends (and the answers to that) on the
+        forums it is for, by the same actor, a moment later each — as the server does."""
+        self.do(actor, op, minutes=minutes)
+        last = self.history[-1]
+        for mail in mail_for(last.item, last.board):
+            there = scripts[mail.to_forum]
+            there.at = max(there.at, self.at)
+            there.send(actor, mail.op, scripts, minutes=0.1)
+
+
+def _escalate(sos: Script, card: str, note: str, scripts: dict[str, Script]) -> None:
+    way = route("sos", "escalate")
+    assert way is not None
+    eat = scripts["eat"].board
+    op = o.EscalateCard(
+        card=card, to_forum=eat.forum_id, to_name=eat.name, to_kind=eat.kind, note=note,
+        wait_in=way.waits_in,
+    )  # fmt: skip
+    sos.send("Maya Chen", op, scripts, minutes=5)
+
+
+def _linked_pairs(sos: Script, scripts: dict[str, Script]) -> None:
+    """The SoS's escalations to the EAT, for real: production access waits in Needs
+    EAT, linked to the EAT's card; the sprint-goal request came back with a note."""
+    by_title = {c.title: c.id for c in sos.board.cards.values()}
+    policy = "The approval policy is the EAT's: the SoS cannot change it."
+    _escalate(sos, by_title[ACCESS], policy, scripts)
+    add = o.AddCard(
+        column="new",
+        title="Search's sprint goal should include the ranking flag",
+        team="mobile",
+        body="Mobile's release waits for the flag; Search plans it for next quarter.",
+    )
+    sos.do("Sam Okafor", add, minutes=20)
+    goal = f"c{sos.board.seq}"
+    _escalate(sos, goal, "Could the EAT ask Search to plan the flag this sprint?", scripts)
+    eat = scripts["eat"]
+    copy = next(c.id for c in eat.board.cards.values() if c.origin and c.origin.card == goal)
+    eat.at = max(eat.at, sos.at)
+    eat.send(
+        "Dana Weiss",
+        o.ReturnEscalation(
+            card=copy,
+            note="Sprint goals are the team's own: agree it with Search in the SoS. "
+            "The EAT removes impediments; it does not task teams.",
+        ),
+        scripts,
+        minutes=60,
+    )
 
 
 def _scrum_of_scrums(start: float) -> Script:
@@ -106,7 +163,7 @@ def _scrum_of_scrums(start: float) -> Script:
     access = s.card(
         "Maya Chen",
         "new",
-        "Production read access needs a VP's sign-off",
+        ACCESS,
         team="platform",
         body="Every on-call engineer needs it; approvals take days.",
     )
@@ -189,7 +246,10 @@ def _simple(
 def demo_scripts(now: float) -> list[Script]:
     start = now - 7 * DAY
     simple = [_simple(fid, kind, name, start, cards) for fid, kind, name, cards in FORUMS]
-    return [_scrum_of_scrums(start), *simple]
+    sos = _scrum_of_scrums(start)
+    scripts = {s.board.forum_id: s for s in (sos, *simple)}
+    _linked_pairs(sos, scripts)
+    return list(scripts.values())
 
 
 async def seed_demo(forums: ForumDirectory) -> None:

@@ -1,5 +1,6 @@
 """The demo's forums other than the Scrum of Scrums: each one's cards, as (actor, column,
-title, fields), added in order by ``server/demo.py``."""
+title, fields), added in order by ``server/demo.py``. The EAT's cards escalated from the
+Scrum of Scrums are not here: ``server/demo.py`` escalates them for real (linked pairs)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,6 @@ FORUMS: Final[list[tuple[str, str, str, Cards]]] = [
         "Executive Action Team",
         [
             (
-                "Maya Chen",
-                "escalated",
-                "Production read access needs a VP's sign-off",
-                {"team": "platform", "body": "Escalated by the Scrum of Scrums — Commerce."},
-            ),
-            (
                 "Dana Weiss",
                 "accepted",
                 "Security review capacity is one person",
@@ -32,15 +27,6 @@ FORUMS: Final[list[tuple[str, str, str, Cards]]] = [
                 {"team": "mobile", "owner": "Tom Reyes"},
             ),
             ("Tom Reyes", "removed", "Travel approval for joint planning took two weeks", {}),
-            (
-                "Dana Weiss",
-                "returned",
-                "Request to set the Search team's sprint goal",
-                {
-                    "team": "search",
-                    "body": "Returned: sprint goals are the team's own. The EAT removes impediments; it does not task teams.",
-                },
-            ),
             (
                 "Dana Weiss",
                 "escalated",

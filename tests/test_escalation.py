@@ -178,8 +178,13 @@ def test_status_updates_tell_the_source_what_the_target_did() -> None:
     back = o.ReturnEscalation(card="c1", note="why")
     returned, events = run(moved, back)
     assert status_updates(_item(returned, back, events), returned) == [
-        ("sos", o.EscalationStatus(card="c1", status="returned", label="Returned", note="why"))
-    ]
+        (
+            "sos",
+            o.EscalationStatus(
+                card="c1", status="returned", label="Returned", note="why", follow=True
+            ),
+        )
+    ]  # the outcome: the SoS card follows it (R50)
     archived, events = run(moved, o.ArchiveCard(card="c1"))
     assert (
         status_updates(_item(archived, o.ArchiveCard(card="c1"), events), archived)[0][1].status

@@ -63,7 +63,7 @@ def test_a_received_card_mails_its_link_back() -> None:  # SPEC R18a
     ]
 
 
-def test_changes_of_a_linked_card_mail_its_status_back() -> None:  # SPEC R18 R18a
+def test_changes_of_a_linked_card_mail_its_status_back() -> None:  # SPEC R18 R18a R50
     eat = play(new_board("eat", "eat", "EAT"), received())
     moved = accept(eat, o.MoveCard(card="c1", column="accepted", index=0))
     assert mail_for(moved.item, moved.board) == [
@@ -71,8 +71,13 @@ def test_changes_of_a_linked_card_mail_its_status_back() -> None:  # SPEC R18 R1
     ]
     back = accept(moved.board, o.ReturnEscalation(card="c1", note="why"))
     assert mail_for(back.item, back.board) == [
-        Mail("sos", o.EscalationStatus(card="c1", status="returned", label="Returned", note="why"))
-    ]
+        Mail(
+            "sos",
+            o.EscalationStatus(
+                card="c1", status="returned", label="Returned", note="why", follow=True
+            ),
+        )
+    ]  # an outcome: the source card follows it back
 
 
 def test_other_items_send_no_mail() -> None:  # SPEC R18a
@@ -86,12 +91,12 @@ def test_other_items_send_no_mail() -> None:  # SPEC R18a
     assert mail_for(status.item, status.board) == []  # a status is never answered
 
 
-def test_a_refused_receive_answers_failed_with_the_reason() -> None:  # SPEC R18a
+def test_a_refused_receive_answers_failed_with_the_reason() -> None:  # SPEC R18a R50
     reply = refused_reply(received(), "x" * (MAX_TEXT + 50))
     assert reply.to_forum == "sos"
     assert reply.op == o.EscalationStatus(
-        card="c1", status="failed", label="Not escalated", note="x" * MAX_TEXT
-    )
+        card="c1", status="failed", label="Not escalated", note="x" * MAX_TEXT, follow=True
+    )  # refused: the card leaves the column it waited in
 
 
 def test_the_mail_an_item_delivers_is_named_by_its_op_id() -> None:  # SPEC R18a

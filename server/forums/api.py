@@ -34,6 +34,7 @@ from server.forums.api_schema import (
     NewForum,
     OpRequest,
     OpResult,
+    SendNote,
     SetEscalatesTo,
 )
 from server.forums.forum_routes import escalates_to, set_escalation
@@ -66,11 +67,13 @@ async def _send(
     mail: Postman,
     secret: str,
     where: tuple[str, str, str],
+    data: SendNote | None,
 ) -> Sent:
     forum_id, card_id, route_id = where
+    note = data.note if data is not None else ""
     try:
         out = await escalate(
-            rooms, storage, mail, forum_id, card_id, actor(request, secret), route_id
+            rooms, storage, mail, forum_id, card_id, actor(request, secret), route_id, note
         )
     except EscalationProblem as e:
         raise ApiProblem(e.status, e.code, e.reason) from None
@@ -308,12 +311,17 @@ class ForumApi(Controller):
         secret: SecretDep,
         forum_id: str,
         card_id: str,
+        data: SendNote | None = None,
     ) -> Sent:
         """Escalate a card to the forum this one escalates to (Scrum of Scrums → Executive
         Action Team: impediments; MetaScrum → Executive MetaScrum: backlog items and
-        risks). The target gets a linked card; this card shows where it went and, live,
-        what the target does with it (``sent_to``). Same as ``…/send/escalate``."""
-        return await _send(request, rooms, storage, mail, secret, (forum_id, card_id, "escalate"))
+        risks), with an optional body ``{"note": "…"}`` for the target. The target gets
+        a linked card; this card waits in the forum's escalation column (a Scrum of
+        Scrums' Needs EAT) and shows where it went and, live, what the target does with
+        it (``sent_to``); returned, it goes back, and may be escalated again (the same
+        linked card reopens). Same as ``…/send/escalate``."""
+        where = (forum_id, card_id, "escalate")
+        return await _send(request, rooms, storage, mail, secret, where, data)
 
     @post(
         "/forums/{forum_id:str}/cards/{card_id:str}/send/{route_id:str}",
@@ -330,11 +338,14 @@ class ForumApi(Controller):
         forum_id: str,
         card_id: str,
         route_id: str,
+        data: SendNote | None = None,
     ) -> Sent:
         """Send a card by a route of its forum: ``escalate``; ``product`` (an impediment
         that needs product work becomes a backlog item in the MetaScrum); ``improvement``
-        (a retrospective experiment goes to the EAT). Linked both ways, like escalation."""
-        return await _send(request, rooms, storage, mail, secret, (forum_id, card_id, route_id))
+        (a retrospective experiment goes to the EAT). Linked both ways, like escalation;
+        an optional body ``{"note": "…"}`` goes with it."""
+        where = (forum_id, card_id, route_id)
+        return await _send(request, rooms, storage, mail, secret, where, data)
 
     @get(
         "/forums/{forum_id:str}/escalates-to",

@@ -8,7 +8,7 @@ from typing import Annotated
 import msgspec
 
 from board import ops as o
-from board.model import Body, Connects, Id, Name, Outcome, Title
+from board.model import Body, Connects, Id, Name, Outcome, Text, Title
 from board.ops import ExperimentText, ForumName, Index, TeamIds, TradeOffNote
 
 
@@ -85,3 +85,10 @@ class EscalatesTo(msgspec.Struct):
 
 class SetEscalatesTo(msgspec.Struct, forbid_unknown_fields=True):
     forum: Id | None
+
+
+class SendNote(msgspec.Struct, forbid_unknown_fields=True):
+    """The optional body of escalating or sending a card: a note for the forum it goes
+    to (at most 2,000 characters; shown on the card there, SPEC R50)."""
+
+    note: Text = ""

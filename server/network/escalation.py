@@ -100,9 +100,11 @@ async def escalate(
     card_id: str,
     actor: str,
     route_id: str = "escalate",
+    note: str = "",
 ) -> Escalated | Escalating:
-    """Send one card of ``forum_id`` by route ``route_id`` to the forum it leads to, and
-    wait (two leases and a second at most) for the target's answer to reach the card:
+    """Send one card of ``forum_id`` by route ``route_id`` to the forum it leads to, with
+    ``note`` for it (the card waits in the route's waiting column, SPEC R50), and wait
+    (two leases and a second at most) for the target's answer to reach the card:
     ``Escalated`` with the linked card, ``Escalating`` if it has not come yet."""
     forum = await storage.forums.forum(forum_id)
     if forum is None:
@@ -124,6 +126,8 @@ async def escalate(
             to_name=target.name,
             to_kind=target.kind,
             route=way.id,
+            note=note,
+            wait_in=way.waits_in,
         ),
         actor=actor,
     )

@@ -15,6 +15,7 @@ import { connectsOf, fillConnects, syncMarkers } from "./dependencies.js";
 import { initMenus } from "./menu.js";
 import { MoveTo, OthersMoves, reveal } from "./moves.js";
 import { initStrip, syncStrip } from "./strip.js";
+import { initEscalation, openEscalate } from "./escalation.js";
 
 const root = document.getElementById("forum");
 const announcer = document.getElementById("announcer");
@@ -339,33 +340,6 @@ document.getElementById("return-form").addEventListener("submit", (e) => {
   submitOp(e.currentTarget, { type: "return_escalation", card: f.card.value, note: f.note.value });
 });
 
-/** Escalate a card, or send it by another route (POST …/send/{route}): the server
- * writes on both boards; this page sees the card change through the live connection
- * like everyone else. */
-async function escalateCard(btn) {
-  const card = btn.closest(".card");
-  btn.disabled = true;
-  try {
-    const csrf = document.querySelector("meta[name=csrf-token]");
-    const route = encodeURIComponent(btn.dataset.route || "escalate");
-    const res = await fetch(`/api/forums/${encodeURIComponent(root.dataset.forum)}/cards/${encodeURIComponent(card.dataset.card)}/send/${route}`, {
-      method: "POST",
-      headers: { "X-CSRF-Token": csrf ? csrf.content : "" },
-      credentials: "same-origin",
-    });
-    if (res.ok) {
-      announce("Sent.");
-    } else {
-      const body = await res.json().catch(() => ({}));
-      toast(`Could not send it: ${body.reason || res.statusText}`);
-    }
-  } catch {
-    toast("Could not send it: the server did not answer.");
-  } finally {
-    if (btn.isConnected) btn.disabled = false;
-  }
-}
-
 document.getElementById("end-form").addEventListener("submit", (e) => {
   e.preventDefault();
   submitOp(e.currentTarget, { type: "end_session" });
@@ -383,7 +357,7 @@ const actions = {
   "move-to": (btn) => moveTo.open(btn.closest(".card")),
   "move-to-column": (btn) => moveTo.choose(btn),
   archive: (btn) => simple({ type: "archive_card", card: btn.closest(".card").dataset.card }, "Could not archive"),
-  escalate: (btn) => escalateCard(btn),
+  escalate: (btn) => openEscalate(btn, openDialog),
   "return-escalation": (btn) => openDialog("return-dialog", (form) => {
     form.elements.card.value = btn.closest(".card").dataset.card;
   }),
@@ -435,6 +409,7 @@ function stepStatus(btn, status) {
 const moveTo = new MoveTo({ mover, announce });
 initMenus();
 initStrip();
+initEscalation({ forumId: root.dataset.forum, announce, dialogError });
 timerControls(simple, toast);
 initBacklog({ live, toast, announce });
 retroControls(simple, live);

@@ -112,8 +112,8 @@ async def test_a_refused_mail_is_settled_with_its_reply_once(storage: Storage) -
     [back] = await storage.mail.pending("sos")
     assert (back.from_forum, back.actor, back.made) == ("eat", "Sam", 5.0)
     assert back.op == o.EscalationStatus(
-        card=card, status="failed", label="Not escalated", note="The board is full."
-    )
+        card=card, status="failed", label="Not escalated", note="The board is full.", follow=True
+    )  # refused: the card leaves the column it waited in (R50)
     # Settling without a reply (a status that changed nothing).
     await storage.mail.settle(back, "unchanged", 6.0)
     assert await storage.mail.pending("sos") == [] and await storage.mail.waiting() == []
