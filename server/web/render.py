@@ -39,6 +39,7 @@ from board.events import (
     TimerChanged,
 )
 from board.kinds import CARD_KINDS, FORUM_KINDS, routes_for
+from board.model import SOURCE_LABELS
 from board.log import Item
 from board.model import RETRO_PHASES, Board, Card, Team
 from board.timer import mmss
@@ -174,6 +175,7 @@ class Renderer:
             CARD_KINDS=CARD_KINDS,
             RETRO_PHASES=RETRO_PHASES,
             FORUM_KINDS=FORUM_KINDS,
+            SOURCE_LABELS=SOURCE_LABELS,
             routes_for=routes_for,
             is_removed=is_removed,
             hue=hue,
