@@ -30,6 +30,7 @@ from server.live.endpoint import live
 from server.live.mail import Postman
 from server.live.ownership import ForumElsewhere
 from server.live.registry import Rooms
+from server.imports.routes import IMPORT_ROUTES
 from server.metrics.routes import METRICS_ROUTES
 from server.network.escalation import catch_up
 from server.network.routes import NETWORK_ROUTES
@@ -164,6 +165,7 @@ def create_app(settings: Settings) -> Litestar:
             *METRICS_ROUTES,
             *NETWORK_ROUTES,
             *PROJECTOR_ROUTES,
+            *IMPORT_ROUTES,
             live,
             create_static_files_router(
                 path="/static",
