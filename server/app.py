@@ -26,11 +26,11 @@ from server.demo import seed_demo
 from server.forums.api import API
 from server.forums.pages import PAGES
 from server.forums.projector import PROJECTOR_ROUTES
+from server.imports.routes import IMPORT_ROUTES
 from server.live.endpoint import live
 from server.live.mail import Postman
 from server.live.ownership import ForumElsewhere
 from server.live.registry import Rooms
-from server.imports.routes import IMPORT_ROUTES
 from server.metrics.routes import METRICS_ROUTES
 from server.network.escalation import catch_up
 from server.network.routes import NETWORK_ROUTES

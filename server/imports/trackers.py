@@ -97,20 +97,23 @@ def decode(data: bytes) -> str:
     return text
 
 
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
-    sample = text[:16384]
+def _delimiter(text: str) -> str:
+    """The delimiter the sniffer finds among comma, semicolon and tab (the plain comma
+    when it cannot tell). Only the delimiter is taken from it: its guesses about quoting
+    can be wrong on a small sample, and every tracker quotes as Excel does."""
     try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t")
+        return str(csv.Sniffer().sniff(text[:16384], delimiters=",;\t").delimiter)
     except csv.Error:
-        return csv.excel  # one column, or nothing to tell by: the plain comma
+        return ","
 
 
 def read_table(data: bytes) -> Table:
     """Every record of the CSV ``data`` under its header row, or ``Malformed`` (an
     unclosed quote, a record with more cells than the header, a duplicate header …)."""
     text = decode(data)
-    dialect = _dialect(text)
-    reader = csv.reader(io.StringIO(text, newline=""), dialect, strict=True)
+    reader = csv.reader(
+        io.StringIO(text, newline=""), csv.excel, delimiter=_delimiter(text), strict=True
+    )
     csv.field_size_limit(MAX_FIELD)
     rows: list[Row] = []
     headers: tuple[str, ...] = ()

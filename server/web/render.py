@@ -39,9 +39,8 @@ from board.events import (
     TimerChanged,
 )
 from board.kinds import CARD_KINDS, FORUM_KINDS, routes_for
-from board.model import SOURCE_LABELS
 from board.log import Item
-from board.model import RETRO_PHASES, Board, Card, Team
+from board.model import RETRO_PHASES, SOURCE_LABELS, Board, Card, Team
 from board.timer import mmss
 from server.access import csrf
 from server.forums import voting as voting_regions
