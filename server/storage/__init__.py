@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from server.storage.access import AccessRecords
+from server.storage.feeds import FeedRecords
 from server.storage.forums import ForumDirectory
 from server.storage.history import HistoryQueries
 from server.storage.log import ForumLog
@@ -67,6 +68,9 @@ class Storage(Protocol):
 
     @property
     def transfer(self) -> Transfer: ...
+
+    @property
+    def feeds(self) -> FeedRecords: ...
 
     @property
     def mail(self) -> MailBox: ...
