@@ -23,6 +23,7 @@ from server.access.service import Access
 from server.admin.routes import ADMIN_ROUTES
 from server.config import SERVER_SEND, STATIC_DIR, TEMPLATES_DIR, Settings
 from server.demo import seed_demo
+from server.feeds.routes import FEED_ROUTES
 from server.forums.api import API
 from server.forums.pages import PAGES
 from server.forums.projector import PROJECTOR_ROUTES
@@ -166,6 +167,7 @@ def create_app(settings: Settings) -> Litestar:
             *NETWORK_ROUTES,
             *PROJECTOR_ROUTES,
             *IMPORT_ROUTES,
+            *FEED_ROUTES,
             live,
             create_static_files_router(
                 path="/static",
