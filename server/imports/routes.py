@@ -1,7 +1,7 @@
 """Import cards from a tracker's CSV export: the facilitator's page and the JSON API.
 
-The page is stateless: uploading a file answers with its column mapping (a select a
-field, editable), a preview of the first rows and every row's problem by line; the
+The page is stateless: uploading a file answers with its column mapping (a drop-down
+per field, editable), a preview of the first rows and every row's problem by line; the
 file's text rides along in the form, so "Update preview" and "Import" post it again
 with the mapping chosen. Nothing is imported while any row has a problem. Importing
 submits ``add_card`` ops through the forum's room like any other change (everyone on
