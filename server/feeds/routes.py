@@ -40,7 +40,7 @@ def _page(renderer: Renderer, request: Req, token: str, **ctx: Any) -> Response[
         rotated=bool(request.query_params.get("rotated")),
         **ctx,
     )
-    return html(body, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+    return html(body, headers={"Cache-Control": "no-store"})
 
 
 @get(SHOWN_PATH, include_in_schema=False)
@@ -58,7 +58,6 @@ async def feed(
         headers={
             "Cache-Control": "private, max-age=300",
             "Content-Disposition": 'inline; filename="scaleboard.ics"',
-            "Referrer-Policy": "no-referrer",
         },
     )
 
