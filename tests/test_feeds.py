@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+import urllib.error
 import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from typing import Any
 import icalendar
 import pytest
 
+from tests.nginx import Nginx
 from tests.support import ServerProcess, ack, live_as, new_browser
 
 SEEN: list[str] = []  # every feed token these tests saw (none may be in the log)
@@ -175,6 +178,29 @@ async def test_my_feed_lists_my_next_steps_where_i_may_look(feeds_server: Server
 
     stranger = server.http("GET", "/my/feed", auth=False)  # no name yet: pick one first
     assert stranger.status == 303 and stranger.headers["location"] == "/name?next=/my/feed"
+
+
+def test_nginx_logs_a_feed_without_its_token(feeds_server: ServerProcess, tmp_path: Path) -> None:
+    """Behind nginx (deploy/nginx/scaleboard.conf, as ``scaleboard cluster`` fills it in)
+    the feed answers, and the access log names it ``/feeds/[hidden].ics``."""
+    server = feeds_server
+    forum = server.new_forum("sos", "Behind nginx")
+    path = _feed_path(server.http("GET", f"/forums/{forum['id']}/feed").text)
+    nginx = Nginx(tmp_path, [server.port]).start()
+    try:
+        with urllib.request.urlopen(f"{nginx.url}{path}", timeout=10) as r:
+            assert r.status == 200
+            assert icalendar.Calendar.from_ical(r.read()).walk("VCALENDAR")
+        wrong = f"{nginx.url}/feeds/{secrets.token_urlsafe(24)}.ics"
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(wrong, timeout=10)
+        assert info.value.code == 404
+    finally:
+        nginx.stop()
+    log = nginx.access_log.read_text()
+    assert log.count('"GET /feeds/[hidden].ics HTTP/1.1" 200') == 1, log
+    assert log.count('"GET /feeds/[hidden].ics HTTP/1.1" 404') == 1, log
+    assert path not in log and wrong.rsplit("/", 1)[1] not in log
 
 
 def test_no_feed_secret_reaches_the_log(feeds_server: ServerProcess) -> None:
