@@ -176,6 +176,19 @@ async def test_my_feed_lists_my_next_steps_where_i_may_look(feeds_server: Server
     assert fresh != path
     assert len(list(_calendar(server, fresh).walk("VEVENT"))) == 1
 
+    # The participant link Ana came in with is rotated: her feed shows that forum no more.
+    status, _ = server.request("POST", f"/api/forums/{mine['id']}/links/participant/rotate")
+    assert status in (200, 201)
+    assert list(_calendar(server, fresh).walk("VEVENT")) == []
+
+    # The admin (another person, also called Ana) sees every forum's steps of an Ana.
+    admin = server.http("GET", "/my/feed", headers=new_browser(server, "Ana"))
+    everywhere = _calendar(server, _feed_path(admin.text))
+    forums = {
+        str(e["description"]).split("Forum: ")[1].split("\n")[0] for e in everywhere.walk("VEVENT")
+    }
+    assert {"Mine, session 1", "Not mine, session 1"} <= forums
+
     stranger = server.http("GET", "/my/feed", auth=False)  # no name yet: pick one first
     assert stranger.status == 303 and stranger.headers["location"] == "/name?next=/my/feed"
 

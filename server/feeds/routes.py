@@ -9,7 +9,7 @@ facilitator's; a person's ("My next steps") is theirs, by their person cookie.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
@@ -17,8 +17,9 @@ from litestar.response import Redirect
 from server.access.feed_tokens import SHOWN_PATH, token_of
 from server.access.guards import check_form, forum_guard, who
 from server.access.identity import current_key
+from server.access.service import Access
 from server.feeds.service import FORUM, PERSON, current, document, resolve, rotate
-from server.web.deps import RendererDep, SecretDep, StorageDep
+from server.web.deps import AccessDep, RendererDep, SecretDep, StorageDep
 from server.web.errors import html, not_found
 from server.web.forms import FormData, current_name
 from server.web.render import Renderer
@@ -45,11 +46,11 @@ def _page(renderer: Renderer, request: Req, token: str, **ctx: Any) -> Response[
 
 @get(SHOWN_PATH, include_in_schema=False)
 async def feed(
-    request: Req, storage: StorageDep, renderer: RendererDep, secret: SecretDep
+    request: Req, storage: StorageDep, access: AccessDep, renderer: RendererDep, secret: SecretDep
 ) -> Response[Any]:
     """The feed a token opens, as ``text/calendar``."""
     found = await resolve(storage, secret, token_of(request.scope))
-    body = None if found is None else await document(storage, found, _base(request))
+    body = None if found is None else await document(storage, access, found, _base(request))
     if body is None:
         return not_found(renderer, "There is no calendar feed at this address (was it rotated?).")
     return Response(
@@ -90,36 +91,50 @@ async def forum_feed_rotate(
     return Redirect(f"/forums/{forum_id}/feed?rotated=1", status_code=303)
 
 
-async def _person(request: Req, secret: str) -> tuple[str, str] | None:
+class _Person(NamedTuple):
+    key: str
+    name: str
+    grants: list[tuple[str, str, str]]
+    admin_mark: str
+
+
+async def _person(request: Req, access: Access, secret: str) -> _Person | None:
+    """Who opens their feed page: their key and name, and what their access holds now
+    (the grants of their cookie that still open a forum, the admin's mark)."""
     name = current_name(request, secret)
     key = current_key(request, secret)
-    return (key, name) if name is not None and key is not None else None
+    if name is None or key is None:
+        return None
+    person = await who(request)
+    grants = [(f, str(r), m) for f, r, m in person.held.g if f in person.roles]
+    admin_mark = (await access.admin_mark() or "") if person.admin else ""
+    return _Person(key, name, grants, admin_mark)
 
 
 @get("/my/feed", include_in_schema=False)
 async def my_feed_page(
-    request: Req, storage: StorageDep, renderer: RendererDep, secret: SecretDep
+    request: Req, storage: StorageDep, access: AccessDep, renderer: RendererDep, secret: SecretDep
 ) -> Response[Any]:
-    person = await _person(request, secret)
-    if person is None:
+    p = await _person(request, access, secret)
+    if p is None:
         return Redirect("/name?next=/my/feed", status_code=303)
-    key, name = person
-    visible = (await who(request)).visible()
-    _, token = await current(storage, secret, PERSON, key, owner=name, visible=visible)
-    return _page(renderer, request, token, forum=None, owner=name, action="/my/feed")
+    _, token = await current(
+        storage, secret, PERSON, p.key, owner=p.name, grants=p.grants, admin_mark=p.admin_mark
+    )
+    return _page(renderer, request, token, forum=None, owner=p.name, action="/my/feed")
 
 
 @post("/my/feed", include_in_schema=False)
 async def my_feed_rotate(
-    request: Req, storage: StorageDep, secret: SecretDep, data: FormData
+    request: Req, storage: StorageDep, access: AccessDep, secret: SecretDep, data: FormData
 ) -> Response[Any]:
     await check_form(request, data)
-    person = await _person(request, secret)
-    if person is None:
+    p = await _person(request, access, secret)
+    if p is None:
         return Redirect("/name?next=/my/feed", status_code=303)
-    key, name = person
-    visible = (await who(request)).visible()
-    await rotate(storage, secret, PERSON, key, owner=name, visible=visible)
+    await rotate(
+        storage, secret, PERSON, p.key, owner=p.name, grants=p.grants, admin_mark=p.admin_mark
+    )
     return Redirect("/my/feed?rotated=1", status_code=303)
 
 

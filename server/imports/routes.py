@@ -17,13 +17,23 @@ from typing import Any, Final
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.exceptions import HTTPException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect
 
 from board.model import Board
 from board.sync import Accepted, Duplicate, Refused
 from server.access.guards import check_form, forum_guard
 from server.forums.submit import author
-from server.imports.plan import PREVIEW_ROWS, BadMapping, Mapping, Plan, ops, plan
+from server.imports.plan import (
+    PREVIEW_ROWS,
+    BadMapping,
+    Mapping,
+    Plan,
+    PlannedCard,
+    RowError,
+    ops,
+    plan,
+)
 from server.imports.trackers import FIELDS, LABELS, MAX_BYTES, Malformed, Table, detect, read_table
 from server.live.registry import Rooms
 from server.web.deps import RendererDep, RoomsDep, SecretDep
@@ -52,8 +62,8 @@ class ImportOut(msgspec.Struct, frozen=True):
     headers: tuple[str, ...]
     mapping: Mapping
     rows: int
-    preview: list[dict[str, Any]]
-    errors: list[dict[str, Any]]
+    preview: list[PlannedCard]
+    errors: list[RowError]
     imported: int = 0
     duplicates: int = 0
     refused: list[str] = []
@@ -65,13 +75,13 @@ class ImportRefused(msgspec.Struct, frozen=True):
 
     code: str
     reason: str
-    errors: list[dict[str, Any]]
+    errors: list[RowError]
 
 
 class Problem(Exception):
     """The import cannot go on: the file or the mapping, said to its sender (400)."""
 
-    def __init__(self, reason: str, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, reason: str, errors: list[RowError] | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.errors = errors or []
@@ -82,7 +92,7 @@ def prepare(board: Board, data: bytes, request: ImportRequest) -> tuple[Table, P
     try:
         table = read_table(data)
     except Malformed as e:
-        raise Problem(e.reason, [{"line": e.line, "reason": e.reason}]) from None
+        raise Problem(e.reason, [RowError(e.line, e.reason)]) from None
     system = request.source or detect(table.headers)
     if system not in LABELS:
         raise Problem(
@@ -126,8 +136,8 @@ def _out(table: Table, p: Plan) -> ImportOut:
         headers=table.headers,
         mapping=p.mapping,
         rows=len(table.rows),
-        preview=[msgspec.to_builtins(c) for c in p.cards[:PREVIEW_ROWS]],
-        errors=[msgspec.to_builtins(e) for e in p.errors],
+        preview=list(p.cards[:PREVIEW_ROWS]),
+        errors=list(p.errors),
     )
 
 
@@ -238,7 +248,13 @@ async def import_post(
 @post(
     "/api/forums/{forum_id:str}/import",
     tags=["forums"],
-    responses=ERRORS,
+    responses={
+        **ERRORS,
+        400: ResponseSpec(
+            data_container=ImportRefused,
+            description="The file, the mapping or a row (then nothing is imported)",
+        ),
+    },
     request_max_body_size=BODY_LIMIT,
     guards=[forum_guard("facilitator")],
     exception_handlers=API_EXCEPTION_HANDLERS,
@@ -264,8 +280,7 @@ async def import_api(
     if p.errors:
         lines = ", ".join(str(e.line) for e in p.errors[:10])
         reason = f"Nothing was imported: {len(p.errors)} row(s) have problems (lines {lines})."
-        errors = [msgspec.to_builtins(e) for e in p.errors]
-        return Response(ImportRefused("invalid", reason, errors), status_code=400)
+        return Response(ImportRefused("invalid", reason, list(p.errors)), status_code=400)
     done = await run(request, rooms, secret, forum_id, p)
     return Response(msgspec.structs.replace(done, headers=table.headers))
 

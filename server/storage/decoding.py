@@ -175,8 +175,9 @@ def missing(held: Iterable[tuple[str, str | None]], roles: Sequence[str]) -> lis
 
 
 def feed_row(row: Sequence[Any]) -> FeedRecord:
-    """A ``feeds`` row (scope, subject, generation, token_hash, created_at, owner, forums)."""
-    scope, subject, generation, token_hash, created_at, owner, forums = row
+    """A ``feeds`` row (scope, subject, generation, token_hash, created_at, owner, grants,
+    admin_mark)."""
+    scope, subject, generation, token_hash, created_at, owner, grants, admin_mark = row
     return FeedRecord(
         scope=str(scope),
         subject=str(subject),
@@ -184,5 +185,6 @@ def feed_row(row: Sequence[Any]) -> FeedRecord:
         token_hash=str(token_hash),
         created_at=float(created_at),
         owner=str(owner),
-        forums=None if forums is None else [str(f) for f in msgspec.json.decode(forums)],
+        grants=[(str(f), str(r), str(m)) for f, r, m in msgspec.json.decode(grants)],
+        admin_mark=str(admin_mark),
     )

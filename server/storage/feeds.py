@@ -16,8 +16,10 @@ import msgspec
 
 class FeedRecord(msgspec.Struct, frozen=True):
     """One feed. A person's also says whose next steps it lists (``owner``, the name
-    they go by as next-step owner) and the forums they could see when they made it
-    (``forums``; ``None``: every forum, the admin's)."""
+    they go by as next-step owner) and what let them see forums when they last opened
+    their feed page, as their access cookie holds it: ``grants`` (forum id, role, the
+    link token's fingerprint, never the token) and ``admin_mark`` (the admin token's
+    mark, ``""``: not the admin). A grant counts only while its link is not rotated."""
 
     scope: str
     subject: str
@@ -25,7 +27,8 @@ class FeedRecord(msgspec.Struct, frozen=True):
     token_hash: str
     created_at: float
     owner: str = ""
-    forums: list[str] | None = None
+    grants: list[tuple[str, str, str]] = []
+    admin_mark: str = ""
 
 
 class FeedRecords(Protocol):

@@ -33,7 +33,7 @@ class Stmt(StrEnum):
     META_KEEP = "meta_keep"  # key, value
     # calendar feeds (feeds.py): replaces the feed of its scope and subject
     FEED_SET = "feed_set"  # scope, subject, generation, token_hash, created_at, owner,
-    # forums (JSON text or NULL)
+    # grants (JSON text), admin_mark
     # the review tables (projections.py)
     SESSION_STARTED = "session_started"  # id, forum_id, number, started_at, started_by,
     # start_seq, participants (JSON text)

@@ -130,8 +130,7 @@ def meta_write(key: str, value: str, *, replace: bool = True) -> Write:
 
 
 def feed_write(feed: FeedRecord) -> Write:
-    """Write a calendar feed whole (its forums as JSON text, ``NULL``: every forum)."""
-    forums = None if feed.forums is None else encode(sorted(feed.forums)).decode()
+    """Write a calendar feed whole (its grants as JSON text)."""
     return Stmt.FEED_SET, (
         feed.scope,
         feed.subject,
@@ -139,5 +138,6 @@ def feed_write(feed: FeedRecord) -> Write:
         feed.token_hash,
         feed.created_at,
         feed.owner,
-        forums,
+        encode(feed.grants).decode(),
+        feed.admin_mark,
     )

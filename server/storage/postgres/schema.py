@@ -111,12 +111,14 @@ ALTER TABLE ops ADD COLUMN by_person text NOT NULL DEFAULT '';
 """
 
 # Calendar feeds (server/storage/feeds.py): a forum's or a person's, the SHA-256 of its
-# URL's token (never the token), the generation it was made from (rotation: +1).
+# URL's token (never the token), the generation it was made from (rotation: +1); a
+# person's owner name and access grants (link fingerprints, as their cookie holds them).
 _FEEDS: Final = """
 CREATE TABLE feeds(
     scope text NOT NULL, subject text NOT NULL, generation integer NOT NULL,
     token_hash text NOT NULL, created_at double precision NOT NULL,
-    owner text NOT NULL DEFAULT '', forums text,
+    owner text NOT NULL DEFAULT '', grants text NOT NULL DEFAULT '[]',
+    admin_mark text NOT NULL DEFAULT '',
     PRIMARY KEY(scope, subject));
 CREATE UNIQUE INDEX feeds_by_hash ON feeds(token_hash);
 """

@@ -9,7 +9,7 @@ from server.storage.feeds import FeedRecord
 from server.storage.sqlite.engine import Engine
 from server.storage.writes import feed_write
 
-_COLUMNS: Final = "scope, subject, generation, token_hash, created_at, owner, forums"
+_COLUMNS: Final = "scope, subject, generation, token_hash, created_at, owner, grants, admin_mark"
 
 
 class SqliteFeeds:
