@@ -1,5 +1,5 @@
 """In the browser: the facilitator uploads a Jira CSV, sees the mapping and the preview,
-changes the mapping, imports; a participant's board, open in another browser, shows
+changes the mapping and the column, imports; a participant's board, open in another browser, shows
 the cards arrive live, each with its key linking back to Jira (SPEC R65)."""
 
 from __future__ import annotations
@@ -41,14 +41,16 @@ async def test_upload_preview_import_and_a_second_browser_sees_the_cards(
     assert await asyncio.to_thread(server.board, forum["id"]) is not None
     assert not (await asyncio.to_thread(server.board, forum["id"]))["cards"]  # nothing yet
 
-    await page.select_option("#map-status", "")  # (none): every card to the first column
+    await page.select_option("#map-status", "")  # (none): every card to the chosen column
+    await page.select_option("#map-column", "needs-eat")
     await page.get_by_role("button", name="Update preview").click()
     await expect(page.locator("#map-status")).to_have_value("")
-    await expect(rows.nth(2)).to_contain_text("New")
+    await expect(page.locator("#map-column")).to_have_value("needs-eat")
+    await expect(rows.nth(2)).to_contain_text("Needs EAT")
     await page.get_by_role("button", name="Import 3 cards").click()
     await page.wait_for_url(f"**/forums/{forum['id']}")
 
-    cards = li.page.locator("[data-column=new] .card")  # the participant, never reloaded
+    cards = li.page.locator("[data-column=needs-eat] .card")  # the participant, not reloaded
     await expect(cards).to_have_count(3)
     link = li.page.locator(".card .link-source a", has_text="PAY-101")
     await expect(link).to_have_attribute("href", "https://acme.atlassian.net/browse/PAY-101")

@@ -175,6 +175,15 @@ def test_a_mapping_chosen_by_hand(server: ServerProcess) -> None:
     assert {c["column"] for c in cards} == {"new"}  # no column "Payments": the first
     assert {c["kind"] for c in cards} == {"impediment"}  # no type column: the default
 
+    elsewhere = server.new_forum("sos", "Elsewhere")
+    body = {"csv": _csv("jira.csv"), "column": "needs-eat"}  # for statuses naming no column
+    status, done = _import(server, elsewhere["id"], body)
+    assert status == 200, done
+    columns = {c["source"]["key"]: c["column"] for c in _cards(server, elsewhere["id"])}
+    assert columns == {"PAY-101": "new", "PAY-102": "needs-eat", "PAY-103": "removing"}
+    status, refused = _import(server, elsewhere["id"], {**body, "column": "nope"})
+    assert status == 400 and "no column 'nope'" in refused["reason"], refused
+
 
 def test_only_a_facilitator_imports(server: ServerProcess) -> None:
     forum = server.new_forum("sos", "Roles")

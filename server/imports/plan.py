@@ -114,13 +114,15 @@ def _kind(board: Board, raw: str) -> str:
     return kinds.default_card_kind
 
 
-def _column(board: Board, raw: str) -> tuple[str, str]:
+def _column(board: Board, raw: str, fallback: str) -> tuple[str, str]:
+    """The column of the status ``raw`` (its title or id, without case), else
+    ``fallback`` (a column id; ``""``: the first column)."""
     status = raw.strip().lower()
     for col in board.columns:
         if status and status in (col.id.lower(), col.title.lower()):
             return col.id, col.title
-    first = board.columns[0]
-    return first.id, first.title
+    chosen = next((c for c in board.columns if c.id == fallback), board.columns[0])
+    return chosen.id, chosen.title
 
 
 def _link(system: System, key: str, site: str) -> str:
@@ -135,7 +137,7 @@ def _link(system: System, key: str, site: str) -> str:
 
 
 def _card(
-    board: Board, system: System, m: Mapping, row: tuple[int, dict[str, str]], site: str
+    board: Board, system: System, m: Mapping, row: tuple[int, dict[str, str]], where: Where
 ) -> PlannedCard | str:
     """The card of one row, or the reason it cannot be one."""
     line, cells = row
@@ -152,34 +154,58 @@ def _card(
         body = body[: MAX_BODY - 1] + "…"
     link = cells.get(m.link, "").strip() if m.link else ""
     if not link and key:
-        link = _link(system, key, site)
+        link = _link(system, key, where.site)
     try:
         link = check_url(link)
     except Rejected as e:
         return f"Line {line}: {e.reason}"
     if not key and link:
         key = link.rstrip("/").rsplit("/", 1)[-1][:MAX_ID]
-    column, column_title = _column(board, cells.get(m.status, "") if m.status else "")
+    status = cells.get(m.status, "") if m.status else ""
+    column, column_title = _column(board, status, where.column)
     kind = _kind(board, cells.get(m.type, "") if m.type else "")
     return PlannedCard(line, title, kind, column, column_title, key, link, body)
 
 
-def plan(board: Board, system: System, table: Table, given: Mapping | None, site: str = "") -> Plan:
-    """The cards ``table`` becomes on ``board`` read through the mapping (``BadMapping``
-    when it does not fit the file), with every row's problem by line."""
-    m = mapping_for(system, table, given)
+class Where(msgspec.Struct, frozen=True):
+    """Where an import's cards point and land: ``site``, the tracker's address (links
+    for rows without a URL); ``column``, the column of a status that names none."""
+
+    site: str = ""
+    column: str = ""
+
+
+def _where(board: Board, site: str, column: str) -> Where:
     if site:
         try:
             site = check_url(site.strip())
         except Rejected as e:
             raise BadMapping(f"The site address: {e.reason}") from None
+    if column and column not in {c.id for c in board.columns}:
+        ids = ", ".join(c.id for c in board.columns)
+        raise BadMapping(f"The board has no column {column[:64]!r} (its columns: {ids}).")
+    return Where(site, column)
+
+
+def plan(
+    board: Board,
+    system: System,
+    table: Table,
+    given: Mapping | None,
+    site: str = "",
+    column: str = "",
+) -> Plan:
+    """The cards ``table`` becomes on ``board`` read through the mapping (``BadMapping``
+    when it, the site or the column does not fit), with every row's problem by line."""
+    m = mapping_for(system, table, given)
+    where = _where(board, site, column)
     cards: list[PlannedCard] = []
     errors: list[RowError] = []
     for row in table.rows:
         if row.error:
             errors.append(RowError(row.line, row.error))
             continue
-        out = _card(board, system, m, (row.line, row.cells), site)
+        out = _card(board, system, m, (row.line, row.cells), where)
         if isinstance(out, str):
             errors.append(RowError(row.line, out))
         else:
@@ -188,7 +214,7 @@ def plan(board: Board, system: System, table: Table, given: Mapping | None, site
     if len(cards) > room:
         errors.append(RowError(0, f"The board has room for {room} more cards, not {len(cards)}."))
     digest = hashlib.sha256(
-        msgspec.json.encode([system, m, site, [r.cells for r in table.rows]])
+        msgspec.json.encode([system, m, where, [r.cells for r in table.rows]])
     ).hexdigest()[:20]
     return Plan(system, m, tuple(cards), tuple(errors), digest)
 

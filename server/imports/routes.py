@@ -47,13 +47,15 @@ BODY_LIMIT: Final = MAX_BYTES * 2 + 64 * 1024  # the file, once more as the prev
 class ImportRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """``csv``: the export's text; ``source`` (``jira``, ``ado``, ``github``) when its
     headers do not tell; ``mapping``: each field's column (default: the tracker's);
-    ``site``: the tracker's address, to link rows that carry no URL; ``dry_run``: only
-    the preview, nothing imported."""
+    ``site``: the tracker's address, to link rows that carry no URL; ``column``: the
+    board column (id) of a card whose status names none (default: the first);
+    ``dry_run``: only the preview, nothing imported."""
 
     csv: str
     source: str | None = None
     mapping: Mapping | None = None
     site: str = ""
+    column: str = ""
     dry_run: bool = False
 
 
@@ -101,7 +103,14 @@ def prepare(board: Board, data: bytes, request: ImportRequest) -> tuple[Table, P
             "(Azure DevOps), or Title and URL (GitHub); or choose the source."
         )
     try:
-        found = plan(board, system, table, request.mapping, request.site)  # type: ignore[arg-type]
+        found = plan(
+            board,
+            system,  # type: ignore[arg-type]
+            table,
+            request.mapping,
+            request.site,
+            request.column,
+        )
     except BadMapping as e:
         raise Problem(str(e)) from None
     return table, found
@@ -157,6 +166,7 @@ def _page(renderer: Renderer, board: Board, status: int = 200, **ctx: Any) -> Re
         "plan": None,
         "csv_text": "",
         "site": "",
+        "column": "",
         "done": None,
     }
     context.update(ctx)
@@ -184,7 +194,13 @@ def _form_request(form: Any, text: str) -> ImportRequest:
     given = {f: str(form.get(f"map_{f}", "")) for f in FIELDS}
     mapping = Mapping(**given) if form.get("mapped") else None
     source = str(form.get("source", "")) or None
-    return ImportRequest(csv=text, source=source, mapping=mapping, site=str(form.get("site", "")))
+    return ImportRequest(
+        csv=text,
+        source=source,
+        mapping=mapping,
+        site=str(form.get("site", "")),
+        column=str(form.get("column", "")),
+    )
 
 
 @post(
@@ -239,7 +255,9 @@ async def import_post(
         await run(request, rooms, secret, forum_id, p)
         return Redirect(f"/forums/{forum_id}", status_code=303)
     status = 400 if form.get("action") == "import" else 200
-    return _page(renderer, board, status, table=table, plan=p, csv_text=text, site=site)
+    return _page(
+        renderer, board, status, table=table, plan=p, csv_text=text, site=site, column=ask.column
+    )
 
 
 # -- the API ----------------------------------------------------------------------------
