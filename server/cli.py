@@ -161,7 +161,7 @@ class Redact(logging.Filter):
         r"^(\s*[<>] (?:cookie|set-cookie|authorization):).*$", re.IGNORECASE | re.MULTILINE
     )
     TOKEN = re.compile(r"(?:^|\W)token$", re.IGNORECASE)
-    FEED = re.compile(r"/feeds/[^/\s\"'?]+\.ics")  # a calendar feed's URL (server/feeds)
+    FEED = re.compile(r"/feeds/[^\s\"'?]+")  # a calendar feed's URL (server/feeds)
 
     @classmethod
     def is_token(cls, key: str) -> bool:

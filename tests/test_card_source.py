@@ -100,6 +100,10 @@ def test_the_edge_takes_a_feed_token_out_of_the_path() -> None:
     take_feed_token(scope)
     assert (scope["path"], scope["raw_path"]) == (SHOWN_PATH, SHOWN_PATH.encode())
     assert token_of(scope) == "s3cret"
-    other = {"type": "http", "path": "/feeds/a/b.ics", "raw_path": b"/feeds/a/b.ics"}
-    take_feed_token(other)
-    assert other["path"] == "/feeds/a/b.ics" and token_of(other) == ""
+    for path, token in (("/feeds/s3cret", "s3cret"), ("/feeds/a/b.ics", "a/b"), ("/feeds/", "")):
+        other = {"type": "http", "path": path, "raw_path": path.encode()}
+        take_feed_token(other)
+        assert (other["path"], token_of(other)) == (SHOWN_PATH, token), path
+    kept = {"type": "http", "path": "/feedsx/a.ics", "raw_path": b"/feedsx/a.ics"}
+    take_feed_token(kept)
+    assert kept["path"] == "/feedsx/a.ics" and token_of(kept) == ""

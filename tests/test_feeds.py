@@ -137,6 +137,8 @@ def test_only_a_facilitator_sees_a_forum_feed(feeds_server: ServerProcess) -> No
         "/feeds/calendar.ics",
         f"/feeds/{'x' * 300}.ics",
         "/feeds/%00.ics",
+        f"/feeds/{secrets.token_urlsafe(24)}",  # pasted without .ics
+        "/feeds/a/b/c.ics",
     ],
 )
 def test_a_wrong_token_is_404(feeds_server: ServerProcess, path: str) -> None:

@@ -16,7 +16,7 @@ import hmac
 import re
 from typing import Any, Final
 
-FEED_PATH: Final = re.compile(r"^/feeds/([^/]*)\.ics$")
+FEED_PATH: Final = re.compile(r"^/feeds/(.*?)(?:\.ics)?$", re.DOTALL)
 SHOWN_PATH: Final = "/feeds/calendar.ics"  # the path routes and logs see instead
 SCOPE_KEY: Final = "sb_feed_token"  # where the edge keeps the token in the ASGI scope
 
@@ -34,7 +34,8 @@ def token_hash(token: str) -> str:
 
 
 def take_feed_token(scope: Any) -> None:
-    """For ``/feeds/<token>.ics``: keep the token in the ASGI scope and put
+    """For ``/feeds/<token>.ics`` (and anything else under ``/feeds/``: a URL pasted
+    without its ``.ics`` holds the secret too): keep the token in the ASGI scope and put
     ``SHOWN_PATH`` in its place (``path`` and ``raw_path``), so uvicorn's access log,
     Litestar and every error page see the feed's route without its secret."""
     found = FEED_PATH.match(scope.get("path", ""))
