@@ -107,3 +107,16 @@ def test_the_edge_takes_a_feed_token_out_of_the_path() -> None:
     kept = {"type": "http", "path": "/feedsx/a.ics", "raw_path": b"/feedsx/a.ics"}
     take_feed_token(kept)
     assert kept["path"] == "/feedsx/a.ics" and token_of(kept) == ""
+
+
+def test_r65_the_markdown_export_names_and_links_the_source(server: ServerProcess) -> None:
+    forum = server.new_forum("sos", "Exported")
+    api = f"/api/forums/{forum['id']}"
+    assert server.request("POST", f"{api}/sessions")[0] in (200, 201)
+    source = {"system": "jira", "key": "PAY-1", "url": "https://acme.atlassian.net/browse/PAY-1"}
+    op = {"type": "add_card", "column": "new", "title": "From Jira", "source": source}
+    assert server.request("POST", f"{api}/ops", {"op": op})[0] == 201
+    status, ended = server.request("POST", f"{api}/sessions/current/end")
+    assert status == 201, ended
+    md = server.http("GET", f"/sessions/{forum['id']}-1/export.md").text
+    assert "- **From Jira** (Jira [PAY-1](<https://acme.atlassian.net/browse/PAY-1>))" in md, md
