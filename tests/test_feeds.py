@@ -218,6 +218,27 @@ def test_nginx_logs_a_feed_without_its_token(feeds_server: ServerProcess, tmp_pa
     assert path not in log and wrong.rsplit("/", 1)[1] not in log
 
 
+def test_feeds_and_imports_on_postgresql(db_url: str, tmp_path: Path) -> None:
+    """The same on a server on PostgreSQL (the ``feeds`` table of its migration step):
+    an import, the feed, a rotation."""
+    server = ServerProcess(db_url, log_path=tmp_path / "pg.log").start()
+    try:
+        forum = server.new_forum("sos", "On PostgreSQL")
+        csv = (Path(__file__).parent / "data" / "github.csv").read_text()
+        status, done = server.request("POST", f"/api/forums/{forum['id']}/import", {"csv": csv})
+        assert status == 200 and done["imported"] == 4, done
+        old = _feed_path(server.http("GET", f"/forums/{forum['id']}/feed").text)
+        assert str(_calendar(server, old)["x-wr-calname"]) == "On PostgreSQL · Scaleboard"
+        assert server.form(f"/forums/{forum['id']}/feed", {}).status == 303
+        new = _feed_path(server.http("GET", f"/forums/{forum['id']}/feed").text)
+        assert server.http("GET", old, auth=False).status == 404
+        _calendar(server, new)
+    finally:
+        server.stop()
+    log = (tmp_path / "pg.log").read_text(errors="replace")
+    assert old.split("/")[-1].removesuffix(".ics") not in log
+
+
 def test_no_feed_secret_reaches_the_log(feeds_server: ServerProcess) -> None:
     """Runs last in this module: every token the tests above used."""
     assert len(SEEN) >= 5
