@@ -17,6 +17,7 @@ from . import backlog as _backlog
 from . import dependencies as _dependencies
 from . import ops as o
 from . import retro as _retro
+from . import sources as _sources
 from .card_state import is_removed
 from .events import CardAdded, CardArchived, CardEdited, CardMoved, CardRestored, Event
 from .kinds import forum_kind
@@ -56,6 +57,7 @@ def add_card(board: Board, op: o.AddCard, ctx: Context) -> Result:
         to_team=_check_team(op.to_team, ctx),
         owner=clean_text(op.owner, single_line=True),
         connects=_dependencies.check_connects(board, kind, op.connects, None),
+        source=_sources.check_source(op.source),
         **_backlog.new_card_fields(op, ctx),  # owning teams, an experiment's fields
     )
     card = _retro.new_card(board, op, card, ctx.who)  # hidden in a retro's write phase, anonymous

@@ -73,6 +73,21 @@ class CardLink(msgspec.Struct, frozen=True):
     left: str = ""
 
 
+MAX_URL: Final = 2048
+SOURCE_SYSTEMS: Final = ("jira", "ado", "github")  # where an imported card comes from
+SOURCE_LABELS: Final = {"jira": "Jira", "ado": "Azure DevOps", "github": "GitHub"}
+
+
+class CardSource(msgspec.Struct, frozen=True):
+    """Where a card was imported from (SPEC R65): the tracker (``SOURCE_SYSTEMS``), the
+    item's key there (``PROJ-12``, ``#42``) and its address (http or https only), shown
+    on the card face as a link back to it."""
+
+    system: str
+    key: str
+    url: str = ""
+
+
 class Card(msgspec.Struct, frozen=True):
     """One card. ``column`` and ``rank`` place it; archived cards keep both."""
 
@@ -109,6 +124,8 @@ class Card(msgspec.Struct, frozen=True):
     outcome: Outcome = ""
     # A dependency card: the (at most two) cards of this board it connects.
     connects: tuple[str, ...] = ()
+    # Imported from a tracker (SPEC R65, ``board/sources.py``): its key and link there.
+    source: CardSource | None = None
 
 
 class Column(msgspec.Struct, frozen=True):

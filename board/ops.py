@@ -21,6 +21,7 @@ from .model import (
     MAX_ID,
     MAX_NOTE,
     MAX_TEAMS,
+    MAX_URL,
     Body,
     Connects,
     Id,
@@ -40,6 +41,15 @@ ForumName = Annotated[str, msgspec.Meta(max_length=MAX_FORUM_NAME)]
 ColumnTitle = Annotated[str, msgspec.Meta(max_length=MAX_COLUMN_TITLE)]
 ColumnOrNone = Annotated[str, msgspec.Meta(max_length=MAX_ID)]  # a column id, or "" for none
 CardRefs = Annotated[tuple[Id, ...], msgspec.Meta(max_length=20)]
+Url = Annotated[str, msgspec.Meta(max_length=MAX_URL)]
+
+
+class SourceIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """An imported card's source as an op carries it (checked by ``board/sources.py``)."""
+
+    system: Id
+    key: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_ID)]
+    url: Url = ""
 
 
 class _Op(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", forbid_unknown_fields=True):
@@ -61,6 +71,7 @@ class AddCard(_Op, tag="add_card", frozen=True):
     hypothesis: ExperimentText = ""  # an experiment's (board/backlog.py)
     result: ExperimentText = ""
     outcome: Outcome = ""
+    source: SourceIn | None = None  # imported from a tracker (board/sources.py, R65)
 
 
 class EditCard(_Op, tag="edit_card", frozen=True):

@@ -117,6 +117,9 @@ async def test_no_serious_or_critical_violations(
         "network metrics": "/metrics",
         "decisions": f"/forums/{fid}/decisions",
         "next steps": f"/forums/{fid}/next-steps",
+        "import cards": f"/forums/{fid}/import",
+        "calendar feed": f"/forums/{fid}/feed",
+        "my calendar feed": "/my/feed",
         "admin": "/admin",
     }
     problems: list[str] = []

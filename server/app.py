@@ -23,10 +23,12 @@ from server.access.service import Access
 from server.admin.routes import ADMIN_ROUTES
 from server.config import SERVER_SEND, STATIC_DIR, TEMPLATES_DIR, Settings
 from server.demo import seed_demo
+from server.feeds.routes import FEED_ROUTES
 from server.forums.api import API
 from server.forums.pages import PAGES
 from server.forums.projector import PROJECTOR_ROUTES
 from server.forums.room import ROOM_ROUTES
+from server.imports.routes import IMPORT_ROUTES
 from server.live.endpoint import live
 from server.live.mail import Postman
 from server.live.ownership import ForumElsewhere
@@ -166,6 +168,8 @@ def create_app(settings: Settings) -> Litestar:
             *NETWORK_ROUTES,
             *PROJECTOR_ROUTES,
             *ROOM_ROUTES,
+            *IMPORT_ROUTES,
+            *FEED_ROUTES,
             live,
             create_static_files_router(
                 path="/static",

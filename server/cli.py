@@ -161,6 +161,7 @@ class Redact(logging.Filter):
         r"^(\s*[<>] (?:cookie|set-cookie|authorization):).*$", re.IGNORECASE | re.MULTILINE
     )
     TOKEN = re.compile(r"(?:^|\W)token$", re.IGNORECASE)
+    FEED = re.compile(r"/feeds/[^\s\"'?]+")  # a calendar feed's URL (server/feeds)
 
     @classmethod
     def is_token(cls, key: str) -> bool:
@@ -174,6 +175,7 @@ class Redact(logging.Filter):
     @classmethod
     def clean(cls, text: str) -> str:
         text = cls.HEADER.sub(lambda m: m.group(1) + " [hidden]", text)
+        text = cls.FEED.sub("/feeds/[hidden].ics", text)
         return cls.PARAM.sub(
             lambda m: f"{m.group(1)}=[hidden]" if cls.is_token(m.group(1)) else m.group(0), text
         )

@@ -24,7 +24,7 @@ import jinja2
 
 from board.export import SessionExport, export_session
 from board.kinds import FORUM_KINDS
-from board.model import Board
+from board.model import SOURCE_LABELS, Board
 from board.rules import without_invisible
 from server.config import TEMPLATES_DIR
 from server.storage import Storage
@@ -123,7 +123,9 @@ _md_env = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
 )
 _md_env.filters["md"] = md
-_md_env.globals.update(utc=utc, duration=duration, FORUM_KINDS=FORUM_KINDS)
+_md_env.globals.update(
+    utc=utc, duration=duration, FORUM_KINDS=FORUM_KINDS, SOURCE_LABELS=SOURCE_LABELS
+)
 
 
 def session_markdown(

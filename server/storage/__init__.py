@@ -4,7 +4,7 @@
 Protocol of one area (``log.py``: the live log; ``forums.py``: the forum directory;
 ``sessions.py``, ``history.py``, ``metrics.py``, ``access.py``; ``transfer.py``: every
 row in bulk, for ``scaleboard migrate``; ``mail.py``: ops for another forum;
-``signals.py``: hints between processes). An
+``signals.py``: hints between processes; ``feeds.py``: calendar feeds). An
 engine (``sqlite/``, the embedded default, or ``postgres/``) implements every one of
 them, sharing what is not SQL (``writes.py``, ``projections.py``, ``decoding.py``,
 the group commit in ``group.py``); handlers
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from server.storage.access import AccessRecords
+from server.storage.feeds import FeedRecords
 from server.storage.forums import ForumDirectory
 from server.storage.history import HistoryQueries
 from server.storage.log import ForumLog
@@ -67,6 +68,9 @@ class Storage(Protocol):
 
     @property
     def transfer(self) -> Transfer: ...
+
+    @property
+    def feeds(self) -> FeedRecords: ...
 
     @property
     def mail(self) -> MailBox: ...

@@ -11,6 +11,7 @@ from typing import Any, Final
 import msgspec
 
 from board.model import Decision, NextStep
+from server.storage.feeds import FeedRecord
 from server.storage.history import CardRef, LoggedDecision, LoggedStep
 from server.storage.sessions import SessionInfo, SessionRecord
 
@@ -171,3 +172,19 @@ def missing(held: Iterable[tuple[str, str | None]], roles: Sequence[str]) -> lis
     for forum_id, role in held:
         have.setdefault(forum_id, set()).update([role] if role else [])
     return [(f, role) for f, h in have.items() for role in roles if role not in h]
+
+
+def feed_row(row: Sequence[Any]) -> FeedRecord:
+    """A ``feeds`` row (scope, subject, generation, token_hash, created_at, owner, grants,
+    admin_mark)."""
+    scope, subject, generation, token_hash, created_at, owner, grants, admin_mark = row
+    return FeedRecord(
+        scope=str(scope),
+        subject=str(subject),
+        generation=int(generation),
+        token_hash=str(token_hash),
+        created_at=float(created_at),
+        owner=str(owner),
+        grants=[(str(f), str(r), str(m)) for f, r, m in msgspec.json.decode(grants)],
+        admin_mark=str(admin_mark),
+    )

@@ -31,6 +31,9 @@ class Stmt(StrEnum):
     SERVES_ADD = "serves_add"  # forum_id, team_id
     META_SET = "meta_set"  # key, value
     META_KEEP = "meta_keep"  # key, value
+    # calendar feeds (feeds.py): replaces the feed of its scope and subject
+    FEED_SET = "feed_set"  # scope, subject, generation, token_hash, created_at, owner,
+    # grants (JSON text), admin_mark
     # the review tables (projections.py)
     SESSION_STARTED = "session_started"  # id, forum_id, number, started_at, started_by,
     # start_seq, participants (JSON text)

@@ -32,6 +32,7 @@ TABLE_ORDER: Final = (
     "decisions",
     "next_steps",
     "mail",
+    "feeds",
     "snapshots",
     "ops",
 )

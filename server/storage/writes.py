@@ -19,6 +19,7 @@ from board.access import LINK_KINDS
 from board.model import Board, NextStep, Team
 from board.ops import Op
 from board.sync import Accepted, Item, LoggedOp
+from server.storage.feeds import FeedRecord
 from server.storage.projections import mail_writes, step_update_write, writes_for
 from server.storage.stmt import Stmt, Write, encode
 
@@ -126,3 +127,17 @@ def serves_writes(forum_id: str, team_ids: Iterable[str]) -> list[Write]:
 
 def meta_write(key: str, value: str, *, replace: bool = True) -> Write:
     return (Stmt.META_SET if replace else Stmt.META_KEEP), (key, value)
+
+
+def feed_write(feed: FeedRecord) -> Write:
+    """Write a calendar feed whole (its grants as JSON text)."""
+    return Stmt.FEED_SET, (
+        feed.scope,
+        feed.subject,
+        feed.generation,
+        feed.token_hash,
+        feed.created_at,
+        feed.owner,
+        encode(feed.grants).decode(),
+        feed.admin_mark,
+    )

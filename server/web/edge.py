@@ -7,7 +7,9 @@ that must hold for *every* request are done here, around the whole Litestar app:
 
 - the link token (``?token=``, any spelling of its name that decodes to ``token``) is
   taken out of the URL before anything reads it (``server.access.links.link_token``),
-  so neither uvicorn's access log nor a page ever sees it;
+  so neither uvicorn's access log nor a page ever sees it; so is a calendar feed's token
+  out of its path (``/feeds/<token>.ics`` is routed and logged as ``/feeds/calendar.ics``,
+  ``server.access.feed_tokens``);
 - every HTTP response gets the security headers (a strict CSP and friends);
 - with a process name (``scaleboard serve --process-name``, set by ``scaleboard
   cluster``), every HTTP response and websocket handshake says which process answered
@@ -23,6 +25,7 @@ from typing import Final
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.access.feed_tokens import take_feed_token
 from server.access.links import link_token
 
 # No inline script or style anywhere: card text can never run, whatever it holds.
@@ -61,6 +64,7 @@ def edge(app: ASGIApp, process: str | None = None) -> ASGIApp:
             await app(scope, receive, send)
             return
         link_token(scope)  # before anything else reads the query string
+        take_feed_token(scope)  # and a calendar feed's token out of its path
         if kind == "websocket":
             if not named:
                 await app(scope, receive, send)

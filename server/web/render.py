@@ -41,7 +41,7 @@ from board.events import (
 )
 from board.kinds import CARD_KINDS, FORUM_KINDS, routes_for
 from board.log import Item
-from board.model import RETRO_PHASES, Board, Card, Team
+from board.model import RETRO_PHASES, SOURCE_LABELS, Board, Card, Team
 from board.timer import mmss
 from server.access import csrf
 from server.forums import voting as voting_regions
@@ -175,6 +175,7 @@ class Renderer:
             CARD_KINDS=CARD_KINDS,
             RETRO_PHASES=RETRO_PHASES,
             FORUM_KINDS=FORUM_KINDS,
+            SOURCE_LABELS=SOURCE_LABELS,
             routes_for=routes_for,
             is_removed=is_removed,
             hue=hue,

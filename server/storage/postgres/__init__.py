@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from server.storage.postgres.access import PostgresAccess
 from server.storage.postgres.engine import Engine
+from server.storage.postgres.feeds import PostgresFeeds
 from server.storage.postgres.forums import PostgresForums
 from server.storage.postgres.history import PostgresHistory
 from server.storage.postgres.log import PostgresLog
@@ -31,6 +32,7 @@ class PostgresStorage:
         self.history = PostgresHistory(engine)
         self.metrics = PostgresMetrics(engine)
         self.access = PostgresAccess(engine)
+        self.feeds = PostgresFeeds(engine)
         self.mail = PostgresMail(engine)
         self.signals = PostgresSignals(engine)
         self.transfer = PostgresTransfer(engine)

@@ -110,7 +110,20 @@ _OPS_BY_PERSON: Final = """
 ALTER TABLE ops ADD COLUMN by_person text NOT NULL DEFAULT '';
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _PRESENT, _OPS_BY_PERSON)
+# Calendar feeds (server/storage/feeds.py): a forum's or a person's, the SHA-256 of its
+# URL's token (never the token), the generation it was made from (rotation: +1); a
+# person's owner name and access grants (link fingerprints, as their cookie holds them).
+_FEEDS: Final = """
+CREATE TABLE feeds(
+    scope text NOT NULL, subject text NOT NULL, generation integer NOT NULL,
+    token_hash text NOT NULL, created_at double precision NOT NULL,
+    owner text NOT NULL DEFAULT '', grants text NOT NULL DEFAULT '[]',
+    admin_mark text NOT NULL DEFAULT '',
+    PRIMARY KEY(scope, subject));
+CREATE UNIQUE INDEX feeds_by_hash ON feeds(token_hash);
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _PRESENT, _OPS_BY_PERSON, _FEEDS)
 """Step ``i`` (0-based) takes the schema to version ``i + 1``. Only ever append."""
 VERSION: Final = len(MIGRATIONS)
 

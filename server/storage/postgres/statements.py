@@ -40,6 +40,11 @@ SQL: Final[dict[Stmt, str]] = {
     "ON CONFLICT DO NOTHING",
     Stmt.META_SET: "INSERT INTO meta(key, value) VALUES ($1,$2) "
     "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+    Stmt.FEED_SET: "INSERT INTO feeds(scope, subject, generation, token_hash, created_at, "
+    "owner, grants, admin_mark) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) "
+    "ON CONFLICT (scope, subject) DO UPDATE SET generation=EXCLUDED.generation, "
+    "token_hash=EXCLUDED.token_hash, created_at=EXCLUDED.created_at, owner=EXCLUDED.owner, "
+    "grants=EXCLUDED.grants, admin_mark=EXCLUDED.admin_mark",
     Stmt.META_KEEP: "INSERT INTO meta(key, value) VALUES ($1,$2) ON CONFLICT DO NOTHING",
     Stmt.SESSION_STARTED: "INSERT INTO sessions(id, forum_id, number, started_at, started_by, "
     "start_seq, participants) VALUES ($1,$2,$3,$4,$5,$6,$7) "

@@ -10,6 +10,7 @@ from pathlib import Path
 from server.storage.signals import LocalSignals
 from server.storage.sqlite.access import SqliteAccess
 from server.storage.sqlite.engine import Engine
+from server.storage.sqlite.feeds import SqliteFeeds
 from server.storage.sqlite.forums import SqliteForums
 from server.storage.sqlite.history import SqliteHistory
 from server.storage.sqlite.log import SqliteLog
@@ -30,6 +31,7 @@ class SqliteStorage:
         self.history = SqliteHistory(engine)
         self.metrics = SqliteMetrics(engine)
         self.access = SqliteAccess(engine)
+        self.feeds = SqliteFeeds(engine)
         self.mail = SqliteMail(engine)
         self.signals = LocalSignals()
         self.transfer = SqliteTransfer(engine)

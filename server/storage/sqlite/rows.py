@@ -26,6 +26,8 @@ SQL: Final[dict[Stmt, str]] = {
     Stmt.SERVES_CLEAR: "DELETE FROM forum_teams WHERE forum_id=?",
     Stmt.SERVES_ADD: "INSERT OR IGNORE INTO forum_teams(forum_id, team_id) VALUES (?,?)",
     Stmt.META_SET: "INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)",
+    Stmt.FEED_SET: "INSERT OR REPLACE INTO feeds(scope, subject, generation, token_hash, "
+    "created_at, owner, grants, admin_mark) VALUES (?,?,?,?,?,?,?,?)",
     Stmt.META_KEEP: "INSERT OR IGNORE INTO meta(key, value) VALUES (?,?)",
     Stmt.SESSION_STARTED: "INSERT OR REPLACE INTO sessions(id, forum_id, number, started_at, "
     "started_by, start_seq, participants) VALUES (?,?,?,?,?,?,?)",

@@ -62,6 +62,15 @@ CREATE TABLE IF NOT EXISTS mail(
     op BLOB NOT NULL, actor TEXT NOT NULL, made REAL NOT NULL,
     settled REAL, outcome TEXT);
 CREATE INDEX IF NOT EXISTS mail_pending ON mail(to_forum, id) WHERE settled IS NULL;
+-- Calendar feeds (server/storage/feeds.py): a forum's or a person's, the SHA-256 of its
+-- URL's token (never the token), the generation it was made from (rotation: +1); a
+-- person's owner name and access grants (link fingerprints, as their cookie holds them).
+CREATE TABLE IF NOT EXISTS feeds(
+    scope TEXT NOT NULL, subject TEXT NOT NULL, generation INTEGER NOT NULL,
+    token_hash TEXT NOT NULL, created_at REAL NOT NULL, owner TEXT NOT NULL DEFAULT '',
+    grants TEXT NOT NULL DEFAULT '[]', admin_mark TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY(scope, subject));
+CREATE UNIQUE INDEX IF NOT EXISTS feeds_by_hash ON feeds(token_hash);
 """
 
 # One writer per forum (docs/scale-out.md#one-writer-per-forum), added to ``forums``

@@ -1,0 +1,1 @@
+"""Import cards from a tracker's CSV export (Jira, Azure DevOps, GitHub)."""
