@@ -32,6 +32,9 @@ TABLE_ORDER: Final = (
     "decisions",
     "next_steps",
     "mail",
+    "hook_subscriptions",
+    "events",
+    "hook_deliveries",
     "snapshots",
     "ops",
 )

@@ -12,6 +12,7 @@ from server.storage.postgres.access import PostgresAccess
 from server.storage.postgres.engine import Engine
 from server.storage.postgres.forums import PostgresForums
 from server.storage.postgres.history import PostgresHistory
+from server.storage.postgres.hooks import PostgresHooks
 from server.storage.postgres.log import PostgresLog
 from server.storage.postgres.mail import PostgresMail
 from server.storage.postgres.metrics import PostgresMetrics
@@ -32,6 +33,7 @@ class PostgresStorage:
         self.metrics = PostgresMetrics(engine)
         self.access = PostgresAccess(engine)
         self.mail = PostgresMail(engine)
+        self.hooks = PostgresHooks(engine)
         self.signals = PostgresSignals(engine)
         self.transfer = PostgresTransfer(engine)
 

@@ -12,6 +12,7 @@ from server.storage.sqlite.access import SqliteAccess
 from server.storage.sqlite.engine import Engine
 from server.storage.sqlite.forums import SqliteForums
 from server.storage.sqlite.history import SqliteHistory
+from server.storage.sqlite.hooks import SqliteHooks
 from server.storage.sqlite.log import SqliteLog
 from server.storage.sqlite.mail import SqliteMail
 from server.storage.sqlite.metrics import SqliteMetrics
@@ -31,6 +32,7 @@ class SqliteStorage:
         self.metrics = SqliteMetrics(engine)
         self.access = SqliteAccess(engine)
         self.mail = SqliteMail(engine)
+        self.hooks = SqliteHooks(engine)
         self.signals = LocalSignals()
         self.transfer = SqliteTransfer(engine)
 
