@@ -30,13 +30,15 @@ DELIVERED: Final = "delivered"
 FAILED: Final = "failed"  # given up after ``GIVE_UP`` attempts (R64)
 
 SUB_COLUMNS: Final = (
-    "id, forum_id, url, format, kinds, secret, created_at, created_by, paused, failures"
+    "id, forum_id, url, format, kinds, secret, created_at, created_by, base_url, paused, failures"
 )
 DELIVERY_COLUMNS: Final = (
     "d.sub_id, d.event_key, e.kind, d.status, d.attempts, d.next_at, d.last_error, "
     "d.last_status, d.created_at, d.delivered_at"
 )
-CLAIM_COLUMNS: Final = "d.sub_id, d.event_key, d.attempts, e.body, s.url, s.format, s.secret"
+CLAIM_COLUMNS: Final = (
+    "d.sub_id, d.event_key, d.attempts, e.body, s.url, s.format, s.secret, s.base_url"
+)
 
 
 class Subscription(msgspec.Struct, frozen=True):
@@ -51,6 +53,7 @@ class Subscription(msgspec.Struct, frozen=True):
     secret: str
     created_at: float
     created_by: str
+    base_url: str  # the server's address links in messages start with
     paused: bool = False
     failures: int = 0  # failed deliveries in a row (R64)
 
@@ -80,6 +83,7 @@ class Claimed(msgspec.Struct, frozen=True):
     url: str
     format: str
     secret: str
+    base_url: str
 
 
 class DueStep(msgspec.Struct, frozen=True):
@@ -116,7 +120,7 @@ def kinds_text(kinds: Sequence[str]) -> str:
 
 def subscription(row: Sequence[Any]) -> Subscription:
     """A ``Subscription`` from the columns ``SUB_COLUMNS``."""
-    id_, forum_id, url, fmt, kinds, secret, created_at, created_by, paused, failures = row
+    id_, forum_id, url, fmt, kinds, secret, created_at, created_by, base, paused, failures = row
     return Subscription(
         id=id_,
         forum_id=forum_id,
@@ -126,6 +130,7 @@ def subscription(row: Sequence[Any]) -> Subscription:
         secret=secret,
         created_at=created_at,
         created_by=created_by,
+        base_url=base,
         paused=bool(paused),
         failures=int(failures),
     )
@@ -139,8 +144,8 @@ def delivery(row: Sequence[Any]) -> Delivery:
 
 def claimed(row: Sequence[Any]) -> Claimed:
     """A ``Claimed`` from the columns ``CLAIM_COLUMNS``."""
-    sub, key, attempts, body, url, fmt, secret = row
-    return Claimed(sub, key, int(attempts), bytes(body), url, fmt, secret)
+    sub, key, attempts, body, url, fmt, secret, base = row
+    return Claimed(sub, key, int(attempts), bytes(body), url, fmt, secret, base)
 
 
 class HookStore(Protocol):
@@ -221,6 +226,7 @@ class HookWrites:
             sub.secret,
             sub.created_at,
             sub.created_by,
+            sub.base_url,
         )
         return self.engine.write([(Stmt.HOOK_SUB_NEW, row)])
 

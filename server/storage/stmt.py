@@ -54,7 +54,7 @@ class Stmt(StrEnum):
     # ",kind,": a pending delivery for each subscription that wants it (kept if there)
     EVENT_TO = "event_to"  # sub_id, key, next_at, created_at: a delivery to one
     HOOK_SUB_NEW = "hook_sub_new"  # id, forum_id, url, format, kinds, secret,
-    # created_at, created_by
+    # created_at, created_by, base_url
     HOOK_SUB_DROP = "hook_sub_drop"  # id
     HOOK_DELIVERIES_DROP = "hook_deliveries_drop"  # sub_id
     HOOK_RESUME = "hook_resume"  # id: not paused, no failures

@@ -30,6 +30,7 @@ def sub(id_: str, forum_id: str | None, kinds: tuple[str, ...]) -> Subscription:
         secret="s3cret",
         created_at=1.0,
         created_by="admin",
+        base_url="http://board.example",
     )
 
 

@@ -121,7 +121,7 @@ CREATE INDEX events_by_forum ON events(forum_id, at);
 CREATE TABLE hook_subscriptions(
     id text PRIMARY KEY, forum_id text, url text NOT NULL, format text NOT NULL,
     kinds text NOT NULL, secret text NOT NULL, created_at double precision NOT NULL,
-    created_by text NOT NULL, paused integer NOT NULL DEFAULT 0,
+    created_by text NOT NULL, base_url text NOT NULL, paused integer NOT NULL DEFAULT 0,
     failures integer NOT NULL DEFAULT 0);
 CREATE TABLE hook_deliveries(
     sub_id text NOT NULL, event_key text NOT NULL, status text NOT NULL DEFAULT 'pending',

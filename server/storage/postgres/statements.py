@@ -80,7 +80,7 @@ SQL: Final[dict[Stmt, str]] = {
     Stmt.EVENT_TO: "INSERT INTO hook_deliveries(sub_id, event_key, next_at, created_at) "
     "VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING",
     Stmt.HOOK_SUB_NEW: "INSERT INTO hook_subscriptions(id, forum_id, url, format, kinds, "
-    "secret, created_at, created_by) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+    "secret, created_at, created_by, base_url) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
     Stmt.HOOK_SUB_DROP: "DELETE FROM hook_subscriptions WHERE id=$1",
     Stmt.HOOK_DELIVERIES_DROP: "DELETE FROM hook_deliveries WHERE sub_id=$1",
     Stmt.HOOK_RESUME: "UPDATE hook_subscriptions SET paused=0, failures=0 WHERE id=$1",

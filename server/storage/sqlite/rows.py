@@ -53,7 +53,7 @@ SQL: Final[dict[Stmt, str]] = {
     Stmt.EVENT_TO: "INSERT OR IGNORE INTO hook_deliveries(sub_id, event_key, next_at, "
     "created_at) VALUES (?,?,?,?)",
     Stmt.HOOK_SUB_NEW: "INSERT INTO hook_subscriptions(id, forum_id, url, format, kinds, "
-    "secret, created_at, created_by) VALUES (?,?,?,?,?,?,?,?)",
+    "secret, created_at, created_by, base_url) VALUES (?,?,?,?,?,?,?,?,?)",
     Stmt.HOOK_SUB_DROP: "DELETE FROM hook_subscriptions WHERE id=?",
     Stmt.HOOK_DELIVERIES_DROP: "DELETE FROM hook_deliveries WHERE sub_id=?",
     Stmt.HOOK_RESUME: "UPDATE hook_subscriptions SET paused=0, failures=0 WHERE id=?",

@@ -72,7 +72,7 @@ CREATE INDEX IF NOT EXISTS events_by_forum ON events(forum_id, at);
 CREATE TABLE IF NOT EXISTS hook_subscriptions(
     id TEXT PRIMARY KEY, forum_id TEXT, url TEXT NOT NULL, format TEXT NOT NULL,
     kinds TEXT NOT NULL, secret TEXT NOT NULL, created_at REAL NOT NULL,
-    created_by TEXT NOT NULL, paused INTEGER NOT NULL DEFAULT 0,
+    created_by TEXT NOT NULL, base_url TEXT NOT NULL, paused INTEGER NOT NULL DEFAULT 0,
     failures INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS hook_deliveries(
     sub_id TEXT NOT NULL, event_key TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',
