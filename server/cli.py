@@ -320,6 +320,10 @@ def main(argv: list[str] | None = None) -> int:
         # never logged, whatever the level (docs/access.md).
         for chatty in ("aiosqlite", "asyncpg", "websockets"):
             logging.getLogger(chatty).setLevel(max(logging.INFO, logging.root.level))
+        # A webhook's URL is a secret of its own (a Slack or Teams URL is its credential):
+        # httpx's request lines name it, so they are never logged.
+        for chatty in ("httpx", "httpcore"):
+            logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.root.level))
         print(
             f"Scaleboard: http://{settings.host}:{settings.port}/"
             f"  (database: {shown(settings.db)})",
