@@ -209,22 +209,28 @@ async def test_a_kill_9_mid_stream_loses_no_event_and_sends_none_uncommitted(
         subscribe(server, receiver, "crash", ["decision.recorded"], forum_id=forum["id"])
         assert server.request("POST", f"/api/forums/{forum['id']}/sessions", {})[0] == 201
         client = await LiveClient.connect(server.ws_url(forum["id"]))
-        ids = [
-            await client.op({"type": "record_decision", "text": f"Decision {i}"})
-            for i in range(150)
-        ]
+        texts: dict[str, str] = {}
+
+        async def flood() -> None:  # ops keep coming while the server dies
+            for i in range(100_000):
+                texts[await client.op({"type": "record_decision", "text": f"D{i}"})] = f"D{i}"
+                await asyncio.sleep(0.002)
+
+        sending = asyncio.create_task(flood())
         acked: set[str] = set()
-        while len(acked) < 40:  # some committed, the rest in flight
-            msg = await client.expect("ack", timeout=10)
-            acked.add(msg["id"])
+        while len(acked) < 60:  # some committed, more in flight
+            acked.add((await client.expect("ack", timeout=10))["id"])
         server.kill()
+        sending.cancel()
+        await asyncio.gather(sending, return_exceptions=True)
         await client.close()
-        acked_texts = {f"Decision {ids.index(i)}" for i in acked}
+        acked_texts = {texts[i] for i in acked}
 
         server.start()
         board = server.board(forum["id"])
         committed = {d["text"] for d in board["session"]["decisions"]}
         assert acked_texts <= committed  # SPEC R8: every ack was durable
+        assert len(committed) < len(texts)  # the kill came mid-stream
         receiver.control(mode="ok")
         stats = receiver.wait_for(
             lambda st: {b["decision"] for b in bodies(st, "crash")} >= committed, timeout=30

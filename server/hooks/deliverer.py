@@ -69,7 +69,8 @@ class Deliverer:
         self.retry_seconds = retry_seconds
         self.timeout = timeout
         self.tick = tick
-        self.lease = timeout + 30.0  # longer than any attempt
+        # Longer than an attempt takes; a claim whose process died is sent again after it.
+        self.lease = 2 * timeout + 5.0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._sending: set[asyncio.Task[None]] = set()
