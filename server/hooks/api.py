@@ -7,10 +7,11 @@ one, delete one. Bad input is a 400 with a reason and changes nothing."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
+from litestar.params import Parameter
 
 from board.access import LABELS
 from server.access.guards import admin_guard, forum_guard, who
@@ -31,6 +32,7 @@ from server.web.deps import DelivererDep, StorageDep
 from server.web.errors import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem
 
 Req = Request[Any, Any, Any]
+Limit = Annotated[int, Parameter(ge=1, le=1000, description="deliveries to list, at most")]
 
 
 class AdminSubscription(NewSubscription, frozen=True, forbid_unknown_fields=True):
@@ -107,9 +109,11 @@ class ForumHooksApi(Controller):
         return await _make(request, storage, forum_id, data)
 
     @get("/{sub_id:str}/deliveries", responses=ERRORS)
-    async def deliveries(self, storage: StorageDep, forum_id: str, sub_id: str) -> list[Delivery]:
+    async def deliveries(
+        self, storage: StorageDep, forum_id: str, sub_id: str, limit: Limit = 50
+    ) -> list[Delivery]:
         """The subscription's delivery log, newest first: status, attempts, last error."""
-        return await log_of(storage, await _get(storage, sub_id, forum_id))
+        return await log_of(storage, await _get(storage, sub_id, forum_id), limit)
 
     @post("/{sub_id:str}/test", responses=ERRORS, status_code=202)
     async def test(
@@ -160,9 +164,11 @@ class AdminHooksApi(Controller):
         return await _make(request, storage, data.forum_id, data)
 
     @get("/{sub_id:str}/deliveries", responses=ERRORS)
-    async def deliveries(self, storage: StorageDep, sub_id: str) -> list[Delivery]:
+    async def deliveries(
+        self, storage: StorageDep, sub_id: str, limit: Limit = 50
+    ) -> list[Delivery]:
         """A subscription's delivery log, newest first: status, attempts, last error."""
-        return await log_of(storage, await _get(storage, sub_id, None))
+        return await log_of(storage, await _get(storage, sub_id, None), limit)
 
     @post("/{sub_id:str}/test", responses=ERRORS, status_code=202)
     async def test(self, storage: StorageDep, deliverer: DelivererDep, sub_id: str) -> TestSent:
