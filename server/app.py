@@ -27,8 +27,8 @@ from server.forums.api import API
 from server.forums.pages import PAGES
 from server.forums.projector import PROJECTOR_ROUTES
 from server.hooks.api import HOOKS_API
-from server.hooks.deliverer import Deliverer
 from server.hooks.pages import HOOK_PAGES
+from server.hooks.worker import HookWorker
 from server.live.endpoint import live
 from server.live.mail import Postman
 from server.live.ownership import ForumElsewhere
@@ -96,8 +96,8 @@ def create_app(settings: Settings) -> Litestar:
         rooms = Rooms(storage.log, settings, renderer)
         mail = Postman(storage.mail, rooms, settings)  # ops between forums (SPEC R18a)
         mail.hear(storage.signals)  # mail for a forum live on another process: NOTIFY it
-        deliverer = Deliverer(  # outgoing webhooks (SPEC R62-R64)
-            storage.hooks,
+        deliverer = HookWorker(  # outgoing webhooks, in a process of their own (SPEC R62)
+            str(settings.db),
             public_url=settings.public_url,
             retry_seconds=settings.hook_retry_seconds,
             timeout=settings.hook_timeout,
@@ -146,7 +146,7 @@ def create_app(settings: Settings) -> Litestar:
             gc.freeze()
             gc.set_threshold(20_000, 20, 10)
             mail.start()  # delivers what a crash left waiting, then sweeps
-            deliverer.start()  # sends the outbox's webhooks, what a crash left first
+            await deliverer.start()  # sends the outbox's webhooks, what a crash left first
             catching_up = asyncio.create_task(catch_up(storage, rooms), name="escalation-catch-up")
             following_admin = asyncio.create_task(access.follow_admin(), name="admin-token")
             yield

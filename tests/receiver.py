@@ -114,6 +114,7 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
 
 
 def main() -> None:
+    ThreadingHTTPServer.request_queue_size = 256  # a burst of connections is not refused
     server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), make_handler(State()))
     server.daemon_threads = True
     print("ready", flush=True)

@@ -60,7 +60,8 @@ class Stmt(StrEnum):
     HOOK_RESUME = "hook_resume"  # id: not paused, no failures
     HOOK_RESUME_DELIVERIES = "hook_resume_deliveries"  # next_at, sub_id: pending ones due
     HOOK_DELIVERED = "hook_delivered"  # delivered_at, last_status, sub_id, event_key
-    HOOK_SUB_OK = "hook_sub_ok"  # id: failures in a row back to 0
+    HOOK_SUB_OK = "hook_sub_ok"  # id: failures in a row back to 0 (unless paused: the
+    # count that paused it stays until it is resumed)
     HOOK_FAILED = "hook_failed"  # give_up, next_at, last_error, last_status, sub_id,
     # event_key: one more attempt, ``failed`` once attempts reach give_up
     HOOK_SUB_FAIL = "hook_sub_fail"  # pause_after, id: one more failure, paused at it

@@ -17,7 +17,7 @@ from litestar.params import SkipValidation
 
 from server.access.service import Access
 from server.config import Settings
-from server.hooks.deliverer import Deliverer
+from server.hooks.worker import HookWorker
 from server.live.mail import Postman
 from server.live.registry import Rooms
 from server.metrics.histories import Histories
@@ -56,7 +56,7 @@ class Services:
         access: Access,
         settings: Settings,
         secret: str,
-        deliverer: Deliverer,
+        deliverer: HookWorker,
     ) -> None:
         self.storage = storage
         self.rooms = rooms
@@ -99,7 +99,7 @@ SecretDep = NamedDependency[SkipValidation[str]]
 HistoriesDep = NamedDependency[SkipValidation[Histories]]
 CountsDep = NamedDependency[SkipValidation[Counts]]
 TimelinesDep = NamedDependency[SkipValidation[Timelines]]
-DelivererDep = NamedDependency[SkipValidation[Deliverer]]
+DelivererDep = NamedDependency[SkipValidation[HookWorker]]
 
 
 def _provide(name: str) -> Provide:

@@ -62,7 +62,7 @@ SQL: Final[dict[Stmt, str]] = {
     Stmt.HOOK_DELIVERED: "UPDATE hook_deliveries SET status='delivered', attempts=attempts+1, "
     "delivered_at=?1, last_status=?2, last_error='', lease_until=0 "
     "WHERE sub_id=?3 AND event_key=?4",
-    Stmt.HOOK_SUB_OK: "UPDATE hook_subscriptions SET failures=0 WHERE id=?",
+    Stmt.HOOK_SUB_OK: "UPDATE hook_subscriptions SET failures=0 WHERE id=? AND paused=0",
     Stmt.HOOK_FAILED: "UPDATE hook_deliveries SET attempts=attempts+1, "
     "status=CASE WHEN attempts+1 >= ?1 THEN 'failed' ELSE 'pending' END, next_at=?2, "
     "last_error=?3, last_status=?4, lease_until=0 WHERE sub_id=?5 AND event_key=?6",
