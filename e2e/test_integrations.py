@@ -14,7 +14,7 @@ from playwright.async_api import Browser, expect
 from tests.receiver import Receiver
 from tests.support import ServerProcess, free_port
 
-from .support import PageErrors, running
+from .support import PageErrors, pick_name, running
 
 pytestmark = pytest.mark.e2e
 
@@ -36,6 +36,8 @@ async def test_a_facilitator_subscribes_tests_and_sees_the_delivery(
         page = await context.new_page()
         page.on("pageerror", lambda err: page_errors.on_page_error("integrations", err))
         await page.goto(f"/forums/{forum['id']}?token={token}")
+        if "/name" in page.url:  # a new person picks a display name first
+            await pick_name(page, forum["id"], "Fay")
         await page.get_by_role("link", name="Integrations").click()
         await page.wait_for_url(f"**/forums/{forum['id']}/integrations")
         await expect(page.get_by_role("heading", level=1)).to_have_text("Integrations: SoS Chat")
