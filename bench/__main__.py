@@ -344,10 +344,9 @@ def main() -> int:
     p.add_argument(
         "--only",
         default="fanout,throughput,connections,stall,render,nginx,scaleout,webhooks",
-        help="comma-separated scenarios: fanout, throughput, connections, stall, render, "
-        "webhooks (fan-out with 10 webhook subscriptions to a slow receiver vs none), "
-        "nginx (the fan-out through nginx vs direct), scaleout (durable moves/s across 20 "
-        "forums: SQLite K=1, PostgreSQL K=1 and K=2)",
+        help="comma-separated scenarios: fanout, throughput, connections, stall, render, nginx "
+        "(fan-out through nginx vs direct), scaleout (durable moves/s, 20 forums: SQLite K=1, "
+        "PostgreSQL K=1, K=2), webhooks (fan-out with 10 webhooks to a slow receiver vs none)",
     )
     p.add_argument("--json", type=Path, help="write every figure to this file")
     p.add_argument("--cases", default="", help="fan-out cases to run, e.g. 200x20,50x1000")
