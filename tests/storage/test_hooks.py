@@ -6,6 +6,7 @@ resuming makes what waited due."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -173,3 +174,16 @@ async def test_clock_events_are_written_once_and_unsubscribe_drops_deliveries(
     assert await storage.hooks.get("a") is None
     assert await storage.hooks.deliveries("a") == []
     assert [s.id for s in await storage.hooks.subscriptions()] == []
+
+
+async def test_claims_at_the_same_moment_never_share_a_delivery(
+    storage: Storage,
+) -> None:  # SPEC R62: processes of a cluster each send a delivery the others do not
+    await storage.hooks.subscribe(sub("a", None, ("test",)))
+    await storage.hooks.subscribe(sub("b", None, ("test",)))
+    events = [probe_event(None, f"t{i}", NOW) for i in range(12)]
+    for only in ("a", "b"):
+        await storage.hooks.emit(events, only=only)
+    claims = await asyncio.gather(*(storage.hooks.claim(NOW, 30.0, 7) for _ in range(4)))
+    taken = [(c.sub_id, c.event_key) for batch in claims for c in batch]
+    assert len(taken) == len(set(taken)) == 24  # every one, once
