@@ -7,6 +7,9 @@ log; bad input is refused with a reason."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -368,3 +371,31 @@ def test_bad_subscriptions_are_refused_with_a_reason(hooked: ServerProcess) -> N
     assert len(subs) == 2
     for s in subs:
         assert server.request("DELETE", f"{path}/{s['id']}")[0] == 204
+
+
+async def test_the_worker_takes_a_wake_before_it_is_ready_and_comes_back_if_killed(
+    tmp_path: Path, receiver: Receiver
+) -> None:  # SPEC R62: sending goes on whatever happens to the worker process
+    db = tmp_path / "board.db"
+    server = ServerProcess(db, extra_args=FAST).start()
+    try:
+        receiver.control(mode="ok")
+        sub = subscribe(server, receiver, "worker", ["decision.recorded"])
+        # At once: the worker may still be starting (a signal then would end it).
+        first = server.request("POST", f"/api/hooks/{sub['id']}/test")[1]["event_id"]
+        receiver.wait_for(lambda st: first in st["counts"].get("/worker", {}))
+        found = subprocess.run(
+            ["pgrep", "-f", f"server.hooks.worker --db {db}"], capture_output=True, text=True
+        )
+        [pid] = [int(p) for p in found.stdout.split()]
+        os.kill(pid, signal.SIGKILL)
+        second = server.request("POST", f"/api/hooks/{sub['id']}/test")[1]["event_id"]
+        receiver.wait_for(lambda st: second in st["counts"].get("/worker", {}))
+        again = subprocess.run(
+            ["pgrep", "-f", f"server.hooks.worker --db {db}"], capture_output=True, text=True
+        )
+        assert [int(p) for p in again.stdout.split()] != [pid]  # a new one
+    finally:
+        server.stop()
+    gone = subprocess.run(["pgrep", "-f", f"server.hooks.worker --db {db}"], capture_output=True)
+    assert gone.stdout == b""  # stopped with the server

@@ -3,8 +3,9 @@ never shares its event loop or its core with webhook requests, however many and 
 slow (``bench --only webhooks`` measures it).
 
 ``HookWorker`` (the server side) starts ``python -m server.hooks.worker`` at startup with
-the server's store and webhook settings, wakes it with ``SIGUSR1`` (a test event, a
-resumed subscription) and stops it with ``SIGTERM`` before the rooms stop. The worker
+the server's store and webhook settings, starts it again if it ever ends, wakes it with
+``SIGUSR1`` once it said ``ready`` (a test event, a resumed subscription; before that a
+signal would end it) and stops it with ``SIGTERM`` before the rooms stop. The worker
 runs ``Deliverer`` on its own connection to the store; it exits when its parent is gone
 (a ``kill -9`` of the server), leaving its claims to run out, so a restarted server's
 worker sends them again.
@@ -27,6 +28,8 @@ from server.storage import open_storage
 log = logging.getLogger("scaleboard.hooks")
 
 STOP_SECONDS: Final = 10.0  # a worker that does not stop after SIGTERM is killed
+RESTART_SECONDS: Final = 1.0  # a worker that ended by itself is started again after this
+READY: Final = b"ready"
 
 
 class HookWorker:
@@ -46,19 +49,39 @@ class HookWorker:
         if public_url:
             self.args += ["--public-url", public_url]
         self.proc: asyncio.subprocess.Process | None = None
+        self.ready = False
+        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self.proc = await asyncio.create_subprocess_exec(
-            *self.args, stdin=asyncio.subprocess.DEVNULL
-        )
+        self._task = asyncio.get_running_loop().create_task(self._supervise(), name="hooks")
+
+    async def _supervise(self) -> None:
+        while True:
+            self.ready = False
+            proc = self.proc = await asyncio.create_subprocess_exec(
+                *self.args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE
+            )
+            assert proc.stdout is not None
+            if (await proc.stdout.readline()).strip() == READY:
+                self.ready = True
+            while await proc.stdout.readline():  # drained, so a stray print never blocks it
+                pass
+            code = await proc.wait()
+            log.warning("the webhook worker ended (%s); starting it again", code)
+            await asyncio.sleep(RESTART_SECONDS)
 
     def wake(self) -> None:
-        """Look for due deliveries now."""
-        if self.proc is not None and self.proc.returncode is None:
+        """Look for due deliveries now (once the worker is ready; else at its next tick)."""
+        proc = self.proc
+        if self.ready and proc is not None and proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
-                self.proc.send_signal(signal.SIGUSR1)
+                proc.send_signal(signal.SIGUSR1)
 
     async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
         proc, self.proc = self.proc, None
         if proc is None or proc.returncode is not None:
             return
@@ -85,6 +108,8 @@ async def run(args: argparse.Namespace) -> None:
     loop.add_signal_handler(signal.SIGINT, stopping.set)  # Ctrl-C reaches the whole group
     loop.add_signal_handler(signal.SIGUSR1, deliverer.wake)
     deliverer.start()
+    sys.stdout.write(READY.decode() + "\n")  # the server may signal it from now on
+    sys.stdout.flush()
     try:
         while not stopping.is_set():  # the server gone (kill -9): stop too
             if os.getppid() != args.parent:
