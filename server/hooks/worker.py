@@ -108,9 +108,13 @@ async def run(args: argparse.Namespace) -> None:
     loop.add_signal_handler(signal.SIGINT, stopping.set)  # Ctrl-C reaches the whole group
     loop.add_signal_handler(signal.SIGUSR1, deliverer.wake)
     deliverer.start()
-    sys.stdout.write(READY.decode() + "\n")  # the server may signal it from now on
-    sys.stdout.flush()
     try:
+        try:  # the server may signal it from now on
+            sys.stdout.write(READY.decode() + "\n")
+            sys.stdout.flush()
+        except OSError:  # the server is gone already (killed while this started)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # a quiet exit
+            return
         while not stopping.is_set():  # the server gone (kill -9): stop too
             if os.getppid() != args.parent:
                 break
