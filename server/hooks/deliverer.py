@@ -110,8 +110,8 @@ class Deliverer:
                 await self.send_due()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the store is down for a moment: try again next tick
-                log.exception("webhook delivery round failed")
+            except Exception as e:  # the store busy or down for a moment: next tick
+                log.warning("webhook delivery round failed, trying again: %r", e)
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.tick)
@@ -158,6 +158,7 @@ class Deliverer:
                 KIND_HEADER: event.kind,
             }
             status: int | None = None
+            error = ""
             try:
                 assert self._client is not None
                 answer = await self._client.post(c.url, content=body, headers=headers)
@@ -167,17 +168,24 @@ class Deliverer:
                 error = f"no answer within {self.timeout:g} s"
             except httpx.HTTPError as e:
                 error = f"could not connect: {type(e).__name__}"
-            now = time.time()
+            await self._record(c, error, status)
+
+    async def _record(self, c: Claimed, error: str, status: int | None) -> None:
+        """Write what became of an attempt. If the store cannot take it now, the claim
+        runs out and the delivery is sent again: at least once, never lost."""
+        now = time.time()
+        try:
             if not error and status is not None:
                 await self.hooks.delivered(c, now, status)
                 return
-            attempts = c.attempts + 1
             await self.hooks.failed(
                 c,
                 now,
                 error,
                 status,
-                now + backoff(attempts, self.retry_seconds),
+                now + backoff(c.attempts + 1, self.retry_seconds),
                 give_up=GIVE_UP,
                 pause_after=PAUSE_AFTER,
             )
+        except Exception as e:
+            log.warning("could not record a webhook attempt, it will be sent again: %r", e)
