@@ -399,3 +399,30 @@ async def test_the_worker_takes_a_wake_before_it_is_ready_and_comes_back_if_kill
         server.stop()
     gone = subprocess.run(["pgrep", "-f", f"server.hooks.worker --db {db}"], capture_output=True)
     assert gone.stdout == b""  # stopped with the server
+
+
+def test_two_processes_on_one_postgresql_send_each_event_once(
+    db_url: str, tmp_path: Path, receiver: Receiver
+) -> None:  # SPEC R62: in a cluster, one process sends a given delivery
+    servers = [
+        ServerProcess(db_url, extra_args=FAST, log_path=tmp_path / f"p{i}.log") for i in range(2)
+    ]
+    servers[1].admin_token = servers[0].admin_token  # one instance, one admin
+    for s in servers:
+        s.start()
+    try:
+        a = servers[0]  # the ops go through one; both workers send
+        receiver.control(mode="slow", delay=0.02)
+        forum = a.new_forum("sos", "SoS Cluster")
+        path = f"cluster-{forum['id']}"
+        subscribe(a, receiver, path, ["decision.recorded"], forum_id=forum["id"])
+        assert a.request("POST", f"/api/forums/{forum['id']}/sessions", {})[0] == 201
+        for i in range(40):
+            status, _ = a.request("POST", f"/api/forums/{forum['id']}/decisions", {"text": f"D{i}"})
+            assert status == 201
+        stats = receiver.wait_for(lambda st: len(st["counts"].get(f"/{path}", {})) == 40)
+        assert set(stats["counts"][f"/{path}"].values()) == {1}  # none sent twice
+        assert stats["bad"] == 0
+    finally:
+        for s in servers:
+            s.stop()
