@@ -27,6 +27,7 @@ from bench.proc import cpu_seconds, machine, rss_bytes
 from bench.scaleout import add_arguments, from_args
 from bench.static import page_render, replay_step
 from bench.targets import BenchSetupError
+from bench.webhooks import webhooks
 from tests.support import ROOT, ServerProcess, free_port
 
 
@@ -342,10 +343,10 @@ def main() -> int:
     p.add_argument("--quick", action="store_true", help="a short run of every scenario (for CI)")
     p.add_argument(
         "--only",
-        default="fanout,throughput,connections,stall,render,nginx,scaleout",
-        help="comma-separated scenarios: fanout, throughput, connections, stall, render, "
-        "nginx (the fan-out through nginx vs direct), scaleout (durable moves/s across 20 "
-        "forums: SQLite K=1, PostgreSQL K=1 and K=2)",
+        default="fanout,throughput,connections,stall,render,nginx,scaleout,webhooks",
+        help="comma-separated scenarios: fanout, throughput, connections, stall, render, nginx "
+        "(fan-out through nginx vs direct), scaleout (durable moves/s, 20 forums: SQLite K=1, "
+        "PostgreSQL K=1, K=2), webhooks (fan-out with 10 webhooks to a slow receiver vs none)",
     )
     p.add_argument("--json", type=Path, help="write every figure to this file")
     p.add_argument("--cases", default="", help="fan-out cases to run, e.g. 200x20,50x1000")
@@ -384,6 +385,8 @@ def main() -> int:
                     results["connections"] = connections(servers, args.quick)
                 if "nginx" in only:  # needs nginx installed (tests/nginx.py says how)
                     results["nginx"] = through_nginx(servers, load, args.quick)
+                if "webhooks" in only:
+                    results["webhooks"] = webhooks(servers, load, args.quick)
             finally:
                 servers.close()
     if args.json:

@@ -40,6 +40,8 @@ PAGE_KINDS: tuple[tuple[str, str], ...] = (
     ("decisions", f"/forums/{SOS}/decisions"),
     ("next steps", f"/forums/{SOS}/next-steps"),
     ("admin", "/admin"),
+    ("integrations", f"/forums/{SOS}/integrations"),
+    ("admin integrations", "/admin/integrations"),
     ("name", f"/name?next=/forums/{SOS}"),
     ("import", "/import"),
     ("error", "/forums/no-such-forum"),

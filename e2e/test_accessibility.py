@@ -121,7 +121,12 @@ async def test_no_serious_or_critical_violations(
         "calendar feed": f"/forums/{fid}/feed",
         "my calendar feed": "/my/feed",
         "admin": "/admin",
+        "integrations": f"/forums/{fid}/integrations",
+        "admin integrations": "/admin/integrations",
     }
+    hook = {"url": "https://example.org/hook", "kinds": ["decision.recorded"], "forum_id": fid}
+    status, _ = await asyncio.to_thread(server.request, "POST", "/api/hooks", hook)
+    assert status == 201  # the pages list it, with its (empty) delivery log
     problems: list[str] = []
     for where, path in pages.items():
         response = await page.goto(path)

@@ -29,6 +29,9 @@ from server.forums.pages import PAGES
 from server.forums.projector import PROJECTOR_ROUTES
 from server.forums.room import ROOM_ROUTES
 from server.imports.routes import IMPORT_ROUTES
+from server.hooks.api import HOOKS_API
+from server.hooks.pages import HOOK_PAGES
+from server.hooks.worker import HookWorker
 from server.live.endpoint import live
 from server.live.mail import Postman
 from server.live.ownership import ForumElsewhere
@@ -96,6 +99,12 @@ def create_app(settings: Settings) -> Litestar:
         rooms = Rooms(storage.log, settings, renderer)
         mail = Postman(storage.mail, rooms, settings)  # ops between forums (SPEC R18a)
         mail.hear(storage.signals)  # mail for a forum live on another process: NOTIFY it
+        deliverer = HookWorker(  # outgoing webhooks, in a process of their own (SPEC R62)
+            str(settings.db),
+            public_url=settings.public_url,
+            retry_seconds=settings.hook_retry_seconds,
+            timeout=settings.hook_timeout,
+        )
         catching_up: asyncio.Task[int] | None = None
         following_admin: asyncio.Task[None] | None = None  # closes its sockets on a new token
         try:
@@ -119,6 +128,7 @@ def create_app(settings: Settings) -> Litestar:
                 access=access,
                 settings=settings,
                 secret=secret,
+                deliverer=deliverer,
             )
             install(app, services)
             if made is not None:
@@ -139,10 +149,12 @@ def create_app(settings: Settings) -> Litestar:
             gc.freeze()
             gc.set_threshold(20_000, 20, 10)
             mail.start()  # delivers what a crash left waiting, then sweeps
+            await deliverer.start()  # sends the outbox's webhooks, what a crash left first
             catching_up = asyncio.create_task(catch_up(storage, rooms), name="escalation-catch-up")
             following_admin = asyncio.create_task(access.follow_admin(), name="admin-token")
             yield
         finally:
+            await deliverer.stop()  # first: nothing is sent once the rooms stop
             if following_admin is not None:
                 following_admin.cancel()
                 await asyncio.gather(following_admin, return_exceptions=True)
@@ -164,6 +176,8 @@ def create_app(settings: Settings) -> Litestar:
             *REPLAY_API,
             *EXPORT_ROUTES,
             *ADMIN_ROUTES,
+            *HOOK_PAGES,
+            *HOOKS_API,
             *METRICS_ROUTES,
             *NETWORK_ROUTES,
             *PROJECTOR_ROUTES,

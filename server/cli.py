@@ -87,6 +87,24 @@ def parser() -> argparse.ArgumentParser:
         "a change waits when its forum's process missed it (default %(default)s)",
     )
     serve.add_argument(
+        "--public-url",
+        default=None,
+        help="the address people open Scaleboard at, for links in webhook messages "
+        "(default: the address each subscription was made through)",
+    )
+    serve.add_argument(
+        "--hook-retry",
+        type=float,
+        default=Settings().hook_retry_seconds,
+        help="seconds before a failed webhook is retried, doubling each time (default %(default)s)",
+    )
+    serve.add_argument(
+        "--hook-timeout",
+        type=float,
+        default=Settings().hook_timeout,
+        help="seconds a webhook receiver has to answer (default %(default)s)",
+    )
+    serve.add_argument(
         "--sprint-days",
         type=int,
         default=Settings().sprint_days,
@@ -267,6 +285,14 @@ def main(argv: list[str] | None = None) -> int:
         if not 0.1 <= args.mail_sweep <= 3600:
             print("--mail-sweep must be 0.1 to 3600 s", file=sys.stderr)
             return 2
+        if not 0.01 <= args.hook_retry <= 3600 or not 0.1 <= args.hook_timeout <= 120:
+            print(
+                "--hook-retry must be 0.01 to 3600 s, --hook-timeout 0.1 to 120 s", file=sys.stderr
+            )
+            return 2
+        if args.public_url is not None and not args.public_url.startswith(("http://", "https://")):
+            print("--public-url must start with http:// or https://", file=sys.stderr)
+            return 2
         if not 1 <= args.sprint_days <= 365:
             print("--sprint-days must be 1 to 365", file=sys.stderr)
             return 2
@@ -282,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
             sprint_days=args.sprint_days,
             lease_seconds=args.lease,
             mail_sweep_seconds=args.mail_sweep,
+            public_url=args.public_url,
+            hook_retry_seconds=args.hook_retry,
+            hook_timeout=args.hook_timeout,
             admin_token=admin_token,
             forwarded_allow_ips=args.forwarded_allow_ips,
             process_name=args.process_name,
@@ -293,6 +322,10 @@ def main(argv: list[str] | None = None) -> int:
         # never logged, whatever the level (docs/access.md).
         for chatty in ("aiosqlite", "asyncpg", "websockets"):
             logging.getLogger(chatty).setLevel(max(logging.INFO, logging.root.level))
+        # A webhook's URL is a secret of its own (a Slack or Teams URL is its credential):
+        # httpx's request lines name it, so they are never logged.
+        for chatty in ("httpx", "httpcore"):
+            logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.root.level))
         print(
             f"Scaleboard: http://{settings.host}:{settings.port}/"
             f"  (database: {shown(settings.db)})",

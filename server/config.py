@@ -55,5 +55,12 @@ class Settings(msgspec.Struct, kw_only=True):
     # still waiting for forums live here or held by nobody (``server/live/mail.py``).
     mail_sweep_seconds: float = 2.0
 
+    # Outgoing webhooks (server/hooks): the address links in messages start with (default:
+    # the one the subscription was made through), the first retry's wait (doubling after
+    # each failure, SPEC R62) and each attempt's timeout.
+    public_url: str | None = None
+    hook_retry_seconds: float = 10.0
+    hook_timeout: float = 10.0
+
     # Boards: a dependency open longer than this many days stands out (board/dependencies.py).
     sprint_days: int = 14

@@ -31,6 +31,7 @@ def test_benchmark_quick_run_completes(tmp_path: Path) -> None:
         "replay",
         "through nginx",
         "scaleout",
+        "webhooks",
     ):
         assert scenario in proc.stdout, proc.stdout
     results = json.loads(out.read_text())

@@ -370,6 +370,27 @@ async def test_markdown_holds_decisions_steps_and_the_board_escaped(
     assert "<script" not in md and "<b>" not in md
 
 
+async def test_the_summary_holds_decisions_steps_and_attendance_escaped(
+    server: ServerProcess,
+) -> None:
+    """The short Markdown a chat or wiki takes (issue 16): what ``session.ended``
+    webhooks carry."""
+    played = await play_session(server, "Release <b>train</b>")
+    r = download(server, f"/sessions/{played['session_id']}/summary.md")
+    assert r.headers["content-type"].startswith("text/markdown")
+    md = r.text
+    assert md.startswith("## Release \\<b\\>train\\</b\\>: session 1\n")
+    decisions = md.split("### Decisions", 1)[1].split("### Next steps", 1)[0]
+    assert "- Fix CI before features" in decisions
+    steps = md.split("### Next steps", 1)[1].split("### Attendance", 1)[0]
+    assert "- =cmd() — Ben, 2031-01-02\n" in steps
+    assert "- Quarantine flaky tests — Ana (done)" in steps
+    assert md.rstrip().endswith("2 people: Ana, Ben")
+    assert "<b>" not in md
+    page = server.http("GET", f"/sessions/{played['session_id']}")
+    assert f'href="/sessions/{played["session_id"]}/summary.md"' in page.text
+
+
 async def test_next_steps_csv_parses_and_guards_formulas(server: ServerProcess) -> None:
     played = await play_session(server, "CSV forum")
     fid = played["forum"]["id"]
@@ -418,7 +439,11 @@ async def test_a_sessions_next_steps_csv_holds_that_sessions_steps_only(
 
 
 async def test_unknown_or_running_sessions_are_not_exported(server: ServerProcess) -> None:
-    for path in ("/sessions/nope-1/export.md", "/sessions/nope-1/export.json"):
+    for path in (
+        "/sessions/nope-1/export.md",
+        "/sessions/nope-1/export.json",
+        "/sessions/nope-1/summary.md",
+    ):
         r = server.http("GET", path)
         assert r.status == 404 and 'href="/"' in r.text, path
     r = server.http("GET", "/forums/nope/next-steps.csv")
@@ -431,7 +456,11 @@ async def test_unknown_or_running_sessions_are_not_exported(server: ServerProces
     await ack(client, {"type": "start_session"})
     await client.close()
     sid = f"{forum['id']}-1"
-    for path in (f"/sessions/{sid}/export.md", f"/sessions/{sid}/export.json"):
+    for path in (
+        f"/sessions/{sid}/export.md",
+        f"/sessions/{sid}/export.json",
+        f"/sessions/{sid}/summary.md",
+    ):
         r = server.http("GET", path)
         assert r.status == 409 and "has not ended" in r.text, path
         assert f'href="/sessions/{sid}"' in r.text

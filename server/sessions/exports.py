@@ -15,6 +15,7 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect
 
 from board.export import ImportProblem, SessionExport, encode
+from board.outgoing import ForumRef, SessionRef, StepRef, session_summary
 from server.access.guards import admin_guard, check_form, forum_guard, session_guard, who
 from server.sessions.export_formats import Running, build_export, session_markdown, steps_csv
 from server.sessions.importing import ImportResult, import_session
@@ -64,6 +65,38 @@ async def export_markdown(
     teams = {t.id: t.name for t in renderer.teams.values()}
     text = session_markdown(detail, name, kind, teams)
     headers = _download(f"{session_id}.md")
+    headers["Content-Disposition"] = headers["Content-Disposition"].replace("attachment", "inline")
+    return Response(text, media_type="text/markdown", headers=headers)
+
+
+@get("/sessions/{session_id:str}/summary.md", include_in_schema=False, guards=[SEEN])
+async def summary_markdown(
+    storage: StorageDep, renderer: RendererDep, session_id: str
+) -> Response[Any]:
+    """The short summary a chat or wiki page takes (decisions, next steps, attendance):
+    what ``session.ended`` webhooks carry (docs/integrations.md)."""
+    detail = await storage.sessions.detail(session_id)
+    if detail is None:
+        return not_found(renderer, "There is no session with this id.")
+    if detail.board is None:
+        return _running(renderer, session_id)
+    forum = await storage.forums.forum(detail.session.forum_id)
+    name, kind = (forum.name, forum.kind) if forum else (detail.board.name, detail.board.kind)
+    s = detail.session
+    ref = SessionRef(
+        id=s.id,
+        number=s.number,
+        started_at=s.started_at,
+        ended_at=s.ended_at or 0.0,
+        participants=tuple(s.participants),
+        decisions=tuple(d.text for d in detail.decision_list),
+        next_steps=tuple(
+            StepRef(id=n.id, text=n.text, owner=n.owner, due=n.due, status=n.status)
+            for n in detail.step_list
+        ),
+    )
+    text = session_summary(ForumRef(id=s.forum_id, name=name, kind=kind), ref)
+    headers = _download(f"{session_id}-summary.md")
     headers["Content-Disposition"] = headers["Content-Disposition"].replace("attachment", "inline")
     return Response(text, media_type="text/markdown", headers=headers)
 
@@ -219,6 +252,7 @@ class ExportApi(Controller):
 
 EXPORT_ROUTES: list[Any] = [
     export_markdown,
+    summary_markdown,
     export_json,
     forum_steps_csv,
     session_steps_csv,

@@ -4,7 +4,8 @@
 Protocol of one area (``log.py``: the live log; ``forums.py``: the forum directory;
 ``sessions.py``, ``history.py``, ``metrics.py``, ``access.py``; ``transfer.py``: every
 row in bulk, for ``scaleboard migrate``; ``mail.py``: ops for another forum;
-``signals.py``: hints between processes; ``feeds.py``: calendar feeds). An
+``hooks.py``: outgoing webhooks; ``signals.py``: hints between processes; ``feeds.py``:
+calendar feeds). An
 engine (``sqlite/``, the embedded default, or ``postgres/``) implements every one of
 them, sharing what is not SQL (``writes.py``, ``projections.py``, ``decoding.py``,
 the group commit in ``group.py``); handlers
@@ -22,6 +23,7 @@ from server.storage.access import AccessRecords
 from server.storage.feeds import FeedRecords
 from server.storage.forums import ForumDirectory
 from server.storage.history import HistoryQueries
+from server.storage.hooks import HookStore
 from server.storage.log import ForumLog
 from server.storage.mail import MailBox
 from server.storage.metrics import MetricsQueries
@@ -74,6 +76,9 @@ class Storage(Protocol):
 
     @property
     def mail(self) -> MailBox: ...
+
+    @property
+    def hooks(self) -> HookStore: ...
 
     @property
     def signals(self) -> Signals: ...

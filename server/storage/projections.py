@@ -9,6 +9,8 @@ an event implies is decided here once; each engine has only the statements.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from board.events import (
     DecisionRecorded,
     NextStepAdded,
@@ -20,6 +22,7 @@ from board.events import (
 from board.log import Item
 from board.mail import Mail, delivered_mail, mail_for
 from board.model import Board, NextStep
+from board.outgoing import Outgoing, outgoing_for
 from server.storage.stmt import Stmt, Write, encode
 
 
@@ -129,3 +132,25 @@ def mail_writes(item: Item, board: Board) -> list[Write]:
     if delivered is not None:
         writes.append((Stmt.MAIL_DELIVERED, (item.at, delivered, forum_id)))
     return writes
+
+
+def event_writes(events: Sequence[Outgoing], only: str | None = None) -> list[Write]:
+    """Each event into the outbox (kept if its key is there already), and a pending
+    delivery for each subscription that wants it — or, with ``only``, for that
+    subscription alone (a test event)."""
+    writes: list[Write] = []
+    for e in events:
+        writes.append((Stmt.EVENT, (e.id, e.kind, e.forum.id, e.at, encode(e))))
+        if only is not None:
+            writes.append((Stmt.EVENT_TO, (only, e.id, e.at, e.at)))
+        else:
+            forums = encode(list(e.forums)).decode()
+            writes.append((Stmt.EVENT_FANOUT, (e.id, e.at, e.at, forums, f",{e.kind},")))
+    return writes
+
+
+def outbox_writes(item: Item, board: Board) -> list[Write]:
+    """A live item's outgoing events and their deliveries (SPEC R60, R61), in the
+    transaction that logs the item: none is ever sent for an op not committed."""
+    events = outgoing_for(item, board)
+    return event_writes(events) if events else []

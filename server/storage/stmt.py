@@ -51,6 +51,23 @@ class Stmt(StrEnum):
     MAIL_REPLY = "mail_reply"  # to_forum, from_forum, op, actor, made, id: a new mail,
     # only if mail ``id`` is still pending (its answer is written once)
     MAIL_SETTLE = "mail_settle"  # settled, outcome, id, to_forum (only if still pending)
+    # outgoing webhooks (``hooks.py``, SPEC R60-R64)
+    EVENT = "event"  # key, kind, forum_id, at, body (bytes); kept if the key is there
+    EVENT_FANOUT = "event_fanout"  # key, next_at, created_at, forums (JSON text),
+    # ",kind,": a pending delivery for each subscription that wants it (kept if there)
+    EVENT_TO = "event_to"  # sub_id, key, next_at, created_at: a delivery to one
+    HOOK_SUB_NEW = "hook_sub_new"  # id, forum_id, url, format, kinds, secret,
+    # created_at, created_by, base_url
+    HOOK_SUB_DROP = "hook_sub_drop"  # id
+    HOOK_DELIVERIES_DROP = "hook_deliveries_drop"  # sub_id
+    HOOK_RESUME = "hook_resume"  # id: not paused, no failures
+    HOOK_RESUME_DELIVERIES = "hook_resume_deliveries"  # next_at, sub_id: pending ones due
+    HOOK_DELIVERED = "hook_delivered"  # delivered_at, last_status, sub_id, event_key
+    HOOK_SUB_OK = "hook_sub_ok"  # id: failures in a row back to 0 (unless paused: the
+    # count that paused it stays until it is resumed)
+    HOOK_FAILED = "hook_failed"  # give_up, next_at, last_error, last_status, sub_id,
+    # event_key: one more attempt, ``failed`` once attempts reach give_up
+    HOOK_SUB_FAIL = "hook_sub_fail"  # pause_after, id: one more failure, paused at it
 
 
 Write = tuple[Stmt, Sequence[Any]]

@@ -33,6 +33,9 @@ TABLE_ORDER: Final = (
     "next_steps",
     "mail",
     "feeds",
+    "hook_subscriptions",
+    "events",
+    "hook_deliveries",
     "snapshots",
     "ops",
 )

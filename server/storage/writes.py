@@ -20,7 +20,7 @@ from board.model import Board, NextStep, Team
 from board.ops import Op
 from board.sync import Accepted, Item, LoggedOp
 from server.storage.feeds import FeedRecord
-from server.storage.projections import mail_writes, step_update_write, writes_for
+from server.storage.projections import mail_writes, outbox_writes, step_update_write, writes_for
 from server.storage.stmt import Stmt, Write, encode
 
 __all__ = ["Stmt", "Write", "decode_board", "encode", "logged"]
@@ -74,12 +74,13 @@ def new_forum_writes(board: Board, at: float) -> list[Write]:
 def append_writes(
     forum_id: str, accepted: Sequence[Accepted], at: float, *, snapshot: bool = False
 ) -> list[Write]:
-    """A room's turn: its op rows, their projections and mail, the forum's summary as of
-    the last board and, if ``snapshot``, a snapshot of that board."""
+    """A room's turn: its op rows, their projections, mail and outgoing events, the
+    forum's summary as of the last board and, if ``snapshot``, a snapshot of that board."""
     writes = [item_write(forum_id, a.item) for a in accepted]
     for a in accepted:
         writes.extend(writes_for(a.item, a.board))
         writes.extend(mail_writes(a.item, a.board))
+        writes.extend(outbox_writes(a.item, a.board))
     board = accepted[-1].board
     writes.append(forum_summary_write(board, at))
     if snapshot:

@@ -17,6 +17,7 @@ from litestar.params import SkipValidation
 
 from server.access.service import Access
 from server.config import Settings
+from server.hooks.worker import HookWorker
 from server.live.mail import Postman
 from server.live.registry import Rooms
 from server.metrics.histories import Histories
@@ -34,6 +35,7 @@ class Services:
     __slots__ = (
         "access",
         "counts",
+        "deliverer",
         "histories",
         "mail",
         "renderer",
@@ -54,6 +56,7 @@ class Services:
         access: Access,
         settings: Settings,
         secret: str,
+        deliverer: HookWorker,
     ) -> None:
         self.storage = storage
         self.rooms = rooms
@@ -62,6 +65,7 @@ class Services:
         self.access = access
         self.settings = settings
         self.secret = secret
+        self.deliverer = deliverer  # sends the outbox's webhooks (``wake`` after a test)
         self.histories = Histories(storage)  # metrics: replayed histories
         self.counts = Counts(storage)  # network page: open impediments of stored boards
         self.timelines = Timelines(storage, rooms)  # replay: built timelines
@@ -95,6 +99,7 @@ SecretDep = NamedDependency[SkipValidation[str]]
 HistoriesDep = NamedDependency[SkipValidation[Histories]]
 CountsDep = NamedDependency[SkipValidation[Counts]]
 TimelinesDep = NamedDependency[SkipValidation[Timelines]]
+DelivererDep = NamedDependency[SkipValidation[HookWorker]]
 
 
 def _provide(name: str) -> Provide:

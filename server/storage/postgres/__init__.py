@@ -13,6 +13,7 @@ from server.storage.postgres.engine import Engine
 from server.storage.postgres.feeds import PostgresFeeds
 from server.storage.postgres.forums import PostgresForums
 from server.storage.postgres.history import PostgresHistory
+from server.storage.postgres.hooks import PostgresHooks
 from server.storage.postgres.log import PostgresLog
 from server.storage.postgres.mail import PostgresMail
 from server.storage.postgres.metrics import PostgresMetrics
@@ -34,6 +35,7 @@ class PostgresStorage:
         self.access = PostgresAccess(engine)
         self.feeds = PostgresFeeds(engine)
         self.mail = PostgresMail(engine)
+        self.hooks = PostgresHooks(engine)
         self.signals = PostgresSignals(engine)
         self.transfer = PostgresTransfer(engine)
 

@@ -110,6 +110,29 @@ _OPS_BY_PERSON: Final = """
 ALTER TABLE ops ADD COLUMN by_person text NOT NULL DEFAULT '';
 """
 
+# Outgoing webhooks (SPEC R60-R64): the outbox of events (written with their op), the
+# subscriptions (``kinds`` as ",a,b,"; ``forum_id`` NULL: every forum, the admin's),
+# and one delivery per event and subscription; the partial index holds what is due.
+_HOOKS: Final = """
+CREATE TABLE events(
+    key text PRIMARY KEY, kind text NOT NULL, forum_id text NOT NULL,
+    at double precision NOT NULL, body bytea NOT NULL);
+CREATE INDEX events_by_forum ON events(forum_id, at);
+CREATE TABLE hook_subscriptions(
+    id text PRIMARY KEY, forum_id text, url text NOT NULL, format text NOT NULL,
+    kinds text NOT NULL, secret text NOT NULL, created_at double precision NOT NULL,
+    created_by text NOT NULL, base_url text NOT NULL, paused integer NOT NULL DEFAULT 0,
+    failures integer NOT NULL DEFAULT 0);
+CREATE TABLE hook_deliveries(
+    sub_id text NOT NULL, event_key text NOT NULL, status text NOT NULL DEFAULT 'pending',
+    attempts integer NOT NULL DEFAULT 0, next_at double precision NOT NULL,
+    lease_until double precision NOT NULL DEFAULT 0, last_error text NOT NULL DEFAULT '',
+    last_status integer, created_at double precision NOT NULL,
+    delivered_at double precision,
+    PRIMARY KEY(sub_id, event_key));
+CREATE INDEX hook_due ON hook_deliveries(next_at) WHERE status = 'pending';
+"""
+
 # Calendar feeds (server/storage/feeds.py): a forum's or a person's, the SHA-256 of its
 # URL's token (never the token), the generation it was made from (rotation: +1); a
 # person's owner name and access grants (link fingerprints, as their cookie holds them).
@@ -123,7 +146,15 @@ CREATE TABLE feeds(
 CREATE UNIQUE INDEX feeds_by_hash ON feeds(token_hash);
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _PRESENT, _OPS_BY_PERSON, _FEEDS)
+MIGRATIONS: Final[tuple[str, ...]] = (
+    _V1,
+    _V2,
+    _V3,
+    _PRESENT,
+    _OPS_BY_PERSON,
+    _HOOKS,  # step 6
+    _FEEDS,  # step 7
+)
 """Step ``i`` (0-based) takes the schema to version ``i + 1``. Only ever append."""
 VERSION: Final = len(MIGRATIONS)
 

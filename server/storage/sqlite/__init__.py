@@ -13,6 +13,7 @@ from server.storage.sqlite.engine import Engine
 from server.storage.sqlite.feeds import SqliteFeeds
 from server.storage.sqlite.forums import SqliteForums
 from server.storage.sqlite.history import SqliteHistory
+from server.storage.sqlite.hooks import SqliteHooks
 from server.storage.sqlite.log import SqliteLog
 from server.storage.sqlite.mail import SqliteMail
 from server.storage.sqlite.metrics import SqliteMetrics
@@ -33,6 +34,7 @@ class SqliteStorage:
         self.access = SqliteAccess(engine)
         self.feeds = SqliteFeeds(engine)
         self.mail = SqliteMail(engine)
+        self.hooks = SqliteHooks(engine)
         self.signals = LocalSignals()
         self.transfer = SqliteTransfer(engine)
 

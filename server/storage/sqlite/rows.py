@@ -48,4 +48,26 @@ SQL: Final[dict[Stmt, str]] = {
     "SELECT ?,?,?,?,? WHERE EXISTS (SELECT 1 FROM mail WHERE id=? AND settled IS NULL)",
     Stmt.MAIL_SETTLE: "UPDATE mail SET settled=?, outcome=? "
     "WHERE id=? AND to_forum=? AND settled IS NULL",
+    Stmt.EVENT: "INSERT OR IGNORE INTO events(key, kind, forum_id, at, body) VALUES (?,?,?,?,?)",
+    Stmt.EVENT_FANOUT: "INSERT OR IGNORE INTO hook_deliveries(sub_id, event_key, next_at, "
+    "created_at) SELECT id, ?1, ?2, ?3 FROM hook_subscriptions WHERE (forum_id IS NULL OR "
+    "forum_id IN (SELECT value FROM json_each(?4))) AND instr(kinds, ?5) > 0",
+    Stmt.EVENT_TO: "INSERT OR IGNORE INTO hook_deliveries(sub_id, event_key, next_at, "
+    "created_at) VALUES (?,?,?,?)",
+    Stmt.HOOK_SUB_NEW: "INSERT INTO hook_subscriptions(id, forum_id, url, format, kinds, "
+    "secret, created_at, created_by, base_url) VALUES (?,?,?,?,?,?,?,?,?)",
+    Stmt.HOOK_SUB_DROP: "DELETE FROM hook_subscriptions WHERE id=?",
+    Stmt.HOOK_DELIVERIES_DROP: "DELETE FROM hook_deliveries WHERE sub_id=?",
+    Stmt.HOOK_RESUME: "UPDATE hook_subscriptions SET paused=0, failures=0 WHERE id=?",
+    Stmt.HOOK_RESUME_DELIVERIES: "UPDATE hook_deliveries SET next_at=? "
+    "WHERE sub_id=? AND status='pending'",
+    Stmt.HOOK_DELIVERED: "UPDATE hook_deliveries SET status='delivered', attempts=attempts+1, "
+    "delivered_at=?1, last_status=?2, last_error='', lease_until=0 "
+    "WHERE sub_id=?3 AND event_key=?4",
+    Stmt.HOOK_SUB_OK: "UPDATE hook_subscriptions SET failures=0 WHERE id=? AND paused=0",
+    Stmt.HOOK_FAILED: "UPDATE hook_deliveries SET attempts=attempts+1, "
+    "status=CASE WHEN attempts+1 >= ?1 THEN 'failed' ELSE 'pending' END, next_at=?2, "
+    "last_error=?3, last_status=?4, lease_until=0 WHERE sub_id=?5 AND event_key=?6",
+    Stmt.HOOK_SUB_FAIL: "UPDATE hook_subscriptions SET failures=failures+1, "
+    "paused=CASE WHEN failures+1 >= ?1 THEN 1 ELSE paused END WHERE id=?2",
 }

@@ -71,6 +71,25 @@ CREATE TABLE IF NOT EXISTS feeds(
     grants TEXT NOT NULL DEFAULT '[]', admin_mark TEXT NOT NULL DEFAULT '',
     PRIMARY KEY(scope, subject));
 CREATE UNIQUE INDEX IF NOT EXISTS feeds_by_hash ON feeds(token_hash);
+-- Outgoing webhooks (SPEC R60-R64): the outbox of events (written with their op), the
+-- subscriptions (``kinds`` as ",a,b,"; ``forum_id`` NULL: every forum, the admin's),
+-- and one delivery per event and subscription; the partial index holds what is due.
+CREATE TABLE IF NOT EXISTS events(
+    key TEXT PRIMARY KEY, kind TEXT NOT NULL, forum_id TEXT NOT NULL, at REAL NOT NULL,
+    body BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS events_by_forum ON events(forum_id, at);
+CREATE TABLE IF NOT EXISTS hook_subscriptions(
+    id TEXT PRIMARY KEY, forum_id TEXT, url TEXT NOT NULL, format TEXT NOT NULL,
+    kinds TEXT NOT NULL, secret TEXT NOT NULL, created_at REAL NOT NULL,
+    created_by TEXT NOT NULL, base_url TEXT NOT NULL, paused INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS hook_deliveries(
+    sub_id TEXT NOT NULL, event_key TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0, next_at REAL NOT NULL,
+    lease_until REAL NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',
+    last_status INTEGER, created_at REAL NOT NULL, delivered_at REAL,
+    PRIMARY KEY(sub_id, event_key));
+CREATE INDEX IF NOT EXISTS hook_due ON hook_deliveries(next_at) WHERE status='pending';
 """
 
 # One writer per forum (docs/scale-out.md#one-writer-per-forum), added to ``forums``
