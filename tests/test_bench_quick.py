@@ -34,13 +34,15 @@ def test_benchmark_quick_run_completes(tmp_path: Path) -> None:
     ):
         assert scenario in proc.stdout, proc.stdout
     results = json.loads(out.read_text())
-    fanout = results["fanout"][0]
-    # Every move reached every client of both servers, and every move was acked.
-    for who in ("scaleboard", "baseline"):
-        run = fanout[who]
-        assert run["delivered"] == run["expected"] > 0, run
-    assert fanout["scaleboard"]["acked"] == fanout["scaleboard"]["moves"]
-    assert fanout["scaleboard"]["rejects"] == 0
+    # Every case ran with meeting-like (Poisson) timing and as a named lockstep extra;
+    # every move reached every client of both servers, and every move was acked.
+    assert [row["timing"] for row in results["fanout"]] == ["poisson", "poisson", "lockstep"]
+    for row in results["fanout"]:
+        for who in ("scaleboard", "baseline"):
+            for run in row["runs"][who]:
+                assert run["delivered"] == run["expected"] > 0, run
+        for run in row["runs"]["scaleboard"]:
+            assert run["acked"] == run["moves"] and run["rejects"] == 0, run
     # The 1,000/s case carries an ack probe in its own process; its moves were all acked.
     probe = results["fanout"][1]["probe"]
     assert probe["acked"] == probe["moves"] > 0 and probe["rejects"] == 0, probe
