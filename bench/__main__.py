@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.crosscheck import cross_check
 from bench.fanout import fanout
 from bench.nginx import through_nginx
 from bench.proc import cpu_seconds, machine, rss_bytes
@@ -166,8 +167,10 @@ def main() -> int:
     p.add_argument("--quick", action="store_true", help="a short run of every scenario (for CI)")
     p.add_argument(
         "--only",
-        default="fanout,throughput,connections,stall,render,nginx,scaleout",
-        help="comma-separated scenarios: fanout, throughput, connections, stall, render, "
+        default="fanout,crosscheck,throughput,connections,stall,render,nginx,scaleout",
+        help="comma-separated scenarios: fanout, crosscheck (one case with the websockets "
+        "library's client too), browsers (opt-in: real Chromium pages), throughput, "
+        "connections, stall, render, "
         "nginx (the fan-out through nginx vs direct), scaleout (durable moves/s across 20 "
         "forums: SQLite K=1, PostgreSQL K=1 and K=2)",
     )
@@ -210,6 +213,8 @@ def main() -> int:
                         set(filter(None, args.cases.split(","))),
                         rounds=args.rounds,
                     )
+                if "crosscheck" in only:
+                    results["crosscheck"] = cross_check(servers, args.quick)
                 if "throughput" in only:
                     results["throughput"] = throughput(servers, args.quick, args.throughput)
                 if "stall" in only:

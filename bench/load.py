@@ -323,7 +323,8 @@ class Run:
         )
 
 
-def main() -> None:
+def parser() -> argparse.ArgumentParser:
+    """The options of a load process (``bench.load`` and ``bench.wsclient`` share them)."""
     p = argparse.ArgumentParser()
     p.add_argument("--mode", choices=["scaleboard", "baseline"], required=True)
     p.add_argument("--port", type=int, required=True)
@@ -351,7 +352,11 @@ def main() -> None:
     p.add_argument(
         "--names", type=Path, default=None, help="JSON list of signed sb_name cookies to cycle"
     )
-    args = p.parse_args()
+    return p
+
+
+def main() -> None:
+    args = parser().parse_args()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     try:

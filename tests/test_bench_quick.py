@@ -24,6 +24,7 @@ def test_benchmark_quick_run_completes(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for scenario in (
         "fan-out",
+        "cross-check",
         "throughput",
         "connections",
         "stalled client",
@@ -46,6 +47,14 @@ def test_benchmark_quick_run_completes(tmp_path: Path) -> None:
     # The 1,000/s case carries an ack probe in its own process; its moves were all acked.
     probe = results["fanout"][1]["probe"]
     assert probe["acked"] == probe["moves"] > 0 and probe["rejects"] == 0, probe
+    # The second client (the websockets library's) ran the cross-check case against both
+    # servers, and every move reached every client.
+    cross = results["crosscheck"]
+    for who in ("scaleboard", "baseline"):
+        assert cross[who]["main"] > 0 and cross[who]["websockets"] > 0, cross[who]
+        for client in ("main", "websockets"):
+            for run in cross["runs"][who][client]:
+                assert run["delivered"] == run["expected"] > 0, run
     assert all(t["result"]["rejects"] == 0 for t in results["throughput"])
     assert results["connections"]["scaleboard"]["connections"] > 0
     # The scale-out case ran every configuration; every move its people sent was acked.
