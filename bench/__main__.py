@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.browsers import browsers
 from bench.crosscheck import cross_check
 from bench.fanout import fanout
 from bench.nginx import through_nginx
@@ -215,6 +216,8 @@ def main() -> int:
                     )
                 if "crosscheck" in only:
                     results["crosscheck"] = cross_check(servers, args.quick)
+                if "browsers" in only:  # opt-in: needs Chromium (/usr/bin/chromium)
+                    results["browsers"] = browsers(servers, args.quick)
                 if "throughput" in only:
                     results["throughput"] = throughput(servers, args.quick, args.throughput)
                 if "stall" in only:
