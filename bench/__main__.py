@@ -56,6 +56,8 @@ def throughput(servers: Servers, quick: bool, only: str = "") -> list[dict[str, 
             rate=senders * per_sender,
             duration=duration,
             no_latency=True,
+            tokens=servers.participant_tokens(ids),
+            names=servers.names,
         )
         total = result["acked_per_s"]
         rows.append(
@@ -91,14 +93,15 @@ def connections(servers: Servers, quick: bool) -> dict[str, Any]:
             [f"idle-{i}" for i in range(forums)],
         ),
     ):
+        tokens = servers.participant_tokens(names) if who == "scaleboard" else None
         # Load each forum once so the rooms themselves are not counted per connection.
-        load(who, port, pid, names, clients=1, idle=True, duration=0.5)
+        load(who, port, pid, names, clients=1, idle=True, duration=0.5, tokens=tokens)
         time.sleep(0.5)
         before = rss_bytes(pid)
         cpu0 = cpu_seconds(pid)
         args = [sys.executable, "-m", "bench.load", "--mode", who, "--port", str(port)]
         args += ["--forums", ",".join(names), "--clients", str(per_forum), "--idle"]
-        args += ["--duration", str(hold)]
+        args += ["--duration", str(hold)] + (["--tokens", tokens] if tokens else [])
         proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None
         peak = before
@@ -147,6 +150,8 @@ def stall(servers: Servers, quick: bool) -> dict[str, Any]:
             rate=rate,
             duration=duration,
             stall=stalled,
+            tokens=servers.participant_tokens([forum]),
+            names=servers.names,
         )
         runs[stalled].append(result)
 

@@ -215,11 +215,14 @@ class Run:
         sem = asyncio.Semaphore(200)
         clients: dict[str, list[Client]] = {f: [] for f in a.forums}
         names: list[str] = json.loads(a.names.read_text()) if a.names else []
+        tokens = dict(zip(a.forums, a.tokens.split(","), strict=True)) if a.tokens else {}
 
         async def one(forum: str, i: int) -> None:
             async with sem:
                 uri = f"ws://127.0.0.1:{a.port}/forums/{forum}/live"
-                if a.mode == "scaleboard" and os.environ.get(TOKEN_ENV):
+                if a.mode == "scaleboard" and forum in tokens:
+                    uri += f"?token={tokens[forum]}"  # the forum's participant link
+                elif a.mode == "scaleboard" and os.environ.get(TOKEN_ENV):
                     uri += f"?token={os.environ[TOKEN_ENV]}"  # access is on (docs/access.md)
                 cookie = names[i % len(names)] if names else ""
                 c = await self.connect(
@@ -349,6 +352,12 @@ def parser() -> argparse.ArgumentParser:
         "lockstep: fixed interval, all senders started together",
     )
     p.add_argument("--seed", type=int, default=None, help="random seed of the senders")
+    p.add_argument(
+        "--tokens",
+        default="",
+        help="comma-separated link tokens, one per forum (default: the admin's, from the "
+        f"environment's {TOKEN_ENV})",
+    )
     p.add_argument(
         "--names", type=Path, default=None, help="JSON list of signed sb_name cookies to cycle"
     )

@@ -44,6 +44,8 @@ def through_nginx(servers: Servers, load: Load, quick: bool) -> dict[str, Any]:
                     senders=senders,
                     rate=rate,
                     duration=duration,
+                    tokens=servers.participant_tokens([forum]),
+                    names=servers.names,
                 )
                 runs[who].append(result)
         finally:

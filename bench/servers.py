@@ -38,17 +38,21 @@ class Servers:
     """A Scaleboard process and a baseline process, started once for the whole run."""
 
     tmp: Path
+    root: Path = ROOT  # the tree whose Scaleboard runs (``bench/compare.py``: an older one)
     scaleboard: ServerProcess = field(init=False)
     baseline: subprocess.Popen[bytes] = field(init=False)
     baseline_port: int = field(init=False)
     names: Path = field(init=False)
+    tokens: dict[str, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         # The throughput cases offer thousands of moves a second from a few connections
         # (a load generator reading 160 sockets' broadcasts saturates before the server
         # does), so the per-connection rate limit is raised; nothing else differs.
         self.scaleboard = ServerProcess(
-            self.tmp / "bench.db", extra_args=["--ops-per-second", "5000", "--ops-burst", "5000"]
+            self.tmp / "bench.db",
+            extra_args=["--ops-per-second", "5000", "--ops-burst", "5000"],
+            root=self.root,
         ).start()
         # Access is on as in production: the load processes (children) connect with
         # the admin's token (docs/access.md).
@@ -56,7 +60,7 @@ class Servers:
         # Each person has a display name, the signed ``sb_name`` cookie ``/name`` sets.
         token, port = self.scaleboard.admin_token, self.scaleboard.port
         cookies = [name_cookie(port, token, f"Person {i + 1}") for i in range(NAMES)]
-        self.names = self.tmp / "names.json"
+        self.names = self.tmp / f"names-{port}.json"
         self.names.write_text(json.dumps(cookies))
         self.baseline_port = free_port()
         self.baseline = subprocess.Popen(
@@ -73,14 +77,21 @@ class Servers:
         assert self.scaleboard.proc is not None
         return self.scaleboard.proc.pid
 
+    def participant_tokens(self, forums: list[str]) -> str:
+        """The ``--tokens`` of a load process on ``forums``: each forum's participant
+        link, as people in a meeting join (not the admin's token)."""
+        return ",".join(self.tokens[f] for f in forums)
+
     def close(self) -> None:
         self.scaleboard.stop()
         self.baseline.terminate()
         self.baseline.wait()
 
     def forum(self, cards: int) -> str:
-        """A fresh Scaleboard forum with cards c1..c<cards> in its first column."""
+        """A fresh Scaleboard forum with cards c1..c<cards> in its first column; its
+        participant link's token is kept in ``tokens`` (people join with it)."""
         forum_id = str(self.scaleboard.new_forum("sos", "Bench")["id"])
+        self.tokens[forum_id] = self.scaleboard.links(forum_id)["participant"]
         for i in range(cards):
             status, _ = self.scaleboard.request(
                 "POST", f"/api/forums/{forum_id}/cards", {"column": "new", "title": f"Card {i}"}
@@ -165,6 +176,7 @@ def run_one(
         ids = [servers.forum(cards + (1 if probe else 0)) for _ in range(forums)]
         port, pid = servers.scaleboard.port, servers.scaleboard_pid
         opts.setdefault("names", servers.names)
+        opts.setdefault("tokens", servers.participant_tokens(ids))
     else:
         ids = [f"relay-{time.monotonic_ns()}-{i}" for i in range(forums)]
         port, pid = servers.baseline_port, servers.baseline.pid
