@@ -93,7 +93,10 @@ async def with_pages(browser: Browser, servers: Servers, quick: bool) -> dict[st
             tag=TAG,
             names=servers.names,
         )
-        await asyncio.sleep(1.0)  # frames still on their way to the pages
+        want = result["moves"] * pages
+        deadline = asyncio.get_running_loop().time() + 5.0
+        while people.received < want and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.1)  # frames still on their way to the pages
     finally:
         await people.close()
     delivered = result["delivered"] + people.received

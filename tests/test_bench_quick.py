@@ -65,3 +65,26 @@ def test_benchmark_quick_run_completes(tmp_path: Path) -> None:
             for s in steps:
                 assert s["sent"] > 0 and s["acked"] == s["sent"] and s["unacked"] == 0, s
                 assert s["rejects"] == s["errors"] == s["closed"] == 0, s
+
+
+def test_benchmark_browsers_case_runs_with_real_pages(tmp_path: Path) -> None:
+    """The opt-in ``--only browsers`` case: real Chromium pages on one forum receive
+    every move a load process sends, and the server's CPU per delivery is measured with
+    pages and with load clients."""
+    out = tmp_path / "browsers.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--only", "browsers", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Chromium pages" in proc.stdout, proc.stdout
+    result = json.loads(out.read_text())["browsers"]
+    (pages,) = result["runs"]["pages"]
+    assert pages["moves"] > 0 and pages["acked"] == pages["moves"], pages
+    assert pages["page_deliveries"] == pages["expected_page_deliveries"], pages
+    (clients,) = result["runs"]["clients"]
+    assert clients["delivered"] == clients["expected"] > 0, clients
+    assert result["pages_us"] > 0 and result["clients_us"] > 0, result
