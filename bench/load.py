@@ -1,8 +1,15 @@
 """The load generator: many websocket clients in one process, driven by one scenario.
 
-It speaks to Scaleboard (hello, ops, acks) or to the baseline relay (raw messages)
-with the same move messages, and measures, for every move, the time from sending it
-to its arrival at each client (and, for Scaleboard, to its ack). Clients are built on
+It speaks to Scaleboard (a display name, hello, ops, acks, pongs) or to the baseline
+relay (raw messages) with the same move messages, and measures, for every move, the
+time from sending it to its arrival at each client (and, for Scaleboard, to its ack).
+
+Timing is a meeting's by default (``--timing poisson``): every sender is a person of
+its own with its own random generator, its own random start and exponential gaps
+between its moves, so moves arrive at random times, not together. ``--timing
+lockstep`` keeps the old schedule (every sender starts at the same instant with the same
+interval: "20 moves/s" from 4 senders is 4 moves at once, 5 times a second) for the
+named ``-lockstep`` cases only. Clients are built on
 the websockets library's sans-I/O ``ClientProtocol`` over plain asyncio transports, so
 the load generator spends as little CPU per message as possible and both servers are
 measured with the same client.
@@ -17,12 +24,14 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import re
 import resource
 import socket
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 from websockets.client import ClientProtocol
@@ -182,7 +191,7 @@ class Run:
 
     # -- connecting -----------------------------------------------------------------
 
-    async def connect(self, uri: str, small_buffer: bool = False) -> Client:
+    async def connect(self, uri: str, small_buffer: bool = False, cookie: str = "") -> Client:
         loop = asyncio.get_running_loop()
         host, port = "127.0.0.1", self.args.port
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -190,7 +199,14 @@ class Run:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sock.setblocking(False)
         await loop.sock_connect(sock, (host, port))
-        _, client = await loop.create_connection(lambda: Client(uri, self.on_text), sock=sock)
+
+        def made() -> Client:
+            client = Client(uri, self.on_text)
+            if cookie:  # the signed display name a browser carries (``/name``)
+                client.request.headers["Cookie"] = f"sb_name={cookie}"
+            return client
+
+        _, client = await loop.create_connection(made, sock=sock)
         await asyncio.wait_for(client.opened, 30)
         return client
 
@@ -198,13 +214,20 @@ class Run:
         a = self.args
         sem = asyncio.Semaphore(200)
         clients: dict[str, list[Client]] = {f: [] for f in a.forums}
+        names: list[str] = json.loads(a.names.read_text()) if a.names else []
+        tokens = dict(zip(a.forums, a.tokens.split(","), strict=True)) if a.tokens else {}
 
         async def one(forum: str, i: int) -> None:
             async with sem:
                 uri = f"ws://127.0.0.1:{a.port}/forums/{forum}/live"
-                if a.mode == "scaleboard" and os.environ.get(TOKEN_ENV):
+                if a.mode == "scaleboard" and forum in tokens:
+                    uri += f"?token={tokens[forum]}"  # the forum's participant link
+                elif a.mode == "scaleboard" and os.environ.get(TOKEN_ENV):
                     uri += f"?token={os.environ[TOKEN_ENV]}"  # access is on (docs/access.md)
-                c = await self.connect(uri, small_buffer=(a.stall and i == a.clients - 1))
+                cookie = names[i % len(names)] if names else ""
+                c = await self.connect(
+                    uri, small_buffer=(a.stall and i == a.clients - 1), cookie=cookie
+                )
                 c.name = f"{forum}:{i}"
                 if a.mode == "scaleboard":
                     c.send('{"type":"hello","last_seq":null,"epoch":null}')
@@ -220,14 +243,24 @@ class Run:
 
     # -- sending --------------------------------------------------------------------
 
-    async def sender(self, client: Client, card: str, rate: float, until: float, tag: str) -> int:
-        """Move ``card`` back and forth between two columns at ``rate`` per second."""
+    async def sender(
+        self, client: Client, card: str, rate: float, until: float, tag: str, seed: int
+    ) -> int:
+        """Move ``card`` back and forth between two columns at ``rate`` per second:
+        Poisson-timed from a random start of its own, or (lockstep) every ``1 / rate``
+        seconds from the instant every sender starts at."""
         columns = self.args.columns.split(",")
         interval = 1.0 / rate
+        rng = random.Random(seed)
+        poisson = self.args.timing == "poisson"
         n = 0
         start = time.perf_counter()
+        due = start + (rng.uniform(0.0, interval) if poisson else 0.0)
         while True:
-            due = start + n * interval
+            if n and poisson:
+                due += rng.expovariate(rate)
+            elif n:
+                due = start + n * interval
             now = time.perf_counter()
             if due > now:
                 await asyncio.sleep(due - now)
@@ -257,7 +290,8 @@ class Run:
             assert stalled.transport is not None
             stalled.transport.pause_reading()
         await asyncio.sleep(a.warmup)
-        senders = []
+        senders: list[Coroutine[Any, Any, int]] = []
+        seed = a.seed if a.seed is not None else time.time_ns() % 10**9
         loop_end = time.perf_counter() + a.duration
         per_sender = a.rate / a.senders
         self.measuring = True
@@ -268,7 +302,8 @@ class Run:
                 client = clients[forum][i]
                 card = f"c{a.card_offset + i + 1}"
                 tag = f"{a.tag}{forum}.{i}"
-                senders.append(self.sender(client, card, per_sender, loop_end, tag))
+                person_seed = seed * 100_003 + len(senders)
+                senders.append(self.sender(client, card, per_sender, loop_end, tag, person_seed))
         counts = await asyncio.gather(*senders)
         elapsed = time.perf_counter() - t0
         await asyncio.sleep(a.drain)
@@ -291,7 +326,8 @@ class Run:
         )
 
 
-def main() -> None:
+def parser() -> argparse.ArgumentParser:
+    """The options of a load process (``bench.load`` and ``bench.wsclient`` share them)."""
     p = argparse.ArgumentParser()
     p.add_argument("--mode", choices=["scaleboard", "baseline"], required=True)
     p.add_argument("--port", type=int, required=True)
@@ -308,7 +344,28 @@ def main() -> None:
     p.add_argument("--no-latency", action="store_true")
     p.add_argument("--card-offset", type=int, default=0, help="sender i moves card c<offset+i+1>")
     p.add_argument("--tag", default="", help="prefix of this process's op ids")
-    args = p.parse_args()
+    p.add_argument(
+        "--timing",
+        choices=["poisson", "lockstep"],
+        default="poisson",
+        help="poisson: independent senders, random start, exponential gaps (a meeting); "
+        "lockstep: fixed interval, all senders started together",
+    )
+    p.add_argument("--seed", type=int, default=None, help="random seed of the senders")
+    p.add_argument(
+        "--tokens",
+        default="",
+        help="comma-separated link tokens, one per forum (default: the admin's, from the "
+        f"environment's {TOKEN_ENV})",
+    )
+    p.add_argument(
+        "--names", type=Path, default=None, help="JSON list of signed sb_name cookies to cycle"
+    )
+    return p
+
+
+def main() -> None:
+    args = parser().parse_args()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     try:

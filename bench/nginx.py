@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from tests.nginx import Nginx
 
 if TYPE_CHECKING:
-    from bench.__main__ import Servers
+    from bench.servers import Servers
 
 Load = Callable[..., tuple[dict[str, Any], float]]
 
@@ -27,7 +27,7 @@ Load = Callable[..., tuple[dict[str, Any], float]]
 def through_nginx(servers: Servers, load: Load, quick: bool) -> dict[str, Any]:
     n, rate, senders, duration = (20, 20, 2, 2.0) if quick else (200, 20, 4, 20.0)
     process = servers.scaleboard
-    pid = process.proc.pid  # type: ignore[union-attr]
+    pid = servers.scaleboard_pid
     runs: dict[str, list[dict[str, Any]]] = {"direct": [], "nginx": []}
     with tempfile.TemporaryDirectory() as rundir:
         nginx = Nginx(Path(rundir), [process.port]).start()
@@ -44,6 +44,8 @@ def through_nginx(servers: Servers, load: Load, quick: bool) -> dict[str, Any]:
                     senders=senders,
                     rate=rate,
                     duration=duration,
+                    tokens=servers.participant_tokens([forum]),
+                    names=servers.names,
                 )
                 runs[who].append(result)
         finally:

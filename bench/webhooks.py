@@ -21,7 +21,7 @@ from tests.receiver import Receiver
 from tests.support import free_port
 
 if TYPE_CHECKING:
-    from bench.__main__ import Servers
+    from bench.servers import Servers
 
 Load = Callable[..., tuple[dict[str, Any], float]]
 SUBSCRIPTIONS = 10
@@ -79,6 +79,7 @@ def webhooks(servers: Servers, load: Load, quick: bool) -> dict[str, Any]:
                     senders=senders,
                     rate=rate,
                     duration=duration,
+                    tokens=servers.participant_tokens([forum]),
                 )
             finally:
                 stop.set()

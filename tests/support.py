@@ -54,7 +54,11 @@ class ServerProcess:
         extra_args: Iterable[str] = (),
         configured_admin: bool = True,
         log_path: Path | None = None,
+        root: Path = ROOT,
     ) -> None:
+        # ``root``: the tree whose ``server`` package runs (the benchmark runs an older
+        # one beside this one, ``bench/compare.py``).
+        self.root = root
         # A SQLite file, or a ``postgresql://`` URL (then ``log_path`` says where the
         # server's output goes; beside the file by default).
         self.db: Path | str = db if isinstance(db, str) and "://" in db else Path(db)
@@ -112,7 +116,9 @@ class ServerProcess:
         env = {k: v for k, v in os.environ.items() if k != "SCALEBOARD_ADMIN_TOKEN"}
         if self.configured_admin:
             env["SCALEBOARD_ADMIN_TOKEN"] = self.admin_token
-        self.proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+        self.proc = subprocess.Popen(
+            args, cwd=self.root, stdout=log, stderr=subprocess.STDOUT, env=env
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
