@@ -28,10 +28,10 @@ from server.forums.api import API
 from server.forums.pages import PAGES
 from server.forums.projector import PROJECTOR_ROUTES
 from server.forums.room import ROOM_ROUTES
-from server.imports.routes import IMPORT_ROUTES
 from server.hooks.api import HOOKS_API
 from server.hooks.pages import HOOK_PAGES
 from server.hooks.worker import HookWorker
+from server.imports.routes import IMPORT_ROUTES
 from server.live.endpoint import live
 from server.live.mail import Postman
 from server.live.ownership import ForumElsewhere
