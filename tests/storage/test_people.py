@@ -19,7 +19,7 @@ def two_anas_voting() -> Play:
     """A retrospective where two people called Ana each put two dots (limit 2)."""
     play = Play(kind="retro", name="Retro")
     play.do(o.StartSession())
-    play.do(o.AddCard(column="went-well", title="Pairing"))
+    play.do(o.AddCard(column="to-improve", title="Pairing"))
     play.do(o.SetPhase(phase="write"))
     play.do(o.ConfigureRetro(dots=2))
     for phase in ("reveal", "group", "vote"):
