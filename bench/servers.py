@@ -114,7 +114,7 @@ def load(
         if value is True:
             args.append(flag)
         elif value is not False and value is not None:
-            args += [flag, str(value)]
+            args.append(f"{flag}={value}")  # "=": a link token may start with "-"
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     cpu0 = cpu1 = load0 = load1 = 0.0
