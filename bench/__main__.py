@@ -102,7 +102,7 @@ def connections(servers: Servers, quick: bool) -> dict[str, Any]:
         cpu0 = cpu_seconds(pid)
         args = [sys.executable, "-m", "bench.load", "--mode", who, "--port", str(port)]
         args += ["--forums", ",".join(names), "--clients", str(per_forum), "--idle"]
-        args += ["--duration", str(hold)] + (["--tokens", tokens] if tokens else [])
+        args += ["--duration", str(hold)] + ([f"--tokens={tokens}"] if tokens else [])
         proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None
         peak = before
