@@ -22,7 +22,6 @@ from server.app import admin_link, asgi, create_app
 from server.cluster import add_cluster_parser, run_cluster
 from server.config import Settings
 from server.live.shutdown import serve
-from server.live.transport import WS_PROTOCOL
 from server.storage import StoreError, open_storage, shown, store_at
 from server.storage.signals import ADMIN
 
@@ -228,7 +227,7 @@ def uvicorn_config(
         asgi(app if app is not None else create_app(settings), settings.process_name),
         host=settings.host,
         port=settings.port,
-        ws=WS_PROTOCOL,  # websockets-sansio, reading ahead (server/live/transport.py)
+        ws="websockets-sansio",
         ws_per_message_deflate=False,
         ws_max_size=settings.max_frame_bytes,
         ws_ping_interval=settings.ping_interval,

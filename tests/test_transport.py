@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -108,56 +107,3 @@ def _counting(send: Any, seen: list[dict[str, Any]]) -> Any:
         await send(message)
 
     return counted
-
-
-def test_the_read_ahead_rests_on_uvicorns_pause_after_each_message() -> None:
-    """``LiveProtocol`` keeps uvicorn from pausing by setting ``read_paused`` around the
-    parent's ``send_receive_event_to_app``: that works only while the parent pauses
-    exactly when ``read_paused`` is false, and ``receive`` resumes once the queue is empty."""
-    cls = transport.WebSocketsSansIOProtocol
-    assert cls is not None
-    queued = inspect.getsource(cls.send_receive_event_to_app)
-    assert "if not self.read_paused:" in queued and "pause_reading()" in queued
-    received = inspect.getsource(cls.receive)
-    assert "self.read_paused and self.queue.empty()" in received
-    assert "resume_reading()" in received
-    assert issubclass(transport.LiveProtocol, cls)
-
-
-async def test_a_paced_client_is_never_paused_and_a_flood_still_is(tmp_path: Path) -> None:
-    async with served(tmp_path) as (app, port):
-        url = f"ws://127.0.0.1:{port}/forums/sos-commerce/live?token={ADMIN}"
-        client = await LiveClient.connect(url)
-        try:
-            room = services_of(app).rooms.live()["sos-commerce"]
-            (peer,) = room.peers.values()
-            proto = transport.server_protocol(peer._send)
-            assert isinstance(proto, transport.LiveProtocol)
-            pauses: list[int] = []
-            pause = proto.transport.pause_reading
-            proto.transport.pause_reading = lambda: (pauses.append(1), pause())[1]
-
-            # A person's pace: every move is answered before the next; reading never stops.
-            for i in range(10):
-                op = {"type": "add_card", "column": "new", "title": f"Paced {i}"}
-                assert (await client.call(op))["type"] == "ack"
-            assert pauses == []
-            assert proto.read_paused is False
-
-            # A flood: reading stops once messages wait unread, resumes, and every one
-            # of them is answered (a pong, or "slow down" past the rate limit, R14).
-            flood = 300
-            ping = json.dumps({"type": "ping"})
-            for _ in range(flood):  # not waiting for answers: they pile up at the server
-                await client.ws.send(ping)
-            deadline = asyncio.get_running_loop().time() + 15
-            while asyncio.get_running_loop().time() < deadline:
-                answered = [m for m in client.received if m["type"] in ("pong", "error")]
-                if len(answered) >= flood:
-                    break
-                await asyncio.sleep(0.02)
-            assert len(answered) == flood
-            assert pauses, "a flood never paused reading: the app's queue is unbounded"
-            assert proto.read_paused is False  # reading resumed once the app caught up
-        finally:
-            await client.close()

@@ -11,13 +11,6 @@ connection. That needs four private attributes of uvicorn's websockets-sansio pr
 uvicorn and that the fast path is taken against a real server, so a uvicorn release
 that changes them fails loudly there instead of making the server silently slower;
 ``pyproject.toml`` bounds uvicorn to the releases that test has passed on.
-
-The receive side: uvicorn's protocol stops reading the socket after every message it
-queues for the app and starts again once the app took it (two ``epoll_ctl`` calls and
-the selector's bookkeeping per message: a few percent of a move's CPU). ``LiveProtocol``
-stops reading only when ``READ_AHEAD`` messages wait unread, so a client sending at a
-person's pace is never paused and one that floods the server still is, a few messages
-later (the app's queue stays bounded as before).
 """
 
 from __future__ import annotations
@@ -36,7 +29,6 @@ except ImportError:  # pragma: no cover - uvicorn without websockets
     WebSocketsSansIOProtocol = None  # type: ignore[assignment,misc]
 
 REQUIRED: Final = ("transport", "conn", "writable", "close_sent")
-READ_AHEAD: Final = 4  # messages queued for the app before reading stops
 _OPEN = State.OPEN
 
 
@@ -70,26 +62,3 @@ def fast_writer(send: Callable[..., Any]) -> Callable[[], asyncio.Transport | No
         return transport
 
     return writer
-
-
-if WebSocketsSansIOProtocol is not None:
-
-    class LiveProtocol(WebSocketsSansIOProtocol):
-        """uvicorn's websockets-sansio protocol, reading ahead up to ``READ_AHEAD``
-        messages instead of pausing the socket after each one."""
-
-        def send_receive_event_to_app(self) -> None:
-            # The parent queues the message, then pauses reading unless ``read_paused``
-            # says it is paused already: while few messages wait, let it think so.
-            if self.read_paused or self.queue.qsize() + 1 >= READ_AHEAD:
-                super().send_receive_event_to_app()
-                return
-            self.read_paused = True
-            try:
-                super().send_receive_event_to_app()
-            finally:
-                self.read_paused = False
-
-    WS_PROTOCOL: Any = LiveProtocol
-else:  # pragma: no cover - uvicorn without websockets
-    WS_PROTOCOL = "websockets-sansio"

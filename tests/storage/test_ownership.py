@@ -232,29 +232,3 @@ async def test_renewals_record_who_is_present_while_the_lease_runs(storage: Stor
     await storage.log.renew("B", {play.forum_id: again}, LEASE, {play.forum_id: 1})
     await storage.log.release(play.forum_id, "B", again)
     assert (await storage.forums.forum(play.forum_id)).present == 0  # type: ignore[union-attr]
-
-
-async def test_a_sqlite_renewal_leaves_the_writer_fully_synchronous(tmp_path: Path) -> None:
-    """Renewals commit without an fsync of their own (``owners._unsynced``); every other
-    commit of the writer — the ops an ack waits for — is still ``synchronous=FULL``,
-    also after a renewal that failed."""
-    storage = await SqliteStorage.open(tmp_path / "store.db")
-    try:
-        play = Play()
-        await created(storage, play)
-        epoch = await storage.log.claim(play.forum_id, "A", LEASE)
-        assert epoch is not None
-        renewal = await storage.log.renew("A", {play.forum_id: epoch}, LEASE)
-        assert renewal.lost == frozenset()
-
-        def synchronous(conn: sqlite3.Connection) -> int:
-            return int(conn.execute("PRAGMA synchronous").fetchone()[0])
-
-        assert await storage.engine.on_writer(synchronous) == 2  # FULL
-        # A renewal of a forum that is gone raises nothing, loses it, and restores FULL.
-        assert (await storage.log.renew("A", {"no-such-forum": 1}, LEASE)).lost == {"no-such-forum"}
-        assert await storage.engine.on_writer(synchronous) == 2
-        # The lease was written: another process cannot take the forum.
-        assert await storage.log.claim(play.forum_id, "B", LEASE) is None
-    finally:
-        await storage.close()

@@ -37,21 +37,6 @@ def _in_transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection],
     return result
 
 
-def _unsynced(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
-    """``fn`` in one transaction committed without its own fsync (``synchronous=NORMAL``
-    for this commit only, ``FULL`` again after). For lease renewals, two a second
-    whatever the traffic: each cost an fsync (~0.2 ms of CPU) for a fact that may be
-    lost safely. A crash loses at most the latest renewals, and a lease read back
-    shorter than it was only lets another process take the forum sooner (its writes
-    stay fenced by the owner epoch); the next ``FULL`` commit syncs the WAL, these rows
-    with it, in order."""
-    conn.execute("PRAGMA synchronous=NORMAL")
-    try:
-        return _in_transaction(conn, fn)
-    finally:
-        conn.execute("PRAGMA synchronous=FULL")
-
-
 async def claim(engine: Engine, forum_id: str, owner: str, lease: float) -> int | None:
     def run(conn: sqlite3.Connection) -> int | None:
         now = time.time()
@@ -91,7 +76,7 @@ async def renew(
                     wanted.add(forum_id)
         return Renewal(lost=frozenset(claims.keys() - held), wanted=frozenset(wanted))
 
-    return await engine.on_writer(lambda conn: _unsynced(conn, run))
+    return await engine.on_writer(lambda conn: _in_transaction(conn, run))
 
 
 async def release(engine: Engine, forum_id: str, owner: str, epoch: int) -> None:
