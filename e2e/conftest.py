@@ -18,6 +18,7 @@ from playwright.async_api import Browser, Playwright, async_playwright, expect
 
 from tests.support import ServerProcess
 
+from .axe import axe_source
 from .support import Join, PageErrors, Person, running
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -69,6 +70,19 @@ async def server(tmp_path: Path) -> AsyncIterator[ServerProcess]:
     """A server of its own on a fresh SQLite file (so tests can stop and kill it)."""
     async with running(tmp_path / "board.db") as proc:
         yield proc
+
+
+@pytest.fixture
+async def demo(tmp_path: Path) -> AsyncIterator[ServerProcess]:
+    """A server with the demo network: teams, forums of every kind, a past session."""
+    async with running(tmp_path / "demo.db", demo=True) as proc:
+        yield proc
+
+
+@pytest.fixture(scope="session")
+def axe() -> str:
+    """axe-core's source, injected by the accessibility tests (``e2e/axe.py``)."""
+    return axe_source()
 
 
 @pytest.fixture

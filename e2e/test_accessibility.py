@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,22 +13,10 @@ from playwright.async_api import Browser, BrowserContext
 
 from tests.support import ServerProcess
 
-from .axe import axe_source, report, serious, violations
-from .support import PageErrors, add_card, enter_named, running
+from .axe import report, serious, violations
+from .support import PageErrors, add_card, enter_named
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="session")
-def axe() -> str:
-    return axe_source()
-
-
-@pytest.fixture
-async def demo(tmp_path: Path) -> AsyncIterator[ServerProcess]:
-    """A server with the demo network: teams, forums of every kind, a past session."""
-    async with running(tmp_path / "demo.db", demo=True) as proc:
-        yield proc
 
 
 @pytest.fixture

@@ -5,25 +5,17 @@ names; the name prompt says which forum and which role."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Dialog, expect
 
 from tests.support import ServerProcess
 
-from .support import PageErrors, enter_as_admin, running
+from .support import PageErrors, enter_as_admin
 
 pytestmark = pytest.mark.e2e
 
 NETWORK_ORDER = ["sos", "eat", "metascrum", "ems", "retro", "backlog"]
-
-
-@pytest.fixture
-async def demo(tmp_path: Path) -> AsyncIterator[ServerProcess]:
-    async with running(tmp_path / "demo.db", demo=True) as proc:
-        yield proc
 
 
 async def test_the_admin_page_in_network_order_with_copy_and_a_confirmed_rotate(

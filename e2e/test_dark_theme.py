@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +15,8 @@ from playwright.async_api import Browser, BrowserContext, Page
 
 from tests.support import ServerProcess
 
-from .axe import axe_source, report, serious, violations
-from .support import PageErrors, enter_named, running
+from .axe import report, serious, violations
+from .support import PageErrors, enter_named
 from .test_accessibility import play_a_session
 
 pytestmark = pytest.mark.e2e
@@ -42,17 +41,6 @@ def luminance(rgb: list[float]) -> float:
 
     r, g, b = (channel(c) for c in rgb)
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-@pytest.fixture(scope="module")
-def axe() -> str:
-    return axe_source()
-
-
-@pytest.fixture
-async def demo(tmp_path: Path) -> AsyncIterator[ServerProcess]:
-    async with running(tmp_path / "demo.db", demo=True) as proc:
-        yield proc
 
 
 @pytest.fixture

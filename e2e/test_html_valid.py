@@ -5,7 +5,6 @@ changed and projector pages): 0 errors on the page the server sends, for each ki
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,15 +14,9 @@ from tests.support import ServerProcess
 
 from .layout import PAGE_KINDS, SOS
 from .nu import check
-from .support import enter_named, running
+from .support import enter_named
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def demo(tmp_path: Path) -> AsyncIterator[ServerProcess]:
-    async with running(tmp_path / "demo.db", demo=True) as proc:
-        yield proc
 
 
 async def test_every_page_kind_has_no_nu_errors(

@@ -4,24 +4,15 @@ shows that it does (a cue and a button on the side with more columns)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.support import ServerProcess
 
 from .layout import PAGE_KINDS, SOS, overflow, sideways_problems
-from .support import PageErrors, enter_named, running
+from .support import PageErrors, enter_named
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def demo(tmp_path: Path) -> AsyncIterator[ServerProcess]:
-    async with running(tmp_path / "demo.db", demo=True) as proc:
-        yield proc
 
 
 async def admin_page(browser: Browser, demo: ServerProcess, errors: PageErrors) -> Page:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +17,7 @@ from playwright.async_api import Browser, Page, expect
 from tests.support import ServerProcess
 
 from .axe import axe_source, report, serious, violations
-from .support import Join, PageErrors, enter_as_admin, enter_named, running
+from .support import Join, PageErrors, enter_as_admin, enter_named
 
 pytestmark = pytest.mark.e2e
 
@@ -46,12 +44,6 @@ COLUMNS_IN_VIEW = """() => Array.from(document.querySelectorAll("#columns > .col
   const r = c.getBoundingClientRect();
   return [c.dataset.column, r.left >= 0 && r.right <= window.innerWidth + 0.5 && r.width > 120];
 })"""
-
-
-@pytest.fixture
-async def demo(tmp_path: Path) -> AsyncIterator[ServerProcess]:
-    async with running(tmp_path / "demo.db", demo=True) as proc:
-        yield proc
 
 
 async def test_the_projector_is_one_click_from_the_forum_page(

@@ -5,23 +5,15 @@ keeping the UTC text as the title — also for times that arrive with live updat
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, expect
 
 from tests.support import ServerProcess
 
-from .support import enter_named, running
+from .support import enter_named
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def demo(tmp_path: Path) -> AsyncIterator[ServerProcess]:
-    async with running(tmp_path / "demo.db", demo=True) as proc:
-        yield proc
 
 
 async def test_times_read_in_the_viewers_zone_with_its_name(
