@@ -26,6 +26,7 @@ async def test_upload_preview_import_and_a_second_browser_sees_the_cards(
     maya = await join("Maya")  # facilitator
     li = await join("Li", role="participant")
     page = maya.page
+    await page.locator(".forum-more summary").click()  # the facilitator's "More" menu
     await page.get_by_role("link", name="Import cards").click()
     await page.wait_for_url(f"**/forums/{forum['id']}/import")
     await page.set_input_files("#import-file", str(DATA / "jira.csv"))

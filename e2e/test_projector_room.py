@@ -184,6 +184,7 @@ async def test_the_room_joins_from_the_projector_while_the_facilitator_lets_it(
     await toggle.check()
     await expect(panel).to_have_attribute("data-room", "on")
     fay.page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await fay.page.locator(".forum-more summary").click()  # the facilitator's "More" menu
     await fay.page.get_by_role("button", name="New room link").click()
     await expect(fay.page.locator(".toast")).to_contain_text("The room link was replaced")
     assert fay.page.url.endswith(f"/forums/{forum_id}")  # the notice is shown once
