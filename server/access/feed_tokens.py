@@ -10,11 +10,10 @@ logs the request (``take_feed_token``).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import re
 from typing import Any, Final
+
+from server.access.signing import mac, sha256
 
 FEED_PATH: Final = re.compile(r"^/feeds/(.*?)(?:\.ics)?$", re.DOTALL)
 SHOWN_PATH: Final = "/feeds/calendar.ics"  # the path routes and logs see instead
@@ -23,14 +22,12 @@ SCOPE_KEY: Final = "sb_feed_token"  # where the edge keeps the token in the ASGI
 
 def feed_token(secret: str, scope: str, subject: str, generation: int) -> str:
     """The URL token of generation ``generation`` of a feed (32 url-safe characters)."""
-    message = f"calendar-feed\0{scope}\0{subject}\0{generation}".encode()
-    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:24]).decode()
+    return mac(secret, "calendar-feed", f"{scope}\0{subject}\0{generation}", size=24)
 
 
 def token_hash(token: str) -> str:
     """What the store keeps of a token: its SHA-256, hex."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    return sha256(token)
 
 
 def take_feed_token(scope: Any) -> None:

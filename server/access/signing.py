@@ -23,16 +23,18 @@ def fingerprint(token: str) -> str:
     return sha256("scaleboard-fingerprint\0" + token)[:16]
 
 
-def _mac(secret: str, purpose: str, payload: str) -> str:
+def mac(secret: str, purpose: str, payload: str, size: int = 18) -> str:
+    """The instance's HMAC-SHA256 of ``payload`` for one ``purpose``, its first ``size``
+    bytes url-safe (18: 24 characters; a feed token takes 24: 32 characters)."""
     message = f"{purpose}\0{payload}".encode()
     digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:18]).decode()
+    return base64.urlsafe_b64encode(digest[:size]).decode()
 
 
 def seal(secret: str, purpose: str, data: bytes) -> str:
     """``data`` signed for one ``purpose`` (a value signed for another never passes)."""
     payload = base64.urlsafe_b64encode(data).decode().rstrip("=")
-    return f"{payload}.{_mac(secret, purpose, payload)}"
+    return f"{payload}.{mac(secret, purpose, payload)}"
 
 
 def unseal(secret: str, purpose: str, value: str | None, limit: int = 4096) -> bytes | None:
@@ -40,8 +42,8 @@ def unseal(secret: str, purpose: str, value: str | None, limit: int = 4096) -> b
     (a value sealed by another instance has another secret)."""
     if not value or "." not in value or len(value) > limit:
         return None
-    payload, mac = value.rsplit(".", 1)
-    if not hmac.compare_digest(mac, _mac(secret, purpose, payload)):
+    payload, sent = value.rsplit(".", 1)
+    if not hmac.compare_digest(sent, mac(secret, purpose, payload)):
         return None
     try:
         return base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
