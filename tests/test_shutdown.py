@@ -74,9 +74,9 @@ async def test_a_graceful_stop_acks_every_committed_op_then_closes_with_1012(
     committed = {op_of[card["title"]]: int(card_id[1:]) for card_id, card in board["cards"].items()}
     assert len(committed) >= 100
     # SPEC R8: everything acked is on disk, at the seq its ack named ...
-    assert {op_id: committed.get(op_id) for op_id in acked} == acked
+    assert {op_id: committed.get(op_id) for op_id in acked} == acked, log
     # ... and SPEC R9a: everything on disk was acked to its sender before the close.
-    assert {op_id: acked.get(op_id) for op_id in committed} == committed
+    assert {op_id: acked.get(op_id) for op_id in committed} == committed, log
     # SPEC R9a: every client closed with 1012, after its acks; exit status 0.
     assert [c.ws.close_code for c in clients] == [1012, 1012]
     assert status == 0, log
