@@ -235,7 +235,7 @@ def uvicorn_config(
         lifespan="on",
         log_level=log_level,
         access_log=log_level == "debug",
-        timeout_graceful_shutdown=5,
+        timeout_graceful_shutdown=15,  # slow readers get their last acks (R9a); bounded
         server_header=False,
         proxy_headers=True,  # X-Forwarded-For/-Proto, from these addresses only
         forwarded_allow_ips=settings.forwarded_allow_ips,

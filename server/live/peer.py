@@ -196,7 +196,9 @@ class Peer:
         drain = self._drain
         if drain is not None and not drain.done():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(drain), 5)
+                # Bounded by the server's graceful stop (15 s, cli.py); a short wait of
+                # its own let uvicorn close first, its acks unsent, under load (R9a).
+                await asyncio.wait_for(asyncio.shield(drain), 14)
         self.closed = True
 
     def drop(self, reason: str) -> None:
