@@ -21,7 +21,7 @@ from server.access.signing import new_token
 from server.app import admin_link, asgi, create_app
 from server.cluster import add_cluster_parser, run_cluster
 from server.config import Settings
-from server.live.shutdown import serve
+from server.live.shutdown import GRACEFUL_SECONDS, serve
 from server.storage import StoreError, open_storage, shown, store_at
 from server.storage.signals import ADMIN
 
@@ -235,7 +235,7 @@ def uvicorn_config(
         lifespan="on",
         log_level=log_level,
         access_log=log_level == "debug",
-        timeout_graceful_shutdown=15,  # slow readers get their last acks (R9a); bounded
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
         server_header=False,
         proxy_headers=True,  # X-Forwarded-For/-Proto, from these addresses only
         forwarded_allow_ips=settings.forwarded_allow_ips,

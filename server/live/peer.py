@@ -190,15 +190,15 @@ class Peer:
             if not self.closed:
                 self.backlog = None
 
-    async def end(self, code: int, reason: str) -> None:
-        """Close the socket after every frame already given to ``deliver`` went out."""
+    async def end(self, code: int, reason: str, wait: float | None = 5) -> None:
+        """Close the socket after every frame already given to ``deliver`` went out,
+        waiting ``wait`` seconds at most for a slow reader (``None``: the caller bounds
+        it, as the graceful stop does, ``shutdown.py``)."""
         self.deliver({"type": "websocket.close", "code": code, "reason": reason})
         drain = self._drain
         if drain is not None and not drain.done():
             with contextlib.suppress(TimeoutError):
-                # Bounded by the server's graceful stop (15 s, cli.py); a short wait of
-                # its own let uvicorn close first, its acks unsent, under load (R9a).
-                await asyncio.wait_for(asyncio.shield(drain), 14)
+                await asyncio.wait_for(asyncio.shield(drain), wait)
         self.closed = True
 
     def drop(self, reason: str) -> None:

@@ -208,9 +208,12 @@ class Rooms:
 
     async def stop(self, code: int, reason: str) -> None:
         """The server is stopping, its sockets still open: every room finishes what is
-        queued, sends every ack that is due, then closes its clients (``Room.stop``)."""
+        queued, sends every ack that is due, then closes its clients (``Room.stop``),
+        a slow reader's included: the caller bounds the whole (``shutdown.py``)."""
         rooms = list(self._rooms.values())
-        await asyncio.gather(*(r.stop(code, reason) for r in rooms), return_exceptions=True)
+        await asyncio.gather(
+            *(r.stop(code, reason, wait=None) for r in rooms), return_exceptions=True
+        )
 
     async def close(self) -> None:
         rooms = list(self._rooms.values())

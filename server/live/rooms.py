@@ -282,7 +282,7 @@ class Room:
         log.warning("room %s reloaded from disk at seq %d", self.forum_id, sync.seq)
         self.broadcast(resync)
 
-    async def stop(self, code: int, reason: str) -> None:
+    async def stop(self, code: int, reason: str, wait: float | None = 5) -> None:
         """The server is stopping (SPEC R9a): take nothing more, decide what is
         already queued, wait until its write is durable and every ack that is due has
         been sent, then close every client with ``code`` after all it was sent. The
@@ -297,7 +297,7 @@ class Room:
         await asyncio.gather(self.task, return_exceptions=True)
         await self.flush(snapshot=False)  # its callbacks deliver the acks
         clients = tuple(self.peers.values())
-        await asyncio.gather(*(c.end(code, reason) for c in clients), return_exceptions=True)
+        await asyncio.gather(*(c.end(code, reason, wait) for c in clients), return_exceptions=True)
 
     async def close(self) -> None:
         """Stop at shutdown: answer nothing more, flush, snapshot."""

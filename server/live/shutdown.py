@@ -29,6 +29,10 @@ from server.web.deps import services_of
 log = logging.getLogger("scaleboard.live")
 
 CLOSE_RESTART: Final = 1012
+# The whole graceful stop's bound, for the rooms and again for uvicorn's connections: a
+# slow reader gets this long to take its last acks (R9a); a 5 s bound of its own let
+# uvicorn close it first, committed ops unacked, on a loaded machine.
+GRACEFUL_SECONDS: Final = 15
 RESTART_REASON: Final = "server restarting"
 
 
