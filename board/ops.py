@@ -315,6 +315,13 @@ class SetWipLimit(_Op, tag="set_wip_limit", frozen=True):
     limit: WipLimit | None = None
 
 
+class SetMyTeams(_Op, tag="set_my_teams", frozen=True):
+    """The sender's teams in this forum, by id (zero to ``MAX_TEAMS``): whom they speak
+    for (``board/people.py``, SPEC R52)."""
+
+    teams: TeamIds = ()
+
+
 class NotePresence(_Op, tag="note_presence", frozen=True):
     """Server-made: these people were in the forum during the running session;
     ``people``: their person keys, in the same order (SPEC R43; none: the names are)."""
@@ -354,6 +361,7 @@ ClientOp = (
     | ConfigureRetro
     | SetWipLimit
     | SetRoomJoin
+    | SetMyTeams
 )
 """Every operation a client may send."""
 
@@ -394,4 +402,5 @@ CLIENT_OP_TYPES: tuple[type[_Op], ...] = (
     ConfigureRetro,
     SetWipLimit,
     SetRoomJoin,
+    SetMyTeams,
 )

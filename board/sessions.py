@@ -16,6 +16,7 @@ from msgspec.structs import replace
 
 from . import ops as o
 from . import retro as _retro
+from .people import session_teams
 from .events import (
     DecisionRecorded,
     Event,
@@ -78,7 +79,8 @@ def add_participants(board: Board, people: tuple[Person, ...]) -> tuple[Board, E
             new.append(shown)
     if counted == session.people and not new:
         return board, None
-    session = replace(session, participants=tuple(names), people=counted)
+    teams = session_teams(session.teams, board.members, counted)  # R53
+    session = replace(session, participants=tuple(names), people=counted, teams=teams)
     if not new:
         return replace(board, session=session), None
     event = ParticipantsAdded(session_id=session.id, names=tuple(new))
