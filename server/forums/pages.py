@@ -25,7 +25,14 @@ from server.access.guards import admin_guard, check_form, forum_guard, session_g
 from server.access.identity import name_cookie, names_cookie, names_used, safe_next, valid_name
 from server.access.passes import over_tls
 from server.forums.backlog import session_overruns, team_choice
-from server.forums.people import forum_of, known_people, my_teams, picker, save_teams
+from server.forums.people import (
+    forum_of,
+    known_people,
+    my_teams,
+    picker,
+    save_teams,
+    session_teams,
+)
 from server.forums.retro import session_phases
 from server.forums.service import create_forum, teams_css, validate_forum
 from server.live.frames import peer_info
@@ -231,6 +238,7 @@ async def session_page(
         steps=detail.step_list,
         phases=phases,
         wip_overruns=await session_overruns(histories, forum.id, session_id),
+        member_teams=await session_teams(histories, forum.id, session_id),
     )
     return html(body)
 

@@ -20,6 +20,7 @@ from board.sync import Refused
 from server.access.guards import who
 from server.access.identity import current_key
 from server.live.registry import Rooms
+from server.metrics.histories import Histories, Unavailable
 from server.storage import Storage
 
 Req = Request[Any, Any, Any]
@@ -94,3 +95,18 @@ async def known_people(storage: Storage, board: Board, present: list[str]) -> li
         for n in s.participants:
             add(n)
     return list(names.values())
+
+
+async def session_teams(
+    histories: Histories, forum_id: str, session_id: str
+) -> dict[str, tuple[str, ...]]:
+    """Who took part in a session -> the teams they said they were in (SPEC R53), as its
+    forum's log records it (none when the log does not replay)."""
+    try:
+        history = await histories.get(forum_id)
+    except Unavailable:
+        return {}
+    for session in history.sessions:
+        if session.id == session_id:
+            return dict(session.member_teams)
+    return {}
