@@ -46,7 +46,7 @@ from server.web.deps import (
     StorageDep,
 )
 from server.web.errors import html, not_found
-from server.web.forms import FormData, current_name, current_viewer
+from server.web.forms import FormData, MultiForm, current_name, current_viewer, many, single
 from server.web.render import Renderer
 
 Req = Request[Any, Any, Any]
@@ -285,8 +285,9 @@ async def set_name(
     secret: SecretDep,
     storage: StorageDep,
     rooms: RoomsDep,
-    data: FormData,
+    data: MultiForm,
 ) -> Response[Any]:
+    form, data = data, single(data)  # the teams' boxes repeat one field
     await check_form(request, data)
     target = safe_next(data.get("next"))
     raw = data.get("name", "")
@@ -298,7 +299,7 @@ async def set_name(
             if clean_text(raw, single_line=True)  # invisible characters alone are no name
             else "Type the name others will see."
         )
-    ids = (await request.form()).getall("teams") if data.get("team_forum") else []
+    ids = many(form, "teams") if data.get("team_forum") else []
     forum_id = forum_of(target)
     if not error and name is not None and data.get("team_forum") and forum_id:
         error = await save_teams(request, rooms, secret, forum_id, name, ids) or ""
