@@ -287,10 +287,10 @@ async def set_name(
     rooms: RoomsDep,
     data: MultiForm,
 ) -> Response[Any]:
-    form, data = data, single(data)  # the teams' boxes repeat one field
-    await check_form(request, data)
-    target = safe_next(data.get("next"))
-    raw = data.get("name", "")
+    fields = single(data)  # the teams' boxes repeat one field
+    await check_form(request, fields)
+    target = safe_next(fields.get("next"))
+    raw = fields.get("name", "")
     name = valid_name(raw)
     error = ""
     if name is None:
@@ -299,9 +299,9 @@ async def set_name(
             if clean_text(raw, single_line=True)  # invisible characters alone are no name
             else "Type the name others will see."
         )
-    ids = many(form, "teams") if data.get("team_forum") else []
+    ids = many(data, "teams") if fields.get("team_forum") else []
     forum_id = forum_of(target)
-    if not error and name is not None and data.get("team_forum") and forum_id:
+    if not error and name is not None and fields.get("team_forum") and forum_id:
         error = await save_teams(request, rooms, secret, forum_id, name, ids) or ""
     if error:
         context = await picker(request, rooms, secret, target)
