@@ -318,11 +318,12 @@ async def set_name(
         )
         return html(body, status=400)
     assert name is not None
-    cookies = [name_cookie(secret, name, secure=over_tls(request.scope))]
     used = names_used(request, secret)
     went_by = list(dict.fromkeys([name, *used]))  # the names this browser went by
-    if went_by != used:  # ("My next steps" matches owners by them)
+    cookies = []  # ("My next steps" matches owners by them); the name's cookie last
+    if went_by != used:
         cookies.append(names_cookie(secret, went_by, secure=over_tls(request.scope)))
+    cookies.append(name_cookie(secret, name, secure=over_tls(request.scope)))
     return Redirect(target, status_code=303, cookies=cookies)
 
 
