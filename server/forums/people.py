@@ -66,8 +66,11 @@ async def save_teams(
         return "You cannot pick teams in this forum: it is open to you read-only."
     if any(len(i) > 64 for i in ids):
         return "There is no such team."
-    op = o.SetMyTeams(teams=tuple(ids))
     key = current_key(request, secret) or ""
+    board = await rooms.board(forum_id)
+    if not ids and (board is None or my_teams(board, key) is None):
+        return None  # nothing ticked and nothing picked before: the board asks later
+    op = o.SetMyTeams(teams=tuple(ids))
     outcome = await rooms.submit(forum_id, op, actor=name, by=key)
     if outcome is None:
         return "There is no forum at this address."
