@@ -271,9 +271,7 @@ def team_check(
             "one (e.g. “Maya (Checkout)”), so who represented which team cannot be told."
         )
     else:
-        missing = [
-            t for t in on_board if not any(_represents(p, t) for p in session.participants)
-        ]
+        missing = [t for t in on_board if not any(_represents(p, t) for p in session.participants)]
     if not missing:
         return None, None
     serves = sum(1 for t in missing if t.id in served)

@@ -9,7 +9,7 @@ it reaches ``apply``. ``NotePresence`` is written by the server, never by a clie
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Final
+from typing import Annotated, Final, get_args
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -371,36 +371,5 @@ ServerOp = NotePresence | EscalateCard | ReceiveEscalation | EscalationStatus
 Op = ClientOp | ServerOp
 """Every operation the log may hold."""
 
-CLIENT_OP_TYPES: tuple[type[_Op], ...] = (
-    AddCard,
-    EditCard,
-    MoveCard,
-    ArchiveCard,
-    RestoreCard,
-    AddColumn,
-    RenameColumn,
-    MoveColumn,
-    RemoveColumn,
-    RenameForum,
-    StartSession,
-    EndSession,
-    RecordDecision,
-    AddNextStep,
-    UpdateNextStep,
-    ReturnEscalation,
-    SetTimer,
-    StartTimer,
-    PauseTimer,
-    ResetTimer,
-    GroupCard,
-    UngroupCard,
-    NameGroup,
-    CastVote,
-    RetractVote,
-    SetFocus,
-    SetPhase,
-    ConfigureRetro,
-    SetWipLimit,
-    SetRoomJoin,
-    SetMyTeams,
-)
+CLIENT_OP_TYPES: tuple[type[_Op], ...] = get_args(ClientOp)
+"""Every operation a client may send, as classes (in ``ClientOp``'s order)."""

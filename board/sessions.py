@@ -16,7 +16,6 @@ from msgspec.structs import replace
 
 from . import ops as o
 from . import retro as _retro
-from .people import session_teams
 from .events import (
     DecisionRecorded,
     Event,
@@ -27,6 +26,7 @@ from .events import (
     SessionStarted,
 )
 from .model import Board, Decision, NextStep, Session
+from .people import session_teams
 from .rules import (
     MACHINE,
     MAX_DECISIONS,

@@ -28,7 +28,9 @@ async def join_with_teams(
     errors: PageErrors,
 ) -> Person:
     """A participant who ticks ``teams`` on the name prompt on the way to the board."""
-    context = await browser.new_context(base_url=server.url, viewport={"width": 1366, "height": 900})
+    context = await browser.new_context(
+        base_url=server.url, viewport={"width": 1366, "height": 900}
+    )
     context.set_default_timeout(10_000)
     page = await context.new_page()
     page.on("console", lambda msg: errors.on_console(name, msg))

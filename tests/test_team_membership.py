@@ -185,7 +185,9 @@ def fact(**fields: object) -> SessionFact:
 def test_the_guardrail_counts_a_team_represented_by_a_member() -> None:
     # SPEC R53: a team is represented when a participant who is in it took part.
     served = ("checkout", "payments")
-    both = fact(participants=("Maya", "Bo"), member_teams={"Maya": ("checkout",), "Bo": ("payments",)})
+    both = fact(
+        participants=("Maya", "Bo"), member_teams={"Maya": ("checkout",), "Bo": ("payments",)}
+    )
     assert team_check(both, NETWORK, served) == (None, None)
     one = fact(participants=("Maya", "Bo"), member_teams={"Maya": ("checkout",)})
     flagged, unknown = team_check(one, NETWORK, served)

@@ -65,7 +65,11 @@ async def test_everyone_sees_a_persons_teams_at_once(demo: ServerProcess) -> Non
             batch = await seen(client, lambda m: bool(presence(m).get("Maya")))
             assert presence(batch)["Maya"] == ["Checkout", "Payments"]
             events = [e for i in batch["items"] for e in i["events"]]
-            assert {"type": "my_teams_set", "name": "Maya", "teams": ["checkout", "payments"]} in events
+            assert {
+                "type": "my_teams_set",
+                "name": "Maya",
+                "teams": ["checkout", "payments"],
+            } in events
         # Someone joining later hears it in the welcome.
         c = await as_browser(demo, fid, new_browser(demo, "Cy"))
         welcome = next(m for m in c.received if m["type"] == "welcome")
