@@ -58,7 +58,8 @@ async def test_a_team_picked_on_joining_shows_in_the_others_presence(
     maya = await join_with_teams(browser, demo, fid, "Maya Chen", ["checkout"], page_errors)
     try:
         # Leo has not picked yet: the board asks him; Maya's button says her team.
-        await expect(leo.page.locator("#my-teams-button")).to_have_text("Pick your teams")
+        await expect(leo.page.locator("#teams-nudge")).to_have_text("Pick your teams")
+        await expect(maya.page.locator("#teams-nudge")).to_have_count(0)
         await expect(maya.page.locator("#my-teams-button")).to_have_text("Team: Checkout")
         # Leo sees Maya's team in who is here: the chip and the list.
         chip = leo.page.locator('#presence-list .chip[title="Maya Chen (Checkout)"]')
@@ -68,6 +69,7 @@ async def test_a_team_picked_on_joining_shows_in_the_others_presence(
         await expect(row.locator(".person-teams")).to_have_text("Checkout")
 
         # Maya changes her teams from the board: Leo sees it without a reload.
+        await maya.page.locator(".people-menu summary").click()
         await maya.page.click("#my-teams-button")
         dialog = maya.page.locator("#teams-dialog")
         await expect(dialog).to_be_visible()
@@ -93,6 +95,14 @@ async def test_a_team_picked_on_joining_shows_in_the_others_presence(
         assert "Maya Chen" in values and "Leo Martin" in values
         owner = leo.page.locator("#step-owner")
         assert await owner.get_attribute("list") == "people-list"
+        # Leo picks from the nudge: it goes, and Maya sees his team.
+        await leo.page.click("#teams-nudge")
+        await leo.page.locator("#teams-dialog input[value=search]").check()
+        await leo.page.locator("#teams-dialog button[type=submit]").click()
+        await expect(leo.page.locator("#teams-nudge")).to_have_count(0)
+        await expect(leo.page.locator("#my-teams-button")).to_have_text("Team: Search")
+        chip = maya.page.locator('#presence-list .chip[title="Leo Martin (Search)"]')
+        await expect(chip).to_have_count(1)
     finally:
         await leo.context.close()
         await maya.context.close()
@@ -110,7 +120,8 @@ async def test_my_next_steps_marks_a_step_done(
         await fay.send({"type": "add_next_step", "text": "Not mine", "owner": "Leo"})
         page = fay.page
         await expect(page.locator("#next-steps", has_text="Not mine")).to_be_visible()
-        await page.click("nav.topnav a[href='/my/steps']")
+        await page.locator(".people-menu summary").click()
+        await page.click(".people-menu a[href='/my/steps']")
         await page.wait_for_url("**/my/steps")
         rows = page.locator(".steps-table tbody tr")
         await expect(rows).to_have_count(1)

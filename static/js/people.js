@@ -76,6 +76,7 @@ function label(names) {
 export class MyTeams {
   constructor({ live, openDialog, dialogError }) {
     this.button = document.getElementById("my-teams-button");
+    this.nudge = document.getElementById("teams-nudge"); // "Pick your teams", until they do
     this.form = document.getElementById("teams-form");
     if (!this.button || !this.form) return;
     this.openDialog = openDialog;
@@ -100,7 +101,9 @@ export class MyTeams {
   }
 
   open() {
-    if (this.form) this.openDialog("teams-dialog");
+    if (!this.form) return;
+    this.button.closest("details").open = false;
+    this.openDialog("teams-dialog");
   }
 
   /** Show a pick (team names) on the button and as the boxes' defaults. */
@@ -111,13 +114,14 @@ export class MyTeams {
       box.checked = box.defaultChecked;
     }
     this.button.textContent = label(names);
-    this.button.classList.remove("nudge");
+    this.nudge?.remove(); // picked: the board stops asking
+    this.nudge = null;
   }
 
   /** Our own presence as the server sent it (a pick made in another tab shows here
    * too); no teams while the button still asks for a pick says nothing new. */
   mine(me) {
     if (!this.button || !me || !Array.isArray(me.teams)) return;
-    if (me.teams.length || !this.button.classList.contains("nudge")) this.show(me.teams);
+    if (me.teams.length || !this.nudge) this.show(me.teams);
   }
 }
