@@ -114,6 +114,7 @@ export class MyTeams {
       box.checked = box.defaultChecked;
     }
     this.button.textContent = label(names);
+    this.button.classList.add("picked");
     this.nudge?.remove(); // picked: the board stops asking
     this.nudge = null;
   }
