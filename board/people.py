@@ -86,3 +86,13 @@ def members_for(board: Board, viewer: str | None) -> Board:
 def represented(teams: Mapping[str, tuple[str, ...]]) -> frozenset[str]:
     """The team ids some participant of a session was in (``Session.teams``)."""
     return frozenset(t for picked in teams.values() for t in picked)
+
+
+def by_team(teams: Mapping[str, tuple[str, ...]]) -> dict[str, list[str]]:
+    """Team id -> the names of the participants in it, in attendance order (from
+    ``Session.teams``): whom a Scaled Daily Scrum may ask to speak for each team."""
+    out: dict[str, list[str]] = {}
+    for name, picked in teams.items():
+        for team in picked:
+            out.setdefault(team, []).append(name)
+    return out

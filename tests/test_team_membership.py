@@ -17,6 +17,7 @@ from board.guardrails import team_check
 from board.log import LoggedOp
 from board.metrics_facts import SessionFact
 from board.model import MAX_TEAMS, Board, Team, new_board
+from board.people import by_team
 from board.protocol import BadMessage, WireItem, decode_client
 from board.sync import Accepted, ForumSync, Refused, Unchanged
 
@@ -143,6 +144,11 @@ def test_attendance_carries_each_persons_teams() -> None:
     session = f.board.session
     assert session is not None
     assert session.teams == {"Maya": ("checkout", "payments"), "Bo": ("search",)}
+    assert by_team(session.teams) == {
+        "checkout": ["Maya"],
+        "payments": ["Maya"],
+        "search": ["Bo"],
+    }
     ended = f.do(o.EndSession())
     record = next(e for e in ended.item.events if isinstance(e, SessionEnded))
     assert record.session.teams == {"Maya": ("checkout", "payments"), "Bo": ("search",)}
