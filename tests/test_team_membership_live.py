@@ -155,6 +155,9 @@ async def test_a_sessions_attendance_shows_teams(demo: ServerProcess) -> None:
     finally:
         await fac.close()
         await maya.close()
+    status, record = demo.request("GET", f"/api/sessions/{fid}-1")
+    assert status == 200 and record["board"]["members"] == {}  # keys stay home (R40)
+    assert not KEY.search(json.dumps(record))
     page = demo.http("GET", f"/sessions/{fid}-1")
     assert page.status == 200
     assert re.search(r"<bdi>Maya</bdi> <span class=\"member-teams\">\(Mobile\)</span>", page.text)
