@@ -69,6 +69,7 @@ PARTICIPANT_OPS: Final = frozenset(
         "name_group",
         "cast_vote",
         "retract_vote",
+        "set_my_teams",
     }
 )
 """Operations a participant (and a facilitator) may send."""

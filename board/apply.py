@@ -27,6 +27,7 @@ from . import clusters as _clusters
 from . import focus as _focus_ops
 from . import forum_links as _links
 from . import ops as o
+from . import people as _people
 from . import retro as _retro
 from . import room as _room
 from . import timer as _timer_ops
@@ -66,7 +67,8 @@ def apply(board: Board, op: o.Op, ctx: Context) -> Result:
 
 # Server-made ops whose actor is not taking part in this forum's session (presence, and
 # what another forum's people did to a linked card).
-_NOT_TAKING_PART = (o.NotePresence, o.ReceiveEscalation, o.EscalationStatus)
+# Picking one's teams (R52) is not taking part either: it says whom one speaks for.
+_NOT_TAKING_PART = (o.NotePresence, o.ReceiveEscalation, o.EscalationStatus, o.SetMyTeams)
 
 
 _HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
@@ -106,4 +108,5 @@ _HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
     o.ConfigureRetro: _retro.configure_retro,
     o.SetWipLimit: _wip.set_wip_limit,
     o.SetRoomJoin: _room.set_room_join,
+    o.SetMyTeams: _people.set_my_teams,
 }

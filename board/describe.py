@@ -28,6 +28,7 @@ from .events import (
     ForumRenamed,
     GroupChanged,
     GroupRemoved,
+    MyTeamsSet,
     NextStepAdded,
     NextStepUpdated,
     ParticipantsAdded,
@@ -222,6 +223,8 @@ def _describe_event(before: Board, e: Event) -> str:
         return _describe_timer(e)
     if isinstance(e, RoomJoinChanged):
         return "let the room join" if e.on else "stopped the room joining"
+    if isinstance(e, MyTeamsSet):
+        return f"said they are in {', '.join(e.teams)}" if e.teams else "said they are in no team"
     return ""  # ColumnReranked: bookkeeping, no visible change
 
 

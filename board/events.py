@@ -205,6 +205,14 @@ class RoomJoinChanged(_Event, tag="room_join_changed", frozen=True):
     on: bool
 
 
+class MyTeamsSet(_Event, tag="my_teams_set", frozen=True):
+    """A person (``name``, their display name: never their key, SPEC R40) picked the
+    teams (ids) they are in for this forum (SPEC R52)."""
+
+    name: str
+    teams: tuple[str, ...]
+
+
 class VoteClosed(_Event, tag="vote_closed", frozen=True):
     """The vote closed: dots per card or cluster id."""
 
@@ -248,4 +256,5 @@ Event = (
     | WipLimitSet
     | WipExceeded
     | RoomJoinChanged
+    | MyTeamsSet
 )

@@ -184,9 +184,12 @@ def without_authors(
     gives the same board as replaying the original, less those names: apply uses the
     actor only to record it, and the author of a hidden card is "" in both its add
     and its later changes."""
+    members = start.members
     start = visibility.board_for(start, None)
     out: list[LoggedOp] = []
     aliases: dict[str, str] = {}  # person key -> "person <n>" (SPEC R40: keys stay home)
+    if members:  # who is in which team (R52), by alias, so the session's teams replay
+        start = replace(start, members={_alias(aliases, k): t for k, t in members.items()})
     for entry in replay_session(start, operations):
         item = entry.item
         actor = visibility.public_actor(item.actor, item.events, item.op, entry.board.cards)

@@ -16,12 +16,13 @@ that have ended:
   over 15 minutes.
 - ``team_unrepresented`` — Scrum of Scrums: a team the forum serves (set by the admin)
   or with cards on the board (a card's team, or either team of a dependency, on the
-  board the session ended with) had nobody in the session. Participants are display
-  names, not team members, so a participant counts for a team when their name contains
-  the team's name or id as a word ("Maya (Checkout)", "checkout-maya"). When no
-  participant's name names any team, the forum does not use that convention and who
-  represented which team cannot be told: the rule is not applied to that session (it is
-  reported as unchecked).
+  board the session ended with) had nobody in the session. A team is represented when
+  a participant who said they are in it (SPEC R52, R53: ``SessionFact.member_teams``;
+  people, never a viewer, the projector or a token) took part. In a session where
+  nobody had picked teams (older sessions), a participant counts for a team when their
+  name contains the team's name or id as a word ("Maya (Checkout)", "checkout-maya");
+  when no name names any team either, who represented which team cannot be told: the
+  rule is not applied to that session (it is reported as unchecked).
 - ``status_cards`` — Scrum of Scrums: the board the session ended with held more
   note (status) cards than impediments and dependencies together.
 - ``decision_out_of_place`` — any forum but an Executive MetaScrum: a decision whose
@@ -42,6 +43,7 @@ import msgspec
 
 from .metrics_facts import DecisionFact, ForumHistory, SessionFact
 from .model import Team
+from .people import represented
 from .periods import Period
 
 DAILY_SCRUM_LIMIT: Final = 15 * 60.0  # seconds
@@ -260,12 +262,16 @@ def team_check(
     on_board = [known.get(tid) or Team(tid, tid, "") for tid in expected]
     if not on_board:
         return None, None
-    if not any(_represents(p, t) for p in session.participants for t in known.values()):
+    members = represented(session.member_teams)  # R53: people's own picks
+    if members:
+        missing = [t for t in on_board if t.id not in members]
+    elif not any(_represents(p, t) for p in session.participants for t in known.values()):
         return None, (
-            "Nobody's display name names their team (e.g. “Maya (Checkout)”), so who "
-            "represented which team cannot be told."
+            "Nobody who took part had picked their teams, nor does a display name name "
+            "one (e.g. “Maya (Checkout)”), so who represented which team cannot be told."
         )
-    missing = [t for t in on_board if not any(_represents(p, t) for p in session.participants)]
+    else:
+        missing = [t for t in on_board if not any(_represents(p, t) for p in session.participants)]
     if not missing:
         return None, None
     serves = sum(1 for t in missing if t.id in served)

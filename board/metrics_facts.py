@@ -129,6 +129,8 @@ class SessionFact(msgspec.Struct, frozen=True, kw_only=True):
     started_at: float
     ended_at: float | None = None
     participants: tuple[str, ...] = ()
+    # Participant name -> the teams they said they are in (SPEC R53; ``Session.teams``).
+    member_teams: dict[str, tuple[str, ...]] = msgspec.field(default_factory=dict)
     decisions: int = 0
     next_steps: int = 0
     reorders: int = 0  # moves into or within an ordered column while it ran

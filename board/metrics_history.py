@@ -314,6 +314,7 @@ class HistoryBuilder:
             started_at=session.started_at,
             ended_at=ended_at,
             participants=session.participants,
+            member_teams=session.teams,
             decisions=len(session.decisions),
             next_steps=self._made.get(session.id, 0),
             reorders=self._reorders.get(session.id, 0),

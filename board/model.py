@@ -173,6 +173,9 @@ class Session(msgspec.Struct, frozen=True):
     # Person key -> the name they are counted under (SPEC R43): one person is one
     # participant whatever their renames. Kept on the server (``board.visibility``).
     people: dict[str, str] = {}
+    # The name each counted person is counted under -> the teams (ids) they were in
+    # (SPEC R53): only people who picked teams (``board/people.py``). Public.
+    teams: dict[str, tuple[str, ...]] = {}
 
 
 class Timer(msgspec.Struct, frozen=True):
@@ -253,6 +256,9 @@ class Board(msgspec.Struct, frozen=True):
     retro: Retro | None = None  # the running session's retrospective phases
     focus: str | None = None  # the card or column the facilitator brought everyone to
     room_join: bool = False  # whether the room link admits people (board/room.py, R46)
+    # Person key -> the teams (ids) they picked for this forum (board/people.py, R52);
+    # kept on the server: a viewer sees only their own (board/visibility.py).
+    members: dict[str, tuple[str, ...]] = msgspec.field(default_factory=dict)
 
     def column(self, column_id: str) -> Column | None:
         for col in self.columns:

@@ -9,7 +9,7 @@ it reaches ``apply``. ``NotePresence`` is written by the server, never by a clie
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Final
+from typing import Annotated, Final, get_args
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -315,6 +315,13 @@ class SetWipLimit(_Op, tag="set_wip_limit", frozen=True):
     limit: WipLimit | None = None
 
 
+class SetMyTeams(_Op, tag="set_my_teams", frozen=True):
+    """The sender's teams in this forum, by id (zero to ``MAX_TEAMS``): whom they speak
+    for (``board/people.py``, SPEC R52)."""
+
+    teams: TeamIds = ()
+
+
 class NotePresence(_Op, tag="note_presence", frozen=True):
     """Server-made: these people were in the forum during the running session;
     ``people``: their person keys, in the same order (SPEC R43; none: the names are)."""
@@ -354,6 +361,7 @@ ClientOp = (
     | ConfigureRetro
     | SetWipLimit
     | SetRoomJoin
+    | SetMyTeams
 )
 """Every operation a client may send."""
 
@@ -363,35 +371,5 @@ ServerOp = NotePresence | EscalateCard | ReceiveEscalation | EscalationStatus
 Op = ClientOp | ServerOp
 """Every operation the log may hold."""
 
-CLIENT_OP_TYPES: tuple[type[_Op], ...] = (
-    AddCard,
-    EditCard,
-    MoveCard,
-    ArchiveCard,
-    RestoreCard,
-    AddColumn,
-    RenameColumn,
-    MoveColumn,
-    RemoveColumn,
-    RenameForum,
-    StartSession,
-    EndSession,
-    RecordDecision,
-    AddNextStep,
-    UpdateNextStep,
-    ReturnEscalation,
-    SetTimer,
-    StartTimer,
-    PauseTimer,
-    ResetTimer,
-    GroupCard,
-    UngroupCard,
-    NameGroup,
-    CastVote,
-    RetractVote,
-    SetFocus,
-    SetPhase,
-    ConfigureRetro,
-    SetWipLimit,
-    SetRoomJoin,
-)
+CLIENT_OP_TYPES: tuple[type[_Op], ...] = get_args(ClientOp)
+"""Every operation a client may send, as classes (in ``ClientOp``'s order)."""

@@ -65,11 +65,13 @@ ClientMessage = Hello | Send | Ping | Hold
 
 
 class PeerInfo(msgspec.Struct, frozen=True):
-    """One connection in the forum (presence)."""
+    """One connection in the forum (presence); ``teams``: the names of the teams its
+    person said they are in here (SPEC R52), sent again (as ``joined``) when they change."""
 
     id: str
     name: str
     hue: int
+    teams: tuple[str, ...] = ()
 
 
 class Held(msgspec.Struct, frozen=True):

@@ -26,6 +26,7 @@ from .events import (
     SessionStarted,
 )
 from .model import Board, Decision, NextStep, Session
+from .people import session_teams
 from .rules import (
     MACHINE,
     MAX_DECISIONS,
@@ -78,7 +79,8 @@ def add_participants(board: Board, people: tuple[Person, ...]) -> tuple[Board, E
             new.append(shown)
     if counted == session.people and not new:
         return board, None
-    session = replace(session, participants=tuple(names), people=counted)
+    teams = session_teams(session.teams, board.members, counted)  # R53
+    session = replace(session, participants=tuple(names), people=counted, teams=teams)
     if not new:
         return replace(board, session=session), None
     event = ParticipantsAdded(session_id=session.id, names=tuple(new))

@@ -40,7 +40,7 @@ from typing import Any, Final
 from msgspec.structs import replace
 
 from . import ops as o
-from . import sessions, voting
+from . import people, sessions, voting
 from .events import (
     CardAdded,
     CardArchived,
@@ -98,6 +98,8 @@ def _board_people(board: Board, viewer: Viewer) -> Board:
 RULES: Final[tuple[Rule, ...]] = (
     # Person keys (SPEC R40, R43): who counts as whom stays on the server.
     Rule(board=_board_people),
+    # Team memberships (SPEC R52): by person key, so a viewer sees only their own.
+    Rule(board=people.members_for),
     # Secret votes (SPEC R26): a voter's own votes only, until the vote closes.
     Rule(private=voting.personal_item, item=voting.item_votes_for, board=voting.board_votes_for),
 )

@@ -39,6 +39,7 @@ PAGE_KINDS: tuple[tuple[str, str], ...] = (
     ("network metrics", "/metrics"),
     ("decisions", f"/forums/{SOS}/decisions"),
     ("next steps", f"/forums/{SOS}/next-steps"),
+    ("my next steps", "/my/steps"),
     ("admin", "/admin"),
     ("integrations", f"/forums/{SOS}/integrations"),
     ("admin integrations", "/admin/integrations"),

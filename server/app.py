@@ -43,6 +43,7 @@ from server.sessions.api import SESSION_API
 from server.sessions.exports import EXPORT_ROUTES
 from server.sessions.history import HISTORY_PAGES
 from server.sessions.history_api import HISTORY_API
+from server.sessions.my_steps import MY_PAGES
 from server.sessions.replay import REPLAY_PAGES
 from server.sessions.replay_api import REPLAY_API
 from server.storage import open_storage, shown
@@ -171,6 +172,7 @@ def create_app(settings: Settings) -> Litestar:
             *API,
             *SESSION_API,
             *HISTORY_PAGES,
+            *MY_PAGES,
             *HISTORY_API,
             *REPLAY_PAGES,
             *REPLAY_API,

@@ -49,6 +49,7 @@ SAMPLES: list[o.ClientOp] = [
     o.ConfigureRetro(dots=3),
     o.SetWipLimit(column="new", limit=4),
     o.SetRoomJoin(on=True),
+    o.SetMyTeams(teams=("checkout",)),
 ]
 FACILITATOR_ONLY = {
     "start_session",

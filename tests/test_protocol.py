@@ -29,6 +29,7 @@ from board.events import (
     Event,
     FocusChanged,
     ForumRenamed,
+    MyTeamsSet,
     NextStepAdded,
     NextStepUpdated,
     ParticipantsAdded,
@@ -92,6 +93,7 @@ OPS: dict[str, dict[str, Any]] = {
     "configure_retro": {"dots": 5, "anonymous": True},
     "set_wip_limit": {"column": "new", "limit": 4},
     "set_room_join": {"on": True},
+    "set_my_teams": {"teams": ["checkout", "platform"]},
 }  # fmt: skip
 
 
@@ -290,6 +292,7 @@ EVENTS: list[Event] = [
     TimerChanged(action="started", timer=Timer(300, 120.5, 1764000000.25)),
     FocusChanged(target="c1"),
     RoomJoinChanged(on=True),
+    MyTeamsSet(name="Maya", teams=("checkout",)),
     voting_events.GroupChanged(group=CardGroup(id="g3", title="Pipeline")),
     voting_events.GroupRemoved(group_id="g3"),
     voting_events.VoteCast(voter="Ann", target="g3", used=2, voters=4),

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from board import ops as o
-from board.model import new_board
+from board.model import Team, new_board
 from board.protocol import Hello, Limits
 from board.sync import Accepted, ForumSync, Outcome
 from server.config import TEMPLATES_DIR
@@ -100,7 +100,7 @@ def test_a_join_gets_a_welcome_and_everyone_the_news() -> None:
     assert [m["type"] for m in frames["b"]] == ["welcome", "batch"]
     assert frames["b"][0]["full"] is True and frames["b"][0]["seq"] == 0
     assert [m["type"] for m in frames["a"]] == ["batch"]
-    assert frames["a"][0]["joined"] == [{"id": "b", "name": "Bob", "hue": 0}]
+    assert frames["a"][0]["joined"] == [{"id": "b", "name": "Bob", "hue": 0, "teams": []}]
     assert plan.joined and not plan.accepted and ann.got == [] and bob.got == []
 
 
@@ -231,7 +231,7 @@ def test_a_client_welcomed_mid_turn_gets_each_item_once() -> None:
     welcome, *batches = frames["b"]
     assert welcome["type"] == "welcome" and welcome["seq"] == 1 and "Before" in str(welcome)
     assert [[i["seq"] for i in b["items"]] for b in batches] == [[2]]
-    assert batches[0]["joined"] == [{"id": "b", "name": "Bob", "hue": 0}]
+    assert batches[0]["joined"] == [{"id": "b", "name": "Bob", "hue": 0, "teams": []}]
     assert "card:c1" not in batches[0]["html"] and "card:c2" in batches[0]["html"]
     assert [[i["seq"] for i in b["items"]] for b in frames["a"]] == [[1, 2]]
     # A client welcomed after every item of the turn gets only the news of it.
@@ -344,3 +344,24 @@ async def test_r11_a_failed_append_reloads_and_resyncs(tmp_path: Path) -> None:
     finally:
         await other.close()
         await storage.close()
+
+
+def test_a_teams_pick_sends_that_persons_presence_again() -> None:
+    # SPEC R52: every connection of the person who picked is in the turn's `joined`,
+    # with the team names; the renderer's teams name them; nobody else's is re-sent.
+    renderer = Renderer(TEMPLATES_DIR)
+    renderer.set_teams([Team("checkout", "Checkout", "#1f77b4")])
+    sync = ForumSync(new_board("f1", "sos", "Forum"), "epoch-1")
+    limits = Limits(max_message_bytes=65536, ops_per_second=50)
+    state = RoomState(sync, renderer, limits=limits, snapshot_every=500)
+    ann, ann_phone, bob = Client("a", "Ann"), Client("a2", "Ann"), Client("b", "Bob")
+    joined(state, ann, ann_phone, bob)
+    op = OpIn(o.SetMyTeams(teams=("checkout",)), "x1", "Ann", ann, by="Ann")
+    plan = state.turn([op], NOW, frozenset({"checkout"}))
+    frames = sent(plan, state)
+    for client in ("a", "a2", "b"):
+        (batch,) = frames[client]
+        assert batch["joined"] == [
+            {"id": "a", "name": "Ann", "hue": 0, "teams": ["Checkout"]},
+            {"id": "a2", "name": "Ann", "hue": 0, "teams": ["Checkout"]},
+        ]

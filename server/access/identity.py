@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import re
 import secrets
 from typing import Any
@@ -81,6 +82,46 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if any(ch < " " or ch == "\x7f" for ch in target):
         return default
     return target
+
+
+# -- the names a browser went by ("My next steps": next steps' owners are names) -------
+
+NAMES_COOKIE = "sb_names"
+_NAMES = "names"  # the signing purpose
+MAX_NAMES_USED = 8
+
+
+def names_cookie(secret: str, names: list[str], *, secure: bool) -> Cookie:
+    """The signed list of the display names this browser took, newest first (at most
+    ``MAX_NAMES_USED``), set by ``/name`` beside the name cookie."""
+    data = json.dumps(names[:MAX_NAMES_USED]).encode()
+    return Cookie(
+        key=NAMES_COOKIE,
+        value=seal(secret, _NAMES, data),
+        max_age=COOKIE_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+
+
+def names_used(connection: ASGIConnection[Any, Any, Any, Any], secret: str) -> list[str]:
+    """The display names this browser went by, newest first: its names cookie, else its
+    current name alone (none: empty); a forged or broken cookie counts for nothing."""
+    current = verify(secret, connection.cookies.get(COOKIE))
+    data = unseal(secret, _NAMES, connection.cookies.get(NAMES_COOKIE), limit=2048)
+    found: list[str] = []
+    if data is not None:
+        try:
+            raw = json.loads(data)
+        except ValueError:
+            raw = []
+        if isinstance(raw, list):
+            found = [n for n in raw if isinstance(n, str) and valid_name(n) == n]
+    if current is not None and current not in found:
+        found.insert(0, current)
+    return found[:MAX_NAMES_USED]
 
 
 # -- the person (SPEC R40) --------------------------------------------------------------

@@ -21,13 +21,21 @@ from board.model import (
     MAX_TEXT,
     MAX_TITLE,
 )
-from board.protocol import PeerInfo
 from server.access.guards import admin_guard, check_form, forum_guard, session_guard, who
-from server.access.identity import name_cookie, safe_next, valid_name
+from server.access.identity import name_cookie, names_cookie, names_used, safe_next, valid_name
 from server.access.passes import over_tls
 from server.forums.backlog import session_overruns, team_choice
+from server.forums.people import (
+    forum_of,
+    known_people,
+    my_teams,
+    picker,
+    save_teams,
+    session_teams,
+)
 from server.forums.retro import session_phases
 from server.forums.service import create_forum, teams_css, validate_forum
+from server.live.frames import peer_info
 from server.live.registry import Rooms
 from server.storage import Storage
 from server.web.deps import (
@@ -38,7 +46,7 @@ from server.web.deps import (
     StorageDep,
 )
 from server.web.errors import html, not_found
-from server.web.forms import FormData, current_name, current_viewer
+from server.web.forms import FormData, MultiForm, current_name, current_viewer, many, single
 from server.web.render import Renderer
 
 Req = Request[Any, Any, Any]
@@ -135,6 +143,7 @@ async def create_forum_form(
 @get("/forums/{forum_id:str}", include_in_schema=False, guards=[forum_guard("viewer")])
 async def forum_page(
     request: Req,
+    storage: StorageDep,
     rooms: RoomsDep,
     renderer: RendererDep,
     secret: SecretDep,
@@ -154,7 +163,9 @@ async def forum_page(
         return Redirect(f"/name?next=/forums/{forum_id}", status_code=303)
     key = current_viewer(request, secret)  # SPEC R40: the person, not the name
     board = visibility.board_for(room.sync.board, key)  # what this person may see
-    peers = [PeerInfo(p.id, p.name, p.hue) for p in room.peers.values()]
+    real, teams = room.sync.board, renderer.teams
+    peers = [peer_info(p, real, teams) for p in room.peers.values()]
+    present = [p.name for p in peers]
     person = await who(request)
     role = person.role(forum_id) or "viewer"
     body = renderer.page(
@@ -166,6 +177,8 @@ async def forum_page(
         limits=LIMITS,
         admin=person.admin,
         team_filter_id=team_filter_id,
+        my_teams=my_teams(real, key),  # SPEC R52
+        people=await known_people(storage, real, present),
     )
     return html(body, headers={"Cache-Control": "no-store"})
 
@@ -225,6 +238,7 @@ async def session_page(
         steps=detail.step_list,
         phases=phases,
         wip_overruns=await session_overruns(histories, forum.id, session_id),
+        member_teams=await session_teams(histories, forum.id, session_id),
     )
     return html(body)
 
@@ -244,7 +258,12 @@ async def name_context(request: Req, storage: Storage, target: str) -> dict[str,
 
 @get("/name", include_in_schema=False)
 async def name_form(
-    request: Req, renderer: RendererDep, secret: SecretDep, storage: StorageDep, next: str = "/"
+    request: Req,
+    renderer: RendererDep,
+    secret: SecretDep,
+    storage: StorageDep,
+    rooms: RoomsDep,
+    next: str = "/",
 ) -> Response[str]:
     target = safe_next(next)
     body = renderer.page(
@@ -254,24 +273,40 @@ async def name_form(
         error="",
         max_name=MAX_NAME,
         **await name_context(request, storage, target),
+        **await picker(request, rooms, secret, target),  # SPEC R52: teams on joining
     )
     return html(body)
 
 
 @post("/name", include_in_schema=False)
 async def set_name(
-    request: Req, renderer: RendererDep, secret: SecretDep, storage: StorageDep, data: FormData
+    request: Req,
+    renderer: RendererDep,
+    secret: SecretDep,
+    storage: StorageDep,
+    rooms: RoomsDep,
+    data: MultiForm,
 ) -> Response[Any]:
-    await check_form(request, data)
-    target = safe_next(data.get("next"))
-    raw = data.get("name", "")
+    fields = single(data)  # the teams' boxes repeat one field
+    await check_form(request, fields)
+    target = safe_next(fields.get("next"))
+    raw = fields.get("name", "")
     name = valid_name(raw)
+    error = ""
     if name is None:
         error = (
             f"Keep your name to {MAX_NAME} characters or fewer."
             if clean_text(raw, single_line=True)  # invisible characters alone are no name
             else "Type the name others will see."
         )
+    ids = many(data, "teams") if fields.get("team_forum") else []
+    forum_id = forum_of(target)
+    if not error and name is not None and fields.get("team_forum") and forum_id:
+        error = await save_teams(request, rooms, secret, forum_id, name, ids) or ""
+    if error:
+        context = await picker(request, rooms, secret, target)
+        if context:
+            context["picked"] = tuple(ids)
         body = renderer.page(
             "name.html",
             next=target,
@@ -279,10 +314,17 @@ async def set_name(
             error=error,
             max_name=MAX_NAME,
             **await name_context(request, storage, target),
+            **context,
         )
         return html(body, status=400)
-    cookie = name_cookie(secret, name, secure=over_tls(request.scope))
-    return Redirect(target, status_code=303, cookies=[cookie])
+    assert name is not None
+    used = names_used(request, secret)
+    went_by = list(dict.fromkeys([name, *used]))  # the names this browser went by
+    cookies = []  # ("My next steps" matches owners by them); the name's cookie last
+    if went_by != used:
+        cookies.append(names_cookie(secret, went_by, secure=over_tls(request.scope)))
+    cookies.append(name_cookie(secret, name, secure=over_tls(request.scope)))
+    return Redirect(target, status_code=303, cookies=cookies)
 
 
 @get("/teams.css", include_in_schema=False, media_type="text/css")

@@ -8,11 +8,12 @@ for every client connected when the turn ends (the common case: one frame for al
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from board import visibility
 from board.log import Item
+from board.model import Board, Team
 from board.protocol import Ack, Batch, Limits, PeerInfo, Reject, Welcome, WireItem
 from board.protocol import encode as encode_msg
 from board.sync import Accepted, Duplicate, ForumSync, Outcome, Refused, Unchanged
@@ -94,6 +95,14 @@ def private_frames(
     return out
 
 
+def peer_info(peer: Client, board: Board, teams: Mapping[str, Team]) -> PeerInfo:
+    """What everyone is told of ``peer``: its name, colour and its person's teams here
+    (SPEC R52: team names; never the person's key)."""
+    picked = board.members.get(peer.person, ())
+    names = tuple(teams[t].name if t in teams else t for t in picked)
+    return PeerInfo(peer.id, peer.name, peer.hue, names)
+
+
 def welcome_frame(
     renderer: Renderer,
     sync: ForumSync,
@@ -121,8 +130,8 @@ def welcome_frame(
     welcome = Welcome(
         epoch=sync.epoch,
         seq=board.seq,
-        you=PeerInfo(peer.id, peer.name, peer.hue),
-        peers=[PeerInfo(p.id, p.name, p.hue) for p in peers],
+        you=peer_info(peer, real, renderer.teams),
+        peers=[peer_info(p, real, renderer.teams) for p in peers],
         full=missed is None,
         items=[WireItem.of(i) for i in missed or ()],
         html=html,

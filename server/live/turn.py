@@ -20,7 +20,7 @@ from board.log import Item
 from board.protocol import Limits, PeerInfo, Resync
 from board.protocol import encode as encode_msg
 from board.sync import Accepted, ForumSync, Outcome, Refused
-from server.live.frames import Delivery, answer_frame, batch_frames, welcome_frame
+from server.live.frames import Delivery, answer_frame, batch_frames, peer_info, welcome_frame
 from server.live.holds import Held, HoldIn, Holds
 from server.live.messages import Client, Idle, Join, Leave, OpIn, Reload, RoomMessage, Stop
 from server.live.peer import Message, text_message
@@ -94,6 +94,8 @@ class RoomState:
                 plan.answers.append((msg, outcome))
                 if type(outcome) is Accepted:
                     accepted.append(outcome)  # type: ignore[arg-type]
+                    if type(msg.op) is o.SetMyTeams:  # R52: everyone sees the new teams
+                        joined.extend(self._people_of(msg.by or msg.actor))
                     if type(msg.op) is o.StartSession:
                         people = [p for p in self.peers.values() if p.takes_part]
                         self._note_presence(people, now, accepted)
@@ -180,7 +182,12 @@ class RoomState:
         )
         plan.frames.append(((peer,), welcome))
         fresh[peer.id] = self.welcomed[peer.id] = sync.seq
-        return PeerInfo(peer.id, peer.name, peer.hue) if is_new else None
+        return peer_info(peer, sync.board, self.renderer.teams) if is_new else None
+
+    def _people_of(self, who: str) -> list[PeerInfo]:
+        """Presence of every connection of the person ``who`` (their key), as it is now."""
+        board, teams = self.sync.board, self.renderer.teams
+        return [peer_info(p, board, teams) for p in self.peers.values() if p.person == who]
 
     def _after_welcomes(
         self,

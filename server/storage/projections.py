@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import msgspec
+
 from board.events import (
     DecisionRecorded,
     NextStepAdded,
@@ -64,6 +66,12 @@ def step_update_write(forum_id: str, s: NextStep) -> Write:
     )
 
 
+def ended_board(board: Board) -> Board:
+    """The board a session record keeps: without who is in which team, which is keyed
+    by person keys (SPEC R40, R52; the record is read back by pages and the API)."""
+    return msgspec.structs.replace(board, members={}) if board.members else board
+
+
 def writes_for(item: Item, board: Board) -> list[Write]:
     """The review-table writes for one item; ``board`` is the board right after it."""
     forum_id = board.forum_id
@@ -110,7 +118,7 @@ def writes_for(item: Item, board: Board) -> list[Write]:
                         _ids(s.participants),
                         len(s.decisions),
                         len(event.next_steps),
-                        encode(board),
+                        encode(ended_board(board)),
                         s.id,
                     ),
                 )

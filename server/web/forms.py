@@ -11,6 +11,19 @@ from litestar.params import Body
 from server.access.identity import COOKIE, current_key, verify
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+# A form with a repeated field (checkboxes of one name): a value or a list of them.
+MultiForm = Annotated[dict[str, str | list[str]], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def single(form: dict[str, str | list[str]]) -> dict[str, str]:
+    """``form`` with one value per field (the last of a repeated one)."""
+    return {k: v if isinstance(v, str) else (v[-1] if v else "") for k, v in form.items()}
+
+
+def many(form: dict[str, str | list[str]], field: str) -> list[str]:
+    """Every value of ``field`` (none: empty)."""
+    value = form.get(field, [])
+    return [value] if isinstance(value, str) else list(value)
 
 
 def current_name(request: Request[Any, Any, Any], secret: str) -> str | None:

@@ -29,6 +29,7 @@ from board.events import (
     ColumnAdded,
     DecisionRecorded,
     FocusChanged,
+    MyTeamsSet,
     NextStepAdded,
     NextStepUpdated,
     ParticipantsAdded,
@@ -47,7 +48,7 @@ from server.access import csrf
 from server.forums import voting as voting_regions
 from server.web.formats import card_name, clock, duration, hue, initials, iso, when
 
-SESSION_EVENTS = (SessionStarted, SessionEnded, ParticipantsAdded)
+SESSION_EVENTS = (SessionStarted, SessionEnded, ParticipantsAdded, MyTeamsSet)
 HTML_EVENTS = (
     CardAdded,
     CardEdited,
@@ -58,6 +59,7 @@ HTML_EVENTS = (
     NextStepAdded,
     NextStepUpdated,
     CardsRevealed,
+    MyTeamsSet,
 )
 
 

@@ -8,7 +8,8 @@ import { Mover } from "./drag.js";
 import { retroControls } from "./retro.js";
 import { initVoting, syncVoting } from "./voting.js";
 import { applyEvent, applyRegions, cardEl, columns, listOf, placeByRank, refreshCounts } from "./dom.js";
-import { Holds, initialsOf } from "./presence.js";
+import { Holds } from "./presence.js";
+import { MyTeams, renderPresence } from "./people.js";
 import { Follow } from "./follow.js";
 import { cardFields, fillCardFields, initBacklog, tradeOffNote } from "./backlog.js";
 import { connectsOf, fillConnects, syncMarkers } from "./dependencies.js";
@@ -53,29 +54,6 @@ const readOnly = root.dataset.role === "viewer";
 
 const peers = new Map();
 let me = null;
-
-function renderPresence() {
-  const list = document.getElementById("presence-list");
-  const byName = new Map();
-  for (const p of peers.values()) if (!byName.has(p.name)) byName.set(p.name, p);
-  const chips = [];
-  for (const p of byName.values()) {
-    const li = document.createElement("li");
-    li.className = "chip" + (me && p.name === me.name ? " me" : "");
-    li.title = p.name;
-    li.style.setProperty("--hue", String(p.hue));
-    const initials = document.createElement("span");
-    initials.setAttribute("aria-hidden", "true");
-    initials.textContent = initialsOf(p.name);
-    const name = document.createElement("bdi"); // isolated: a name never turns the text after it
-    name.className = "sr-only";
-    name.textContent = p.name;
-    li.append(initials, name);
-    chips.push(li);
-  }
-  list.replaceChildren(...chips);
-  document.getElementById("presence-count").textContent = `${byName.size} here`;
-}
 
 for (const chip of document.querySelectorAll("#presence-list .chip")) {
   chip.style.setProperty("--hue", chip.dataset.hue);
@@ -135,9 +113,13 @@ const live = new Live({
         for (const p of reset) peers.set(p.id, p);
         me = you;
       }
-      for (const p of joined || []) peers.set(p.id, p);
+      for (const p of joined || []) {
+        peers.set(p.id, p);
+        if (me && p.id === me.id) me = p; // our own teams changed (SPEC R52)
+      }
       for (const id of left || []) peers.delete(id);
-      renderPresence();
+      renderPresence(peers, me);
+      myTeams.mine(me);
     },
     error(msg) {
       toast(msg.reason || "The server could not read a message.");
@@ -392,6 +374,7 @@ const actions = {
   "step-drop": (btn) => stepStatus(btn, "dropped"),
   "step-reopen": (btn) => stepStatus(btn, "open"),
   "close-dialog": (btn) => btn.closest("dialog").close(),
+  "my-teams": () => myTeams.open(),
 };
 
 function moveColumn(btn, delta) {
@@ -407,6 +390,7 @@ function stepStatus(btn, status) {
 }
 
 const moveTo = new MoveTo({ mover, announce });
+const myTeams = new MyTeams({ live, openDialog, dialogError });
 initMenus();
 initStrip();
 initEscalation({ forumId: root.dataset.forum, announce, dialogError });

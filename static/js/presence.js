@@ -18,6 +18,11 @@ export function initialsOf(name) {
   return parts.length ? parts[0].slice(0, 2).toUpperCase() : "?";
 }
 
+/** "Maya (Checkout)": a name with the teams its person picked here (SPEC R52). */
+function nameOf(peer) {
+  return peer.teams && peer.teams.length ? `${peer.name} (${peer.teams.join(", ")})` : peer.name;
+}
+
 function titleOf(card) {
   const t = card && card.querySelector(".card-title");
   return t ? t.textContent : "this card";
@@ -83,7 +88,7 @@ export class Holds {
     const peer = this.peers.get(peerId);
     if (!peer) return;
     const card = document.getElementById(`card-${cardId}`);
-    this.note.textContent = `${peer.name} ${NOTE}: ${titleOf(card)}.`;
+    this.note.textContent = `${nameOf(peer)} ${NOTE}: ${titleOf(card)}.`;
   }
 
   /** Who else holds `cardId` (the first one), or null. */
@@ -115,7 +120,7 @@ export class Holds {
     el.classList.add("is-held");
     el.style.setProperty("--hue", String(peer.hue));
     let note = el.querySelector(":scope > .hold-note");
-    if (note && note.dataset.peer === peer.id) return;
+    if (note && note.dataset.peer === peer.id && note.dataset.who === nameOf(peer)) return;
     if (!note) {
       note = document.createElement("p");
       note.className = "hold-note";
@@ -124,6 +129,7 @@ export class Holds {
       else el.prepend(note);
     }
     note.dataset.peer = peer.id;
+    note.dataset.who = nameOf(peer);
     const chip = document.createElement("span");
     chip.className = "hold-chip";
     chip.setAttribute("aria-hidden", "true");
@@ -131,7 +137,7 @@ export class Holds {
     const text = document.createElement("span");
     text.className = "hold-text";
     const who = document.createElement("bdi"); // isolated: a name never turns the note around
-    who.textContent = peer.name;
+    who.textContent = nameOf(peer);
     text.append(who, ` ${NOTE}`);
     note.replaceChildren(chip, text);
   }
