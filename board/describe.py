@@ -34,6 +34,7 @@ from .events import (
     PhaseChanged,
     RetroConfigured,
     RoomJoinChanged,
+    SdsChanged,
     SessionEnded,
     SessionStarted,
     TimerChanged,
@@ -45,6 +46,7 @@ from .events import (
     WipLimitSet,
 )
 from .model import RETRO_PHASES, Board, Card
+from .sds import describe as _describe_sds
 from .timer import mmss
 
 
@@ -222,6 +224,8 @@ def _describe_event(before: Board, e: Event) -> str:
         return _describe_timer(e)
     if isinstance(e, RoomJoinChanged):
         return "let the room join" if e.on else "stopped the room joining"
+    if isinstance(e, SdsChanged):
+        return _describe_sds(e)
     return ""  # ColumnReranked: bookkeeping, no visible change
 
 

@@ -21,7 +21,10 @@ that have ended:
   the team's name or id as a word ("Maya (Checkout)", "checkout-maya"). When no
   participant's name names any team, the forum does not use that convention and who
   represented which team cannot be told: the rule is not applied to that session (it is
-  reported as unchecked).
+  reported as unchecked). When the session held a Scaled Daily Scrum (``board/sds.py``),
+  a team counts as represented when a speaker was recorded for it in the round (SPEC
+  R56), whatever the names; and ``daily_scrum_overrun`` measures the round, not the
+  session.
 - ``status_cards`` — Scrum of Scrums: the board the session ended with held more
   note (status) cards than impediments and dependencies together.
 - ``decision_out_of_place`` — any forum but an Executive MetaScrum: a decision whose
@@ -200,11 +203,14 @@ def check_session(
         listed = ", ".join(o.label for o in over[:5]) + (", …" if len(over) > 5 else "")
         flag("wip_exceeded", f"Columns went over their WIP limit {times}: {listed}.")
     if kind == "sos":
-        took = session.ended_at - session.started_at
+        # SPEC R56: a session that held a round is judged by the round's own length.
+        held = session.sds
+        took = held.seconds if held is not None else session.ended_at - session.started_at
         if took > DAILY_SCRUM_LIMIT:
+            what = "Its Scaled Daily Scrum" if held is not None else "It"
             flag(
                 "daily_scrum_overrun",
-                f"It ran {_minutes(took)}; a Scaled Daily Scrum takes 15 minutes or less.",
+                f"{what} ran {_minutes(took)}; a Scaled Daily Scrum takes 15 minutes or less.",
             )
         unrepresented, unknown = team_check(session, teams, served)
         if unrepresented:
@@ -260,6 +266,14 @@ def team_check(
     on_board = [known.get(tid) or Team(tid, tid, "") for tid in expected]
     if not on_board:
         return None, None
+    if session.sds is not None:  # SPEC R56: a round was held: a speaker recorded per team
+        silent = [t for t in on_board if t.id not in session.sds.spoke]
+        if not silent:
+            return None, None
+        return (
+            f"{_names([t.name for t in silent])}: no speaker recorded in the Scaled Daily Scrum.",
+            None,
+        )
     if not any(_represents(p, t) for p in session.participants for t in known.values()):
         return None, (
             "Nobody's display name names their team (e.g. “Maya (Checkout)”), so who "

@@ -16,6 +16,7 @@ import msgspec
 
 from . import ranks
 from .kinds import forum_kind
+from .sds_model import ScaledDaily
 
 # Sizes that bound every text a person types; the wire schema enforces them too.
 MAX_TITLE: Final = 200
@@ -253,6 +254,7 @@ class Board(msgspec.Struct, frozen=True):
     retro: Retro | None = None  # the running session's retrospective phases
     focus: str | None = None  # the card or column the facilitator brought everyone to
     room_join: bool = False  # whether the room link admits people (board/room.py, R46)
+    sds: ScaledDaily | None = None  # the Scaled Daily Scrum's round (board/sds.py, R54)
 
     def column(self, column_id: str) -> Column | None:
         for col in self.columns:

@@ -32,6 +32,7 @@ from .model import (
     Text,
     Title,
 )
+from .sds_ops import SDS_OP_TYPES, SdsOp
 
 Index = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
 TeamIds = Annotated[tuple[Name, ...], msgspec.Meta(max_length=MAX_TEAMS)]
@@ -354,6 +355,7 @@ ClientOp = (
     | ConfigureRetro
     | SetWipLimit
     | SetRoomJoin
+    | SdsOp
 )
 """Every operation a client may send."""
 
@@ -394,4 +396,5 @@ CLIENT_OP_TYPES: tuple[type[_Op], ...] = (
     ConfigureRetro,
     SetWipLimit,
     SetRoomJoin,
+    *SDS_OP_TYPES,
 )

@@ -16,6 +16,7 @@ from board.access import (
     op_type,
     refusal,
 )
+from board.sds_ops import AnswerSds, ClaimSdsTeam, EndSds, NextSdsTeam, SetSdsSpeaker, StartSds
 
 EVERY_CLIENT_OP = {t.__struct_config__.tag for t in o.CLIENT_OP_TYPES}
 SAMPLES: list[o.ClientOp] = [
@@ -49,6 +50,13 @@ SAMPLES: list[o.ClientOp] = [
     o.ConfigureRetro(dots=3),
     o.SetWipLimit(column="new", limit=4),
     o.SetRoomJoin(on=True),
+    # SPEC R54-R55: the Scaled Daily Scrum's round
+    StartSds(teams=("checkout",)),
+    SetSdsSpeaker(team="checkout", speaker="Maya"),
+    ClaimSdsTeam(team="checkout"),
+    AnswerSds(team="checkout", blocking="no"),
+    NextSdsTeam(team="checkout"),
+    EndSds(),
 ]
 FACILITATOR_ONLY = {
     "start_session",
@@ -60,6 +68,10 @@ FACILITATOR_ONLY = {
     "reset_timer",
     "set_focus",
     "set_room_join",  # SPEC R45
+    "start_sds",  # SPEC R54
+    "set_sds_speaker",
+    "next_sds_team",
+    "end_sds",
     "set_phase",
     "configure_retro",
 }
