@@ -135,6 +135,7 @@ async def create_forum_form(
 @get("/forums/{forum_id:str}", include_in_schema=False, guards=[forum_guard("viewer")])
 async def forum_page(
     request: Req,
+    storage: StorageDep,
     rooms: RoomsDep,
     renderer: RendererDep,
     secret: SecretDep,
@@ -166,6 +167,7 @@ async def forum_page(
         limits=LIMITS,
         admin=person.admin,
         team_filter_id=team_filter_id,
+        served=(await storage.forums.served()).get(forum_id, ()),  # the round's teams (R54)
     )
     return html(body, headers={"Cache-Control": "no-store"})
 
@@ -225,6 +227,8 @@ async def session_page(
         steps=detail.step_list,
         phases=phases,
         wip_overruns=await session_overruns(histories, forum.id, session_id),
+        sds=held if (held := ref_board.sds if ref_board else None) and held.session_id == s.id else None,
+        served=(await storage.forums.served()).get(forum.id, ()),  # representation (R56)
     )
     return html(body)
 

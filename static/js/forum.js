@@ -6,6 +6,7 @@ import { Live } from "./live.js";
 import { startTicking, tickElapsed, tickTimer, timerControls } from "./timer.js";
 import { Mover } from "./drag.js";
 import { retroControls } from "./retro.js";
+import { sdsControls, sdsPeople, startSdsClock, tickSds } from "./sds.js";
 import { initVoting, syncVoting } from "./voting.js";
 import { applyEvent, applyRegions, cardEl, columns, listOf, placeByRank, refreshCounts } from "./dom.js";
 import { Holds, initialsOf } from "./presence.js";
@@ -75,6 +76,7 @@ function renderPresence() {
   }
   list.replaceChildren(...chips);
   document.getElementById("presence-count").textContent = `${byName.size} here`;
+  sdsPeople([...byName.keys()]); // offered as speakers in the Scaled Daily Scrum
 }
 
 for (const chip of document.querySelectorAll("#presence-list .chip")) {
@@ -99,6 +101,7 @@ const live = new Live({
       refreshCounts();
       tickElapsed();
       tickTimer();
+      tickSds();
       syncVoting();
       follow.refresh();
       holds.refresh();
@@ -119,6 +122,7 @@ const live = new Live({
       refreshCounts();
       tickElapsed();
       tickTimer();
+      tickSds();
       syncVoting();
       follow.refresh();
       holds.refresh();
@@ -413,6 +417,8 @@ initEscalation({ forumId: root.dataset.forum, announce, dialogError });
 timerControls(simple, toast);
 initBacklog({ live, toast, announce });
 retroControls(simple, live);
+sdsControls({ live, send: simple, toast, root });
+startSdsClock();
 roomControls(live, toast);
 initVoting({ live, send: simple, announce, mover: readOnly ? null : mover });
 startTicking();
