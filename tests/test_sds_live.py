@@ -74,7 +74,10 @@ async def test_a_round_through_two_teams_live(demo: ServerProcess) -> None:
         answer = {"type": "answer_sds", "team": "checkout", "impediments": "Flaky CI"}
         assert (await pia.call(answer))["type"] == "ack"
         seen = await round_batch(fay, "answered")
-        assert "Flaky CI" in seen["html"]["region:sds"] and "data-sds-card" in seen["html"]["region:sds"]
+        assert (
+            "Flaky CI" in seen["html"]["region:sds"]
+            and "data-sds-card" in seen["html"]["region:sds"]
+        )
         forbidden = await pia.call({"type": "next_sds_team", "team": "checkout"})
         assert forbidden["type"] == "reject" and forbidden["code"] == "forbidden"
         # Next, then Skip: the round ends after the last team, the timer stops.
@@ -86,7 +89,9 @@ async def test_a_round_through_two_teams_live(demo: ServerProcess) -> None:
         skip = {"type": "next_sds_team", "team": "payments", "skip": True}
         assert (await fay.call(skip))["type"] == "ack"
         ended = await round_batch(pia, "skipped")
-        assert any(e["type"] == "timer_changed" and e["action"] == "paused" for e in events_of(ended))
+        assert any(
+            e["type"] == "timer_changed" and e["action"] == "paused" for e in events_of(ended)
+        )
         board = server.board(forum)
         sds = board["sds"]
         assert sds["ended_at"] is not None and board["seq"] == seq + 5

@@ -227,7 +227,9 @@ async def session_page(
         steps=detail.step_list,
         phases=phases,
         wip_overruns=await session_overruns(histories, forum.id, session_id),
-        sds=held if (held := ref_board.sds if ref_board else None) and held.session_id == s.id else None,
+        sds=held
+        if (held := ref_board.sds if ref_board else None) and held.session_id == s.id
+        else None,
         served=(await storage.forums.served()).get(forum.id, ()),  # representation (R56)
     )
     return html(body)

@@ -351,7 +351,9 @@ class Renderer:
             out.update(self.focus_region(view or self.view(board, role=role)))
         if room_changed:
             out.update(self.room_region(view or self.view(board, role=role)))
-        out.update(sds_region.items_region(self, items, view or (lambda: self.view(board, role=role))))
+        out.update(
+            sds_region.items_region(self, items, view or (lambda: self.view(board, role=role)))
+        )
         out.update(
             voting_regions.items_regions(
                 self, items, board, view or (lambda: self.view(board, role=role)), viewer
