@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from board.export import check_import
 from tests.support import LiveClient, ServerProcess, live_as
 
 
@@ -111,8 +112,11 @@ async def test_a_round_through_two_teams_live(demo: ServerProcess) -> None:
     assert "checkout,Checkout,done,Pia,Flaky CI" in csv and "payments,Payments,skipped" in csv
     md = server.http("GET", f"/sessions/{session}/export.md").text
     assert "## Scaled Daily Scrum" in md and "no speaker: Payments" in md
-    exported = json.loads(server.http("GET", f"/sessions/{session}/export.json").text)
+    raw = server.http("GET", f"/sessions/{session}/export.json").text
+    exported = json.loads(raw)
     assert exported["board"]["sds"]["turns"][0]["impediments"] == "Flaky CI"
+    checked = check_import(raw.encode())  # the operations replay to the same round
+    assert checked.board.sds is not None and checked.board.sds.turns[0].speaker == "Pia"
     # The round survives a restart: it is in the log.
     server.stop()
     server.start()
