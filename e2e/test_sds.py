@@ -13,7 +13,8 @@ from playwright.async_api import Browser, expect
 
 from tests.support import ServerProcess
 
-from .support import PageErrors, Person
+from .axe import report, serious, violations
+from .support import PageErrors, Person, enter_named
 
 pytestmark = pytest.mark.e2e
 
@@ -75,4 +76,43 @@ async def test_a_round_through_two_teams(
     finally:
         await fay.context.close()
         await pia.context.close()
+    page_errors.check()
+
+
+async def test_the_running_round_has_no_serious_accessibility_violation(
+    browser: Browser, demo: ServerProcess, axe: str, page_errors: PageErrors
+) -> None:
+    """axe-core on the board (a facilitator's, every control) and the projector with the
+    round running, and on the session page's record of the demo's round."""
+    fid = "sos-commerce"
+
+    def op(body: dict[str, object]) -> None:
+        status, answer = demo.request("POST", f"/api/forums/{fid}/ops", {"op": body})
+        assert status in (200, 201), answer
+
+    await asyncio.to_thread(op, {"type": "start_session"})
+    await asyncio.to_thread(op, {"type": "start_sds", "teams": ["checkout", "payments"]})
+    await asyncio.to_thread(
+        op, {"type": "answer_sds", "team": "checkout", "impediments": "Flaky CI"}
+    )
+    await asyncio.to_thread(op, {"type": "next_sds_team", "team": "checkout"})
+    context = await browser.new_context(
+        base_url=demo.url, viewport={"width": 1366, "height": 768}, bypass_csp=True
+    )
+    try:
+        page = await context.new_page()
+        page.on("pageerror", lambda err: page_errors.on_page_error("axe", err))
+        await enter_named(page, demo, fid, "Maya Chen")
+        await expect(page.locator("#sds .sds-turn[aria-current=step]")).to_contain_text("Payments")
+        for path in (f"/forums/{fid}", f"/forums/{fid}/projector", f"/sessions/{fid}-1"):
+            await page.goto(path)
+            if path != f"/sessions/{fid}-1":
+                await page.wait_for_selector("#conn[data-state=live]")
+                await expect(page.locator("#sds")).to_contain_text("Payments")
+            else:
+                await expect(page.locator(".sds-record")).to_contain_text("Represented")
+            found = serious(await violations(page, axe))
+            assert not found, report(path, found)
+    finally:
+        await context.close()
     page_errors.check()
