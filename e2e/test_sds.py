@@ -53,6 +53,18 @@ async def test_a_round_through_two_teams(
         card = fay.page.locator("#col-new .card", has_text="Flaky CI blocks merges")
         await expect(card).to_contain_text("Checkout")
         await expect(pia.page.locator("#col-new .card", has_text="Flaky CI")).to_be_visible()
+        # What Pia is typing survives the panel being replaced by someone else's change.
+        blocking = pia.page.locator("#sds-blocking")
+        await blocking.click()
+        await blocking.type("We block Payments")
+        await fay.page.fill("#sds-speaker", "Pia (Checkout)")
+        await fay.page.get_by_role("button", name="Set the speaker").click()
+        await expect(pia.page.locator("#sds .sds-speaker").first).to_contain_text("Pia (Checkout)")
+        await expect(blocking).to_have_value("We block Payments")
+        await expect(blocking).to_be_focused()
+        await blocking.type(" API")
+        await pia.page.keyboard.press("Tab")  # leaving the field saves it
+        await expect(fay.page.locator("#sds-blocking")).to_have_value("We block Payments API")
         # Next team: Pia's page follows the current team.
         await fay.page.get_by_role("button", name="Next team").click()
         await expect(current).to_contain_text("Payments")
@@ -72,7 +84,8 @@ async def test_a_round_through_two_teams(
         record = fay.page.locator(".sds-record")
         await expect(record).to_contain_text("Represented: 1 of 2 teams")
         await expect(record).to_contain_text("no speaker: Payments")
-        await expect(record).to_contain_text("Speaker: Pia")
+        await expect(record).to_contain_text("Speaker: Pia (Checkout)")
+        await expect(record).to_contain_text("We block Payments API")
     finally:
         await fay.context.close()
         await pia.context.close()

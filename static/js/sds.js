@@ -80,8 +80,10 @@ function restoreDrafts() {
       else field.value = drafts.get(key);
     }
     if (focused && focused.key === key && document.activeElement !== field) {
+      const { start, end } = focused; // focusing the new field notes its own caret
       field.focus({ preventScroll: true });
-      try { field.setSelectionRange(focused.start, focused.end); } catch { /* not text */ }
+      try { field.setSelectionRange(start, end); } catch { /* not text */ }
+      focused = { key, start, end };
     }
   }
 }
@@ -169,20 +171,23 @@ export function sdsControls({ live, send, toast, root }) {
     send({ type: "answer_sds", team: form.dataset.team, [field.name]: field.value }, "Could not save the answer");
   });
 
-  document.addEventListener("input", (e) => {
+  const caret = (e) => {
     const key = e.target.closest && e.target.closest("#sds") ? keyOf(e.target) : null;
+    if (key && focused && focused.key === key) {
+      focused.start = e.target.selectionStart;
+      focused.end = e.target.selectionEnd;
+    }
+    return key;
+  };
+  document.addEventListener("input", (e) => {
+    const key = caret(e);
     if (key) drafts.set(key, e.target.value);
   });
+  document.addEventListener("keyup", caret);
+  document.addEventListener("mouseup", caret);
   document.addEventListener("focusin", (e) => {
     const key = e.target.closest && e.target.closest("#sds") ? keyOf(e.target) : null;
     focused = key ? { key, start: e.target.selectionStart, end: e.target.selectionEnd } : null;
-  });
-  document.addEventListener("selectionchange", () => {
-    const el = document.activeElement;
-    if (focused && el && el.closest && el.closest("#sds") && keyOf(el) === focused.key) {
-      focused.start = el.selectionStart;
-      focused.end = el.selectionEnd;
-    }
   });
   document.addEventListener("focusout", (e) => {
     // Leaving a field on purpose forgets it; a replaced region's field is gone (not left).
