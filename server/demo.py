@@ -254,6 +254,7 @@ def _scaled_daily(s: Script) -> None:
             )
             s.do(speaker, answers, minutes=minutes - 0.2)
         s.do("Maya Chen", NextSdsTeam(team=team, skip=speaker is None), minutes=0.1)
+    s.do("Maya Chen", o.ResetTimer(), minutes=0.1)  # the timebox ready for the next one
 
 
 def _simple(
