@@ -70,6 +70,8 @@ PARTICIPANT_OPS: Final = frozenset(
         "cast_vote",
         "retract_vote",
         "set_my_teams",
+        "claim_sds_team",
+        "answer_sds",
     }
 )
 """Operations a participant (and a facilitator) may send."""
@@ -94,6 +96,10 @@ FACILITATOR_OPS: Final = frozenset(
         "set_phase",
         "configure_retro",
         "set_room_join",
+        "start_sds",
+        "set_sds_speaker",
+        "next_sds_team",
+        "end_sds",
     }
 )
 """Operations only a facilitator may send."""

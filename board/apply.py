@@ -30,6 +30,8 @@ from . import ops as o
 from . import people as _people
 from . import retro as _retro
 from . import room as _room
+from . import sds as _sds
+from . import sds_ops as _sds_ops
 from . import timer as _timer_ops
 from . import voting as _voting
 from . import wip as _wip
@@ -109,4 +111,10 @@ _HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
     o.SetWipLimit: _wip.set_wip_limit,
     o.SetRoomJoin: _room.set_room_join,
     o.SetMyTeams: _people.set_my_teams,
+    _sds_ops.StartSds: _sds.start_sds,
+    _sds_ops.SetSdsSpeaker: _sds.set_sds_speaker,
+    _sds_ops.ClaimSdsTeam: _sds.claim_sds_team,
+    _sds_ops.AnswerSds: _sds.answer_sds,
+    _sds_ops.NextSdsTeam: _sds.next_sds_team,
+    _sds_ops.EndSds: _sds.end_sds,
 }

@@ -35,6 +35,7 @@ from .events import (
     PhaseChanged,
     RetroConfigured,
     RoomJoinChanged,
+    SdsChanged,
     SessionEnded,
     SessionStarted,
     TimerChanged,
@@ -46,6 +47,7 @@ from .events import (
     WipLimitSet,
 )
 from .model import RETRO_PHASES, Board, Card
+from .sds import describe as _describe_sds
 from .timer import mmss
 
 
@@ -225,6 +227,8 @@ def _describe_event(before: Board, e: Event) -> str:
         return "let the room join" if e.on else "stopped the room joining"
     if isinstance(e, MyTeamsSet):
         return f"said they are in {', '.join(e.teams)}" if e.teams else "said they are in no team"
+    if isinstance(e, SdsChanged):
+        return _describe_sds(e)
     return ""  # ColumnReranked: bookkeeping, no visible change
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import msgspec
 
 from .model import Card, CardGroup, Column, Decision, NextStep, Retro, RetroPhase, Session, Timer
+from .sds_model import ScaledDaily
 
 
 class _Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
@@ -213,6 +214,16 @@ class MyTeamsSet(_Event, tag="my_teams_set", frozen=True):
     teams: tuple[str, ...]
 
 
+class SdsChanged(_Event, tag="sds_changed", frozen=True):
+    """The Scaled Daily Scrum's round as it now is (``board/sds.py``); ``action``:
+    ``started``, ``speaker``, ``answered``, ``next``, ``skipped`` or ``ended``, about
+    ``team`` ("" for the round as a whole)."""
+
+    action: str
+    sds: ScaledDaily
+    team: str = ""
+
+
 class VoteClosed(_Event, tag="vote_closed", frozen=True):
     """The vote closed: dots per card or cluster id."""
 
@@ -257,4 +268,5 @@ Event = (
     | WipExceeded
     | RoomJoinChanged
     | MyTeamsSet
+    | SdsChanged
 )

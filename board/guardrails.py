@@ -23,6 +23,9 @@ that have ended:
   name contains the team's name or id as a word ("Maya (Checkout)", "checkout-maya");
   when no name names any team either, who represented which team cannot be told: the
   rule is not applied to that session (it is reported as unchecked).
+  When the session held a Scaled Daily Scrum (``board/sds.py``), a team counts as
+  represented when a speaker was recorded for it in the round (SPEC R56), whatever the
+  picks or names; and ``daily_scrum_overrun`` measures the round, not the session.
 - ``status_cards`` — Scrum of Scrums: the board the session ended with held more
   note (status) cards than impediments and dependencies together.
 - ``decision_out_of_place`` — any forum but an Executive MetaScrum: a decision whose
@@ -202,11 +205,14 @@ def check_session(
         listed = ", ".join(o.label for o in over[:5]) + (", …" if len(over) > 5 else "")
         flag("wip_exceeded", f"Columns went over their WIP limit {times}: {listed}.")
     if kind == "sos":
-        took = session.ended_at - session.started_at
+        # SPEC R56: a session that held a round is judged by the round's own length.
+        held = session.sds
+        took = held.seconds if held is not None else session.ended_at - session.started_at
         if took > DAILY_SCRUM_LIMIT:
+            what = "Its Scaled Daily Scrum" if held is not None else "It"
             flag(
                 "daily_scrum_overrun",
-                f"It ran {_minutes(took)}; a Scaled Daily Scrum takes 15 minutes or less.",
+                f"{what} ran {_minutes(took)}; a Scaled Daily Scrum takes 15 minutes or less.",
             )
         unrepresented, unknown = team_check(session, teams, served)
         if unrepresented:
@@ -262,6 +268,14 @@ def team_check(
     on_board = [known.get(tid) or Team(tid, tid, "") for tid in expected]
     if not on_board:
         return None, None
+    if session.sds is not None:  # SPEC R56: a round was held: a speaker recorded per team
+        silent = [t for t in on_board if t.id not in session.sds.spoke]
+        if not silent:
+            return None, None
+        return (
+            f"{_names([t.name for t in silent])}: no speaker recorded in the Scaled Daily Scrum.",
+            None,
+        )
     members = represented(session.member_teams)  # R53: people's own picks
     if members:
         missing = [t for t in on_board if t.id not in members]

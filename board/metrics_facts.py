@@ -121,6 +121,15 @@ def escalation_outcome(status: str, label: str = "") -> EscalationOutcome:
     return "in_progress"
 
 
+class RoundFact(msgspec.Struct, frozen=True, kw_only=True):
+    """A session's Scaled Daily Scrum (``board/sds.py``): its teams, those with a speaker
+    recorded, and how long it ran (SPEC R56)."""
+
+    teams: tuple[str, ...]
+    spoke: tuple[str, ...]
+    seconds: float
+
+
 class SessionFact(msgspec.Struct, frozen=True, kw_only=True):
     """A session as recorded; the ``*_at_end`` fields describe its board when it ended."""
 
@@ -139,6 +148,7 @@ class SessionFact(msgspec.Struct, frozen=True, kw_only=True):
     wip_overruns: tuple[WipOverrun, ...] = ()  # columns taken over their WIP limit (wip.py)
     kinds_at_end: dict[str, int] = msgspec.field(default_factory=dict)  # live cards by kind
     teams_at_end: tuple[str, ...] = ()  # teams (ids) of live cards, dependencies' both
+    sds: RoundFact | None = None  # its Scaled Daily Scrum, when it held one (R56)
 
 
 class ForumHistory(msgspec.Struct, frozen=True, kw_only=True):

@@ -56,6 +56,7 @@ from .metrics_facts import (
     EscalationChange,
     EscalationFact,
     EscalationOutcome,
+    RoundFact,
     SessionFact,
     StatusChange,
     StepFact,
@@ -323,6 +324,7 @@ class HistoryBuilder:
             wip_overruns=tuple(self._wip.get(session.id, ())),
             kinds_at_end=kinds,
             teams_at_end=tuple(sorted(teams)),
+            sds=round_fact(board, session.id, ended_at),
         )
 
     def history(self) -> ForumHistory:
@@ -343,6 +345,18 @@ class HistoryBuilder:
             steps=tuple(self.steps.values()),
             escalations=tuple(self.escalations),
         )
+
+
+def round_fact(board: Board, session_id: str, ended_at: float | None) -> RoundFact | None:
+    """The Scaled Daily Scrum session ``session_id`` held on ``board`` (SPEC R56)."""
+    sds = board.sds
+    if sds is None or sds.session_id != session_id:
+        return None
+    return RoundFact(
+        teams=tuple(t.team for t in sds.turns),
+        spoke=tuple(t.team for t in sds.turns if t.speaker),
+        seconds=sds.seconds(ended_at if ended_at is not None else sds.started_at),
+    )
 
 
 def forum_history(start: Board, logged: Iterable[LoggedOp]) -> ForumHistory:

@@ -16,6 +16,7 @@ import msgspec
 
 from . import ranks
 from .kinds import forum_kind
+from .sds_model import ScaledDaily
 
 # Sizes that bound every text a person types; the wire schema enforces them too.
 MAX_TITLE: Final = 200
@@ -259,6 +260,7 @@ class Board(msgspec.Struct, frozen=True):
     # Person key -> the teams (ids) they picked for this forum (board/people.py, R52);
     # kept on the server: a viewer sees only their own (board/visibility.py).
     members: dict[str, tuple[str, ...]] = msgspec.field(default_factory=dict)
+    sds: ScaledDaily | None = None  # the Scaled Daily Scrum's round (board/sds.py, R54)
 
     def column(self, column_id: str) -> Column | None:
         for col in self.columns:

@@ -32,6 +32,7 @@ from .model import (
     Text,
     Title,
 )
+from .sds_ops import SdsOp
 
 Index = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
 TeamIds = Annotated[tuple[Name, ...], msgspec.Meta(max_length=MAX_TEAMS)]
@@ -362,6 +363,7 @@ ClientOp = (
     | SetWipLimit
     | SetRoomJoin
     | SetMyTeams
+    | SdsOp
 )
 """Every operation a client may send."""
 

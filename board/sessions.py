@@ -16,6 +16,7 @@ from msgspec.structs import replace
 
 from . import ops as o
 from . import retro as _retro
+from . import sds as _sds
 from .events import (
     DecisionRecorded,
     Event,
@@ -109,6 +110,7 @@ def end_session(board: Board, op: o.EndSession, ctx: Context) -> Result:
     board, _ = add_participants(board, attendee(ctx))
     session = _session(board)
     board, revealed = _retro.end_session(board)  # every card face up, phases over
+    board, round_ended = _sds.end_with_session(board, ctx)  # a Scaled Daily Scrum too (R54)
     made = tuple(s for s in board.next_steps.values() if s.session_id == session.id)
     still_open = {k: s for k, s in board.next_steps.items() if s.status == "open"}
     ended = SessionEnded(
@@ -125,7 +127,7 @@ def end_session(board: Board, op: o.EndSession, ctx: Context) -> Result:
         last_session_id=session.id,
         next_steps=still_open,
     )
-    return new, [*revealed, ended]
+    return new, [*revealed, *round_ended, ended]
 
 
 def record_decision(board: Board, op: o.RecordDecision, ctx: Context) -> Result:

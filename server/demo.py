@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from board import ops as o
 from board.apply import Context, apply
@@ -21,6 +21,7 @@ from board.kinds import route
 from board.log import Accepted, Item
 from board.mail import mail_for
 from board.model import Board, Team, new_board
+from board.sds_ops import AnswerSds, NextSdsTeam, SetSdsSpeaker, StartSds
 from server.demo_boards import FORUMS
 from server.storage.forums import ForumDirectory
 
@@ -185,6 +186,7 @@ def _scrum_of_scrums(start: float) -> Script:
     # Session 1, a week ago.
     s.do("Maya Chen", o.StartSession(), minutes=60 * 24 * 4)
     s.do("Maya Chen", o.NotePresence(names=("Leo Martin", "Priya Nair", "Sam Okafor", "Ana Souza")))
+    _scaled_daily(s)
     s.do("Ana Souza", o.MoveCard(card=flaky, column="removed", index=0), minutes=2)
     s.do("Priya Nair", o.MoveCard(card=review, column="removing", index=0), minutes=2)
     s.do("Maya Chen", o.MoveCard(card=access, column="needs-eat", index=0), minutes=3)
@@ -241,6 +243,31 @@ def _scrum_of_scrums(start: float) -> Script:
     s.do("Leo Martin", o.MoveCard(card=api, column="removing", index=1), minutes=60 * 5)
     s.do("Maya Chen", o.EditCard(card=staging, owner="Maya Chen"), minutes=30)
     return s
+
+
+# The Scaled Daily Scrum of session 1 (board/sds.py): who spoke for each served team,
+# their answers (impediments, blocking, dependencies), minutes taken; None: skipped.
+ROUND: Final = (
+    ("checkout", "Ana Souza", ("Flaky end-to-end suite blocks merges", "", "Needs the payment-intent API stub"), 2.0),
+    ("payments", "Priya Nair", ("Security review queue is three weeks long", "Checkout waits for our payment-intent API", ""), 2.5),
+    ("search", None, ("", "", ""), 0.5),
+    ("mobile", "Sam Okafor", ("", "", "Release waits for the search ranking flag"), 2.0),
+    ("platform", "Maya Chen", ("Staging goes down twice a week", "", ""), 2.0),
+)  # fmt: skip
+
+
+def _scaled_daily(s: Script) -> None:
+    """A completed round in the running session: four teams heard, Search skipped."""
+    s.do("Maya Chen", StartSds(teams=tuple(team for team, *_ in ROUND)))
+    for team, speaker, (impediments, blocking, dependencies), minutes in ROUND:
+        if speaker is not None:
+            s.do("Maya Chen", SetSdsSpeaker(team=team, speaker=speaker), minutes=0.2)
+            answers = AnswerSds(
+                team=team, impediments=impediments, blocking=blocking, dependencies=dependencies
+            )
+            s.do(speaker, answers, minutes=minutes - 0.2)
+        s.do("Maya Chen", NextSdsTeam(team=team, skip=speaker is None), minutes=0.1)
+    s.do("Maya Chen", o.ResetTimer(), minutes=0.1)  # the timebox ready for the next one
 
 
 def _simple(

@@ -16,6 +16,7 @@ from board.access import (
     op_type,
     refusal,
 )
+from board.sds_ops import AnswerSds, ClaimSdsTeam, EndSds, NextSdsTeam, SetSdsSpeaker, StartSds
 
 EVERY_CLIENT_OP = {t.__struct_config__.tag for t in o.CLIENT_OP_TYPES}
 SAMPLES: list[o.ClientOp] = [
@@ -50,6 +51,13 @@ SAMPLES: list[o.ClientOp] = [
     o.SetWipLimit(column="new", limit=4),
     o.SetRoomJoin(on=True),
     o.SetMyTeams(teams=("checkout",)),
+    # SPEC R54-R55: the Scaled Daily Scrum's round
+    StartSds(teams=("checkout",)),
+    SetSdsSpeaker(team="checkout", speaker="Maya"),
+    ClaimSdsTeam(team="checkout"),
+    AnswerSds(team="checkout", blocking="no"),
+    NextSdsTeam(team="checkout"),
+    EndSds(),
 ]
 FACILITATOR_ONLY = {
     "start_session",
@@ -61,6 +69,10 @@ FACILITATOR_ONLY = {
     "reset_timer",
     "set_focus",
     "set_room_join",  # SPEC R45
+    "start_sds",  # SPEC R54
+    "set_sds_speaker",
+    "next_sds_team",
+    "end_sds",
     "set_phase",
     "configure_retro",
 }

@@ -34,6 +34,7 @@ from board.events import (
     NextStepUpdated,
     ParticipantsAdded,
     RoomJoinChanged,
+    SdsChanged,
     SessionEnded,
     SessionStarted,
     TimerChanged,
@@ -59,6 +60,7 @@ from board.protocol import (
     decode_server,
     encode,
 )
+from board.sds_model import ScaledDaily, SdsTurn
 
 # One example of every client operation, as a client sends it.
 OPS: dict[str, dict[str, Any]] = {
@@ -94,6 +96,12 @@ OPS: dict[str, dict[str, Any]] = {
     "set_wip_limit": {"column": "new", "limit": 4},
     "set_room_join": {"on": True},
     "set_my_teams": {"teams": ["checkout", "platform"]},
+    "start_sds": {"teams": ["checkout", "payments"]},
+    "set_sds_speaker": {"team": "checkout", "speaker": "Maya"},
+    "claim_sds_team": {"team": "checkout"},
+    "answer_sds": {"team": "checkout", "impediments": "Flaky CI", "blocking": ""},
+    "next_sds_team": {"team": "checkout", "skip": True},
+    "end_sds": {},
 }  # fmt: skip
 
 
@@ -293,6 +301,12 @@ EVENTS: list[Event] = [
     FocusChanged(target="c1"),
     RoomJoinChanged(on=True),
     MyTeamsSet(name="Maya", teams=("checkout",)),
+    SdsChanged(
+        action="started",
+        sds=ScaledDaily(
+            session_id="f-1", started_at=1.0, started_by="Fay", turns=(SdsTurn(team="checkout"),)
+        ),
+    ),
     voting_events.GroupChanged(group=CardGroup(id="g3", title="Pipeline")),
     voting_events.GroupRemoved(group_id="g3"),
     voting_events.VoteCast(voter="Ann", target="g3", used=2, voters=4),

@@ -179,6 +179,7 @@ async def forum_page(
         team_filter_id=team_filter_id,
         my_teams=my_teams(real, key),  # SPEC R52
         people=await known_people(storage, real, present),
+        served=(await storage.forums.served()).get(forum_id, ()),  # the round's teams (R54)
     )
     return html(body, headers={"Cache-Control": "no-store"})
 
@@ -239,6 +240,10 @@ async def session_page(
         phases=phases,
         wip_overruns=await session_overruns(histories, forum.id, session_id),
         member_teams=await session_teams(histories, forum.id, session_id),
+        sds=held
+        if (held := ref_board.sds if ref_board else None) and held.session_id == s.id
+        else None,
+        served=(await storage.forums.served()).get(forum.id, ()),  # representation (R56)
     )
     return html(body)
 

@@ -26,6 +26,7 @@ from board.export import SessionExport, export_session
 from board.kinds import FORUM_KINDS
 from board.model import SOURCE_LABELS, Board
 from board.rules import without_invisible
+from board.timer import mmss
 from server.config import TEMPLATES_DIR
 from server.storage import Storage
 from server.storage.sessions import ExportedStep, SessionDetail
@@ -124,14 +125,19 @@ _md_env = jinja2.Environment(
 )
 _md_env.filters["md"] = md
 _md_env.globals.update(
-    utc=utc, duration=duration, FORUM_KINDS=FORUM_KINDS, SOURCE_LABELS=SOURCE_LABELS
+    utc=utc, duration=duration, FORUM_KINDS=FORUM_KINDS, SOURCE_LABELS=SOURCE_LABELS, mmss=mmss
 )
 
 
 def session_markdown(
-    detail: SessionDetail, forum_name: str, forum_kind: str, teams: dict[str, str]
+    detail: SessionDetail,
+    forum_name: str,
+    forum_kind: str,
+    teams: dict[str, str],
+    round_: dict[str, object] | None = None,
 ) -> str:
-    """The session as Markdown: facts, decisions, next steps and the board by column.
+    """The session as Markdown: facts, its Scaled Daily Scrum (``round_``, from
+    ``sds_export.markdown_context``), decisions, next steps and the board by column.
 
     ``teams`` maps team ids to names (cards name teams by id)."""
     board = detail.board
@@ -150,6 +156,7 @@ def session_markdown(
         columns=columns,
         teams=teams,
         today=dt.date.today(),
+        **(round_ or {"sds": None}),
     )
 
 

@@ -19,6 +19,7 @@ from board.outgoing import ForumRef, SessionRef, StepRef, session_summary
 from server.access.guards import admin_guard, check_form, forum_guard, session_guard, who
 from server.sessions.export_formats import Running, build_export, session_markdown, steps_csv
 from server.sessions.importing import ImportResult, import_session
+from server.sessions.sds_export import held, markdown_context, round_csv_download
 from server.storage import StoreError
 from server.web.deps import RendererDep, StorageDep
 from server.web.errors import (
@@ -63,7 +64,9 @@ async def export_markdown(
     forum = await storage.forums.forum(detail.session.forum_id)
     name, kind = (forum.name, forum.kind) if forum else (detail.board.name, detail.board.kind)
     teams = {t.id: t.name for t in renderer.teams.values()}
-    text = session_markdown(detail, name, kind, teams)
+    served = (await storage.forums.served()).get(detail.session.forum_id, ())
+    round_ = markdown_context(held(detail.board, session_id), served)  # SPEC R56
+    text = session_markdown(detail, name, kind, teams, round_)
     headers = _download(f"{session_id}.md")
     headers["Content-Disposition"] = headers["Content-Disposition"].replace("attachment", "inline")
     return Response(text, media_type="text/markdown", headers=headers)
@@ -256,6 +259,7 @@ EXPORT_ROUTES: list[Any] = [
     export_json,
     forum_steps_csv,
     session_steps_csv,
+    round_csv_download,
     network_steps_csv,
     import_form,
     import_upload,

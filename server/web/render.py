@@ -45,6 +45,7 @@ from board.log import Item
 from board.model import RETRO_PHASES, SOURCE_LABELS, Board, Card, Team
 from board.timer import mmss
 from server.access import csrf
+from server.forums import sds as sds_region
 from server.forums import voting as voting_regions
 from server.web.formats import card_name, clock, duration, hue, initials, iso, when
 
@@ -199,6 +200,7 @@ class Renderer:
             sprint_days=sprint_days,  # Settings.sprint_days
         )
         self.env.globals.update(voting_regions.template_globals())
+        self.env.globals.update(sds_region.template_globals())
         self.env.filters["card_name"] = card_name
         self.teams: dict[str, Team] = {}
         self._macros: dict[str, Any] = {}
@@ -252,6 +254,7 @@ class Renderer:
             **self.session_regions(view),
             **self.timer_region(view),
             **self.retro_region(view),
+            **sds_region.region(self, view),
             **self.focus_region(view),
             **self.room_region(view),
             **voting_regions.regions(self, view, view.viewer),
@@ -350,6 +353,9 @@ class Renderer:
             out.update(self.focus_region(view or self.view(board, role=role)))
         if room_changed:
             out.update(self.room_region(view or self.view(board, role=role)))
+        out.update(
+            sds_region.items_region(self, items, view or (lambda: self.view(board, role=role)))
+        )
         out.update(
             voting_regions.items_regions(
                 self, items, board, view or (lambda: self.view(board, role=role)), viewer

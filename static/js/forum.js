@@ -6,6 +6,7 @@ import { Live } from "./live.js";
 import { startTicking, tickElapsed, tickTimer, timerControls } from "./timer.js";
 import { Mover } from "./drag.js";
 import { retroControls } from "./retro.js";
+import { sdsControls, sdsPeople, startSdsClock, tickSds } from "./sds.js";
 import { initVoting, syncVoting } from "./voting.js";
 import { applyEvent, applyRegions, cardEl, columns, listOf, placeByRank, refreshCounts } from "./dom.js";
 import { Holds } from "./presence.js";
@@ -77,6 +78,7 @@ const live = new Live({
       refreshCounts();
       tickElapsed();
       tickTimer();
+      tickSds();
       syncVoting();
       follow.refresh();
       holds.refresh();
@@ -97,6 +99,7 @@ const live = new Live({
       refreshCounts();
       tickElapsed();
       tickTimer();
+      tickSds();
       syncVoting();
       follow.refresh();
       holds.refresh();
@@ -119,6 +122,7 @@ const live = new Live({
       }
       for (const id of left || []) peers.delete(id);
       renderPresence(peers, me);
+      sdsPeople([...new Set([...peers.values()].map((p) => p.name))]); // speakers offered in the Scaled Daily Scrum
       myTeams.mine(me);
     },
     error(msg) {
@@ -397,6 +401,8 @@ initEscalation({ forumId: root.dataset.forum, announce, dialogError });
 timerControls(simple, toast);
 initBacklog({ live, toast, announce });
 retroControls(simple, live);
+sdsControls({ live, send: simple, toast, root });
+startSdsClock();
 roomControls(live, toast);
 initVoting({ live, send: simple, announce, mover: readOnly ? null : mover });
 startTicking();

@@ -10,6 +10,7 @@ import { applyEvent, applyRegions, cardEl, refreshCounts } from "./dom.js";
 import { Follow } from "./follow.js";
 import { initialsOf } from "./presence.js";
 import { syncVoting } from "./voting.js";
+import { startSdsClock, tickSds } from "./sds.js";
 
 const root = document.getElementById("projector");
 const conn = document.getElementById("conn");
@@ -102,6 +103,7 @@ const live = new ProjectorLive({
       refreshCounts();
       tickElapsed();
       tickTimer();
+      tickSds();
       syncVoting();
       follow.refresh();
     },
@@ -116,6 +118,7 @@ const live = new ProjectorLive({
       refreshCounts();
       tickElapsed();
       tickTimer();
+      tickSds();
       syncVoting();
       follow.refresh();
     },
@@ -128,6 +131,7 @@ const live = new ProjectorLive({
 
 const follow = new Follow({ forumId: root.dataset.forum, always: true }); // the wall always follows
 startTicking();
+startSdsClock(); // the Scaled Daily Scrum's clock, over the timebox shown live
 syncVoting(); // clusters drawn as boxes from the page as served (SPEC R49)
 
 document.addEventListener("visibilitychange", () => {
