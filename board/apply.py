@@ -22,6 +22,7 @@ from typing import Any
 from msgspec.structs import replace
 
 from . import backlog as _backlog
+from . import backlog_sync as _pairs
 from . import cards, columns, sessions
 from . import clusters as _clusters
 from . import focus as _focus_ops
@@ -66,7 +67,14 @@ def apply(board: Board, op: o.Op, ctx: Context) -> Result:
 
 # Server-made ops whose actor is not taking part in this forum's session (presence, and
 # what another forum's people did to a linked card).
-_NOT_TAKING_PART = (o.NotePresence, o.ReceiveEscalation, o.EscalationStatus)
+_NOT_TAKING_PART = (
+    o.NotePresence,
+    o.ReceiveEscalation,
+    o.EscalationStatus,
+    o.PairBacklog,
+    o.MirrorItem,
+    o.BacklogOrder,
+)
 
 
 _HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
@@ -106,4 +114,7 @@ _HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
     o.ConfigureRetro: _retro.configure_retro,
     o.SetWipLimit: _wip.set_wip_limit,
     o.SetRoomJoin: _room.set_room_join,
+    o.PairBacklog: _pairs.pair_backlog,  # one Scaled Backlog (SPEC R57, R58)
+    o.MirrorItem: _wip.checked(_pairs.mirror_item),
+    o.BacklogOrder: _pairs.backlog_order,
 }

@@ -71,6 +71,7 @@ class CardLink(msgspec.Struct, frozen=True):
     asked: str = ""
     waits_in: str = ""
     left: str = ""
+    decision: str = ""  # the last decision the other forum recorded about it (SPEC R59)
 
 
 MAX_URL: Final = 2048
@@ -126,6 +127,9 @@ class Card(msgspec.Struct, frozen=True):
     connects: tuple[str, ...] = ()
     # Imported from a tracker (SPEC R65, ``board/sources.py``): its key and link there.
     source: CardSource | None = None
+    # One Scaled Backlog (SPEC R57, ``board/backlog_sync.py``): the same item's card on
+    # the paired board where it was made (``forum``, ``card``), when it was made there.
+    twin: CardLink | None = None
 
 
 class Column(msgspec.Struct, frozen=True):
@@ -253,6 +257,10 @@ class Board(msgspec.Struct, frozen=True):
     retro: Retro | None = None  # the running session's retrospective phases
     focus: str | None = None  # the card or column the facilitator brought everyone to
     room_join: bool = False  # whether the room link admits people (board/room.py, R46)
+    # A MetaScrum's Scaled Backlog, or a Scaled Backlog's MetaScrum: the forum whose
+    # ordered column is this board's ordered column (SPEC R57, ``board/backlog_sync.py``).
+    pair: str = ""
+    pair_name: str = ""
 
     def column(self, column_id: str) -> Column | None:
         for col in self.columns:
