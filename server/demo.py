@@ -32,6 +32,7 @@ FORUM_LINKS = (
     ("metascrum-commerce", "escalates_to", "ems"),
     ("sos-commerce", "product_to", "metascrum-commerce"),
     ("retro-q4", "improves_to", "eat"),
+    ("metascrum-commerce", "backlog_in", "backlog-commerce"),
 )
 # Which teams the demo's Scrum of Scrums serves (the network page draws it).
 SERVES = (("sos-commerce", ("checkout", "payments", "search", "mobile", "platform")),)
@@ -249,7 +250,18 @@ def demo_scripts(now: float) -> list[Script]:
     sos = _scrum_of_scrums(start)
     scripts = {s.board.forum_id: s for s in (sos, *simple)}
     _linked_pairs(sos, scripts)
+    _one_backlog(scripts)
     return list(scripts.values())
+
+
+def _one_backlog(scripts: dict[str, Script]) -> None:
+    """The MetaScrum and the Scaled Backlog paired for real (SPEC R57): each one's
+    ordered items go to the other by mail, so both show one list in one order."""
+    meta, backlog = scripts["metascrum-commerce"], scripts["backlog-commerce"]
+    pair = o.PairBacklog(forum=backlog.board.forum_id, name=backlog.board.name)
+    meta.send("", pair, scripts, minutes=1)
+    back = o.PairBacklog(forum=meta.board.forum_id, name=meta.board.name)
+    backlog.send("", back, scripts, minutes=1)
 
 
 async def seed_demo(forums: ForumDirectory) -> None:
