@@ -18,7 +18,7 @@ from server.config import TEMPLATES_DIR, Settings
 from server.live.registry import Rooms
 from server.storage.sqlite import SqliteStorage
 from server.web.render import Renderer
-from tests.support import LiveClient, ServerProcess, close_all
+from tests.support import LiveClient, ServerProcess, close_all, name_cookie
 from tests.test_escalation_live import call, escalate, event
 
 
@@ -180,5 +180,5 @@ async def test_an_ems_decision_comes_back_with_its_text(own: ServerProcess) -> N
     own.start()
     link = own.board(meta)["cards"][card]["sent_to"]
     assert link["label"] == "Decided" and link["decision"] == text
-    page = own.http("GET", f"/forums/{meta}")
+    page = own.http("GET", f"/forums/{meta}", headers=name_cookie(own, "Ana"))
     assert "EMS decided:" in page.text and text in page.text
