@@ -57,12 +57,16 @@ class Script:
     at: float
     history: list[Accepted] = field(default_factory=list)  # each op, and the board after it
 
-    def do(self, actor: str, op: o.Op, *, minutes: float = 1.0) -> None:
+    def do(self, actor: str, op: o.Op, *, minutes: float = 1.0) -> bool:
         self.at += minutes * 60
         ctx = Context(seq=self.board.seq + 1, at=self.at, actor=actor)
-        self.board, events = apply(self.board, op, ctx)
+        board, events = apply(self.board, op, ctx)
+        if not events:  # changed nothing (a mail that found it so): no seq, as a room does
+            return False
+        self.board = board
         item = Item(seq=ctx.seq, op_id=None, actor=actor, at=self.at, op=op, events=tuple(events))
         self.history.append(Accepted(item=item, board=self.board))
+        return True
 
     def card(self, actor: str, column: str, title: str, **fields: Any) -> str:
         self.do(actor, o.AddCard(column=column, title=title, **fields))
@@ -71,7 +75,8 @@ class Script:
     def send(self, actor: str, op: o.Op, scripts: dict[str, Script], *, minutes: float) -> None:
         """``do`` an op, then deliver the mail it sends (and the answers to that) on the
         forums it is for, by the same actor, a moment later each — as the server does."""
-        self.do(actor, op, minutes=minutes)
+        if not self.do(actor, op, minutes=minutes):
+            return
         last = self.history[-1]
         for mail in mail_for(last.item, last.board):
             there = scripts[mail.to_forum]
