@@ -20,6 +20,7 @@ from server.storage.sqlite import SqliteStorage
 from server.web.render import Renderer
 from tests.support import LiveClient, ServerProcess, close_all, name_cookie
 from tests.test_escalation_live import call, escalate, event
+from tests.test_mail_serve import two_servers
 
 
 @pytest.fixture
@@ -43,8 +44,13 @@ async def until(check: Any, timeout: float = 15.0) -> None:
         await asyncio.sleep(0.1)
 
 
-def same(server: ServerProcess, meta: str, backlog: str, titles: list[str]) -> Any:
-    return lambda: ordered(server, meta) == ordered(server, backlog) == titles
+def same(
+    server: ServerProcess, meta: str, backlog: str, titles: list[str], there: Any = None
+) -> Any:
+    """Both lists are ``titles`` (the Scaled Backlog read from ``there`` when it runs on
+    another process)."""
+    other = there or server
+    return lambda: ordered(server, meta) == ordered(other, backlog) == titles
 
 
 def card_of(server: ServerProcess, forum_id: str, title: str) -> str:
@@ -182,3 +188,28 @@ async def test_an_ems_decision_comes_back_with_its_text(own: ServerProcess) -> N
     assert link["label"] == "Decided" and link["decision"] == text
     page = own.http("GET", f"/forums/{meta}", headers=name_cookie(own, "Ana"))
     assert "EMS decided:" in page.text and text in page.text
+
+
+async def test_one_list_across_two_processes(db_url: str, tmp_path: Path) -> None:
+    """SPEC R57, R58, R18a, R9b: the MetaScrum lives on one process and its Scaled
+    Backlog on another (one PostgreSQL); a re-order on either reaches a client of the
+    other, as mail between the two rooms."""
+    with two_servers(db_url, tmp_path) as (a, b):
+        meta = a.new_forum("metascrum", "MetaScrum A")["id"]
+        backlog = a.new_forum("backlog", "Backlog B")["id"]
+        m = await LiveClient.connect(a.ws_url(meta))  # the MetaScrum on a
+        x = await LiveClient.connect(b.ws_url(backlog))  # the Scaled Backlog on b
+        try:
+            for title in ("A", "B", "C"):
+                await m.call({"type": "add_card", "column": "ordered", "title": title})
+            await until(same(a, meta, backlog, ["A", "B", "C"], b))
+            card_c = card_of(a, meta, "C")
+            await m.call({"type": "move_card", "card": card_c, "column": "ordered", "index": 0})
+            await event(x, moved(card_of(b, backlog, "C")))
+            await until(same(a, meta, backlog, ["C", "A", "B"], b))
+            card_b = card_of(b, backlog, "B")
+            await x.call({"type": "move_card", "card": card_b, "column": "ordered", "index": 0})
+            await event(m, moved(card_of(a, meta, "B")))
+            await until(same(a, meta, backlog, ["B", "C", "A"], b))
+        finally:
+            await close_all([m, x])
