@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from .events import (
+    BacklogPaired,
     CardAdded,
     CardArchived,
     CardEdited,
@@ -222,6 +223,8 @@ def _describe_event(before: Board, e: Event) -> str:
         return _describe_timer(e)
     if isinstance(e, RoomJoinChanged):
         return "let the room join" if e.on else "stopped the room joining"
+    if isinstance(e, BacklogPaired):
+        return f"made the ordered column one list with {e.name or e.forum}"
     return ""  # ColumnReranked: bookkeeping, no visible change
 
 
