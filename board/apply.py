@@ -28,6 +28,7 @@ from . import clusters as _clusters
 from . import focus as _focus_ops
 from . import forum_links as _links
 from . import ops as o
+from . import ops_backlog as ob
 from . import retro as _retro
 from . import room as _room
 from . import timer as _timer_ops
@@ -71,9 +72,9 @@ _NOT_TAKING_PART = (
     o.NotePresence,
     o.ReceiveEscalation,
     o.EscalationStatus,
-    o.PairBacklog,
-    o.MirrorItem,
-    o.BacklogOrder,
+    ob.PairBacklog,
+    ob.MirrorItem,
+    ob.BacklogOrder,
 )
 
 
@@ -114,7 +115,7 @@ _HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
     o.ConfigureRetro: _retro.configure_retro,
     o.SetWipLimit: _wip.set_wip_limit,
     o.SetRoomJoin: _room.set_room_join,
-    o.PairBacklog: _pairs.pair_backlog,  # one Scaled Backlog (SPEC R57, R58)
-    o.MirrorItem: _wip.checked(_pairs.mirror_item),
-    o.BacklogOrder: _pairs.backlog_order,
+    ob.PairBacklog: _pairs.pair_backlog,  # one Scaled Backlog (SPEC R57, R58)
+    ob.MirrorItem: _wip.checked(_pairs.mirror_item),
+    ob.BacklogOrder: _pairs.backlog_order,
 }

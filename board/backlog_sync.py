@@ -30,6 +30,7 @@ from typing import Any, Final
 from msgspec.structs import replace
 
 from . import ops as o
+from . import ops_backlog as ob
 from .backlog import ORDERED_COLUMN
 from .cards import add_card, archive_card, edit_card, move_card, restore_card
 from .events import (
@@ -53,14 +54,14 @@ OWNER_KIND: Final = "backlog"  # the board whose order both take (R58)
 # -- which item is which ------------------------------------------------------------
 
 
-def item_ref(board: Board, card: Card) -> o.ItemRef:
+def item_ref(board: Board, card: Card) -> ob.ItemRef:
     """The item ``card`` is: the card it was made as (here, or on the paired board)."""
     if card.twin is not None:
-        return o.ItemRef(forum=card.twin.forum, card=card.twin.card)
-    return o.ItemRef(forum=board.forum_id, card=card.id)
+        return ob.ItemRef(forum=card.twin.forum, card=card.twin.card)
+    return ob.ItemRef(forum=board.forum_id, card=card.id)
 
 
-def find_item(board: Board, ref: o.ItemRef) -> Card | None:
+def find_item(board: Board, ref: ob.ItemRef) -> Card | None:
     """``board``'s card for the item ``ref`` (archived or not), or ``None``."""
     if ref.forum == board.forum_id:
         return board.cards.get(ref.card)
@@ -79,7 +80,7 @@ def ordered_list(board: Board) -> list[Card]:
 # -- the handlers ---------------------------------------------------------------------
 
 
-def pair_backlog(board: Board, op: o.PairBacklog, ctx: Context) -> Result:
+def pair_backlog(board: Board, op: ob.PairBacklog, ctx: Context) -> Result:
     if board.kind not in PAIRED_KINDS:
         raise Rejected("invalid", "Only a MetaScrum and a Scaled Backlog share a backlog.")
     if op.forum == board.forum_id:
@@ -101,7 +102,7 @@ def _check_sender(board: Board, from_forum: str) -> None:
         raise Rejected("conflict", "This board shares its backlog with another forum.")
 
 
-def _index_after(board: Board, card_id: str | None, after: o.ItemRef | None) -> int:
+def _index_after(board: Board, card_id: str | None, after: ob.ItemRef | None) -> int:
     """Where an item goes among the ordered column's other cards: right after
     ``after``'s card (the top for ``None``; the bottom when it is not in the list)."""
     ids = [c for c in _ordered(board)[1].card_ids if c != card_id]
@@ -113,7 +114,7 @@ def _index_after(board: Board, card_id: str | None, after: o.ItemRef | None) -> 
     return ids.index(there.id) + 1
 
 
-def mirror_item(board: Board, op: o.MirrorItem, ctx: Context) -> Result:
+def mirror_item(board: Board, op: ob.MirrorItem, ctx: Context) -> Result:
     _check_sender(board, op.from_forum)
     _ordered(board)
     card = find_item(board, op.item)
@@ -129,7 +130,9 @@ def mirror_item(board: Board, op: o.MirrorItem, ctx: Context) -> Result:
     if card.archived:
         board, events = restore_card(board, o.RestoreCard(card=card.id), ctx)
         index = _index_after(board, card.id, op.after)
-    board, moved = move_card(board, o.MoveCard(card=card.id, column=ORDERED_COLUMN, index=index), ctx)
+    board, moved = move_card(
+        board, o.MoveCard(card=card.id, column=ORDERED_COLUMN, index=index), ctx
+    )
     edit = o.EditCard(
         card=card.id, title=op.title, body=op.body, team=op.team, teams=op.teams, owner=op.owner
     )
@@ -137,7 +140,7 @@ def mirror_item(board: Board, op: o.MirrorItem, ctx: Context) -> Result:
     return board, [*events, *moved, *edited]
 
 
-def _add(board: Board, op: o.MirrorItem, index: int, ctx: Context) -> Result:
+def _add(board: Board, op: ob.MirrorItem, index: int, ctx: Context) -> Result:
     allowed = forum_kind(board.kind)
     kind = op.kind if op.kind in allowed.card_kinds else allowed.default_card_kind
     add = o.AddCard(
@@ -159,7 +162,7 @@ def _add(board: Board, op: o.MirrorItem, index: int, ctx: Context) -> Result:
     return replace(board, cards=cards), events
 
 
-def backlog_order(board: Board, op: o.BacklogOrder, ctx: Context) -> Result:
+def backlog_order(board: Board, op: ob.BacklogOrder, ctx: Context) -> Result:
     """Put the ordered column in ``op.order``'s order; a card it does not list keeps its
     slot (it is on its way to the Scaled Backlog, or not there yet)."""
     _check_sender(board, op.from_forum)
@@ -194,47 +197,47 @@ def _touched(item: Item) -> list[tuple[str, bool]]:
             if ORDERED_COLUMN in (e.column, e.from_column):
                 within = e.column == e.from_column
                 found[e.card_id] = found.get(e.card_id, True) and within
-        elif isinstance(e, CardAdded | CardArchived | CardRestored) or (
-            isinstance(e, CardEdited) and isinstance(item.op, o.EditCard)  # not a link's
-        ):
-            if e.card.column == ORDERED_COLUMN:
-                found[e.card.id] = False
+        elif (
+            isinstance(e, CardAdded | CardArchived | CardRestored)
+            or (isinstance(e, CardEdited) and isinstance(item.op, o.EditCard))  # not a link's
+        ) and e.card.column == ORDERED_COLUMN:
+            found[e.card.id] = False
     return list(found.items())
 
 
-def _mirror(board: Board, card: Card) -> o.MirrorItem:
+def _mirror(board: Board, card: Card) -> ob.MirrorItem:
     present = not card.archived and card.column == ORDERED_COLUMN
-    after: o.ItemRef | None = None
+    after: ob.ItemRef | None = None
     if present:
         ids = _ordered(board)[1].card_ids
         at = ids.index(card.id)
         after = item_ref(board, board.cards[ids[at - 1]]) if at > 0 else None
-    return o.MirrorItem(
+    return ob.MirrorItem(
         from_forum=board.forum_id, item=item_ref(board, card), present=present, after=after,
         kind=card.kind, title=card.title, body=card.body, team=card.team, teams=card.teams,
         owner=card.owner,
     )  # fmt: skip
 
 
-def order_of(board: Board) -> o.BacklogOrder:
-    return o.BacklogOrder(
+def order_of(board: Board) -> ob.BacklogOrder:
+    return ob.BacklogOrder(
         from_forum=board.forum_id, order=tuple(item_ref(board, c) for c in ordered_list(board))
     )
 
 
-def backlog_mail(item: Item, board: Board) -> list[tuple[str, o.MirrorItem | o.BacklogOrder]]:
+def backlog_mail(item: Item, board: Board) -> list[tuple[str, ob.MirrorItem | ob.BacklogOrder]]:
     """The ops (with the forum each is for) that keep the paired board's list one with
     ``board``'s after ``item``; ``board`` is the board right after it."""
     if board.kind not in PAIRED_KINDS or board.column(ORDERED_COLUMN) is None:
         return []
     op = item.op
     owner = board.kind == OWNER_KIND
-    if isinstance(op, o.MirrorItem | o.BacklogOrder):  # from the other board: no echo
+    if isinstance(op, ob.MirrorItem | ob.BacklogOrder):  # from the other board: no echo
         return [(op.from_forum, order_of(board))] if owner and _touched(item) else []
     if not board.pair:
         return []
-    out: list[tuple[str, o.MirrorItem | o.BacklogOrder]] = []
-    if isinstance(op, o.PairBacklog):
+    out: list[tuple[str, ob.MirrorItem | ob.BacklogOrder]] = []
+    if isinstance(op, ob.PairBacklog):
         # The items made here go over, in order; the Scaled Backlog's order follows.
         out = [(board.pair, _mirror(board, c)) for c in ordered_list(board)
                if c.twin is None]  # fmt: skip
@@ -247,4 +250,3 @@ def backlog_mail(item: Item, board: Board) -> list[tuple[str, o.MirrorItem | o.B
     if owner and touched:
         out.append((board.pair, order_of(board)))
     return out
-

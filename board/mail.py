@@ -15,6 +15,7 @@ from typing import Final
 import msgspec
 
 from . import ops as o
+from . import ops_backlog as ob
 from .backlog_sync import backlog_mail
 from .escalation import status_updates
 from .events import DecisionRecorded
@@ -25,9 +26,9 @@ from .model import MAX_TEXT, Board, Card
 MAIL_PREFIX: Final = "mail:"  # the op id a mail is applied with: ``mail:{id}``
 FAILED_LABEL: Final = "Not escalated"
 
-MailOp = o.ReceiveEscalation | o.EscalationStatus | o.MirrorItem | o.BacklogOrder
+MailOp = o.ReceiveEscalation | o.EscalationStatus | ob.MirrorItem | ob.BacklogOrder
 """The ops that travel as mail (server-made: no client may send them)."""
-MAIL_OPS: Final = (o.ReceiveEscalation, o.EscalationStatus, o.MirrorItem, o.BacklogOrder)
+MAIL_OPS: Final = (o.ReceiveEscalation, o.EscalationStatus, ob.MirrorItem, ob.BacklogOrder)
 
 
 class Mail(msgspec.Struct, frozen=True):

@@ -32,6 +32,7 @@ from .model import (
     Text,
     Title,
 )
+from .ops_backlog import BacklogOp  # one Scaled Backlog's server-made ops (SPEC R57, R58)
 
 Index = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
 TeamIds = Annotated[tuple[Name, ...], msgspec.Meta(max_length=MAX_TEAMS)]
@@ -211,46 +212,6 @@ class EscalationStatus(_Op, tag="escalation_status", frozen=True):
     decision: Text = ""  # only a decision the target recorded about it (SPEC R59)
 
 
-class ItemRef(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """A Scaled Backlog item wherever it is: the forum it was made in and its card there."""
-
-    forum: Id
-    card: Id
-
-
-class PairBacklog(_Op, tag="pair_backlog", frozen=True):
-    """Server-made: this board's ordered column is one list with ``forum``'s (a
-    MetaScrum and its Scaled Backlog, SPEC R57)."""
-
-    forum: Id
-    name: ForumName = ""
-
-
-class MirrorItem(_Op, tag="mirror_item", frozen=True):
-    """Server-made mail between paired boards (SPEC R57): ``item`` is in the ordered
-    list (``present``) right after ``after`` (``None``: at the top), as it is now; or it
-    left the list."""
-
-    from_forum: Id
-    item: ItemRef
-    present: bool
-    title: Title
-    after: ItemRef | None = None
-    kind: Id = "backlog_item"
-    body: Body = ""
-    team: Name = ""
-    teams: TeamIds = ()
-    owner: Name = ""
-
-
-class BacklogOrder(_Op, tag="backlog_order", frozen=True):
-    """Server-made mail from a Scaled Backlog to its MetaScrum: the list's order, which
-    the MetaScrum's ordered column takes (SPEC R58)."""
-
-    from_forum: Id
-    order: Annotated[tuple[ItemRef, ...], msgspec.Meta(max_length=5000)]
-
-
 MIN_TIMER: Final = 1
 MAX_TIMER: Final = 4 * 60 * 60
 TimerSeconds = Annotated[int, msgspec.Meta(ge=-1_000_000, le=1_000_000)]  # apply checks the range
@@ -398,15 +359,7 @@ ClientOp = (
 )
 """Every operation a client may send."""
 
-ServerOp = (
-    NotePresence
-    | EscalateCard
-    | ReceiveEscalation
-    | EscalationStatus
-    | PairBacklog
-    | MirrorItem
-    | BacklogOrder
-)
+ServerOp = NotePresence | EscalateCard | ReceiveEscalation | EscalationStatus | BacklogOp
 """Operations only the server writes (a client sending one gets ``bad_message``)."""
 
 Op = ClientOp | ServerOp

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from board import ops as o
+from board import ops_backlog as ob
 from board.apply import Context, apply
 from board.kinds import route
 from board.log import Accepted, Item
@@ -263,9 +264,9 @@ def _one_backlog(scripts: dict[str, Script]) -> None:
     """The MetaScrum and the Scaled Backlog paired for real (SPEC R57): each one's
     ordered items go to the other by mail, so both show one list in one order."""
     meta, backlog = scripts["metascrum-commerce"], scripts["backlog-commerce"]
-    pair = o.PairBacklog(forum=backlog.board.forum_id, name=backlog.board.name)
+    pair = ob.PairBacklog(forum=backlog.board.forum_id, name=backlog.board.name)
     meta.send("", pair, scripts, minutes=1)
-    back = o.PairBacklog(forum=meta.board.forum_id, name=meta.board.name)
+    back = ob.PairBacklog(forum=meta.board.forum_id, name=meta.board.name)
     backlog.send("", back, scripts, minutes=1)
 
 

@@ -4,6 +4,7 @@ and an Executive MetaScrum's decision text coming back to the MetaScrum's card."
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections import deque
 
@@ -11,6 +12,7 @@ import pytest
 
 from board import events as ev
 from board import ops as o
+from board import ops_backlog as ob
 from board.apply import Context, Rejected, apply
 from board.log import Item
 from board.mail import Mail, mail_for
@@ -33,7 +35,9 @@ class Net:
         assert check(after) == []
         if events:
             self.boards[forum] = after
-            item = Item(seq=ctx.seq, op_id=None, actor=actor, at=ctx.at, op=op, events=tuple(events))
+            item = Item(
+                seq=ctx.seq, op_id=None, actor=actor, at=ctx.at, op=op, events=tuple(events)
+            )
             for m in mail_for(item, after):
                 self.post(m)
         return events
@@ -46,10 +50,8 @@ class Net:
         if not self.queues[forum]:
             return False
         op = self.queues[forum].popleft()
-        try:
+        with contextlib.suppress(Rejected):  # settled, as the postman does
             self.do(forum, op, actor="")
-        except Rejected:
-            pass  # settled, as the postman does
         return True
 
     def settle(self) -> None:
@@ -72,8 +74,8 @@ def paired() -> Net:
     for title in ("Checkout redesign", "One-click pay"):
         net.do("m", o.AddCard(column="ordered", title=title))
     net.do("b", o.AddCard(column="ordered", title="Search relevance", team="search"))
-    net.do("m", o.PairBacklog(forum="b", name="Backlog"))
-    net.do("b", o.PairBacklog(forum="m", name="MetaScrum"))
+    net.do("m", ob.PairBacklog(forum="b", name="Backlog"))
+    net.do("b", ob.PairBacklog(forum="m", name="MetaScrum"))
     net.settle()
     return net
 
@@ -161,13 +163,13 @@ def test_concurrent_reorders_end_in_one_order(seed: int) -> None:
 def test_mail_from_a_forum_not_paired_is_refused() -> None:
     """SPEC R57: a board paired with one forum takes no list from another."""
     net = paired()
-    order = o.BacklogOrder(from_forum="other", order=())
+    order = ob.BacklogOrder(from_forum="other", order=())
     board = net.boards["m"]
     with pytest.raises(Rejected):
         apply(board, order, Context(seq=board.seq + 1, at=1.0, actor=""))
     eat = new_board("e", "eat", "EAT")
     with pytest.raises(Rejected):
-        apply(eat, o.PairBacklog(forum="b"), Context(seq=1, at=1.0, actor=""))
+        apply(eat, ob.PairBacklog(forum="b"), Context(seq=1, at=1.0, actor=""))
 
 
 def test_an_ems_decision_comes_back_with_its_text() -> None:
@@ -182,7 +184,9 @@ def test_an_ems_decision_comes_back_with_its_text() -> None:
     copy = net.card("x", "Drop loyalty for pay")
     net.do("x", o.StartSession())
     net.do("x", o.MoveCard(card=copy, column="decided", index=0))
-    net.do("x", o.RecordDecision(text="Fund one-click pay; loyalty waits a quarter.", cards=(copy,)))
+    net.do(
+        "x", o.RecordDecision(text="Fund one-click pay; loyalty waits a quarter.", cards=(copy,))
+    )
     net.settle()
     link = net.boards["m"].cards[item.card.id].sent_to
     assert link is not None

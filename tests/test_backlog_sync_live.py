@@ -81,7 +81,9 @@ async def test_one_reorder_seen_live_on_both_forums(own: ServerProcess) -> None:
         psd2 = card_of(own, meta, "PSD2")
         psd2_there = card_of(own, backlog, "PSD2")
         note = "PSD2 first: the regulator's deadline"
-        await m.call({"type": "move_card", "card": psd2, "column": "ordered", "index": 0, "note": note})
+        await m.call(
+            {"type": "move_card", "card": psd2, "column": "ordered", "index": 0, "note": note}
+        )
         got = await event(b, moved(psd2_there))
         assert got["column"] == "ordered"
         await until(same(own, meta, backlog, ["PSD2", "Guest checkout", "Offline basket"]))

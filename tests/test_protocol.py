@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from board import events as voting_events
 from board import ops as o
 from board.events import (
+    BacklogPaired,
     CardAdded,
     CardArchived,
     CardEdited,
@@ -28,7 +29,6 @@ from board.events import (
     DecisionRecorded,
     Event,
     FocusChanged,
-    BacklogPaired,
     ForumRenamed,
     NextStepAdded,
     NextStepUpdated,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Final
 
-from board import ops as o
+from board import ops_backlog as ob
 from board.sync import Accepted, Refused
 from server.live.registry import Rooms
 from server.storage import Storage
@@ -50,7 +50,7 @@ async def pair_backlogs(storage: Storage, rooms: Rooms) -> int:
             if board is None or board.pair == other.id:
                 continue
             outcome = await rooms.submit(
-                forum.id, o.PairBacklog(forum=other.id, name=other.name), actor=""
+                forum.id, ob.PairBacklog(forum=other.id, name=other.name), actor=""
             )
             if isinstance(outcome, Accepted):
                 made += 1
