@@ -257,6 +257,7 @@ def demo_scripts(now: float) -> list[Script]:
     scripts = {s.board.forum_id: s for s in (sos, *simple)}
     _linked_pairs(sos, scripts)
     _one_backlog(scripts)
+    _ems_decides(scripts)
     return list(scripts.values())
 
 
@@ -268,6 +269,27 @@ def _one_backlog(scripts: dict[str, Script]) -> None:
     meta.send("", pair, scripts, minutes=1)
     back = ob.PairBacklog(forum=meta.board.forum_id, name=meta.board.name)
     backlog.send("", back, scripts, minutes=1)
+
+
+def _ems_decides(scripts: dict[str, Script]) -> None:
+    """The MetaScrum asks the Executive MetaScrum about a parked item; the EMS decides in
+    a session, and the MetaScrum's card shows the decision's text (SPEC R59)."""
+    meta, ems = scripts["metascrum-commerce"], scripts["ems"]
+    loyalty = next(c.id for c in meta.board.cards.values() if c.title == "Loyalty points")
+    ask = o.EscalateCard(
+        card=loyalty, to_forum=ems.board.forum_id, to_name=ems.board.name, to_kind="ems",
+        note="Loyalty or one-click reorder next quarter? We cannot staff both.",
+    )  # fmt: skip
+    meta.send("Jonas Berg", ask, scripts, minutes=30)
+    copy = next(c.id for c in ems.board.cards.values() if c.origin and c.origin.card == loyalty)
+    ems.at = max(ems.at, meta.at)
+    ems.do("Rita Olsen", o.StartSession(), minutes=60)
+    ems.send("Rita Olsen", o.MoveCard(card=copy, column="decided", index=0), scripts, minutes=5)
+    decide = o.RecordDecision(
+        text="One-click reorder first; loyalty points wait until Q3.", cards=(copy,)
+    )
+    ems.send("Rita Olsen", decide, scripts, minutes=2)
+    ems.do("Rita Olsen", o.EndSession(), minutes=10)
 
 
 async def seed_demo(forums: ForumDirectory) -> None:
