@@ -37,6 +37,7 @@ from server.live.mail import Postman
 from server.live.ownership import ForumElsewhere
 from server.live.registry import Rooms
 from server.metrics.routes import METRICS_ROUTES
+from server.network.backlog_api import BACKLOG_API
 from server.network.backlog_pairs import pair_backlogs
 from server.network.escalation import catch_up
 from server.network.routes import NETWORK_ROUTES
@@ -173,6 +174,7 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=[
             *PAGES,
             *API,
+            *BACKLOG_API,
             *SESSION_API,
             *HISTORY_PAGES,
             *HISTORY_API,

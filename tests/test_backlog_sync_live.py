@@ -215,3 +215,36 @@ async def test_one_list_across_two_processes(db_url: str, tmp_path: Path) -> Non
             await until(same(a, meta, backlog, ["B", "C", "A"], b))
         finally:
             await close_all([m, x])
+
+
+async def test_the_admin_chooses_a_metascrums_scaled_backlog(own: ServerProcess) -> None:
+    """SPEC R57: with two MetaScrums nothing pairs by itself; the admin's choice
+    (``POST /api/forums/{id}/backlog``) pairs the two boards at once, and the items made
+    on the MetaScrum before it go over. Anything but a MetaScrum and a Scaled Backlog is
+    refused, and nothing changes."""
+    meta = own.new_forum("metascrum", "MetaScrum One")["id"]
+    own.new_forum("metascrum", "MetaScrum Two")
+    backlog = own.new_forum("backlog", "Backlog Chosen")["id"]
+    status, _ = await call(
+        own, "POST", f"/api/forums/{meta}/cards", {"column": "ordered", "title": "Early"}
+    )
+    assert status == 201
+    status, got = await call(own, "GET", f"/api/forums/{meta}/backlog")
+    assert (status, got) == (200, {"forum": None, "name": ""})
+    for forum, body in ((backlog, {"forum": meta}), (meta, {"forum": meta}), (meta, {})):
+        status, out = await call(own, "POST", f"/api/forums/{forum}/backlog", body)
+        assert status == 400, out
+    status, got = await call(own, "POST", f"/api/forums/{meta}/backlog", {"forum": backlog})
+    assert (status, got) == (200, {"forum": backlog, "name": "Backlog Chosen"})
+    status, got = await call(own, "GET", f"/api/forums/{backlog}/backlog")
+    assert got == {"forum": meta, "name": "MetaScrum One"}
+    await until(same(own, meta, backlog, ["Early"]))
+    participant = own.links(meta)["participant"]
+    status, out = await call(
+        own,
+        "POST",
+        f"/api/forums/{meta}/backlog",
+        {"forum": backlog},
+        {"authorization": f"Bearer {participant}"},
+    )
+    assert status in (401, 403), out
