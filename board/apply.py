@@ -22,11 +22,13 @@ from typing import Any
 from msgspec.structs import replace
 
 from . import backlog as _backlog
+from . import backlog_sync as _pairs
 from . import cards, columns, sessions
 from . import clusters as _clusters
 from . import focus as _focus_ops
 from . import forum_links as _links
 from . import ops as o
+from . import ops_backlog as ob
 from . import people as _people
 from . import retro as _retro
 from . import room as _room
@@ -70,7 +72,15 @@ def apply(board: Board, op: o.Op, ctx: Context) -> Result:
 # Server-made ops whose actor is not taking part in this forum's session (presence, and
 # what another forum's people did to a linked card).
 # Picking one's teams (R52) is not taking part either: it says whom one speaks for.
-_NOT_TAKING_PART = (o.NotePresence, o.ReceiveEscalation, o.EscalationStatus, o.SetMyTeams)
+_NOT_TAKING_PART = (
+    o.NotePresence,
+    o.ReceiveEscalation,
+    o.EscalationStatus,
+    o.SetMyTeams,
+    ob.PairBacklog,
+    ob.MirrorItem,
+    ob.BacklogOrder,
+)
 
 
 _HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
@@ -117,4 +127,7 @@ _HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
     _sds_ops.AnswerSds: _sds.answer_sds,
     _sds_ops.NextSdsTeam: _sds.next_sds_team,
     _sds_ops.EndSds: _sds.end_sds,
+    ob.PairBacklog: _pairs.pair_backlog,  # one Scaled Backlog (SPEC R57, R58)
+    ob.MirrorItem: _wip.checked(_pairs.mirror_item),
+    ob.BacklogOrder: _pairs.backlog_order,
 }

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from .events import (
+    BacklogPaired,
     CardAdded,
     CardArchived,
     CardEdited,
@@ -229,6 +230,8 @@ def _describe_event(before: Board, e: Event) -> str:
         return f"said they are in {', '.join(e.teams)}" if e.teams else "said they are in no team"
     if isinstance(e, SdsChanged):
         return _describe_sds(e)
+    if isinstance(e, BacklogPaired):
+        return f"made the ordered column one list with {e.name or e.forum}"
     return ""  # ColumnReranked: bookkeeping, no visible change
 
 

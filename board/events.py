@@ -72,6 +72,13 @@ class ColumnRemoved(_Event, tag="column_removed", frozen=True):
     rehomed: tuple[str, ...] = ()
 
 
+class BacklogPaired(_Event, tag="backlog_paired", frozen=True):
+    """This board's ordered column is now one list with ``forum``'s (SPEC R57)."""
+
+    forum: str
+    name: str
+
+
 class ForumRenamed(_Event, tag="forum_renamed", frozen=True):
     name: str
 
@@ -246,6 +253,7 @@ Event = (
     | ColumnMoved
     | ColumnRemoved
     | ForumRenamed
+    | BacklogPaired
     | SessionStarted
     | ParticipantsAdded
     | SessionEnded

@@ -169,7 +169,9 @@ def escalation_status(board: Board, op: o.EscalationStatus, ctx: Context) -> Res
     if sent is None:
         raise Rejected("conflict", f"{card.title!r} was not escalated.")
     changes: dict[str, Any]
-    if op.target_card is not None:
+    if op.decision:  # a decision the target recorded about it: its text only (SPEC R59)
+        changes = {"decision": clean_text(op.decision, single_line=False)}
+    elif op.target_card is not None:
         # The link to the new card only: a move the target made meanwhile may already
         # have updated the status, and must not be undone by the link arriving after it.
         changes = {"card": op.target_card}

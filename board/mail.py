@@ -15,7 +15,10 @@ from typing import Final
 import msgspec
 
 from . import ops as o
+from . import ops_backlog as ob
+from .backlog_sync import backlog_mail
 from .escalation import status_updates
+from .events import DecisionRecorded
 from .kinds import route
 from .log import Item
 from .model import MAX_TEXT, Board, Card
@@ -23,8 +26,9 @@ from .model import MAX_TEXT, Board, Card
 MAIL_PREFIX: Final = "mail:"  # the op id a mail is applied with: ``mail:{id}``
 FAILED_LABEL: Final = "Not escalated"
 
-MailOp = o.ReceiveEscalation | o.EscalationStatus
+MailOp = o.ReceiveEscalation | o.EscalationStatus | ob.MirrorItem | ob.BacklogOrder
 """The ops that travel as mail (server-made: no client may send them)."""
+MAIL_OPS: Final = (o.ReceiveEscalation, o.EscalationStatus, ob.MirrorItem, ob.BacklogOrder)
 
 
 class Mail(msgspec.Struct, frozen=True):
@@ -35,6 +39,37 @@ class Mail(msgspec.Struct, frozen=True):
 
 
 def mail_for(item: Item, board: Board) -> list[Mail]:
+    """The mail an accepted ``item`` sends (``board``: the board right after it): what
+    escalation sends (``_escalation_mail``), a decision about a card that came from
+    another forum (SPEC R59) and what keeps one Scaled Backlog (R57, R58)."""
+    return [
+        *_escalation_mail(item, board),
+        *_decision_mail(item, board),
+        *(Mail(to_forum=f, op=op) for f, op in backlog_mail(item, board)),
+    ]
+
+
+def _decision_mail(item: Item, board: Board) -> list[Mail]:
+    """A decision recorded about a card escalated here goes back, with its text, to the
+    card it came from (SPEC R59)."""
+    out: list[Mail] = []
+    for e in item.events:
+        if not isinstance(e, DecisionRecorded):
+            continue
+        for card_id in e.decision.card_ids:
+            card = board.cards.get(card_id)
+            came = card.origin if card is not None else None
+            if card is None or came is None or not came.card:
+                continue
+            label = board.column_title(card.column)[:60]
+            status = o.EscalationStatus(
+                card=came.card, status=card.column, label=label, decision=e.decision.text
+            )
+            out.append(Mail(to_forum=came.forum, op=status))
+    return out
+
+
+def _escalation_mail(item: Item, board: Board) -> list[Mail]:
     """The mail an accepted ``item`` sends; ``board`` is the board right after it.
 
     - ``escalate_card``: a ``receive_escalation`` to the target forum, with the card.
@@ -122,7 +157,7 @@ def delivered_mail(item: Item) -> int | None:
     op_id = item.op_id
     if op_id is None or not op_id.startswith(MAIL_PREFIX):
         return None
-    if not isinstance(item.op, o.ReceiveEscalation | o.EscalationStatus):
+    if not isinstance(item.op, MAIL_OPS):
         return None
     number = op_id[len(MAIL_PREFIX) :]
     return int(number) if number.isdigit() and len(number) < 19 else None

@@ -72,6 +72,7 @@ class CardLink(msgspec.Struct, frozen=True):
     asked: str = ""
     waits_in: str = ""
     left: str = ""
+    decision: str = ""  # the last decision the other forum recorded about it (SPEC R59)
 
 
 MAX_URL: Final = 2048
@@ -127,6 +128,9 @@ class Card(msgspec.Struct, frozen=True):
     connects: tuple[str, ...] = ()
     # Imported from a tracker (SPEC R65, ``board/sources.py``): its key and link there.
     source: CardSource | None = None
+    # One Scaled Backlog (SPEC R57, ``board/backlog_sync.py``): the same item's card on
+    # the paired board where it was made (``forum``, ``card``), when it was made there.
+    twin: CardLink | None = None
 
 
 class Column(msgspec.Struct, frozen=True):
@@ -261,6 +265,10 @@ class Board(msgspec.Struct, frozen=True):
     # kept on the server: a viewer sees only their own (board/visibility.py).
     members: dict[str, tuple[str, ...]] = msgspec.field(default_factory=dict)
     sds: ScaledDaily | None = None  # the Scaled Daily Scrum's round (board/sds.py, R54)
+    # A MetaScrum's Scaled Backlog, or a Scaled Backlog's MetaScrum: the forum whose
+    # ordered column is this board's ordered column (SPEC R57, ``board/backlog_sync.py``).
+    pair: str = ""
+    pair_name: str = ""
 
     def column(self, column_id: str) -> Column | None:
         for col in self.columns:

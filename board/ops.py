@@ -32,6 +32,7 @@ from .model import (
     Text,
     Title,
 )
+from .ops_backlog import BacklogOp  # one Scaled Backlog's server-made ops (SPEC R57, R58)
 from .sds_ops import SdsOp
 
 Index = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
@@ -209,6 +210,7 @@ class EscalationStatus(_Op, tag="escalation_status", frozen=True):
     note: Text = ""
     target_card: Id | None = None
     follow: bool = False
+    decision: Text = ""  # only a decision the target recorded about it (SPEC R59)
 
 
 MIN_TIMER: Final = 1
@@ -367,7 +369,7 @@ ClientOp = (
 )
 """Every operation a client may send."""
 
-ServerOp = NotePresence | EscalateCard | ReceiveEscalation | EscalationStatus
+ServerOp = NotePresence | EscalateCard | ReceiveEscalation | EscalationStatus | BacklogOp
 """Operations only the server writes (a client sending one gets ``bad_message``)."""
 
 Op = ClientOp | ServerOp

@@ -37,6 +37,8 @@ from server.live.mail import Postman
 from server.live.ownership import ForumElsewhere
 from server.live.registry import Rooms
 from server.metrics.routes import METRICS_ROUTES
+from server.network.backlog_api import BACKLOG_API
+from server.network.backlog_pairs import pair_backlogs
 from server.network.escalation import catch_up
 from server.network.routes import NETWORK_ROUTES
 from server.sessions.api import SESSION_API
@@ -107,6 +109,7 @@ def create_app(settings: Settings) -> Litestar:
             timeout=settings.hook_timeout,
         )
         catching_up: asyncio.Task[int] | None = None
+        pairing: asyncio.Task[int] | None = None  # one Scaled Backlog (SPEC R57)
         following_admin: asyncio.Task[None] | None = None  # closes its sockets on a new token
         try:
             if settings.demo and await storage.forums.is_new():
@@ -152,6 +155,7 @@ def create_app(settings: Settings) -> Litestar:
             mail.start()  # delivers what a crash left waiting, then sweeps
             await deliverer.start()  # sends the outbox's webhooks, what a crash left first
             catching_up = asyncio.create_task(catch_up(storage, rooms), name="escalation-catch-up")
+            pairing = asyncio.create_task(pair_backlogs(storage, rooms), name="backlog-pairs")
             following_admin = asyncio.create_task(access.follow_admin(), name="admin-token")
             yield
         finally:
@@ -159,9 +163,10 @@ def create_app(settings: Settings) -> Litestar:
             if following_admin is not None:
                 following_admin.cancel()
                 await asyncio.gather(following_admin, return_exceptions=True)
-            if catching_up is not None:
-                catching_up.cancel()
-                await asyncio.gather(catching_up, return_exceptions=True)
+            for task in (catching_up, pairing):
+                if task is not None:
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
             await mail.stop()
             await rooms.close()
             await storage.close()
@@ -170,6 +175,7 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=[
             *PAGES,
             *API,
+            *BACKLOG_API,
             *SESSION_API,
             *HISTORY_PAGES,
             *MY_PAGES,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from board import ops as o
+from board import ops_backlog as ob
 from board.apply import Context, apply
 from board.kinds import route
 from board.log import Accepted, Item
@@ -33,6 +34,7 @@ FORUM_LINKS = (
     ("metascrum-commerce", "escalates_to", "ems"),
     ("sos-commerce", "product_to", "metascrum-commerce"),
     ("retro-q4", "improves_to", "eat"),
+    ("metascrum-commerce", "backlog_in", "backlog-commerce"),
 )
 # Which teams the demo's Scrum of Scrums serves (the network page draws it).
 SERVES = (("sos-commerce", ("checkout", "payments", "search", "mobile", "platform")),)
@@ -66,12 +68,16 @@ class Script:
     at: float
     history: list[Accepted] = field(default_factory=list)  # each op, and the board after it
 
-    def do(self, actor: str, op: o.Op, *, minutes: float = 1.0) -> None:
+    def do(self, actor: str, op: o.Op, *, minutes: float = 1.0) -> bool:
         self.at += minutes * 60
         ctx = Context(seq=self.board.seq + 1, at=self.at, actor=actor)
-        self.board, events = apply(self.board, op, ctx)
+        board, events = apply(self.board, op, ctx)
+        if not events:  # changed nothing (a mail that found it so): no seq, as a room does
+            return False
+        self.board = board
         item = Item(seq=ctx.seq, op_id=None, actor=actor, at=self.at, op=op, events=tuple(events))
         self.history.append(Accepted(item=item, board=self.board))
+        return True
 
     def card(self, actor: str, column: str, title: str, **fields: Any) -> str:
         self.do(actor, o.AddCard(column=column, title=title, **fields))
@@ -80,7 +86,8 @@ class Script:
     def send(self, actor: str, op: o.Op, scripts: dict[str, Script], *, minutes: float) -> None:
         """``do`` an op, then deliver the mail it sends (and the answers to that) on the
         forums it is for, by the same actor, a moment later each — as the server does."""
-        self.do(actor, op, minutes=minutes)
+        if not self.do(actor, op, minutes=minutes):
+            return
         last = self.history[-1]
         for mail in mail_for(last.item, last.board):
             there = scripts[mail.to_forum]
@@ -289,7 +296,40 @@ def demo_scripts(now: float) -> list[Script]:
     sos = _scrum_of_scrums(start)
     scripts = {s.board.forum_id: s for s in (sos, *simple)}
     _linked_pairs(sos, scripts)
+    _one_backlog(scripts)
+    _ems_decides(scripts)
     return list(scripts.values())
+
+
+def _one_backlog(scripts: dict[str, Script]) -> None:
+    """The MetaScrum and the Scaled Backlog paired for real (SPEC R57): each one's
+    ordered items go to the other by mail, so both show one list in one order."""
+    meta, backlog = scripts["metascrum-commerce"], scripts["backlog-commerce"]
+    pair = ob.PairBacklog(forum=backlog.board.forum_id, name=backlog.board.name)
+    meta.send("", pair, scripts, minutes=1)
+    back = ob.PairBacklog(forum=meta.board.forum_id, name=meta.board.name)
+    backlog.send("", back, scripts, minutes=1)
+
+
+def _ems_decides(scripts: dict[str, Script]) -> None:
+    """The MetaScrum asks the Executive MetaScrum about a parked item; the EMS decides in
+    a session, and the MetaScrum's card shows the decision's text (SPEC R59)."""
+    meta, ems = scripts["metascrum-commerce"], scripts["ems"]
+    loyalty = next(c.id for c in meta.board.cards.values() if c.title == "Loyalty points")
+    ask = o.EscalateCard(
+        card=loyalty, to_forum=ems.board.forum_id, to_name=ems.board.name, to_kind="ems",
+        note="Loyalty or one-click reorder next quarter? We cannot staff both.",
+    )  # fmt: skip
+    meta.send("Jonas Berg", ask, scripts, minutes=30)
+    copy = next(c.id for c in ems.board.cards.values() if c.origin and c.origin.card == loyalty)
+    ems.at = max(ems.at, meta.at)
+    ems.do("Rita Olsen", o.StartSession(), minutes=60)
+    ems.send("Rita Olsen", o.MoveCard(card=copy, column="decided", index=0), scripts, minutes=5)
+    decide = o.RecordDecision(
+        text="One-click reorder first; loyalty points wait until Q3.", cards=(copy,)
+    )
+    ems.send("Rita Olsen", decide, scripts, minutes=2)
+    ems.do("Rita Olsen", o.EndSession(), minutes=10)
 
 
 async def seed_demo(forums: ForumDirectory) -> None:

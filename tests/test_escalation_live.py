@@ -82,7 +82,7 @@ async def test_escalate_accept_remove_and_return_live_on_both_forums(server: Ser
         assert target["origin"] == {
             "forum": sos["id"], "forum_name": "SoS Escalating", "kind": "sos", "card": card,
             "route": "escalate", "status": "", "label": "", "note": "", "asked": "",
-            "waits_in": "", "left": "",
+            "waits_in": "", "left": "", "decision": "",
         }  # fmt: skip
         assert out["card"]["sent_to"]["card"] == target["id"]
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from board import events as voting_events
 from board import ops as o
 from board.events import (
+    BacklogPaired,
     CardAdded,
     CardArchived,
     CardEdited,
@@ -291,6 +292,7 @@ EVENTS: list[Event] = [
     ColumnMoved(column_id="new", index=2),
     ColumnRemoved(column_id="col9"),
     ForumRenamed(name="ART"),
+    BacklogPaired(forum="backlog-1", name="Scaled Backlog"),
     SessionStarted(session=SESSION),
     ParticipantsAdded(session_id="f1-1", names=("Cy",)),
     SessionEnded(session=SESSION, ended_at=9.0, ended_by="Ann", end_seq=12, next_steps=(STEP,)),
@@ -379,7 +381,17 @@ def test_server_decoding_is_strict() -> None:
         decode_server(b'{"type": "hello"}')  # a client message is no server message
 
 
-@pytest.mark.parametrize("op_type", ["escalate_card", "receive_escalation", "escalation_status"])
+@pytest.mark.parametrize(
+    "op_type",
+    [
+        "escalate_card",
+        "receive_escalation",
+        "escalation_status",
+        "pair_backlog",
+        "mirror_item",
+        "backlog_order",
+    ],
+)
 def test_a_client_cannot_send_a_server_made_escalation_op(op_type: str) -> None:
     with pytest.raises(BadMessage):
         decode_client(frame(op_type, card="c1").encode())

@@ -42,6 +42,7 @@ from server.forums.service import create_forum, validate_forum
 from server.forums.submit import actor, apply_op, board_of
 from server.live.mail import Postman
 from server.live.registry import Rooms
+from server.network.backlog_pairs import pair_backlogs
 from server.network.escalation import Escalated, Escalating, EscalationProblem, escalate
 from server.storage import Storage
 from server.web.deps import MailDep, RoomsDep, SecretDep, StorageDep
@@ -161,12 +162,13 @@ class ForumApi(Controller):
         ]
 
     @post("/forums", responses={400: ERRORS[400]}, guards=[admin_guard])
-    async def new_forum(self, storage: StorageDep, data: NewForum) -> ForumOut:
+    async def new_forum(self, storage: StorageDep, rooms: RoomsDep, data: NewForum) -> ForumOut:
         """Create a forum of a kind; its board starts from the kind's template."""
         errors = validate_forum(data.name, data.kind)
         if errors:
             raise ApiProblem(400, "invalid", " ".join(errors.values()))
         board = await create_forum(storage.forums, data.name, data.kind)
+        await pair_backlogs(storage, rooms)  # a MetaScrum or Scaled Backlog: one list (R57)
         now = time.time()
         return _forum_out(board, now, now)
 

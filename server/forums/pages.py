@@ -37,6 +37,7 @@ from server.forums.retro import session_phases
 from server.forums.service import create_forum, teams_css, validate_forum
 from server.live.frames import peer_info
 from server.live.registry import Rooms
+from server.network.backlog_pairs import pair_backlogs
 from server.storage import Storage
 from server.web.deps import (
     HistoriesDep,
@@ -137,6 +138,7 @@ async def create_forum_form(
         form = {"name": name[:200], "kind": kind}
         return await _home(request, storage, rooms, renderer, secret, form, errors, 400)
     board = await create_forum(storage.forums, name, kind)
+    await pair_backlogs(storage, rooms)  # a MetaScrum or Scaled Backlog: one list (R57)
     return Redirect(f"/forums/{board.forum_id}", status_code=303)
 
 
