@@ -34,6 +34,9 @@ from .events import (
     PhaseChanged,
     RetroConfigured,
     RoomJoinChanged,
+    StandardAdopted,
+    StandardAnnounced,
+    StandardRetired,
     SessionEnded,
     SessionStarted,
     TimerChanged,
@@ -77,7 +80,15 @@ def _names(names: Sequence[str]) -> str:
 
 
 # How a card that went by a route other than escalation is said to have gone.
-_ROUTE_WORDS: Final = {"product": "for product work", "improvement": "as an improvement"}
+_ROUTE_WORDS: Final = {
+    "product": "for product work",
+    "improvement": "as an improvement",
+    "feedback-product": "as product feedback",
+    "feedback-process": "as process feedback",
+}
+
+
+_OUTCOME_WORDS: Final = {"accepted": "accepted", "declined": "declined", "done": "finished"}
 
 
 def _describe_link(old: Card | None, new: Card) -> str:
@@ -101,6 +112,10 @@ def _describe_link(old: Card | None, new: Card) -> str:
         note = f" with the note “{sent.note}”" if sent.note else ""
         return f"moved {title} to {sent.label} in {where}{note}"
     origin, had = new.origin, old.origin if old is not None else None
+    if origin is not None and had is not None and origin.status in _OUTCOME_WORDS:
+        if (origin.status, origin.note) != (had.status, had.note):  # feedback's outcome (R68)
+            why = f": “{origin.note}”" if origin.note else ""
+            return f"{_OUTCOME_WORDS[origin.status]} the feedback {title}{why}"
     if origin is not None and had is not None and had.status == "returned" != origin.status:
         return f"took {title} up again from {origin.forum_name or origin.forum}"  # R51
     if origin is not None and had is not None and origin.note != had.note:
@@ -222,6 +237,13 @@ def _describe_event(before: Board, e: Event) -> str:
         return _describe_timer(e)
     if isinstance(e, RoomJoinChanged):
         return "let the room join" if e.on else "stopped the room joining"
+    if isinstance(e, StandardAdopted):
+        return f"adopted the standard “{e.standard.text}”"
+    if isinstance(e, StandardRetired):
+        return f"retired the standard “{e.standard.text}”: {e.standard.retired_reason}"
+    if isinstance(e, StandardAnnounced):
+        did = "retired" if e.standard.retired_at else "adopted"
+        return f"{e.standard.eat_name} {did} the standard “{e.standard.text}”"
     return ""  # ColumnReranked: bookkeeping, no visible change
 
 

@@ -18,7 +18,7 @@ from typing import Any, Final, Protocol
 import msgspec
 
 from board.mail import Mail, MailOp
-from board.ops import EscalationStatus, Op, ReceiveEscalation
+from board.ops import EscalationStatus, Op, ReceiveEscalation, StandardNotice
 from server.storage.group import GroupCommit
 from server.storage.projections import mail_new_write
 from server.storage.stmt import Stmt, Write
@@ -56,7 +56,7 @@ def mail_row(row: Sequence[Any]) -> MailRow:
     """A ``MailRow`` from the columns ``COLUMNS``."""
     id_, to_forum, from_forum, op, actor, made, settled, outcome = row
     decoded = _op_decoder.decode(op)
-    assert isinstance(decoded, ReceiveEscalation | EscalationStatus)  # only these are mail
+    assert isinstance(decoded, ReceiveEscalation | EscalationStatus | StandardNotice)  # mail
     return MailRow(int(id_), to_forum, from_forum, decoded, actor, made, settled, outcome)
 
 
