@@ -22,6 +22,7 @@ from board.log import Accepted, Item
 from board.mail import mail_for
 from board.model import Board, Team, new_board
 from server.demo_boards import FORUMS
+from server.demo_standards import standards_and_feedback
 from server.storage.forums import ForumDirectory
 
 # Where the demo forums send cards (``board.kinds.ROUTES``, by relation): SoS → EAT and
@@ -249,6 +250,7 @@ def demo_scripts(now: float) -> list[Script]:
     sos = _scrum_of_scrums(start)
     scripts = {s.board.forum_id: s for s in (sos, *simple)}
     _linked_pairs(sos, scripts)
+    standards_and_feedback(scripts)  # SPEC R66–R68
     return list(scripts.values())
 
 

@@ -135,6 +135,7 @@ async def create_forum_form(
 @get("/forums/{forum_id:str}", include_in_schema=False, guards=[forum_guard("viewer")])
 async def forum_page(
     request: Req,
+    storage: StorageDep,
     rooms: RoomsDep,
     renderer: RendererDep,
     secret: SecretDep,
@@ -157,8 +158,10 @@ async def forum_page(
     peers = [PeerInfo(p.id, p.name, p.hue) for p in room.peers.values()]
     person = await who(request)
     role = person.role(forum_id) or "viewer"
+    adopting = board.kind == "eat" and role == "facilitator"  # the adopt dialog's forums
     body = renderer.page(
         "forum.html",
+        network_forums=await storage.forums.forums() if adopting else [],
         view=renderer.view(board, role=role, viewer=key),
         epoch=room.sync.epoch,
         peers=peers,
