@@ -23,11 +23,12 @@ from msgspec.structs import replace
 
 from . import backlog as _backlog
 from . import cards, columns, sessions
-from . import feedback as _feedback
 from . import clusters as _clusters
+from . import feedback as _feedback
 from . import focus as _focus_ops
 from . import forum_links as _links
 from . import ops as o
+from . import ops_standards as so
 from . import retro as _retro
 from . import room as _room
 from . import standards as _standards
@@ -68,7 +69,7 @@ def apply(board: Board, op: o.Op, ctx: Context) -> Result:
 
 # Server-made ops whose actor is not taking part in this forum's session (presence, and
 # what another forum's people did to a linked card).
-_NOT_TAKING_PART = (o.NotePresence, o.ReceiveEscalation, o.EscalationStatus, o.StandardNotice)
+_NOT_TAKING_PART = (o.NotePresence, o.ReceiveEscalation, o.EscalationStatus, so.StandardNotice)
 
 
 _HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
@@ -108,8 +109,8 @@ _HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
     o.ConfigureRetro: _retro.configure_retro,
     o.SetWipLimit: _wip.set_wip_limit,
     o.SetRoomJoin: _room.set_room_join,
-    o.AdoptStandard: _standards.adopt_standard,
-    o.RetireStandard: _standards.retire_standard,
-    o.StandardNotice: _standards.standard_notice,
-    o.AnswerFeedback: _feedback.answer_feedback,
+    so.AdoptStandard: _standards.adopt_standard,
+    so.RetireStandard: _standards.retire_standard,
+    so.StandardNotice: _standards.standard_notice,
+    so.AnswerFeedback: _feedback.answer_feedback,
 }

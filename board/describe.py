@@ -34,11 +34,11 @@ from .events import (
     PhaseChanged,
     RetroConfigured,
     RoomJoinChanged,
+    SessionEnded,
+    SessionStarted,
     StandardAdopted,
     StandardAnnounced,
     StandardRetired,
-    SessionEnded,
-    SessionStarted,
     TimerChanged,
     VoteCast,
     VoteClosed,
@@ -112,10 +112,10 @@ def _describe_link(old: Card | None, new: Card) -> str:
         note = f" with the note “{sent.note}”" if sent.note else ""
         return f"moved {title} to {sent.label} in {where}{note}"
     origin, had = new.origin, old.origin if old is not None else None
-    if origin is not None and had is not None and origin.status in _OUTCOME_WORDS:
-        if (origin.status, origin.note) != (had.status, had.note):  # feedback's outcome (R68)
-            why = f": “{origin.note}”" if origin.note else ""
-            return f"{_OUTCOME_WORDS[origin.status]} the feedback {title}{why}"
+    answered = origin is not None and origin.status in _OUTCOME_WORDS  # feedback's (R68)
+    if answered and origin is not None and had is not None and origin != had:
+        why = f": “{origin.note}”" if origin.note else ""
+        return f"{_OUTCOME_WORDS[origin.status]} the feedback {title}{why}"
     if origin is not None and had is not None and had.status == "returned" != origin.status:
         return f"took {title} up again from {origin.forum_name or origin.forum}"  # R51
     if origin is not None and had is not None and origin.note != had.note:
@@ -242,8 +242,8 @@ def _describe_event(before: Board, e: Event) -> str:
     if isinstance(e, StandardRetired):
         return f"retired the standard “{e.standard.text}”: {e.standard.retired_reason}"
     if isinstance(e, StandardAnnounced):
-        did = "retired" if e.standard.retired_at else "adopted"
-        return f"{e.standard.eat_name} {did} the standard “{e.standard.text}”"
+        verb = "retired" if e.standard.retired_at else "adopted"
+        return f"{e.standard.eat_name} {verb} the standard “{e.standard.text}”"
     return ""  # ColumnReranked: bookkeeping, no visible change
 
 

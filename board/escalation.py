@@ -16,7 +16,8 @@ from .events import CardArchived, CardMoved, CardRestored
 from .feedback import OUTCOMES, is_feedback, outcome_of
 from .log import Item
 from .model import Board, Card
-from .ops import AnswerFeedback, EscalationStatus, ReturnEscalation
+from .ops import EscalationStatus, ReturnEscalation
+from .ops_standards import AnswerFeedback
 
 
 def _status(

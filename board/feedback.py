@@ -16,7 +16,7 @@ from typing import Final
 
 from msgspec.structs import replace
 
-from . import ops as o
+from . import ops_standards as so
 from .events import CardEdited
 from .kinds import FEEDBACK_ROUTES
 from .model import Board, Card
@@ -37,7 +37,7 @@ def outcome_of(card: Card) -> str:
     return status if status in OUTCOMES else ""
 
 
-def answer_feedback(board: Board, op: o.AnswerFeedback, ctx: Context) -> Result:
+def answer_feedback(board: Board, op: so.AnswerFeedback, ctx: Context) -> Result:
     card = live_card(board, op.card)
     if not is_feedback(card) or card.origin is None:
         raise Rejected("invalid", "Only feedback another forum sent here gets an outcome.")

@@ -15,6 +15,7 @@ from typing import Final
 import msgspec
 
 from . import ops as o
+from . import ops_standards as so
 from .escalation import status_updates
 from .events import StandardAdopted, StandardRetired
 from .kinds import route
@@ -24,7 +25,7 @@ from .model import MAX_TEXT, Board, Card
 MAIL_PREFIX: Final = "mail:"  # the op id a mail is applied with: ``mail:{id}``
 FAILED_LABEL: Final = "Not escalated"
 
-MailOp = o.ReceiveEscalation | o.EscalationStatus | o.StandardNotice
+MailOp = o.ReceiveEscalation | o.EscalationStatus | so.StandardNotice
 """The ops that travel as mail (server-made: no client may send them)."""
 
 
@@ -80,9 +81,9 @@ def mail_for(item: Item, board: Board) -> list[Mail]:
             target_card=added.id,
         )
         return [Mail(to_forum=op.from_forum, op=status)]
-    if isinstance(op, o.AdoptStandard | o.RetireStandard):  # SPEC R67
+    if isinstance(op, so.AdoptStandard | so.RetireStandard):  # SPEC R67
         return [
-            Mail(to_forum=forum, op=o.StandardNotice(standard=e.standard))
+            Mail(to_forum=forum, op=so.StandardNotice(standard=e.standard))
             for e in item.events
             if isinstance(e, StandardAdopted | StandardRetired)
             for forum in e.standard.forums

@@ -9,7 +9,7 @@ it reaches ``apply``. ``NotePresence`` is written by the server, never by a clie
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -28,11 +28,12 @@ from .model import (
     Name,
     Outcome,
     RetroPhase,
-    Standard,
     StepStatus,
     Text,
     Title,
 )
+from .op_base import OpStruct as _Op
+from .ops_standards import AnswerFeedback, StandardOp
 
 Index = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
 TeamIds = Annotated[tuple[Name, ...], msgspec.Meta(max_length=MAX_TEAMS)]
@@ -51,10 +52,6 @@ class SourceIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     system: Id
     key: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_ID)]
     url: Url = ""
-
-
-class _Op(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", forbid_unknown_fields=True):
-    pass
 
 
 class AddCard(_Op, tag="add_card", frozen=True):
@@ -211,48 +208,6 @@ class EscalationStatus(_Op, tag="escalation_status", frozen=True):
     follow: bool = False
 
 
-MAX_STANDARD_FORUMS: Final = 500
-StandardForums = Annotated[tuple[Id, ...], msgspec.Meta(max_length=MAX_STANDARD_FORUMS)]
-FeedbackOutcome = Literal["accepted", "declined", "done"]
-
-
-class AdoptStandard(_Op, tag="adopt_standard", frozen=True):
-    """Server-made (``POST …/cards/{id}/adopt``, a facilitator), on an EAT: the
-    improvement ``card`` becomes a standard and a decision of the session (SPEC R66).
-    ``forums``: the forums it applies to, resolved by the server from ``applies``."""
-
-    card: Id
-    text: Text
-    applies: Literal["all", "kinds", "forums"] = "all"
-    kinds: Annotated[tuple[Id, ...], msgspec.Meta(max_length=8)] = ()
-    forums: StandardForums = ()
-    effective: dt.date | None = None
-
-
-class RetireStandard(_Op, tag="retire_standard", frozen=True):
-    """Server-made (``POST …/standards/{id}/retire``, a facilitator): retire a standard
-    this EAT adopted, with a reason; it stays in the history (SPEC R66)."""
-
-    standard: Id
-    reason: Text
-
-
-class StandardNotice(_Op, tag="standard_notice", frozen=True):
-    """Mail, on each forum a standard applies to: the standard as adopted or retired
-    (SPEC R67)."""
-
-    standard: Standard
-
-
-class AnswerFeedback(_Op, tag="answer_feedback", frozen=True):
-    """The outcome of feedback sent here from another forum (SPEC R68): ``accepted``,
-    ``declined`` (with a reason in ``note``) or ``done``; it flows back to the card."""
-
-    card: Id
-    outcome: FeedbackOutcome
-    note: Text = ""
-
-
 MIN_TIMER: Final = 1
 MAX_TIMER: Final = 4 * 60 * 60
 TimerSeconds = Annotated[int, msgspec.Meta(ge=-1_000_000, le=1_000_000)]  # apply checks the range
@@ -401,15 +356,7 @@ ClientOp = (
 )
 """Every operation a client may send."""
 
-ServerOp = (
-    NotePresence
-    | EscalateCard
-    | ReceiveEscalation
-    | EscalationStatus
-    | AdoptStandard
-    | RetireStandard
-    | StandardNotice
-)
+ServerOp = NotePresence | EscalateCard | ReceiveEscalation | EscalationStatus | StandardOp
 """Operations only the server writes (a client sending one gets ``bad_message``)."""
 
 Op = ClientOp | ServerOp

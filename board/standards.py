@@ -18,6 +18,7 @@ from typing import Final
 from msgspec.structs import replace
 
 from . import ops as o
+from . import ops_standards as so
 from .events import Event, StandardAdopted, StandardAnnounced, StandardRetired
 from .kinds import FORUM_KINDS
 from .model import MAX_TEXT, Board, Standard
@@ -40,7 +41,7 @@ def _room_for_one(board: Board) -> None:
         raise Rejected("limit", f"A board keeps at most {MAX_STANDARDS} standards.")
 
 
-def adopt_standard(board: Board, op: o.AdoptStandard, ctx: Context) -> Result:
+def adopt_standard(board: Board, op: so.AdoptStandard, ctx: Context) -> Result:
     if board.kind != "eat":
         raise Rejected("invalid", "Only an Executive Action Team adopts standards.")
     card = live_card(board, op.card)
@@ -83,7 +84,7 @@ def adopt_standard(board: Board, op: o.AdoptStandard, ctx: Context) -> Result:
     return decided, [StandardAdopted(standard=standard), *events]
 
 
-def retire_standard(board: Board, op: o.RetireStandard, ctx: Context) -> Result:
+def retire_standard(board: Board, op: so.RetireStandard, ctx: Context) -> Result:
     found = _own(board, op.standard)
     if found.retired_at:
         raise Rejected("conflict", "That standard is retired already.")
@@ -100,7 +101,7 @@ def _own(board: Board, standard_id: str) -> Standard:
     raise Rejected("not_found", f"This forum adopted no standard {standard_id!r}.")
 
 
-def standard_notice(board: Board, op: o.StandardNotice, ctx: Context) -> Result:
+def standard_notice(board: Board, op: so.StandardNotice, ctx: Context) -> Result:
     """Keep the standard an EAT announced here (new, or retired since): one per (EAT,
     id), replaced by a newer word about it; the same word again changes nothing."""
     new = replace(

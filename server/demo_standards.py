@@ -6,12 +6,10 @@ the Scrum of Scrums has sent the EAT process feedback it has not answered yet.""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import Any
 
 from board import ops as o
-
-if TYPE_CHECKING:
-    from server.demo import Script
+from board import ops_standards as so
 
 TRUNK = "Standardise trunk-based development across teams"
 STANDARD = (
@@ -21,8 +19,9 @@ STANDARD = (
 FEEDBACK = "Impediments raised in the Scaled Daily Scrum wait a week for the EAT"
 
 
-def standards_and_feedback(scripts: dict[str, Script]) -> None:
-    """Adopt the demo standard in the EAT and send the SoS's process feedback."""
+def standards_and_feedback(scripts: dict[str, Any]) -> None:
+    """Adopt the demo standard in the EAT and send the SoS's process feedback
+    (``scripts``: ``server.demo.Script`` by forum id)."""
     eat, sos = scripts["eat"], scripts["sos-commerce"]
     card = next(c.id for c in eat.board.cards.values() if c.title == TRUNK)
     kinds = ("sos", "retro")
@@ -30,7 +29,7 @@ def standards_and_feedback(scripts: dict[str, Script]) -> None:
     eat.at = max(eat.at, sos.at)
     eat.do("Dana Weiss", o.StartSession(), minutes=60)
     effective = dt.datetime.fromtimestamp(eat.at, dt.UTC).date() + dt.timedelta(days=7)
-    adopt = o.AdoptStandard(
+    adopt = so.AdoptStandard(
         card=card, text=STANDARD, applies="kinds", kinds=kinds, forums=forums, effective=effective
     )
     eat.send("Dana Weiss", adopt, scripts, minutes=20)

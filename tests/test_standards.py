@@ -11,6 +11,7 @@ import pytest
 
 from board import events as ev
 from board import ops as o
+from board import ops_standards as so
 from board.access import can
 from board.escalation import reconcile, status_updates
 from board.log import Item
@@ -20,7 +21,7 @@ from board.outgoing import STANDARD_ADOPTED, outgoing_for
 from board.protocol import BadMessage, decode_client
 from tests.test_apply import play, refused, run, unchanged
 
-ADOPT = o.AdoptStandard(
+ADOPT = so.AdoptStandard(
     card="c1",
     text="Every team keeps a shared test environment",
     applies="kinds",
@@ -81,22 +82,24 @@ def test_adopting_refuses_bad_input_and_changes_nothing() -> None:
 
 def test_adopting_and_retiring_are_not_client_ops() -> None:
     # SPEC R66: the server writes them for a facilitator's request; no client sends them
-    for op in (ADOPT, o.RetireStandard(standard="st3", reason="x")):
+    for op in (ADOPT, so.RetireStandard(standard="st3", reason="x")):
         assert not can("facilitator", op.__struct_config__.tag)  # type: ignore[arg-type]
     with pytest.raises(BadMessage):
-        decode_client(b'{"type":"op","id":"a","op":{"type":"adopt_standard","card":"c1","text":"t"}}')
+        decode_client(
+            b'{"type":"op","id":"a","op":{"type":"adopt_standard","card":"c1","text":"t"}}'
+        )
 
 
 def test_retiring_keeps_the_standard_with_its_reason() -> None:
     # SPEC R66
     eat = play(eat_with_improvement(), ADOPT)
     std = eat.standards[0]
-    assert refused(eat, o.RetireStandard(standard=std.id, reason=" "), "invalid")
-    assert refused(eat, o.RetireStandard(standard="nope", reason="x"), "not_found")
-    retired = play(eat, o.RetireStandard(standard=std.id, reason="Superseded"))
+    assert refused(eat, so.RetireStandard(standard=std.id, reason=" "), "invalid")
+    assert refused(eat, so.RetireStandard(standard="nope", reason="x"), "not_found")
+    retired = play(eat, so.RetireStandard(standard=std.id, reason="Superseded"))
     (kept,) = retired.standards
     assert kept.retired_reason == "Superseded" and kept.retired_at > 0 and kept.text == std.text
-    assert refused(retired, o.RetireStandard(standard=std.id, reason="x"), "conflict")
+    assert refused(retired, so.RetireStandard(standard=std.id, reason="x"), "conflict")
     again = play(retired, ADOPT)  # a retired standard's card can be adopted anew
     assert len(again.standards) == 2
 
@@ -108,16 +111,16 @@ def test_adoption_mails_a_notice_to_each_forum_it_applies_to() -> None:
     mails = mail_for(_item(after, ADOPT, events), after)
     assert [m.to_forum for m in mails] == ["sos-a", "sos-b"]
     notice = mails[0].op
-    assert isinstance(notice, o.StandardNotice)
+    assert isinstance(notice, so.StandardNotice)
     sos = new_board("sos-a", "sos", "SoS A")
     shown, events = run(sos, notice)
     assert [type(e) for e in events] == [ev.StandardAnnounced]
     assert shown.standards == (notice.standard,) and shown.session is None
     unchanged(shown, notice)  # the same notice twice changes nothing
-    retire = o.RetireStandard(standard=notice.standard.id, reason="Replaced")
+    retire = so.RetireStandard(standard=notice.standard.id, reason="Replaced")
     gone, events = run(after, retire)
     (word,) = [m.op for m in mail_for(_item(gone, retire, events), gone) if m.to_forum == "sos-a"]
-    assert isinstance(word, o.StandardNotice)
+    assert isinstance(word, so.StandardNotice)
     updated = play(shown, word)
     assert len(updated.standards) == 1 and updated.standards[0].retired_reason == "Replaced"
 
@@ -156,13 +159,15 @@ def test_feedback_goes_as_a_linked_feedback_card_and_its_outcome_comes_back() ->
     sos, eat = _feedback_pair()
     assert sos.cards["c1"].column == "new"  # feedback does not wait in Needs EAT
     assert eat.cards["c1"].kind == "feedback"
-    answer = o.AnswerFeedback(card="c1", outcome="declined", note="Already covered")
+    answer = so.AnswerFeedback(card="c1", outcome="declined", note="Already covered")
     after, events = run(eat, answer)
     ups = status_updates(_item(after, answer, events), after)
     assert ups == [
         (
             "sos",
-            o.EscalationStatus(card="c1", status="declined", label="Declined", note="Already covered"),
+            o.EscalationStatus(
+                card="c1", status="declined", label="Declined", note="Already covered"
+            ),
         )
     ]
     moved = play(after, o.MoveCard(card="c1", column="removed", index=0))
@@ -180,13 +185,13 @@ def test_feedback_goes_as_a_linked_feedback_card_and_its_outcome_comes_back() ->
 
 def test_answering_feedback_refuses_bad_input() -> None:
     # SPEC R68
-    sos, eat = _feedback_pair()
-    assert "why" in refused(eat, o.AnswerFeedback(card="c1", outcome="declined"), "invalid")
+    _, eat = _feedback_pair()
+    assert "why" in refused(eat, so.AnswerFeedback(card="c1", outcome="declined"), "invalid")
     own = play(eat, o.AddCard(column="escalated", title="ours"))
-    assert refused(own, o.AnswerFeedback(card="c2", outcome="done"), "invalid")
+    assert refused(own, so.AnswerFeedback(card="c2", outcome="done"), "invalid")
     assert can("participant", "answer_feedback") and not can("viewer", "answer_feedback")
-    done = play(eat, o.AnswerFeedback(card="c1", outcome="done"))
-    unchanged(done, o.AnswerFeedback(card="c1", outcome="done"))
+    done = play(eat, so.AnswerFeedback(card="c1", outcome="done"))
+    unchanged(done, so.AnswerFeedback(card="c1", outcome="done"))
     with pytest.raises(msgspec.ValidationError):
         msgspec.json.decode(
             b'{"type":"answer_feedback","card":"c1","outcome":"maybe"}', type=o.ClientOp

@@ -9,7 +9,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from board import ops as o
+from board import ops_standards as so
 from tests.receiver import Receiver
 from tests.support import LiveClient, ServerProcess, close_all, free_port
 from tests.test_escalation_live import bearer, call, event, linked_pair
@@ -55,7 +55,9 @@ async def test_adopting_shows_live_on_the_forums_it_applies_to_and_lists(
             server, "POST", f"/api/forums/{sos['id']}/cards/c1/adopt", adopt_body(sos["id"])
         )
         assert status in (400, 404), out  # not an EAT
-        status, std = await call(server, "POST", f"{base}/cards/{card}/adopt", adopt_body(sos["id"]))
+        status, std = await call(
+            server, "POST", f"{base}/cards/{card}/adopt", adopt_body(sos["id"])
+        )
         assert status == 201, std
         assert std["text"] == "Merge to trunk daily" and std["forums"] == [sos["id"]]
         assert std["effective"] == "2027-01-04" and std["card"] == card
@@ -63,7 +65,10 @@ async def test_adopting_shows_live_on_the_forums_it_applies_to_and_lists(
         assert shown["standard"]["text"] == "Merge to trunk daily"
         # the EAT's session records it as a decision
         board = await asyncio.to_thread(server.board, eat["id"])
-        assert board["session"]["decisions"][-1]["text"] == "Adopted as a standard: Merge to trunk daily"
+        assert (
+            board["session"]["decisions"][-1]["text"]
+            == "Adopted as a standard: Merge to trunk daily"
+        )
         # listed network-wide, filterable
         status, listed = await call(server, "GET", f"/api/standards?forum={sos['id']}")
         assert status == 200 and [x["id"] for x in listed] == [std["id"]]
@@ -82,7 +87,9 @@ async def test_adopting_shows_live_on_the_forums_it_applies_to_and_lists(
         assert status == 200 and gone["retired_reason"] == "Superseded", gone
         word = await event(s, lambda ev: ev["type"] == "standard_announced")
         assert word["standard"]["retired_reason"] == "Superseded"
-        status, listed = await call(server, "GET", f"/api/standards?forum={sos['id']}&status=retired")
+        status, listed = await call(
+            server, "GET", f"/api/standards?forum={sos['id']}&status=retired"
+        )
         assert [x["id"] for x in listed] == [std["id"]]
     finally:
         await close_all([e, s])
@@ -140,7 +147,12 @@ async def test_feedback_outcome_flows_back_live(server: ServerProcess) -> None:
     try:
         bad = await e.call({"type": "answer_feedback", "card": target, "outcome": "declined"})
         assert bad["type"] == "reject" and bad["code"] == "invalid"
-        answer = {"type": "answer_feedback", "card": target, "outcome": "declined", "note": "Use the SoS board"}
+        answer = {
+            "type": "answer_feedback",
+            "card": target,
+            "outcome": "declined",
+            "note": "Use the SoS board",
+        }
         assert (await e.call(answer))["type"] == "ack"
 
         def declined(ev: dict[str, Any]) -> bool:
@@ -152,7 +164,9 @@ async def test_feedback_outcome_flows_back_live(server: ServerProcess) -> None:
         assert got["card"]["sent_to"]["note"] == "Use the SoS board"
         done = {"type": "answer_feedback", "card": target, "outcome": "done"}
         assert (await e.call(done))["type"] == "ack"
-        got = await event(s, lambda ev: ev["type"] == "card_edited" and ev["card"]["sent_to"]["status"] == "done")
+        got = await event(
+            s, lambda ev: ev["type"] == "card_edited" and ev["card"]["sent_to"]["status"] == "done"
+        )
         assert got["card"]["id"] == card
     finally:
         await close_all([e, s])
@@ -171,7 +185,7 @@ async def test_outcomes_and_standards_reach_their_forum_after_a_restart(tmp_path
             await e.close()
     finally:
         server.stop()
-    answer = o.AnswerFeedback(card=target, outcome="accepted")
+    answer = so.AnswerFeedback(card=target, outcome="accepted")
     await commit_without_delivering(db, eat["id"], answer, lose=True)  # reconcile's case
     server = ServerProcess(db).start()
     try:
@@ -179,7 +193,7 @@ async def test_outcomes_and_standards_reach_their_forum_after_a_restart(tmp_path
         assert (link["status"], link["label"]) == ("accepted", "Accepted")
     finally:
         server.stop()
-    adopt = o.AdoptStandard(
+    adopt = so.AdoptStandard(
         card=improvement, text="Trunk daily", applies="forums", forums=(sos["id"],)
     )
     await commit_without_delivering(db, eat["id"], adopt, lose=False)  # the mail's case

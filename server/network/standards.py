@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from board import ops as o
+from board import ops_standards as so
 from board.kinds import FORUM_KINDS
 from board.model import MAX_TEXT, Board, Id, Standard
 from board.sync import Accepted, Refused
@@ -39,7 +40,7 @@ class AdoptIn(msgspec.Struct, forbid_unknown_fields=True):
     text: Text
     applies: Literal["all", "kinds", "forums"] = "all"
     kinds: Annotated[list[Id], msgspec.Meta(max_length=8)] = []
-    forums: Annotated[list[Id], msgspec.Meta(max_length=o.MAX_STANDARD_FORUMS)] = []
+    forums: Annotated[list[Id], msgspec.Meta(max_length=so.MAX_STANDARD_FORUMS)] = []
     effective: dt.date | None = None
 
 
@@ -93,7 +94,7 @@ async def adopt(
     if forum is None:
         raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")
     targets = applies_to(data, await storage.forums.forums())
-    op = o.AdoptStandard(
+    op = so.AdoptStandard(
         card=card_id,
         text=data.text,
         applies=data.applies,
@@ -109,7 +110,7 @@ async def retire(
     rooms: Rooms, forum_id: str, standard_id: str, data: RetireIn, who: tuple[str, str]
 ) -> Standard:
     """Retire a standard the EAT ``forum_id`` adopted, with a reason (R66)."""
-    op = o.RetireStandard(standard=standard_id, reason=data.reason)
+    op = so.RetireStandard(standard=standard_id, reason=data.reason)
     board = await _submit(rooms, forum_id, op, who)
     return next(s for s in board.standards if s.id == standard_id and s.eat == forum_id)
 
@@ -148,7 +149,7 @@ def select(
     out = []
     needle = text.casefold().strip()
     for s in standards:
-        if status == "in-force" and s.retired_at or status == "retired" and not s.retired_at:
+        if (status == "in-force" and s.retired_at) or (status == "retired" and not s.retired_at):
             continue
         if forum and forum not in s.forums and forum != s.eat:
             continue

@@ -22,7 +22,15 @@ from board.kinds import FORUM_KINDS
 from board.model import Standard
 from server.access.guards import forum_guard, member_guard, who
 from server.access.identity import api_key, api_label, current_key
-from server.network.standards import AdoptIn, RetireIn, Status, adopt, every_standard, retire, select
+from server.network.standards import (
+    AdoptIn,
+    RetireIn,
+    Status,
+    adopt,
+    every_standard,
+    retire,
+    select,
+)
 from server.web.deps import RendererDep, RoomsDep, SecretDep, StorageDep
 from server.web.errors import API_EXCEPTION_HANDLERS, ERRORS, html
 from server.web.forms import current_name

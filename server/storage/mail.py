@@ -18,7 +18,8 @@ from typing import Any, Final, Protocol
 import msgspec
 
 from board.mail import Mail, MailOp
-from board.ops import EscalationStatus, Op, ReceiveEscalation, StandardNotice
+from board.ops import EscalationStatus, Op, ReceiveEscalation
+from board.ops_standards import StandardNotice
 from server.storage.group import GroupCommit
 from server.storage.projections import mail_new_write
 from server.storage.stmt import Stmt, Write
