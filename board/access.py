@@ -63,6 +63,7 @@ PARTICIPANT_OPS: Final = frozenset(
         "add_next_step",
         "update_next_step",
         "return_escalation",
+        "answer_feedback",
         "set_wip_limit",
         "group_card",
         "ungroup_card",

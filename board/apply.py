@@ -25,15 +25,18 @@ from . import backlog as _backlog
 from . import backlog_sync as _pairs
 from . import cards, columns, sessions
 from . import clusters as _clusters
+from . import feedback as _feedback
 from . import focus as _focus_ops
 from . import forum_links as _links
 from . import ops as o
 from . import ops_backlog as ob
+from . import ops_standards as so
 from . import people as _people
 from . import retro as _retro
 from . import room as _room
 from . import sds as _sds
 from . import sds_ops as _sds_ops
+from . import standards as _standards
 from . import timer as _timer_ops
 from . import voting as _voting
 from . import wip as _wip
@@ -80,6 +83,7 @@ _NOT_TAKING_PART = (
     ob.PairBacklog,
     ob.MirrorItem,
     ob.BacklogOrder,
+    so.StandardNotice,
 )
 
 
@@ -130,4 +134,8 @@ _HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
     ob.PairBacklog: _pairs.pair_backlog,  # one Scaled Backlog (SPEC R57, R58)
     ob.MirrorItem: _wip.checked(_pairs.mirror_item),
     ob.BacklogOrder: _pairs.backlog_order,
+    so.AdoptStandard: _standards.adopt_standard,
+    so.RetireStandard: _standards.retire_standard,
+    so.StandardNotice: _standards.standard_notice,
+    so.AnswerFeedback: _feedback.answer_feedback,
 }

@@ -39,6 +39,9 @@ from .events import (
     SdsChanged,
     SessionEnded,
     SessionStarted,
+    StandardAdopted,
+    StandardAnnounced,
+    StandardRetired,
     TimerChanged,
     VoteCast,
     VoteClosed,
@@ -81,7 +84,15 @@ def _names(names: Sequence[str]) -> str:
 
 
 # How a card that went by a route other than escalation is said to have gone.
-_ROUTE_WORDS: Final = {"product": "for product work", "improvement": "as an improvement"}
+_ROUTE_WORDS: Final = {
+    "product": "for product work",
+    "improvement": "as an improvement",
+    "feedback-product": "as product feedback",
+    "feedback-process": "as process feedback",
+}
+
+
+_OUTCOME_WORDS: Final = {"accepted": "accepted", "declined": "declined", "done": "finished"}
 
 
 def _describe_link(old: Card | None, new: Card) -> str:
@@ -105,6 +116,10 @@ def _describe_link(old: Card | None, new: Card) -> str:
         note = f" with the note “{sent.note}”" if sent.note else ""
         return f"moved {title} to {sent.label} in {where}{note}"
     origin, had = new.origin, old.origin if old is not None else None
+    answered = origin is not None and origin.status in _OUTCOME_WORDS  # feedback's (R68)
+    if answered and origin is not None and had is not None and origin != had:
+        why = f": “{origin.note}”" if origin.note else ""
+        return f"{_OUTCOME_WORDS[origin.status]} the feedback {title}{why}"
     if origin is not None and had is not None and had.status == "returned" != origin.status:
         return f"took {title} up again from {origin.forum_name or origin.forum}"  # R51
     if origin is not None and had is not None and origin.note != had.note:
@@ -232,6 +247,13 @@ def _describe_event(before: Board, e: Event) -> str:
         return _describe_sds(e)
     if isinstance(e, BacklogPaired):
         return f"made the ordered column one list with {e.name or e.forum}"
+    if isinstance(e, StandardAdopted):
+        return f"adopted the standard “{e.standard.text}”"
+    if isinstance(e, StandardRetired):
+        return f"retired the standard “{e.standard.text}”: {e.standard.retired_reason}"
+    if isinstance(e, StandardAnnounced):
+        verb = "retired" if e.standard.retired_at else "adopted"
+        return f"{e.standard.eat_name} {verb} the standard “{e.standard.text}”"
     return ""  # ColumnReranked: bookkeeping, no visible change
 
 

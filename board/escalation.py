@@ -13,9 +13,11 @@ from typing import Final
 
 from .card_state import is_removal_column
 from .events import CardArchived, CardMoved, CardRestored
+from .feedback import OUTCOMES, is_feedback, outcome_of
 from .log import Item
 from .model import Board, Card
 from .ops import EscalationStatus, ReturnEscalation
+from .ops_standards import AnswerFeedback
 
 
 def _status(
@@ -25,6 +27,13 @@ def _status(
     return card.origin.forum, EscalationStatus(
         card=card.origin.card, status=status, label=label, note=note, follow=follow
     )
+
+
+def _answered(card: Card) -> tuple[str, EscalationStatus]:
+    """The status the outcome of feedback ``card`` sends back (R68)."""
+    outcome = outcome_of(card)
+    note = card.origin.note if card.origin is not None else ""
+    return _status(card, outcome, OUTCOMES[outcome], note)
 
 
 def status_updates(item: Item, board: Board) -> list[tuple[str, EscalationStatus]]:
@@ -41,9 +50,16 @@ def status_updates(item: Item, board: Board) -> list[tuple[str, EscalationStatus
         if card is not None and card.origin is not None:
             out.append(_status(card, "returned", "Returned", card.origin.note, follow=True))
         return out
+    if isinstance(item.op, AnswerFeedback):  # the outcome of feedback (R68)
+        card = linked(item.op.card)
+        if card is not None and item.events:
+            out.append(_answered(card))
+        return out
     for e in item.events:
         if isinstance(e, CardMoved) and e.from_column != e.column:
             card = linked(e.card_id)
+            if card is not None and is_feedback(card) and outcome_of(card):
+                continue  # answered feedback shows its outcome, wherever it moves
             if card is not None:
                 # Into or out of a removal column is an outcome: the source card follows (R50).
                 title = board.column_title(e.column)
@@ -56,7 +72,10 @@ def status_updates(item: Item, board: Board) -> list[tuple[str, EscalationStatus
                 out.append(_status(card, "archived", "Archived"))
         elif isinstance(e, CardRestored):
             card = linked(e.card.id)
-            if card is not None:
+            outcome = outcome_of(card) if card is not None and is_feedback(card) else ""
+            if card is not None and outcome:
+                out.append(_answered(card))
+            elif card is not None:
                 out.append(_status(card, card.column, board.column_title(card.column)))
     return out
 
@@ -69,6 +88,9 @@ def expected_status(target: Board, card: Card) -> tuple[str, str, str] | None:
     note = card.origin.note if card.origin is not None else ""
     if card.archived:
         return "archived", "Archived", ""
+    outcome = outcome_of(card) if is_feedback(card) else ""
+    if outcome:
+        return outcome, OUTCOMES[outcome], note
     if target.column("returned") is None:
         if note:
             return None

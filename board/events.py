@@ -9,7 +9,18 @@ from __future__ import annotations
 
 import msgspec
 
-from .model import Card, CardGroup, Column, Decision, NextStep, Retro, RetroPhase, Session, Timer
+from .model import (
+    Card,
+    CardGroup,
+    Column,
+    Decision,
+    NextStep,
+    Retro,
+    RetroPhase,
+    Session,
+    Standard,
+    Timer,
+)
 from .sds_model import ScaledDaily
 
 
@@ -241,6 +252,23 @@ class VoteReopened(_Event, tag="vote_reopened", frozen=True):
     """The facilitator stepped back into the vote: the tally is cleared, votes kept."""
 
 
+class StandardAdopted(_Event, tag="standard_adopted", frozen=True):
+    """An EAT adopted a standard (SPEC R66)."""
+
+    standard: Standard
+
+
+class StandardRetired(_Event, tag="standard_retired", frozen=True):
+    standard: Standard
+
+
+class StandardAnnounced(_Event, tag="standard_announced", frozen=True):
+    """A standard that applies here, adopted or retired by an EAT (SPEC R67): connected
+    clients show "New standard adopted: …"."""
+
+    standard: Standard
+
+
 Event = (
     CardAdded
     | CardEdited
@@ -277,4 +305,7 @@ Event = (
     | RoomJoinChanged
     | MyTeamsSet
     | SdsChanged
+    | StandardAdopted
+    | StandardRetired
+    | StandardAnnounced
 )

@@ -52,6 +52,7 @@ CARD_KINDS: Final[dict[str, CardKind]] = {
         CardKind("observation", "Observation", "O"),
         CardKind("experiment", "Experiment", "E"),
         CardKind("note", "Note", "N"),
+        CardKind("feedback", "Feedback", "F"),
     )
 }
 
@@ -86,7 +87,7 @@ FORUM_KINDS: Final[dict[str, ForumKind]] = {
                 ColumnTemplate("removed", "Removed"),
                 ColumnTemplate("returned", "Returned", "Sent back to the SoS with a note"),
             ),
-            card_kinds=("impediment", "experiment", "note"),
+            card_kinds=("impediment", "experiment", "note", "feedback"),
             default_card_kind="impediment",
         ),
         ForumKind(
@@ -101,7 +102,7 @@ FORUM_KINDS: Final[dict[str, ForumKind]] = {
                 ColumnTemplate("committed", "Committed"),
                 ColumnTemplate("parked", "Parked"),
             ),
-            card_kinds=("backlog_item", "dependency", "risk", "note"),
+            card_kinds=("backlog_item", "dependency", "risk", "note", "feedback"),
             default_card_kind="backlog_item",
         ),
         ForumKind(
@@ -186,6 +187,24 @@ ROUTES: Final[tuple[Route, ...]] = (
         "improvement", "retro", "eat", ("experiment",), "escalated",
         "Send to EAT as an improvement", "improves_to",
     ),
+    # Feedback loops (SPEC R68): product and release feedback to the MetaScrum, process
+    # feedback to the EAT, from the team-facing forums; any card kind of theirs.
+    Route(
+        "feedback-product", "sos", "metascrum", ("impediment", "dependency", "risk", "note"),
+        "proposed", "Send product feedback to MetaScrum", "product_to", card_kind="feedback",
+    ),
+    Route(
+        "feedback-process", "sos", "eat", ("impediment", "dependency", "risk", "note"),
+        "escalated", "Send process feedback to EAT", "escalates_to", card_kind="feedback",
+    ),
+    Route(
+        "feedback-product", "retro", "metascrum", ("observation", "experiment", "note"),
+        "proposed", "Send product feedback to MetaScrum", "product_to", card_kind="feedback",
+    ),
+    Route(
+        "feedback-process", "retro", "eat", ("observation", "experiment", "note"),
+        "escalated", "Send process feedback to EAT", "improves_to", card_kind="feedback",
+    ),
 )  # fmt: skip
 """Every route between forums."""
 
@@ -206,6 +225,10 @@ def routes_from(board_kind: str) -> tuple[Route, ...]:
 def routes_for(board_kind: str, card_kind: str) -> tuple[Route, ...]:
     """The routes a ``card_kind`` card on a ``board_kind`` board can take."""
     return tuple(r for r in ROUTES if r.from_kind == board_kind and card_kind in r.card_kinds)
+
+
+FEEDBACK_ROUTES: Final = frozenset({"feedback-product", "feedback-process"})
+"""The routes that carry feedback (SPEC R68): the target answers with an outcome."""
 
 
 def votable_column(kind_id: str, column_id: str) -> bool:

@@ -16,9 +16,10 @@ import msgspec
 
 from . import ops as o
 from . import ops_backlog as ob
+from . import ops_standards as so
 from .backlog_sync import backlog_mail
 from .escalation import status_updates
-from .events import DecisionRecorded
+from .events import DecisionRecorded, StandardAdopted, StandardRetired
 from .kinds import route
 from .log import Item
 from .model import MAX_TEXT, Board, Card
@@ -26,9 +27,17 @@ from .model import MAX_TEXT, Board, Card
 MAIL_PREFIX: Final = "mail:"  # the op id a mail is applied with: ``mail:{id}``
 FAILED_LABEL: Final = "Not escalated"
 
-MailOp = o.ReceiveEscalation | o.EscalationStatus | ob.MirrorItem | ob.BacklogOrder
+MailOp = (
+    o.ReceiveEscalation | o.EscalationStatus | ob.MirrorItem | ob.BacklogOrder | so.StandardNotice
+)
 """The ops that travel as mail (server-made: no client may send them)."""
-MAIL_OPS: Final = (o.ReceiveEscalation, o.EscalationStatus, ob.MirrorItem, ob.BacklogOrder)
+MAIL_OPS: Final = (
+    o.ReceiveEscalation,
+    o.EscalationStatus,
+    ob.MirrorItem,
+    ob.BacklogOrder,
+    so.StandardNotice,
+)
 
 
 class Mail(msgspec.Struct, frozen=True):
@@ -77,6 +86,8 @@ def _escalation_mail(item: Item, board: Board) -> list[Mail]:
       new (or reopened, R51) card's column, its title there and the link (``target_card``).
     - a change of a card escalated here (moved, archived, restored, returned): an
       ``escalation_status`` to the forum it came from (``status_updates``).
+    - ``adopt_standard``, ``retire_standard``: a ``standard_notice`` to each forum the
+      standard applies to (R67).
     """
     op = item.op
     if isinstance(op, o.EscalateCard):
@@ -112,6 +123,14 @@ def _escalation_mail(item: Item, board: Board) -> list[Mail]:
             target_card=added.id,
         )
         return [Mail(to_forum=op.from_forum, op=status)]
+    if isinstance(op, so.AdoptStandard | so.RetireStandard):  # SPEC R67
+        return [
+            Mail(to_forum=forum, op=so.StandardNotice(standard=e.standard))
+            for e in item.events
+            if isinstance(e, StandardAdopted | StandardRetired)
+            for forum in e.standard.forums
+            if forum != board.forum_id
+        ]
     return [Mail(to_forum=forum, op=status) for forum, status in status_updates(item, board)]
 
 

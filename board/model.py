@@ -133,6 +133,31 @@ class Card(msgspec.Struct, frozen=True):
     twin: CardLink | None = None
 
 
+class Standard(msgspec.Struct, frozen=True):
+    """A standard an EAT adopted from an improvement card (SPEC R66): on the EAT's board
+    as adopted, on each forum it applies to as announced there (R67). ``forums`` are the
+    forums it applies to (resolved when adopted from ``applies``: ``all``, ``kinds`` or
+    ``forums``); a retired one keeps its place with when, by whom and why."""
+
+    id: str
+    text: str
+    eat: str  # the forum id of the EAT that adopted it
+    eat_name: str
+    card: str  # the EAT's card it was adopted from
+    card_title: str
+    adopted_at: float
+    adopted_by: str
+    session_id: str
+    session_number: int
+    applies: str = "all"
+    kinds: tuple[str, ...] = ()
+    forums: tuple[str, ...] = ()
+    effective: dt.date | None = None
+    retired_at: float = 0.0
+    retired_by: str = ""
+    retired_reason: str = ""
+
+
 class Column(msgspec.Struct, frozen=True):
     """A column and the ids of its live cards, top to bottom (ranks increasing)."""
 
@@ -269,6 +294,8 @@ class Board(msgspec.Struct, frozen=True):
     # ordered column is this board's ordered column (SPEC R57, ``board/backlog_sync.py``).
     pair: str = ""
     pair_name: str = ""
+    # Standards adopted here (an EAT) or announced here by an EAT (SPEC R66, R67).
+    standards: tuple[Standard, ...] = ()
 
     def column(self, column_id: str) -> Column | None:
         for col in self.columns:

@@ -32,7 +32,9 @@ from .model import (
     Text,
     Title,
 )
+from .op_base import OpStruct as _Op
 from .ops_backlog import BacklogOp  # one Scaled Backlog's server-made ops (SPEC R57, R58)
+from .ops_standards import AnswerFeedback, StandardOp
 from .sds_ops import SdsOp
 
 Index = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
@@ -52,10 +54,6 @@ class SourceIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     system: Id
     key: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_ID)]
     url: Url = ""
-
-
-class _Op(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", forbid_unknown_fields=True):
-    pass
 
 
 class AddCard(_Op, tag="add_card", frozen=True):
@@ -350,6 +348,7 @@ ClientOp = (
     | AddNextStep
     | UpdateNextStep
     | ReturnEscalation
+    | AnswerFeedback
     | SetTimer
     | StartTimer
     | PauseTimer
@@ -369,7 +368,9 @@ ClientOp = (
 )
 """Every operation a client may send."""
 
-ServerOp = NotePresence | EscalateCard | ReceiveEscalation | EscalationStatus | BacklogOp
+ServerOp = (
+    NotePresence | EscalateCard | ReceiveEscalation | EscalationStatus | BacklogOp | StandardOp
+)
 """Operations only the server writes (a client sending one gets ``bad_message``)."""
 
 Op = ClientOp | ServerOp

@@ -13,13 +13,10 @@ from typing import Annotated
 import msgspec
 
 from .model import MAX_FORUM_NAME, MAX_TEAMS, Body, Id, Name, Title
+from .op_base import OpStruct as _Op
 
 ForumName = Annotated[str, msgspec.Meta(max_length=MAX_FORUM_NAME)]
 TeamIds = Annotated[tuple[Name, ...], msgspec.Meta(max_length=MAX_TEAMS)]
-
-
-class _Op(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", forbid_unknown_fields=True):
-    pass
 
 
 class ItemRef(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -17,9 +17,16 @@ import msgspec
 
 from . import ops as o
 from .escalation import status_updates
-from .events import DecisionRecorded, NextStepAdded, NextStepUpdated, SessionEnded
+from .events import (
+    DecisionRecorded,
+    NextStepAdded,
+    NextStepUpdated,
+    SessionEnded,
+    StandardAdopted,
+)
+from .kinds import FEEDBACK_ROUTES
 from .log import Item
-from .model import Board, Card, NextStep
+from .model import Board, Card, NextStep, Standard
 
 # -- the kinds -----------------------------------------------------------------------------
 
@@ -33,6 +40,7 @@ STEP_DUE: Final = "next_step.due"
 STEP_OVERDUE: Final = "next_step.overdue"
 STEP_DONE: Final = "next_step.done"
 SESSION_ENDED: Final = "session.ended"
+STANDARD_ADOPTED: Final = "standard.adopted"
 TEST: Final = "test"  # "Send a test event": to one subscription only
 
 KINDS: Final[tuple[str, ...]] = (
@@ -46,9 +54,9 @@ KINDS: Final[tuple[str, ...]] = (
     STEP_OVERDUE,
     STEP_DONE,
     SESSION_ENDED,
+    STANDARD_ADOPTED,
 )
-"""Every kind a subscription may ask for (R60). "Standard adopted" is not among them:
-the board has no such operation yet (docs/integrations.md)."""
+"""Every kind a subscription may ask for (R60)."""
 
 KIND_LABELS: Final[dict[str, str]] = {
     ESCALATION_RAISED: "Escalation raised",
@@ -61,6 +69,7 @@ KIND_LABELS: Final[dict[str, str]] = {
     STEP_OVERDUE: "Next step overdue",
     STEP_DONE: "Next step done",
     SESSION_ENDED: "Session ended",
+    STANDARD_ADOPTED: "Standard adopted",
     TEST: "Test event",
 }
 
@@ -130,6 +139,7 @@ class Outgoing(msgspec.Struct, frozen=True, omit_defaults=True):
     step: StepRef | None = None
     session: SessionRef | None = None
     summary: str = ""  # Markdown, for ``session.ended``
+    standard: Standard | None = None  # for ``standard.adopted``
 
 
 def _forum(board: Board) -> ForumRef:
@@ -176,6 +186,7 @@ def outgoing_for(item: Item, board: Board) -> list[Outgoing]:
         step: StepRef | None = None,
         session: SessionRef | None = None,
         summary: str = "",
+        standard: Standard | None = None,
     ) -> None:
         found.append(
             Outgoing(
@@ -193,11 +204,12 @@ def outgoing_for(item: Item, board: Board) -> list[Outgoing]:
                 step=step,
                 session=session,
                 summary=summary,
+                standard=standard,
             )
         )
 
     op = item.op
-    if isinstance(op, o.EscalateCard):
+    if isinstance(op, o.EscalateCard) and op.route not in FEEDBACK_ROUTES:
         card = board.cards.get(op.card)
         if card is not None:
             other = ForumRef(id=op.to_forum, name=op.to_name, kind=op.to_kind)
@@ -220,6 +232,8 @@ def outgoing_for(item: Item, board: Board) -> list[Outgoing]:
         )
         if kind is None or card is None or card.origin is None:
             continue
+        if card.origin.route in FEEDBACK_ROUTES:  # feedback is not an escalation (R68)
+            continue
         origin = card.origin
         add(
             kind,
@@ -230,7 +244,16 @@ def outgoing_for(item: Item, board: Board) -> list[Outgoing]:
             note=status.note,
         )
     for event in item.events:
-        if isinstance(event, DecisionRecorded):
+        if isinstance(event, StandardAdopted):  # SPEC R66
+            std = event.standard
+            add(
+                STANDARD_ADOPTED,
+                f"/standards#standard-{std.eat}-{std.id}",
+                std.forums,
+                card=_card(board, board.cards[std.card]) if std.card in board.cards else None,
+                standard=std,
+            )
+        elif isinstance(event, DecisionRecorded):
             d = event.decision
             add(DECISION_RECORDED, f"/sessions/{d.session_id}", decision=d.text)
         elif isinstance(event, NextStepAdded):

@@ -10,12 +10,8 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from .model import Name
+from .op_base import OpStruct as _Op
 from .sds_model import MAX_SDS_ANSWER, MAX_SDS_TEAMS
-
-
-class _Op(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", forbid_unknown_fields=True):
-    pass
-
 
 SdsTeams = Annotated[tuple[Name, ...], msgspec.Meta(max_length=MAX_SDS_TEAMS)]
 SdsAnswer = Annotated[str, msgspec.Meta(max_length=MAX_SDS_ANSWER)]

@@ -34,7 +34,7 @@ async def test_escalate_then_accept_remove_and_return_live(
 
     # Only impediments offer the action; it is an item of the card's actions menu, reached
     # and pressed by keyboard (the menu button, ArrowDown into the menu, Enter).
-    await expect(sam.card(dep).locator("[data-action=escalate]")).to_have_count(0)
+    await expect(sam.card(dep).locator("[data-route=escalate]")).to_have_count(0)
     await sam.card(env).get_by_role("button", name="Actions for card No test environment").focus()
     await sam.page.keyboard.press("ArrowDown")
     item = sam.card(env).get_by_role("menuitem", name="Escalate to EAT")

@@ -41,6 +41,7 @@ from server.network.backlog_api import BACKLOG_API
 from server.network.backlog_pairs import pair_backlogs
 from server.network.escalation import catch_up
 from server.network.routes import NETWORK_ROUTES
+from server.network.standards_routes import STANDARDS_ROUTES
 from server.sessions.api import SESSION_API
 from server.sessions.exports import EXPORT_ROUTES
 from server.sessions.history import HISTORY_PAGES
@@ -188,6 +189,7 @@ def create_app(settings: Settings) -> Litestar:
             *HOOKS_API,
             *METRICS_ROUTES,
             *NETWORK_ROUTES,
+            *STANDARDS_ROUTES,
             *PROJECTOR_ROUTES,
             *ROOM_ROUTES,
             *IMPORT_ROUTES,

@@ -24,6 +24,7 @@ from board.mail import mail_for
 from board.model import Board, Team, new_board
 from board.sds_ops import AnswerSds, NextSdsTeam, SetSdsSpeaker, StartSds
 from server.demo_boards import FORUMS
+from server.demo_standards import standards_and_feedback
 from server.storage.forums import ForumDirectory
 
 # Where the demo forums send cards (``board.kinds.ROUTES``, by relation): SoS → EAT and
@@ -298,6 +299,7 @@ def demo_scripts(now: float) -> list[Script]:
     _linked_pairs(sos, scripts)
     _one_backlog(scripts)
     _ems_decides(scripts)
+    standards_and_feedback(scripts)  # SPEC R66–R68
     return list(scripts.values())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from board import ops as o
+from board import ops_standards as so
 from board.access import (
     FACILITATOR_OPS,
     PARTICIPANT_OPS,
@@ -36,6 +37,7 @@ SAMPLES: list[o.ClientOp] = [
     o.AddNextStep(text="s"),
     o.UpdateNextStep(step="s1", status="done"),
     o.ReturnEscalation(card="c1", note="n"),
+    so.AnswerFeedback(card="c1", outcome="done"),
     o.SetTimer(duration=300),
     o.StartTimer(),
     o.PauseTimer(),

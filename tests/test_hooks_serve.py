@@ -330,7 +330,7 @@ def test_bad_subscriptions_are_refused_with_a_reason(hooked: ServerProcess) -> N
         ({**good, "url": "http://"}, "Only http:// and https://"),
         ({**good, "url": "http://exa mple.org/"}, "control characters"),
         ({**good, "url": "http://example.org:99999/"}, "not a URL"),
-        ({**good, "kinds": ["standard.adopted"]}, "Unknown event kinds"),
+        ({**good, "kinds": ["standard.retired"]}, "Unknown event kinds"),
         ({**good, "kinds": []}, "at least one"),
         ({**good, "format": "irc"}, "Choose a format"),
     ]

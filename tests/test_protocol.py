@@ -40,7 +40,17 @@ from board.events import (
     SessionStarted,
     TimerChanged,
 )
-from board.model import Card, CardGroup, Column, Decision, NextStep, Retro, Session, Timer
+from board.model import (
+    Card,
+    CardGroup,
+    Column,
+    Decision,
+    NextStep,
+    Retro,
+    Session,
+    Standard,
+    Timer,
+)
 from board.protocol import (
     Ack,
     BadMessage,
@@ -82,6 +92,7 @@ OPS: dict[str, dict[str, Any]] = {
     "add_next_step": {"text": "Call EAT", "owner": "Li", "due": "2030-01-31", "cards": ["c1"]},
     "update_next_step": {"step": "s4", "status": "done", "due": None},
     "return_escalation": {"card": "c1", "note": "Needs a team decision first"},
+    "answer_feedback": {"card": "c1", "outcome": "declined", "note": "Covered already"},
     "set_timer": {"duration": 300},
     "start_timer": {},
     "pause_timer": {},
@@ -280,6 +291,11 @@ STEP = NextStep(
     "s5", "f1-1", "Call", 1.0, "Ann", 2.0, "Bo", "Li", dt.date(2030, 1, 31), "done", ("c1",)
 )
 
+STANDARD = Standard(
+    id="st9", text="Trunk daily", eat="eat", eat_name="EAT", card="c1", card_title="Trunk",
+    adopted_at=1.5, adopted_by="Ann", session_id="eat-s1", session_number=1, forums=("sos",),
+)  # fmt: skip
+
 EVENTS: list[Event] = [
     CardAdded(card=card(body="multi\nline", team="red", to_team="blue", owner="Li")),
     CardEdited(card=card(title="é ü 日本")),
@@ -321,6 +337,9 @@ EVENTS: list[Event] = [
     voting_events.CardsRevealed(cards=(card(),)),
     voting_events.WipLimitSet(column="new", limit=4),
     voting_events.WipExceeded(column="new", count=5, limit=4, title="New", card_id="c1"),
+    voting_events.StandardAdopted(standard=STANDARD),
+    voting_events.StandardRetired(standard=STANDARD),
+    voting_events.StandardAnnounced(standard=STANDARD),
 ]
 
 

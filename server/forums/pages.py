@@ -170,8 +170,10 @@ async def forum_page(
     present = [p.name for p in peers]
     person = await who(request)
     role = person.role(forum_id) or "viewer"
+    adopting = board.kind == "eat" and role == "facilitator"  # the adopt dialog's forums
     body = renderer.page(
         "forum.html",
+        network_forums=await storage.forums.forums() if adopting else [],
         view=renderer.view(board, role=role, viewer=key),
         epoch=room.sync.epoch,
         peers=peers,

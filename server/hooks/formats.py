@@ -41,6 +41,10 @@ def _lines(e: Outgoing, esc: Callable[[str], str], bold: Callable[[str], str]) -
         out.append(f"{bold('Note')}: {esc(e.note)}")
     if e.decision:
         out.append(f"{bold('Decision')}: {esc(e.decision)}")
+    if e.standard is not None:
+        out.append(f"{bold('Standard')}: {esc(e.standard.text)}")
+        if e.standard.effective is not None:
+            out.append(f"{bold('Effective')}: {e.standard.effective.isoformat()}")
     if e.step is not None:
         extra = [p for p in (e.step.owner, e.step.due.isoformat() if e.step.due else "") if p]
         tail = f" — {esc(', '.join(extra))}" if extra else ""

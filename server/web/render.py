@@ -40,7 +40,8 @@ from board.events import (
     SessionStarted,
     TimerChanged,
 )
-from board.kinds import CARD_KINDS, FORUM_KINDS, routes_for
+from board.feedback import OUTCOMES as FEEDBACK_OUTCOMES
+from board.kinds import CARD_KINDS, FEEDBACK_ROUTES, FORUM_KINDS, routes_for
 from board.log import Item
 from board.model import RETRO_PHASES, SOURCE_LABELS, Board, Card, Team
 from board.timer import mmss
@@ -180,6 +181,8 @@ class Renderer:
             FORUM_KINDS=FORUM_KINDS,
             SOURCE_LABELS=SOURCE_LABELS,
             routes_for=routes_for,
+            FEEDBACK_ROUTES=FEEDBACK_ROUTES,
+            FEEDBACK_OUTCOMES=FEEDBACK_OUTCOMES,
             is_removed=is_removed,
             hue=hue,
             initials=initials,

@@ -18,6 +18,7 @@ import { initMenus } from "./menu.js";
 import { MoveTo, OthersMoves, reveal } from "./moves.js";
 import { initStrip, syncStrip } from "./strip.js";
 import { initEscalation, openEscalate } from "./escalation.js";
+import { initStandards, openAdopt, openAnswer, showStandard } from "./standards_board.js";
 
 const root = document.getElementById("forum");
 const announcer = document.getElementById("announcer");
@@ -93,6 +94,7 @@ const live = new Live({
       }
       // The scroll follows what this person did: a card they added comes into view.
       if (ev.type === "card_added" && mine) requestAnimationFrame(() => reveal(cardEl(ev.card.id)));
+      if (ev.type === "standard_announced" || ev.type === "standard_adopted") showStandard(ev);
     },
     after(html) {
       applyRegions(html);
@@ -344,6 +346,8 @@ const actions = {
   "move-to-column": (btn) => moveTo.choose(btn),
   archive: (btn) => simple({ type: "archive_card", card: btn.closest(".card").dataset.card }, "Could not archive"),
   escalate: (btn) => openEscalate(btn, openDialog),
+  "adopt-standard": (btn) => openAdopt(btn, openDialog),
+  "answer-feedback": (btn) => openAnswer(btn, openDialog),
   "return-escalation": (btn) => openDialog("return-dialog", (form) => {
     form.elements.card.value = btn.closest(".card").dataset.card;
   }),
@@ -398,6 +402,7 @@ const myTeams = new MyTeams({ live, openDialog, dialogError });
 initMenus();
 initStrip();
 initEscalation({ forumId: root.dataset.forum, announce, dialogError });
+initStandards({ forumId: root.dataset.forum, announce, dialogError, submitOp });
 timerControls(simple, toast);
 initBacklog({ live, toast, announce });
 retroControls(simple, live);

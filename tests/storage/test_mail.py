@@ -13,6 +13,7 @@ import asyncpg
 import pytest
 
 from board import ops as o
+from board import ops_standards as so
 from board.mail import Mail, mail_op_id, refused_reply
 from server.storage import NotOwner, Storage
 from server.storage.postgres import PostgresStorage
@@ -254,3 +255,19 @@ async def test_the_sweeps_query_reads_only_the_index_of_mail_to_deliver(tmp_path
         assert "mail_pending" in plan, plan
     finally:
         await schemas.drop()
+
+
+async def test_an_adopted_standard_writes_a_notice_per_forum(storage: Storage) -> None:
+    # SPEC R18a, R67: an adoption's notices are mail, written with it, on every engine
+    pair = Pair(storage)
+    await pair.create()
+    added = pair.eat.do(o.AddCard(column="escalated", title="Trunk", kind="experiment"))
+    card = added.item.events[0].card.id  # type: ignore[union-attr]
+    pair.eat.do(o.StartSession())
+    adopt = so.AdoptStandard(card=card, text="Trunk daily", applies="forums", forums=("sos",))
+    pair.eat.do(adopt, actor="Dana")
+    await storage.log.append("eat", pair.eat.accepted[-3:], pair.eat.at)
+    [mail] = await storage.mail.pending("sos")
+    assert (mail.to_forum, mail.from_forum, mail.actor) == ("sos", "eat", "Dana")
+    assert isinstance(mail.op, so.StandardNotice) and mail.op.standard.text == "Trunk daily"
+    assert mail.op.standard.forums == ("sos",)
