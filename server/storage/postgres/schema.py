@@ -146,6 +146,25 @@ CREATE TABLE feeds(
 CREATE UNIQUE INDEX feeds_by_hash ON feeds(token_hash);
 """
 
+# Steps 8 to 10 are other branches' (each engineer is given a step number); until they
+# are merged, each is an empty step so that the sprint step keeps its number.
+_RESERVED: Final = "SELECT 1;"
+
+# The sprint calendar (one row, id 1) and the guide's metrics per team per sprint
+# (server/storage/cadence.py, SPEC R69, R71).
+_CADENCE: Final = """
+CREATE TABLE sprint_settings(
+    id integer PRIMARY KEY CHECK (id = 1), days integer NOT NULL, start text NOT NULL,
+    updated_at double precision NOT NULL, updated_by text NOT NULL);
+CREATE TABLE team_metrics(
+    team_id text NOT NULL, sprint integer NOT NULL, happiness integer NOT NULL,
+    productivity double precision, productivity_unit text NOT NULL DEFAULT '',
+    value double precision, value_unit text NOT NULL DEFAULT '',
+    quality double precision, quality_unit text NOT NULL DEFAULT '',
+    forum_id text NOT NULL, recorded_by text NOT NULL, recorded_at double precision NOT NULL,
+    PRIMARY KEY(team_id, sprint));
+"""
+
 MIGRATIONS: Final[tuple[str, ...]] = (
     _V1,
     _V2,
@@ -154,6 +173,10 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     _OPS_BY_PERSON,
     _HOOKS,  # step 6
     _FEEDS,  # step 7
+    _RESERVED,  # step 8 (another branch's)
+    _RESERVED,  # step 9 (another branch's)
+    _RESERVED,  # step 10 (another branch's)
+    _CADENCE,  # step 11
 )
 """Step ``i`` (0-based) takes the schema to version ``i + 1``. Only ever append."""
 VERSION: Final = len(MIGRATIONS)
