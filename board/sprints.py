@@ -16,7 +16,7 @@ from typing import Final
 import msgspec
 
 MIN_DAYS: Final = 1
-MAX_DAYS: Final = 60
+MAX_DAYS: Final = 365  # as --sprint-days allows
 EPOCH_FLOOR: Final = dt.date(2000, 1, 1)  # no sprint 1 before this (a typo, not a plan)
 EPOCH_CEIL: Final = dt.date(2100, 1, 1)
 
@@ -80,7 +80,7 @@ class SprintCalendar(msgspec.Struct, frozen=True):
         )
 
     def label_at(self, at: float) -> str:
-        """"Sprint 14" for a moment in sprint 14; "Before Sprint 1" before sprint 1."""
+        """ "Sprint 14" for a moment in sprint 14; "Before Sprint 1" before sprint 1."""
         n = self.number_at(at)
         return f"Sprint {n}" if n >= 1 else "Before Sprint 1"
 
@@ -112,5 +112,7 @@ def parse_calendar(days: str, start: str) -> SprintCalendar:
     except ValueError:
         first = None
     if first is None:
-        raise BadCalendar(f"The start of sprint 1 must be a date written YYYY-MM-DD, not {raw[:20]!r}.")
+        raise BadCalendar(
+            f"The start of sprint 1 must be a date written YYYY-MM-DD, not {raw[:20]!r}."
+        )
     return SprintCalendar(days=int(text), start=first)

@@ -73,7 +73,8 @@ def _number(raw: object, field: str, label: str) -> float | None:
         try:
             value = float(raw.strip().replace(",", "."))
         except ValueError:
-            raise BadMetrics(field, f"{label} must be a number, not {raw.strip()[:20]!r}.") from None
+            shown = raw.strip()[:20]
+            raise BadMetrics(field, f"{label} must be a number, not {shown!r}.") from None
     else:
         raise BadMetrics(field, f"{label} must be a number.")
     if not math.isfinite(value) or not 0 <= value <= MAX_NUMBER:

@@ -4,8 +4,8 @@
 Protocol of one area (``log.py``: the live log; ``forums.py``: the forum directory;
 ``sessions.py``, ``history.py``, ``metrics.py``, ``access.py``; ``transfer.py``: every
 row in bulk, for ``scaleboard migrate``; ``mail.py``: ops for another forum;
-``hooks.py``: outgoing webhooks; ``cadence.py``: sprints and team metrics; ``signals.py``: hints between processes; ``feeds.py``:
-calendar feeds). An
+``hooks.py``: outgoing webhooks; ``signals.py``: hints between processes; ``feeds.py``:
+calendar feeds; ``cadence.py``: the sprint calendar and team metrics). An
 engine (``sqlite/``, the embedded default, or ``postgres/``) implements every one of
 them, sharing what is not SQL (``writes.py``, ``projections.py``, ``decoding.py``,
 the group commit in ``group.py``); handlers
