@@ -26,6 +26,7 @@ from server.cadence.sprint_routes import SPRINT_ROUTES
 from server.cadence.team_routes import TEAM_METRICS_ROUTES
 from server.config import SERVER_SEND, STATIC_DIR, TEMPLATES_DIR, Settings
 from server.demo import seed_demo
+from server.demo_metrics import seed_demo_metrics
 from server.feeds.routes import FEED_ROUTES
 from server.forums.api import API
 from server.forums.pages import PAGES
@@ -113,6 +114,7 @@ def create_app(settings: Settings) -> Litestar:
         try:
             if settings.demo and await storage.forums.is_new():
                 await seed_demo(storage.forums)
+                await seed_demo_metrics(storage.cadence, settings.sprint_days)
                 log.info("created the demo network in %s", shown(settings.db))
             teams = await storage.forums.teams()
             renderer.set_teams(teams)
