@@ -9,7 +9,9 @@ from collections.abc import Collection
 
 from board.cadence import CadenceFlag, metascrum_skipped, sos_missed_days
 from board.sprints import SprintCalendar
+from server.cadence.calendar import calendar_now
 from server.storage import Storage
+from server.web.render import Renderer
 
 
 async def cadence_flags(
@@ -38,3 +40,13 @@ async def cadence_flags(
                 calendar, row.id, row.name, row.created_at, started, at, since=since
             )
     return sorted(out, key=lambda f: (-f.sprint, f.forum_name, f.rule))
+
+
+async def recent_flags(
+    storage: Storage, renderer: Renderer, visible: Collection[str] | None
+) -> list[CadenceFlag]:
+    """The flags of the current and the previous sprint (the network page's list)."""
+    calendar = await calendar_now(storage, renderer)
+    current = calendar.number_at(time.time())
+    flags = await cadence_flags(storage, calendar, visible)
+    return [f for f in flags if f.sprint >= current - 1]
