@@ -25,6 +25,7 @@ from board.protocol import PeerInfo
 from server.access.guards import admin_guard, check_form, forum_guard, session_guard, who
 from server.access.identity import name_cookie, safe_next, valid_name
 from server.access.passes import over_tls
+from server.cadence.calendar import calendar_now
 from server.forums.backlog import session_overruns, team_choice
 from server.forums.retro import session_phases
 from server.forums.service import create_forum, teams_css, validate_forum
@@ -185,6 +186,7 @@ async def sessions_page(
     live_seq = room.sync.seq if room else forum.seq
     found = await storage.sessions.of_forum(forum_id, live_seq)
     flags = await histories.session_flags([forum_id])
+    await calendar_now(storage, renderer)  # the sprints the rows are labelled with
     return html(renderer.page("sessions.html", forum=forum, sessions=found, flags=flags))
 
 
@@ -215,6 +217,7 @@ async def session_page(
         if forum.kind == "retro"
         else []
     )
+    await calendar_now(storage, renderer)  # the session's sprint (SPEC R69)
     body = renderer.page(
         "session.html",
         forum=forum,
