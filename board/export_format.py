@@ -47,6 +47,9 @@ class ExportSession(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     participants: tuple[str, ...]
     start_seq: int  # the seq of its ``start_session`` operation
     end_seq: int  # the seq of its ``end_session`` operation
+    # The sprint it started in, in the exporting network's calendar (SPEC R69):
+    # informational, not checked on import (the importing network has its own calendar).
+    sprint: int | None = None
 
 
 class SessionExport(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

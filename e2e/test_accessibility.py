@@ -110,6 +110,8 @@ async def test_no_serious_or_critical_violations(
         "admin": "/admin",
         "integrations": f"/forums/{fid}/integrations",
         "admin integrations": "/admin/integrations",
+        "sprints": "/sprints",
+        "team metrics": f"/forums/{fid}/team-metrics",
     }
     hook = {"url": "https://example.org/hook", "kinds": ["decision.recorded"], "forum_id": fid}
     status, _ = await asyncio.to_thread(server.request, "POST", "/api/hooks", hook)

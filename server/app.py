@@ -21,8 +21,12 @@ from server.access.links import gate
 from server.access.refusals import Denied
 from server.access.service import Access
 from server.admin.routes import ADMIN_ROUTES
+from server.cadence.calendar import network_calendar
+from server.cadence.sprint_routes import SPRINT_ROUTES
+from server.cadence.team_routes import TEAM_METRICS_ROUTES
 from server.config import SERVER_SEND, STATIC_DIR, TEMPLATES_DIR, Settings
 from server.demo import seed_demo
+from server.demo_metrics import seed_demo_metrics
 from server.feeds.routes import FEED_ROUTES
 from server.forums.api import API
 from server.forums.pages import PAGES
@@ -115,9 +119,11 @@ def create_app(settings: Settings) -> Litestar:
         try:
             if settings.demo and await storage.forums.is_new():
                 await seed_demo(storage.forums)
+                await seed_demo_metrics(storage.cadence, settings.sprint_days)
                 log.info("created the demo network in %s", shown(settings.db))
             teams = await storage.forums.teams()
             renderer.set_teams(teams)
+            renderer.set_calendar(await network_calendar(storage, settings.sprint_days))
             rooms.team_ids = frozenset(t.id for t in teams)
             secret = await storage.forums.secret()
             access = Access(storage.access, secret, storage.signals)
@@ -194,6 +200,8 @@ def create_app(settings: Settings) -> Litestar:
             *ROOM_ROUTES,
             *IMPORT_ROUTES,
             *FEED_ROUTES,
+            *SPRINT_ROUTES,
+            *TEAM_METRICS_ROUTES,
             live,
             create_static_files_router(
                 path="/static",

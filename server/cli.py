@@ -108,7 +108,8 @@ def parser() -> argparse.ArgumentParser:
         "--sprint-days",
         type=int,
         default=Settings().sprint_days,
-        help="a sprint's length: dependencies open longer stand out (default %(default)s)",
+        help="a sprint's length: dependencies open longer stand out; the network's sprints "
+        "until the admin sets them (default %(default)s)",
     )
     serve.add_argument(
         "--admin-token",

@@ -149,6 +149,21 @@ ROUTES: list[tuple[str, str, Any, str]] = [
     ("GET", "/decisions", None, "public"),
     ("GET", "/next-steps", None, "public"),
     ("GET", "/next-steps.csv", None, "public"),
+    # sprints and team metrics (SPEC R69-R71; bad input, so nothing changes)
+    ("GET", "/sprints", None, "public"),
+    ("GET", "/api/sprints", None, "public"),
+    ("PUT", "/api/sprints", {"days": 0, "start": "2026-01-05"}, "admin"),
+    ("POST", "/admin/sprints", {"_form": 1, "days": "0", "start": "2026-01-05"}, "admin"),
+    ("GET", "/forums/{a}/team-metrics", None, "viewer"),
+    ("POST", "/forums/{a}/team-metrics", {"_form": 1, "team_id": "nope"}, "participant"),
+    (
+        "POST",
+        "/api/forums/{a}/team-metrics",
+        {"team_id": "x", "sprint": 1, "happiness": 3},
+        "participant",
+    ),
+    ("GET", "/api/team-metrics", None, "public"),
+    ("GET", "/team-metrics.csv", None, "public"),
 ]
 
 

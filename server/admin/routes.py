@@ -22,9 +22,10 @@ from board.kinds import FORUM_KINDS, routes_from
 from board.model import MAX_FORUM_NAME
 from server.access.guards import admin_guard, check_form, who
 from server.access.refusals import Denied
+from server.cadence.sprint_routes import admin_calendar
 from server.forums.forum_routes import set_escalation
 from server.storage.access import AccessRecords
-from server.web.deps import AccessDep, RendererDep, StorageDep
+from server.web.deps import AccessDep, RendererDep, SettingsDep, StorageDep
 from server.web.errors import (
     API_EXCEPTION_HANDLERS,
     ERRORS,
@@ -104,7 +105,9 @@ async def admin_enter(request: Req) -> Response[Any]:
 
 
 @get("/admin", include_in_schema=False, guards=[admin_guard])
-async def admin_page(request: Req, storage: StorageDep, renderer: RendererDep) -> Response[str]:
+async def admin_page(
+    request: Req, storage: StorageDep, renderer: RendererDep, settings: SettingsDep
+) -> Response[str]:
     """Every forum, its links (a role's each, the room's) with Copy and Rotate; the create form."""
     forums = []
     # In the order of the network (SoS, EAT, MetaScrum, EMS, Retrospective, Backlog:
@@ -134,6 +137,7 @@ async def admin_page(request: Req, storage: StorageDep, renderer: RendererDep) -
         max_forum_name=MAX_FORUM_NAME,
         FORUM_KINDS=FORUM_KINDS,
         serves=await storage.forums.served(),  # which teams each Scrum of Scrums serves
+        sprints=await admin_calendar(storage, settings.sprint_days),  # SPEC R69
     )
     return html(body, headers={"Cache-Control": "no-store"})
 

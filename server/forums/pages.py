@@ -24,6 +24,7 @@ from board.model import (
 from server.access.guards import admin_guard, check_form, forum_guard, session_guard, who
 from server.access.identity import name_cookie, names_cookie, names_used, safe_next, valid_name
 from server.access.passes import over_tls
+from server.cadence.calendar import calendar_now
 from server.forums.backlog import session_overruns, team_choice
 from server.forums.people import (
     forum_of,
@@ -203,6 +204,7 @@ async def sessions_page(
     live_seq = room.sync.seq if room else forum.seq
     found = await storage.sessions.of_forum(forum_id, live_seq)
     flags = await histories.session_flags([forum_id])
+    await calendar_now(storage, renderer)  # the sprints the rows are labelled with
     return html(renderer.page("sessions.html", forum=forum, sessions=found, flags=flags))
 
 
@@ -233,6 +235,7 @@ async def session_page(
         if forum.kind == "retro"
         else []
     )
+    await calendar_now(storage, renderer)  # the session's sprint (SPEC R69)
     body = renderer.page(
         "session.html",
         forum=forum,

@@ -61,6 +61,13 @@ class Chart(msgspec.Struct, frozen=True):
     legend: list[tuple[str, str]]  # (series, label)
 
 
+def number(value: float) -> str:
+    """A count or a measure as shown: ``21``, ``2.25``."""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.2f}".rstrip("0")
+
+
 def nice_scale(top: float, steps: int = 4) -> tuple[float, float]:
     """A round maximum and tick step for counts up to ``top`` (steps of 1, 2 or 5 × 10^k)."""
     if top <= 0:
@@ -74,7 +81,7 @@ def nice_scale(top: float, steps: int = 4) -> tuple[float, float]:
 
 def column_chart(
     categories: Sequence[str],
-    series: Sequence[tuple[str, str, Sequence[int]]],
+    series: Sequence[tuple[str, str, Sequence[float]]],
     *,
     width: int = 960,
     height: int = 420,
@@ -98,7 +105,7 @@ def column_chart(
                     h,
                     sid,
                     f"{label}, {category}",
-                    str(values[i]),
+                    number(values[i]),
                     shown=bar_w >= 26 and (values[i] > 0 or n <= 8),  # no row of noughts
                 )
             )

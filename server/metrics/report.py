@@ -9,9 +9,11 @@ from collections.abc import Collection, Sequence
 
 import msgspec
 
+from board.cadence import CadenceFlag
 from board.guardrails import GuardrailReport, check_forum, merge
 from board.metrics import Metrics, forum_metrics, network_metrics
 from board.model import Team
+from server.cadence.report import TeamMetricsReport
 from server.metrics.histories import Chosen, Histories, Unavailable
 from server.storage import Storage
 from server.storage.records import ForumRow
@@ -52,6 +54,10 @@ class MetricsReport(msgspec.Struct, frozen=True):
     metrics: Metrics
     guardrails: GuardrailReport
     forums: list[ForumLine]
+    # The cadence guardrails (SPEC R70) and the guide's metrics per team per sprint
+    # (SPEC R71), added by ``server/cadence/metrics_part.py``.
+    cadence: list[CadenceFlag] = msgspec.field(default_factory=list)
+    team_metrics: TeamMetricsReport | None = None
 
 
 def _ref(row: ForumRow) -> ForumRef:

@@ -23,8 +23,11 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get
 from litestar.params import QueryParameter
 
+from board.cadence import RULES as CADENCE_RULES
 from board.guardrails import RULES
 from server.access.guards import forum_guard, who
+from server.cadence.charts import ALL_MEASURES, team_charts, team_rows, unit_of
+from server.cadence.metrics_part import with_cadence
 from server.metrics.charts import OUTCOMES, charts, day, flagged_sessions, percent, span
 from server.metrics.histories import DAYS, BadPeriod, Chosen, Unavailable, choose_period
 from server.metrics.report import ForumRef, MetricsReport, forum_report, network_report
@@ -65,6 +68,7 @@ def _page(renderer: Renderer, report: MetricsReport, chosen: Chosen, base: str) 
         names[report.forum.id] = report.forum
     for line in report.forums:
         names[line.forum.id] = line.forum
+    names_of_teams = {t.id: t.name for t in renderer.teams.values()}
     body = renderer.page(
         "metrics.html",
         report=report,
@@ -81,6 +85,11 @@ def _page(renderer: Renderer, report: MetricsReport, chosen: Chosen, base: str) 
         percent=percent,
         outcomes=OUTCOMES,
         outcome_labels=dict(OUTCOMES),
+        team_charts=team_charts(report.team_metrics, names_of_teams) if report.team_metrics else {},
+        team_measures=ALL_MEASURES,
+        unit_of=unit_of,
+        team_rows=team_rows,
+        cadence_rules=CADENCE_RULES,
     )
     return html(body, headers={"Cache-Control": "no-store"})
 
@@ -96,6 +105,7 @@ def _period_or_page(
 
 @get("/forums/{forum_id:str}/metrics", include_in_schema=False, guards=[forum_guard("viewer")])
 async def forum_metrics_page(
+    request: Req,
     storage: StorageDep,
     renderer: RendererDep,
     histories: HistoriesDep,
@@ -115,6 +125,8 @@ async def forum_metrics_page(
         report = await forum_report(histories, storage, row, chosen)
     except Unavailable as e:
         return not_found(renderer, f"The metrics of this forum cannot be computed: {e}")
+    visible = (await who(request)).visible()
+    report = await with_cadence(report, storage, renderer, chosen, visible, row)
     return _page(renderer, report, chosen, base)
 
 
@@ -133,6 +145,7 @@ async def network_metrics_page(
         return chosen
     visible = (await who(request)).visible()
     report = await network_report(histories, storage, visible, chosen)
+    report = await with_cadence(report, storage, renderer, chosen, visible)
     return _page(renderer, report, chosen, "/metrics")
 
 
@@ -155,7 +168,9 @@ class MetricsApi(Controller):
     )
     async def forum_metrics(
         self,
+        request: Req,
         storage: StorageDep,
+        renderer: RendererDep,
         histories: HistoriesDep,
         forum_id: str,
         days: DaysParam = None,
@@ -169,15 +184,18 @@ class MetricsApi(Controller):
             raise ApiProblem(404, "not_found", f"There is no forum {forum_id!r}.")
         chosen = _api_period(days, from_, to)
         try:
-            return await forum_report(histories, storage, row, chosen)
+            report = await forum_report(histories, storage, row, chosen)
         except Unavailable as e:
             raise ApiProblem(404, "not_found", str(e)) from None
+        visible = (await who(request)).visible()
+        return await with_cadence(report, storage, renderer, chosen, visible, row)
 
     @get("/metrics", responses={400: ERRORS[400]})
     async def network_metrics(
         self,
         request: Req,
         storage: StorageDep,
+        renderer: RendererDep,
         histories: HistoriesDep,
         days: DaysParam = None,
         from_: FromParam = None,
@@ -187,7 +205,8 @@ class MetricsApi(Controller):
         forum, and their guardrail flags, over a period."""
         chosen = _api_period(days, from_, to)
         visible = (await who(request)).visible()
-        return await network_report(histories, storage, visible, chosen)
+        report = await network_report(histories, storage, visible, chosen)
+        return await with_cadence(report, storage, renderer, chosen, visible)
 
 
 METRICS_ROUTES: list[Callable[..., Any] | type[Controller] | Any] = [

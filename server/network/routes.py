@@ -25,6 +25,7 @@ from litestar.response import Redirect
 from board.model import Id
 from board.network import NetworkFacts, layout
 from server.access.guards import admin_guard, check_form, forum_guard, member_guard, who
+from server.cadence.guardrails import recent_flags
 from server.live.registry import Rooms
 from server.network.queries import Counts, check_serves, network_facts
 from server.storage import Storage
@@ -77,7 +78,11 @@ async def network_page(
     facts = await _facts(request, storage, rooms, counts)
     person = await who(request)
     body = renderer.page(
-        "network.html", admin=person.admin, refresh=REFRESH_SECONDS, **_context(facts)
+        "network.html",
+        admin=person.admin,
+        refresh=REFRESH_SECONDS,
+        cadence=await recent_flags(storage, renderer, person.visible()),  # SPEC R70
+        **_context(facts),
     )
     return html(body, headers={"Cache-Control": "no-store"})
 

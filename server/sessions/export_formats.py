@@ -17,15 +17,17 @@ import datetime as dt
 import io
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Final
 
 import jinja2
+import msgspec
 
 from board.export import SessionExport, export_session
 from board.kinds import FORUM_KINDS
 from board.model import SOURCE_LABELS, Board
 from board.rules import without_invisible
+from board.sprints import SprintCalendar
 from board.timer import mmss
 from server.config import TEMPLATES_DIR
 from server.storage import Storage
@@ -45,6 +47,7 @@ CSV_FIELDS: Final = (
     "created_by",
     "updated_at",
     "updated_by",
+    "sprint",  # of created_at, in the network's calendar (SPEC R69)
 )
 
 
@@ -63,9 +66,11 @@ async def board_at(storage: Storage, forum_id: str, seq: int) -> Board | None:
         return None
 
 
-async def build_export(storage: Storage, detail: SessionDetail) -> SessionExport:
+async def build_export(
+    storage: Storage, detail: SessionDetail, calendar: SprintCalendar | None = None
+) -> SessionExport:
     """The JSON export of a recorded session; ``Running`` if it has not ended. ``store``
-    reads the log."""
+    reads the log; ``calendar`` gives the session's sprint (SPEC R69)."""
     record = detail.session
     if record.end_seq is None:
         raise Running(record.id)
@@ -74,8 +79,14 @@ async def build_export(storage: Storage, detail: SessionDetail) -> SessionExport
         raise LookupError(f"no snapshot of {record.forum_id} before seq {record.start_seq}")
     ops = await storage.log.ops(record.forum_id, record.start_seq, record.end_seq)
     now = time.time()
-    return await asyncio.to_thread(
+    export = await asyncio.to_thread(
         export_session, start, ops, exported_at=now, next_steps=detail.step_list
+    )
+    if calendar is None or calendar.number_at(record.started_at) < 1:
+        return export
+    sprint = calendar.number_at(record.started_at)
+    return msgspec.structs.replace(
+        export, session=msgspec.structs.replace(export.session, sprint=sprint)
     )
 
 
@@ -135,6 +146,7 @@ def session_markdown(
     forum_kind: str,
     teams: dict[str, str],
     round_: dict[str, object] | None = None,
+    sprint: str = "",
 ) -> str:
     """The session as Markdown: facts, its Scaled Daily Scrum (``round_``, from
     ``sds_export.markdown_context``), decisions, next steps and the board by column.
@@ -155,6 +167,7 @@ def session_markdown(
         steps=detail.step_list,
         columns=columns,
         teams=teams,
+        sprint=sprint,  # "Sprint 14": when it started, in the network's calendar
         today=dt.date.today(),
         **(round_ or {"sds": None}),
     )
@@ -178,8 +191,9 @@ def _iso(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts, tz=dt.UTC).isoformat(timespec="seconds")
 
 
-def steps_csv(steps: Iterable[ExportedStep]) -> str:
-    """Next steps (as ``SessionRecords.exported_steps`` lists them) as CSV."""
+def steps_csv(steps: Iterable[ExportedStep], sprint_of: Callable[[float], str] = str) -> str:
+    """Next steps (as ``SessionRecords.exported_steps`` lists them) as CSV; ``sprint_of``
+    labels the sprint a step was made in ("Sprint 14")."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_FIELDS)
@@ -197,6 +211,7 @@ def steps_csv(steps: Iterable[ExportedStep]) -> str:
             s.created_by,
             _iso(s.updated_at),
             s.updated_by,
+            sprint_of(s.created_at),
         ]
         writer.writerow([csv_cell(v) for v in values])
     return out.getvalue()

@@ -17,6 +17,7 @@ from litestar.response import Redirect
 from board.export import ImportProblem, SessionExport, encode
 from board.outgoing import ForumRef, SessionRef, StepRef, session_summary
 from server.access.guards import admin_guard, check_form, forum_guard, session_guard, who
+from server.cadence.calendar import calendar_now
 from server.sessions.export_formats import Running, build_export, session_markdown, steps_csv
 from server.sessions.importing import ImportResult, import_session
 from server.sessions.sds_export import held, markdown_context, round_csv_download
@@ -66,7 +67,9 @@ async def export_markdown(
     teams = {t.id: t.name for t in renderer.teams.values()}
     served = (await storage.forums.served()).get(detail.session.forum_id, ())
     round_ = markdown_context(held(detail.board, session_id), served)  # SPEC R56
-    text = session_markdown(detail, name, kind, teams, round_)
+    await calendar_now(storage, renderer)
+    sprint = renderer.sprint_label(detail.session.started_at)
+    text = session_markdown(detail, name, kind, teams, round_, sprint)
     headers = _download(f"{session_id}.md")
     headers["Content-Disposition"] = headers["Content-Disposition"].replace("attachment", "inline")
     return Response(text, media_type="text/markdown", headers=headers)
@@ -110,7 +113,7 @@ async def export_json(storage: StorageDep, renderer: RendererDep, session_id: st
     if detail is None:
         return not_found(renderer, "There is no session with this id.")
     try:
-        export = await build_export(storage, detail)
+        export = await build_export(storage, detail, await calendar_now(storage, renderer))
     except Running:
         return _running(renderer, session_id)
     return Response(
@@ -128,8 +131,9 @@ async def forum_steps_csv(
 ) -> Response[Any]:
     if await storage.forums.forum(forum_id) is None:
         return not_found(renderer, "There is no forum at this address.")
+    await calendar_now(storage, renderer)
     return Response(
-        steps_csv(await storage.sessions.exported_steps(forum_id)),
+        steps_csv(await storage.sessions.exported_steps(forum_id), renderer.sprint_label),
         media_type="text/csv",
         headers=_download(f"next-steps-{forum_id}.csv"),
     )
@@ -144,18 +148,22 @@ async def session_steps_csv(
     if detail is None:
         return not_found(renderer, "There is no session with this id.")
     steps = await storage.sessions.exported_steps(detail.session.forum_id)
+    await calendar_now(storage, renderer)
     return Response(
-        steps_csv(s for s in steps if s.session_id == session_id),
+        steps_csv((s for s in steps if s.session_id == session_id), renderer.sprint_label),
         media_type="text/csv",
         headers=_download(f"next-steps-{session_id}.csv"),
     )
 
 
 @get("/next-steps.csv", include_in_schema=False)
-async def network_steps_csv(request: Req, storage: StorageDep) -> Response[Any]:
+async def network_steps_csv(
+    request: Req, storage: StorageDep, renderer: RendererDep
+) -> Response[Any]:
     visible = (await who(request)).visible()
+    await calendar_now(storage, renderer)
     return Response(
-        steps_csv(await storage.sessions.exported_steps(None, visible)),
+        steps_csv(await storage.sessions.exported_steps(None, visible), renderer.sprint_label),
         media_type="text/csv",
         headers=_download("next-steps.csv"),
     )
@@ -218,7 +226,9 @@ class ExportApi(Controller):
         responses={404: ERRORS[404], 409: ERRORS[409]},
         guards=[SEEN],
     )
-    async def session_export(self, storage: StorageDep, session_id: str) -> SessionExport:
+    async def session_export(
+        self, storage: StorageDep, renderer: RendererDep, session_id: str
+    ) -> SessionExport:
         """A recorded session as one document: start board, every operation, end board,
         decisions and next steps (format ``scaleboard.session`` version 1, see
         docs/export.md). Import it into another Scaleboard with ``POST /api/import``."""
@@ -226,7 +236,7 @@ class ExportApi(Controller):
         if detail is None:
             raise ApiProblem(404, "not_found", f"There is no session {session_id!r}.")
         try:
-            return await build_export(storage, detail)
+            return await build_export(storage, detail, await calendar_now(storage, renderer))
         except Running:
             raise ApiProblem(
                 409, "conflict", "The session is still running; export it once it has ended."

@@ -23,6 +23,7 @@ from board.access import can
 from board.sync import Refused
 from server.access.guards import check_form, forum_guard, who
 from server.access.identity import current_key, safe_next
+from server.cadence.calendar import calendar_now
 from server.live.registry import Rooms
 from server.sessions.checks import (
     PAGE_SIZE,
@@ -103,6 +104,7 @@ async def network_sessions(
         storage.history, rooms, kind=kind_id, limit=PAGE_SIZE, offset=offset, visible=visible
     )
     flags = await histories.session_flags([s.forum_id for s in found])
+    await calendar_now(storage, renderer)  # the sprints the rows are labelled with
     body = renderer.page(
         "history_sessions.html",
         sessions=found,
@@ -154,6 +156,7 @@ async def _decisions_page(
         offset=(number - 1) * PAGE_SIZE,
         visible=(await who(p.request)).visible(),
     )
+    await calendar_now(p.storage, renderer)
     body = renderer.page(
         "decisions.html",
         forum=forum,
@@ -222,6 +225,7 @@ async def _steps_page(
         visible=visible,
     )
     filters = {"status": f.status, "owner": f.owner, "overdue": "true" if f.overdue else None}
+    await calendar_now(p.storage, renderer)
     body = renderer.page(
         "next_steps.html",
         forum=forum,

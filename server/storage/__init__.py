@@ -5,7 +5,7 @@ Protocol of one area (``log.py``: the live log; ``forums.py``: the forum directo
 ``sessions.py``, ``history.py``, ``metrics.py``, ``access.py``; ``transfer.py``: every
 row in bulk, for ``scaleboard migrate``; ``mail.py``: ops for another forum;
 ``hooks.py``: outgoing webhooks; ``signals.py``: hints between processes; ``feeds.py``:
-calendar feeds). An
+calendar feeds; ``cadence.py``: the sprint calendar and team metrics). An
 engine (``sqlite/``, the embedded default, or ``postgres/``) implements every one of
 them, sharing what is not SQL (``writes.py``, ``projections.py``, ``decoding.py``,
 the group commit in ``group.py``); handlers
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from server.storage.access import AccessRecords
+from server.storage.cadence import CadenceRecords
 from server.storage.feeds import FeedRecords
 from server.storage.forums import ForumDirectory
 from server.storage.history import HistoryQueries
@@ -73,6 +74,9 @@ class Storage(Protocol):
 
     @property
     def feeds(self) -> FeedRecords: ...
+
+    @property
+    def cadence(self) -> CadenceRecords: ...
 
     @property
     def mail(self) -> MailBox: ...

@@ -11,6 +11,8 @@ from typing import Any, Final
 import msgspec
 
 from board.model import Decision, NextStep
+from board.team_metrics import TeamSprintMetrics
+from server.storage.cadence import SprintSettings
 from server.storage.feeds import FeedRecord
 from server.storage.history import CardRef, LoggedDecision, LoggedStep
 from server.storage.sessions import SessionInfo, SessionRecord
@@ -187,4 +189,41 @@ def feed_row(row: Sequence[Any]) -> FeedRecord:
         owner=str(owner),
         grants=[(str(f), str(r), str(m)) for f, r, m in msgspec.json.decode(grants)],
         admin_mark=str(admin_mark),
+    )
+
+
+SPRINT_COLUMNS: Final = "days, start, updated_at, updated_by"
+TEAM_METRIC_COLUMNS: Final = (
+    "team_id, sprint, happiness, productivity, productivity_unit, value, value_unit, "
+    "quality, quality_unit, forum_id, recorded_by, recorded_at"
+)
+
+
+def sprints_row(row: Sequence[Any]) -> SprintSettings:
+    """A ``sprint_settings`` row (``SPRINT_COLUMNS``)."""
+    days, start, updated_at, updated_by = row
+    return SprintSettings(int(days), dt.date.fromisoformat(start), float(updated_at), updated_by)
+
+
+def _maybe(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def team_metrics_row(row: Sequence[Any]) -> TeamSprintMetrics:
+    """A ``team_metrics`` row (``TEAM_METRIC_COLUMNS``)."""
+    team, sprint, happy, prod, prod_unit, value, value_unit, quality, quality_unit = row[:9]
+    forum_id, by, at = row[9:]
+    return TeamSprintMetrics(
+        team_id=str(team),
+        sprint=int(sprint),
+        happiness=int(happy),
+        productivity=_maybe(prod),
+        productivity_unit=str(prod_unit),
+        value=_maybe(value),
+        value_unit=str(value_unit),
+        quality=_maybe(quality),
+        quality_unit=str(quality_unit),
+        forum_id=str(forum_id),
+        recorded_by=str(by),
+        recorded_at=float(at),
     )

@@ -34,6 +34,11 @@ class Stmt(StrEnum):
     # calendar feeds (feeds.py): replaces the feed of its scope and subject
     FEED_SET = "feed_set"  # scope, subject, generation, token_hash, created_at, owner,
     # grants (JSON text), admin_mark
+    # the sprint calendar and team metrics (cadence.py): replace the row there
+    SPRINTS_SET = "sprints_set"  # days, start (ISO text), updated_at, updated_by
+    TEAM_METRICS_SET = "team_metrics_set"  # team_id, sprint, happiness, productivity,
+    # productivity_unit, value, value_unit, quality, quality_unit, forum_id,
+    # recorded_by, recorded_at
     # the review tables (projections.py)
     SESSION_STARTED = "session_started"  # id, forum_id, number, started_at, started_by,
     # start_seq, participants (JSON text)

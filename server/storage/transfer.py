@@ -33,6 +33,8 @@ TABLE_ORDER: Final = (
     "next_steps",
     "mail",
     "feeds",
+    "sprint_settings",
+    "team_metrics",
     "hook_subscriptions",
     "events",
     "hook_deliveries",

@@ -19,6 +19,8 @@ from board.access import LINK_KINDS
 from board.model import Board, NextStep, Team
 from board.ops import Op
 from board.sync import Accepted, Item, LoggedOp
+from board.team_metrics import TeamSprintMetrics
+from server.storage.cadence import SprintSettings
 from server.storage.feeds import FeedRecord
 from server.storage.projections import mail_writes, outbox_writes, step_update_write, writes_for
 from server.storage.stmt import Stmt, Write, encode
@@ -141,4 +143,32 @@ def feed_write(feed: FeedRecord) -> Write:
         feed.owner,
         encode(feed.grants).decode(),
         feed.admin_mark,
+    )
+
+
+def sprints_write(settings: SprintSettings) -> Write:
+    """Set the network's sprint calendar (one row)."""
+    return Stmt.SPRINTS_SET, (
+        settings.days,
+        settings.start.isoformat(),
+        settings.updated_at,
+        settings.updated_by,
+    )
+
+
+def team_metrics_write(e: TeamSprintMetrics) -> Write:
+    """Record a team's metrics of a sprint whole."""
+    return Stmt.TEAM_METRICS_SET, (
+        e.team_id,
+        e.sprint,
+        e.happiness,
+        e.productivity,
+        e.productivity_unit,
+        e.value,
+        e.value_unit,
+        e.quality,
+        e.quality_unit,
+        e.forum_id,
+        e.recorded_by,
+        e.recorded_at,
     )

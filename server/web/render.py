@@ -44,6 +44,7 @@ from board.feedback import OUTCOMES as FEEDBACK_OUTCOMES
 from board.kinds import CARD_KINDS, FEEDBACK_ROUTES, FORUM_KINDS, routes_for
 from board.log import Item
 from board.model import RETRO_PHASES, SOURCE_LABELS, Board, Card, Team
+from board.sprints import SprintCalendar, utc_day
 from board.timer import mmss
 from server.access import csrf
 from server.forums import sds as sds_region
@@ -168,6 +169,9 @@ class Renderer:
     ) -> None:
         # Globals are read when a template's module is first made (imported macros keep
         # a copy), so every setting a template reads is given here, before any is made.
+        # The network's sprint calendar (SPEC R69), kept current by ``server/cadence``.
+        self.sprint_days = sprint_days
+        self.calendar = SprintCalendar(days=sprint_days, start=utc_day(time.time()))
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates),
             autoescape=True,
@@ -201,6 +205,7 @@ class Renderer:
             dependency_marker=dependencies.marker_of,
             connected_cards=dependencies.connected,
             sprint_days=sprint_days,  # Settings.sprint_days
+            sprint_label=self.sprint_label,  # "Sprint 14" of a time (SPEC R69)
         )
         self.env.globals.update(voting_regions.template_globals())
         self.env.globals.update(sds_region.template_globals())
@@ -211,6 +216,13 @@ class Renderer:
         # Compile every page now, not in the first request that needs it (~20 ms each).
         for name in self.env.list_templates(extensions=["html"]):
             self.env.get_template(name)
+
+    def set_calendar(self, calendar: SprintCalendar) -> None:
+        self.calendar = calendar
+
+    def sprint_label(self, at: float | None) -> str:
+        """ "Sprint 14" for a Unix time (``""`` for none)."""
+        return "" if at is None else self.calendar.label_at(at)
 
     def set_teams(self, teams: Iterable[Team]) -> None:
         self.teams = {t.id: t for t in teams}

@@ -9,6 +9,7 @@ write and how to read a row back are shared with SQLite (``server/storage/writes
 from __future__ import annotations
 
 from server.storage.postgres.access import PostgresAccess
+from server.storage.postgres.cadence import PostgresCadence
 from server.storage.postgres.engine import Engine
 from server.storage.postgres.feeds import PostgresFeeds
 from server.storage.postgres.forums import PostgresForums
@@ -34,6 +35,7 @@ class PostgresStorage:
         self.metrics = PostgresMetrics(engine)
         self.access = PostgresAccess(engine)
         self.feeds = PostgresFeeds(engine)
+        self.cadence = PostgresCadence(engine)
         self.mail = PostgresMail(engine)
         self.hooks = PostgresHooks(engine)
         self.signals = PostgresSignals(engine)

@@ -146,6 +146,21 @@ CREATE TABLE feeds(
 CREATE UNIQUE INDEX feeds_by_hash ON feeds(token_hash);
 """
 
+# The sprint calendar (one row, id 1) and the guide's metrics per team per sprint
+# (server/storage/cadence.py, SPEC R69, R71).
+_CADENCE: Final = """
+CREATE TABLE sprint_settings(
+    id integer PRIMARY KEY CHECK (id = 1), days integer NOT NULL, start text NOT NULL,
+    updated_at double precision NOT NULL, updated_by text NOT NULL);
+CREATE TABLE team_metrics(
+    team_id text NOT NULL, sprint integer NOT NULL, happiness integer NOT NULL,
+    productivity double precision, productivity_unit text NOT NULL DEFAULT '',
+    value double precision, value_unit text NOT NULL DEFAULT '',
+    quality double precision, quality_unit text NOT NULL DEFAULT '',
+    forum_id text NOT NULL, recorded_by text NOT NULL, recorded_at double precision NOT NULL,
+    PRIMARY KEY(team_id, sprint));
+"""
+
 MIGRATIONS: Final[tuple[str, ...]] = (
     _V1,
     _V2,
@@ -154,6 +169,7 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     _OPS_BY_PERSON,
     _HOOKS,  # step 6
     _FEEDS,  # step 7
+    _CADENCE,  # step 8
 )
 """Step ``i`` (0-based) takes the schema to version ``i + 1``. Only ever append."""
 VERSION: Final = len(MIGRATIONS)

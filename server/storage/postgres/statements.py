@@ -46,6 +46,17 @@ SQL: Final[dict[Stmt, str]] = {
     "token_hash=EXCLUDED.token_hash, created_at=EXCLUDED.created_at, owner=EXCLUDED.owner, "
     "grants=EXCLUDED.grants, admin_mark=EXCLUDED.admin_mark",
     Stmt.META_KEEP: "INSERT INTO meta(key, value) VALUES ($1,$2) ON CONFLICT DO NOTHING",
+    Stmt.SPRINTS_SET: "INSERT INTO sprint_settings(id, days, start, updated_at, updated_by) "
+    "VALUES (1,$1,$2,$3,$4) ON CONFLICT (id) DO UPDATE SET days=EXCLUDED.days, "
+    "start=EXCLUDED.start, updated_at=EXCLUDED.updated_at, updated_by=EXCLUDED.updated_by",
+    Stmt.TEAM_METRICS_SET: "INSERT INTO team_metrics(team_id, sprint, happiness, productivity, "
+    "productivity_unit, value, value_unit, quality, quality_unit, forum_id, recorded_by, "
+    "recorded_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) "
+    "ON CONFLICT (team_id, sprint) DO UPDATE SET happiness=EXCLUDED.happiness, "
+    "productivity=EXCLUDED.productivity, productivity_unit=EXCLUDED.productivity_unit, "
+    "value=EXCLUDED.value, value_unit=EXCLUDED.value_unit, quality=EXCLUDED.quality, "
+    "quality_unit=EXCLUDED.quality_unit, forum_id=EXCLUDED.forum_id, "
+    "recorded_by=EXCLUDED.recorded_by, recorded_at=EXCLUDED.recorded_at",
     Stmt.SESSION_STARTED: "INSERT INTO sessions(id, forum_id, number, started_at, started_by, "
     "start_seq, participants) VALUES ($1,$2,$3,$4,$5,$6,$7) "
     "ON CONFLICT (id) DO UPDATE SET forum_id = EXCLUDED.forum_id, number = EXCLUDED.number, "

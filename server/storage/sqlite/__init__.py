@@ -9,6 +9,7 @@ from pathlib import Path
 
 from server.storage.signals import LocalSignals
 from server.storage.sqlite.access import SqliteAccess
+from server.storage.sqlite.cadence import SqliteCadence
 from server.storage.sqlite.engine import Engine
 from server.storage.sqlite.feeds import SqliteFeeds
 from server.storage.sqlite.forums import SqliteForums
@@ -33,6 +34,7 @@ class SqliteStorage:
         self.metrics = SqliteMetrics(engine)
         self.access = SqliteAccess(engine)
         self.feeds = SqliteFeeds(engine)
+        self.cadence = SqliteCadence(engine)
         self.mail = SqliteMail(engine)
         self.hooks = SqliteHooks(engine)
         self.signals = LocalSignals()

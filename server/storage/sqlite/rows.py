@@ -29,6 +29,11 @@ SQL: Final[dict[Stmt, str]] = {
     Stmt.FEED_SET: "INSERT OR REPLACE INTO feeds(scope, subject, generation, token_hash, "
     "created_at, owner, grants, admin_mark) VALUES (?,?,?,?,?,?,?,?)",
     Stmt.META_KEEP: "INSERT OR IGNORE INTO meta(key, value) VALUES (?,?)",
+    Stmt.SPRINTS_SET: "INSERT OR REPLACE INTO sprint_settings(id, days, start, updated_at, "
+    "updated_by) VALUES (1,?,?,?,?)",
+    Stmt.TEAM_METRICS_SET: "INSERT OR REPLACE INTO team_metrics(team_id, sprint, happiness, "
+    "productivity, productivity_unit, value, value_unit, quality, quality_unit, forum_id, "
+    "recorded_by, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
     Stmt.SESSION_STARTED: "INSERT OR REPLACE INTO sessions(id, forum_id, number, started_at, "
     "started_by, start_seq, participants) VALUES (?,?,?,?,?,?,?)",
     Stmt.PARTICIPANTS: "UPDATE sessions SET participants=? WHERE id=?",

@@ -71,6 +71,17 @@ CREATE TABLE IF NOT EXISTS feeds(
     grants TEXT NOT NULL DEFAULT '[]', admin_mark TEXT NOT NULL DEFAULT '',
     PRIMARY KEY(scope, subject));
 CREATE UNIQUE INDEX IF NOT EXISTS feeds_by_hash ON feeds(token_hash);
+-- The sprint calendar (one row, id 1) and the guide's metrics per team per sprint
+-- (server/storage/cadence.py, SPEC R69, R71).
+CREATE TABLE IF NOT EXISTS sprint_settings(
+    id INTEGER PRIMARY KEY CHECK (id = 1), days INTEGER NOT NULL, start TEXT NOT NULL,
+    updated_at REAL NOT NULL, updated_by TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS team_metrics(
+    team_id TEXT NOT NULL, sprint INTEGER NOT NULL, happiness INTEGER NOT NULL,
+    productivity REAL, productivity_unit TEXT NOT NULL DEFAULT '', value REAL,
+    value_unit TEXT NOT NULL DEFAULT '', quality REAL, quality_unit TEXT NOT NULL DEFAULT '',
+    forum_id TEXT NOT NULL, recorded_by TEXT NOT NULL, recorded_at REAL NOT NULL,
+    PRIMARY KEY(team_id, sprint));
 -- Outgoing webhooks (SPEC R60-R64): the outbox of events (written with their op), the
 -- subscriptions (``kinds`` as ",a,b,"; ``forum_id`` NULL: every forum, the admin's),
 -- and one delivery per event and subscription; the partial index holds what is due.
