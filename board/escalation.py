@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from .card_state import is_removal_column
-from .events import CardArchived, CardMoved, CardRestored
+from .events import CardArchived, CardEdited, CardMoved, CardRestored
 from .log import Item
 from .model import Board, Card
 from .ops import EscalationStatus, ReturnEscalation
@@ -36,6 +36,13 @@ def status_updates(item: Item, board: Board) -> list[tuple[str, EscalationStatus
         card = board.cards.get(card_id)
         return card if card is not None and card.origin is not None and card.origin.card else None
 
+    moved = {e.card_id for e in item.events if isinstance(e, CardMoved)}
+    if isinstance(item.op, EscalationStatus) and item.op.card not in moved:
+        # A link of a chain (SPEC R72): what the forum above did goes on down.
+        card = linked(item.op.card)
+        if card is not None and any(isinstance(e, CardEdited) for e in item.events):
+            out.append(_status(card, *reported(board, card)))
+        return out
     if isinstance(item.op, ReturnEscalation):
         card = linked(item.op.card)
         if card is not None and card.origin is not None:
@@ -49,7 +56,7 @@ def status_updates(item: Item, board: Board) -> list[tuple[str, EscalationStatus
                 title = board.column_title(e.column)
                 was = is_removal_column(e.from_column, board.column_title(e.from_column))
                 ends = is_removal_column(e.column, title) != was
-                out.append(_status(card, e.column, title, follow=ends))
+                out.append(_status(card, *reported(board, card), follow=ends))
         elif isinstance(e, CardArchived):
             card = linked(e.card.id)
             if card is not None:
@@ -57,8 +64,30 @@ def status_updates(item: Item, board: Board) -> list[tuple[str, EscalationStatus
         elif isinstance(e, CardRestored):
             card = linked(e.card.id)
             if card is not None:
-                out.append(_status(card, card.column, board.column_title(card.column)))
+                out.append(_status(card, *reported(board, card)))
     return out
+
+
+CHAIN: Final = " · "  # "Accepted · EAT": the status a forum higher up gave it
+
+
+def reported(board: Board, card: Card) -> tuple[str, str, str]:
+    """The (status, label, note) ``card``, escalated to ``board``, shows on the forum it
+    came from: its column here — or, while it waits here on a forum above (a chain,
+    SPEC R72: an SoS's parent SoS escalated it on), that forum's status, labelled with
+    its name; a note that forum returned it with goes down with it."""
+    link = card.sent_to
+    if link is None or card.archived:
+        return card.column, board.column_title(card.column), ""
+    where = link.forum_name or "the forum above"
+    if link.card and card.column == link.waits_in and link.status not in _AGAIN:
+        label = link.label if CHAIN in link.label else f"{link.label}{CHAIN}{where}"
+        return link.status, label, link.note
+    note = f"{where} returned it: {link.note}" if link.status == "returned" and link.note else ""
+    return card.column, board.column_title(card.column), note
+
+
+_AGAIN: Final = frozenset({"failed", "returned"})
 
 
 def expected_status(target: Board, card: Card) -> tuple[str, str, str] | None:
@@ -74,7 +103,7 @@ def expected_status(target: Board, card: Card) -> tuple[str, str, str] | None:
             return None
     elif card.column == "returned" and note:
         return "returned", "Returned", note
-    return card.column, target.column_title(card.column), ""
+    return reported(target, card)
 
 
 LOST: Final = (

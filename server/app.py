@@ -38,6 +38,7 @@ from server.live.ownership import ForumElsewhere
 from server.live.registry import Rooms
 from server.metrics.routes import METRICS_ROUTES
 from server.network.escalation import catch_up
+from server.network.parents import PARENT_ROUTES
 from server.network.routes import NETWORK_ROUTES
 from server.sessions.api import SESSION_API
 from server.sessions.exports import EXPORT_ROUTES
@@ -180,6 +181,7 @@ def create_app(settings: Settings) -> Litestar:
             *HOOKS_API,
             *METRICS_ROUTES,
             *NETWORK_ROUTES,
+            *PARENT_ROUTES,
             *PROJECTOR_ROUTES,
             *ROOM_ROUTES,
             *IMPORT_ROUTES,
