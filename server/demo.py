@@ -17,11 +17,13 @@ from typing import Any
 
 from board import ops as o
 from board.apply import Context, apply
+from board.chains import PARENT
 from board.kinds import route
 from board.log import Accepted, Item
 from board.mail import mail_for
 from board.model import Board, Team, new_board
 from server.demo_boards import FORUMS
+from server.demo_chain import PARENTS, PLATFORM, chain_scripts, escalate_up
 from server.storage.forums import ForumDirectory
 
 # Where the demo forums send cards (``board.kinds.ROUTES``, by relation): SoS → EAT and
@@ -32,9 +34,13 @@ FORUM_LINKS = (
     ("metascrum-commerce", "escalates_to", "ems"),
     ("sos-commerce", "product_to", "metascrum-commerce"),
     ("retro-q4", "improves_to", "eat"),
+    ("sos-of-sos", "escalates_to", "eat"),
 )
 # Which teams the demo's Scrum of Scrums serves (the network page draws it).
-SERVES = (("sos-commerce", ("checkout", "payments", "search", "mobile", "platform")),)
+SERVES = (
+    ("sos-commerce", ("checkout", "payments", "search", "mobile")),
+    (PLATFORM, ("platform",)),
+)
 
 TEAMS = [
     Team("checkout", "Checkout", "#1f77b4"),
@@ -247,8 +253,9 @@ def demo_scripts(now: float) -> list[Script]:
     start = now - 7 * DAY
     simple = [_simple(fid, kind, name, start, cards) for fid, kind, name, cards in FORUMS]
     sos = _scrum_of_scrums(start)
-    scripts = {s.board.forum_id: s for s in (sos, *simple)}
+    scripts = {s.board.forum_id: s for s in (sos, *simple, *chain_scripts(start, Script))}
     _linked_pairs(sos, scripts)
+    escalate_up(scripts)
     return list(scripts.values())
 
 
@@ -263,4 +270,6 @@ async def seed_demo(forums: ForumDirectory) -> None:
         await forums.set_link(src, relation, dst)
     for forum_id, team_ids in SERVES:
         await forums.set_served(forum_id, team_ids)
+    for child, parent in PARENTS:
+        await forums.set_link(child, PARENT, parent)
     await forums.mark_seeded("demo")
