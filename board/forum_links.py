@@ -63,7 +63,7 @@ def escalate_card(board: Board, op: o.EscalateCard, ctx: Context) -> Result:
         forum_name=clean_text(op.to_name, single_line=True),
         kind=op.to_kind,
         route=way.id,
-        status=way.column,
+        status=way.lands_in(op.to_kind),
         label=_template_title(op.to_kind, way.lands_in(op.to_kind)),
         asked=clean_text(op.note, single_line=False),
         waits_in=waits,
