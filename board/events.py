@@ -9,7 +9,18 @@ from __future__ import annotations
 
 import msgspec
 
-from .model import Card, CardGroup, Column, Decision, NextStep, Retro, RetroPhase, Session, Timer
+from .model import (
+    Card,
+    CardGroup,
+    Column,
+    Decision,
+    NextStep,
+    Retro,
+    RetroPhase,
+    Session,
+    TallyLine,
+    Timer,
+)
 
 
 class _Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
@@ -92,6 +103,7 @@ class SessionEnded(_Event, tag="session_ended", frozen=True):
     ended_by: str
     end_seq: int
     next_steps: tuple[NextStep, ...]
+    tally: tuple[TallyLine, ...] = ()  # a retrospective's vote, kept (SPEC R73)
 
 
 class DecisionRecorded(_Event, tag="decision_recorded", frozen=True):

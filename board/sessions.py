@@ -39,6 +39,7 @@ from .rules import (
 from .rules import card_refs as _card_refs
 from .rules import required as _required
 from .rules import session as _session
+from .tally import session_tally
 
 Person = tuple[str, str]  # (display name, person key)
 
@@ -106,6 +107,7 @@ def start_session(board: Board, op: o.StartSession, ctx: Context) -> Result:
 def end_session(board: Board, op: o.EndSession, ctx: Context) -> Result:
     board, _ = add_participants(board, attendee(ctx))
     session = _session(board)
+    kept = session_tally(board)  # the vote outlives the phases (R73)
     board, revealed = _retro.end_session(board)  # every card face up, phases over
     made = tuple(s for s in board.next_steps.values() if s.session_id == session.id)
     still_open = {k: s for k, s in board.next_steps.items() if s.status == "open"}
@@ -115,6 +117,7 @@ def end_session(board: Board, op: o.EndSession, ctx: Context) -> Result:
         ended_by=ctx.actor,
         end_seq=ctx.seq,
         next_steps=made,
+        tally=kept,
     )
     new = replace(
         board,

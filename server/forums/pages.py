@@ -29,6 +29,7 @@ from server.forums.backlog import session_overruns, team_choice
 from server.forums.retro import session_phases
 from server.forums.service import create_forum, teams_css, validate_forum
 from server.live.registry import Rooms
+from server.sessions.export_formats import kept_tally
 from server.storage import Storage
 from server.web.deps import (
     HistoriesDep,
@@ -225,6 +226,7 @@ async def session_page(
         steps=detail.step_list,
         phases=phases,
         wip_overruns=await session_overruns(histories, forum.id, session_id),
+        tally=await kept_tally(storage, forum.id, s.end_seq) if forum.kind == "retro" else (),
     )
     return html(body)
 
