@@ -5,13 +5,25 @@ accepted there — every link shows it (the mail applied in order, as the server
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Protocol, TypeVar
 
 from board import ops as o
-from board.model import new_board
+from board.model import Board, new_board
 
-if TYPE_CHECKING:
-    from server.demo import Script
+
+class Script(Protocol):
+    """What this needs of ``server.demo.Script``: ops applied in order, mail delivered."""
+
+    board: Board
+    at: float
+
+    def card(self, actor: str, column: str, title: str, **fields: Any) -> str: ...
+
+    def send(self, actor: str, op: o.Op, scripts: Any, *, minutes: float) -> None: ...
+
+
+S = TypeVar("S", bound=Script)
 
 PLATFORM: Final = "sos-platform"
 PARENT_SOS: Final = "sos-of-sos"
@@ -20,7 +32,7 @@ RUNNERS: Final = "Shared CI runners are over capacity every release week"
 PARENTS: Final = (("sos-commerce", PARENT_SOS), (PLATFORM, PARENT_SOS))
 
 
-def chain_scripts(start: float, script: type[Script]) -> list[Script]:
+def chain_scripts(start: float, script: Callable[[Board, float], S]) -> list[S]:
     """The Platform SoS and the parent SoS, with their cards (not yet sent)."""
     platform = script(new_board(PLATFORM, "sos", "Scrum of Scrums — Platform"), start)
     platform.card("Noor Haddad", "new", RUNNERS, team="platform",
@@ -33,7 +45,7 @@ def chain_scripts(start: float, script: type[Script]) -> list[Script]:
     return [platform, parent]
 
 
-def escalate_up(scripts: dict[str, Script]) -> None:
+def escalate_up(scripts: Mapping[str, Script]) -> None:
     """The runners impediment goes Platform SoS → parent SoS → EAT, and the EAT accepts it."""
     platform, parent, eat = scripts[PLATFORM], scripts[PARENT_SOS], scripts["eat"]
     card = next(c.id for c in platform.board.cards.values() if c.title == RUNNERS)

@@ -25,7 +25,8 @@ async def chain_of_three(server: ServerProcess, tag: str) -> tuple[str, str, str
     return a, top, eat
 
 
-async def test_setting_a_parent_refuses_circles_and_non_sos(server: ServerProcess) -> None:  # SPEC R72
+async def test_setting_a_parent_refuses_circles_and_non_sos(server: ServerProcess) -> None:
+    # SPEC R72
     a, top, eat = await chain_of_three(server, "Rules")
     status, out = await call(server, "GET", f"/api/forums/{a}/escalates-to")
     assert out["forum"] == top  # an SoS with a parent escalates there
@@ -59,7 +60,7 @@ async def test_a_chain_of_three_live_forums_with_the_outcome_flowing_down(
 ) -> None:  # SPEC R72, R50, R32a
     a, top, eat = await chain_of_three(server, "Live")
     clients = [await LiveClient.connect(server.ws_url(f)) for f in (a, top, eat)]
-    ca, ct, ce = clients
+    ca, _, ce = clients
     try:
         added = await ca.call({"type": "add_card", "column": "new", "title": "No staging"})
         card = f"c{added['seq']}"
@@ -72,6 +73,7 @@ async def test_a_chain_of_three_live_forums_with_the_outcome_flowing_down(
         passed = await event(ca, edited(card, "escalated"))
         assert passed["card"]["sent_to"]["label"].endswith("EAT Live")
         status, facts = await call(server, "GET", "/api/network")
+        assert status == 200
         count = {f["id"]: f["open_impediments"] for f in facts["forums"]}
         assert (count[a], count[top], count[eat]) == (0, 0, 1)  # once (R32a)
         await ce.call({"type": "move_card", "card": there, "column": "removed", "index": 0})
@@ -95,6 +97,7 @@ async def test_a_status_lost_in_a_crash_is_caught_up_down_the_chain(tmp_path: Pa
         status, added = await call(
             server, "POST", f"/api/forums/{a}/cards", {"column": "new", "title": "No staging"}
         )
+        assert status == 201, added
         card = added["card"]["id"] if "card" in added else added["id"]
         mid = (await escalate(server, a, card))["target_card"]["id"]
         there = (await escalate(server, top, mid))["target_card"]["id"]
