@@ -29,6 +29,7 @@ from server.forums.backlog import session_overruns, team_choice
 from server.forums.retro import session_phases
 from server.forums.service import create_forum, teams_css, validate_forum
 from server.live.registry import Rooms
+from server.network.parents import parent_name
 from server.sessions.export_formats import kept_tally
 from server.storage import Storage
 from server.web.deps import (
@@ -136,6 +137,7 @@ async def create_forum_form(
 @get("/forums/{forum_id:str}", include_in_schema=False, guards=[forum_guard("viewer")])
 async def forum_page(
     request: Req,
+    storage: StorageDep,
     rooms: RoomsDep,
     renderer: RendererDep,
     secret: SecretDep,
@@ -167,6 +169,7 @@ async def forum_page(
         limits=LIMITS,
         admin=person.admin,
         team_filter_id=team_filter_id,
+        escalates_up=await parent_name(storage.forums, forum_id),  # SPEC R72
     )
     return html(body, headers={"Cache-Control": "no-store"})
 

@@ -65,6 +65,13 @@ async def set_parent(
     return None
 
 
+async def parent_name(forums: ForumDirectory, forum_id: str) -> str:
+    """The name of ``forum_id``'s parent Scrum of Scrums ("": none)."""
+    up = await forums.link(forum_id, PARENT)
+    row = await forums.forum(up) if up is not None else None
+    return row.name if row is not None and row.kind == SOS else ""
+
+
 async def _parent(forums: ForumDirectory, forum_id: str) -> Parent:
     up = await forums.link(forum_id, PARENT)
     row = await forums.forum(up) if up is not None else None
