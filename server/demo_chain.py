@@ -1,7 +1,8 @@
 """The demo's Scrum of Scrums of Scrums (SPEC R72): a second Scrum of Scrums (Platform)
 and the parent SoS above it and the Commerce SoS. One impediment goes the whole way, for
-real: raised in the Platform SoS, escalated to the parent, escalated on to the EAT, and
-accepted there — every link shows it (the mail applied in order, as the server does)."""
+real: raised in the Platform SoS, escalated to the parent, escalated on to the EAT,
+accepted and removed there — the removal moves it to Removed on every board below (the
+mail applied in order, as the server does)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def chain_scripts(start: float, script: Callable[[Board, float], S]) -> list[S]:
 
 
 def escalate_up(scripts: Mapping[str, Script]) -> None:
-    """The runners impediment goes Platform SoS → parent SoS → EAT, and the EAT accepts it."""
+    """The runners impediment goes Platform SoS → parent SoS → EAT; the EAT accepts it,
+    then removes it."""
     platform, parent, eat = scripts[PLATFORM], scripts[PARENT_SOS], scripts["eat"]
     card = next(c.id for c in platform.board.cards.values() if c.title == RUNNERS)
     up = o.EscalateCard(card=card, to_forum=PARENT_SOS, to_name=parent.board.name, to_kind="sos",
@@ -62,3 +64,5 @@ def escalate_up(scripts: Mapping[str, Script]) -> None:
     there = next(c.id for c in eat.board.cards.values() if c.origin and c.origin.card == copy)
     eat.at = max(eat.at, parent.at)
     eat.send("Dana Weiss", o.MoveCard(card=there, column="accepted", index=0), scripts, minutes=120)
+    eat.send("Dana Weiss", o.MoveCard(card=there, column="removed", index=0), scripts,
+             minutes=60 * 24)  # fmt: skip

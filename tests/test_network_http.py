@@ -52,9 +52,9 @@ def test_api_network_with_the_demo(demo: ServerProcess) -> None:  # SPEC R32
     assert sos["open_impediments"] == 3
     assert forums["metascrum-commerce"]["escalates_to"] == "ems"
     assert forums["metascrum-commerce"]["open_impediments"] is None  # holds none
-    # Escalated (linked to the SoS's), accepted (two: one came up the chain), in
-    # progress; not the returned one.
-    assert forums["eat"]["open_impediments"] == 4
+    # Escalated (linked to the SoS's), accepted, in progress; not the returned one, nor
+    # the one that came up the chain and was removed.
+    assert forums["eat"]["open_impediments"] == 3
     status, body = demo.request("GET", "/api/network")
     assert [t["id"] for t in body["teams"]][:2] == ["checkout", "payments"]
     status, schema = demo.request("GET", "/schema/openapi.json")
@@ -73,7 +73,7 @@ def test_network_page_and_picture(demo: ServerProcess) -> None:  # SPEC R33
     assert "<script>" not in html and " style=" not in html  # CSP: nothing inline
     part = demo.http("GET", "/network/picture")
     assert part.status == 200 and part.text.lstrip().startswith('<div id="network-picture"')
-    assert picture_count(part.text, "eat") == 4  # the returned one counts at the SoS (R32a)
+    assert picture_count(part.text, "eat") == 3  # the returned one counts at the SoS (R32a)
     assert part.headers["cache-control"] == "no-store"
     home = demo.http("GET", "/")
     assert 'href="/network"' in home.text
