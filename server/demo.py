@@ -24,6 +24,7 @@ from board.mail import mail_for
 from board.model import Board, Team, new_board
 from server.demo_boards import FORUMS
 from server.demo_chain import PARENTS, PLATFORM, chain_scripts, escalate_up
+from server.demo_retro import retro_session
 from server.storage.forums import ForumDirectory
 
 # Where the demo forums send cards (``board.kinds.ROUTES``, by relation): SoS → EAT and
@@ -256,6 +257,7 @@ def demo_scripts(now: float) -> list[Script]:
     scripts = {s.board.forum_id: s for s in (sos, *simple, *chain_scripts(start, Script))}
     _linked_pairs(sos, scripts)
     escalate_up(scripts)
+    retro_session(scripts["retro-q4"])
     return list(scripts.values())
 
 

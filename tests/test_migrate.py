@@ -171,7 +171,7 @@ async def test_a_live_instance_moves_to_postgresql_and_back(
     moved = migrate("--from", source, "--to", url)
     assert moved.returncode == 0, moved.stderr
     assert re.fullmatch(
-        r"Migrated 9 forums, [\d,]+ ops, 2 sessions \([\d,]+ rows\) to postgresql://\S+ in "
+        r"Migrated 9 forums, [\d,]+ ops, 3 sessions \([\d,]+ rows\) to postgresql://\S+ in "
         r"[\d.]+ s; every forum replays on the target to the source's board\.\n",
         moved.stdout,
     ), moved.stdout
