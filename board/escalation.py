@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from .card_state import is_removal_column
+from .card_state import is_removal_column, is_removed
 from .events import CardArchived, CardEdited, CardMoved, CardRestored
 from .log import Item
 from .model import Board, Card
@@ -75,12 +75,15 @@ def reported(board: Board, card: Card) -> tuple[str, str, str]:
     """The (status, label, note) ``card``, escalated to ``board``, shows on the forum it
     came from: its column here — or, while it waits here on a forum above (a chain,
     SPEC R72: an SoS's parent SoS escalated it on), that forum's status, labelled with
-    its name; a note that forum returned it with goes down with it."""
+    its name, and so does its removal there (the card followed it into Removed); a note
+    that forum returned it with goes down with it."""
     link = card.sent_to
     if link is None or card.archived:
         return card.column, board.column_title(card.column), ""
     where = link.forum_name or "the forum above"
-    if link.card and card.column == link.waits_in and link.status not in _AGAIN:
+    above = is_removal_column(link.status, link.label.split(CHAIN)[0])
+    waiting = card.column == link.waits_in or (above and is_removed(board, card))
+    if link.card and waiting and link.status not in _AGAIN:
         label = link.label if CHAIN in link.label else f"{link.label}{CHAIN}{where}"
         return link.status, label, link.note
     note = f"{where} returned it: {link.note}" if link.status == "returned" and link.note else ""

@@ -243,6 +243,8 @@ def layout(facts: NetworkFacts) -> Picture:
         places.update(_row(row, width, y))
         y += (TEAM_H if i == team_tier else FORUM_H) + ROW_GAP
     height = y - ROW_GAP + MARGIN if shown else 2 * MARGIN
+    for level in range(1, tallest + 1):  # lowest parents first: over their children
+        _over_children(places, parents, [k for k, h in high.items() if h == level], width)
     nodes: list[Node] = []
     boxes: dict[str, Node] = {}
     for f in forums:
@@ -290,6 +292,22 @@ def layout(facts: NetworkFacts) -> Picture:
             if up is not None and up.y < target.y:
                 edges.append(_edge("escalates_to", target, up))
     return Picture(width=width, height=height, nodes=tuple(nodes), edges=tuple(edges))
+
+
+def _over_children(
+    places: dict[str, tuple[float, float]], parents: Mapping[str, str], ids: list[str], width: float
+) -> None:
+    """Move the parent SoS ``ids`` (one row) over the middle of the SoS they serve, left
+    to right, never overlapping nor leaving the picture (SPEC R72)."""
+    wanted: list[tuple[float, str]] = []
+    for pid in ids:
+        xs = [places[f"forum:{c}"][0] for c, up in parents.items() if up == pid]
+        wanted.append((sum(xs) / len(xs) if xs else places[f"forum:{pid}"][0], pid))
+    left = float(MARGIN)
+    for x, pid in sorted(wanted):
+        x = min(max(x, left), width - MARGIN - FORUM_W)
+        places[f"forum:{pid}"] = (x, places[f"forum:{pid}"][1])
+        left = x + FORUM_W + GAP
 
 
 def _edge(kind: EdgeKind, source: Node, target: Node) -> Edge:

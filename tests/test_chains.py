@@ -73,6 +73,9 @@ def test_accepted_and_removed_at_the_eat_flow_down_every_link() -> None:  # SPEC
     s["eat"].send("Cy", o.MoveCard(card="c1", column="removed", index=0), s, minutes=1)
     assert s["top"].board.cards["c1"].column == "removed"
     assert s["a"].board.cards["c1"].column == "removed"  # R50: it follows, two links down
+    link = s["a"].board.cards["c1"].sent_to
+    assert link is not None and (link.status, link.label) == ("removed", "Removed · EAT")
+    assert reconcile(s["a"].board, {"top": s["top"].board}) == []  # in step
     assert counts(s) == {"a": 0, "top": 0, "eat": 0}
 
 
@@ -147,5 +150,6 @@ def test_the_picture_puts_a_parent_sos_above_the_sos_it_serves() -> None:  # SPE
     )
     nodes = {n.id: n for n in layout(facts).nodes}
     assert nodes["eat"].y < nodes["top"].y < nodes["a"].y == nodes["b"].y
+    assert nodes["top"].x == (nodes["a"].x + nodes["b"].x) / 2  # over the SoS it serves
     edges = {(e.source, e.target) for e in layout(facts).edges}
     assert {("a", "top"), ("b", "top"), ("top", "eat")} <= edges
