@@ -1,4 +1,6 @@
-"""The demo network a new database starts with: five teams and one forum of each kind.
+"""The demo network a new database starts with: five teams and one forum of each kind,
+plus a second Scrum of Scrums and a Scrum of Scrums of Scrums above both (SPEC R72,
+``server/demo_chain.py``), and a past retrospective with its vote (``demo_retro.py``).
 
 Boards are built by applying ordinary operations, so the demo has a real operation
 log, and the Scrum of Scrums has a past session whose open next step is carried into
