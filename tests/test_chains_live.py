@@ -48,10 +48,12 @@ async def test_setting_a_parent_refuses_circles_and_non_sos(server: ServerProces
     assert 'id="parents"' in page.text and f'id="parent-{a}-network"' in page.text
     bad = server.form(f"/admin/forums/{top}/parent", {"parent": a, "back": "network"})
     assert bad.status == 400 and "circle" in bad.text
+    status, out = await call(server, "POST", f"/api/forums/{a}/escalates-to", {"forum": eat})
+    assert status == 200 and out["forum"] == top, out  # the parent still comes first
     cleared = server.form(f"/admin/forums/{a}/parent", {"parent": "", "back": "network"})
     assert cleared.status == 303 and cleared.headers["location"].endswith("/network#parents")
     status, out = await call(server, "GET", f"/api/forums/{a}/escalates-to")
-    assert out["forum"] == eat  # no parent: its EAT again (the only one is not alone here)
+    assert out["forum"] == eat  # no parent: its own EAT again
     assert server.form(f"/admin/forums/{a}/parent", {"parent": top}).status == 303
 
 
