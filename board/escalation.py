@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from .card_state import is_removal_column
-from .events import CardArchived, CardMoved, CardRestored
+from .card_state import is_removal_column, is_removed
+from .events import CardArchived, CardEdited, CardMoved, CardRestored
 from .feedback import OUTCOMES, is_feedback, outcome_of
 from .log import Item
 from .model import Board, Card
@@ -45,6 +45,13 @@ def status_updates(item: Item, board: Board) -> list[tuple[str, EscalationStatus
         card = board.cards.get(card_id)
         return card if card is not None and card.origin is not None and card.origin.card else None
 
+    moved = {e.card_id for e in item.events if isinstance(e, CardMoved)}
+    if isinstance(item.op, EscalationStatus) and item.op.card not in moved:
+        # A link of a chain (SPEC R72): what the forum above did goes on down.
+        card = linked(item.op.card)
+        if card is not None and any(isinstance(e, CardEdited) for e in item.events):
+            out.append(_status(card, *reported(board, card)))
+        return out
     if isinstance(item.op, ReturnEscalation):
         card = linked(item.op.card)
         if card is not None and card.origin is not None:
@@ -65,7 +72,7 @@ def status_updates(item: Item, board: Board) -> list[tuple[str, EscalationStatus
                 title = board.column_title(e.column)
                 was = is_removal_column(e.from_column, board.column_title(e.from_column))
                 ends = is_removal_column(e.column, title) != was
-                out.append(_status(card, e.column, title, follow=ends))
+                out.append(_status(card, *reported(board, card), follow=ends))
         elif isinstance(e, CardArchived):
             card = linked(e.card.id)
             if card is not None:
@@ -76,8 +83,33 @@ def status_updates(item: Item, board: Board) -> list[tuple[str, EscalationStatus
             if card is not None and outcome:
                 out.append(_answered(card))
             elif card is not None:
-                out.append(_status(card, card.column, board.column_title(card.column)))
+                out.append(_status(card, *reported(board, card)))
     return out
+
+
+CHAIN: Final = " · "  # "Accepted · EAT": the status a forum higher up gave it
+
+
+def reported(board: Board, card: Card) -> tuple[str, str, str]:
+    """The (status, label, note) ``card``, escalated to ``board``, shows on the forum it
+    came from: its column here — or, while it waits here on a forum above (a chain,
+    SPEC R72: an SoS's parent SoS escalated it on), that forum's status, labelled with
+    its name, and so does its removal there (the card followed it into Removed); a note
+    that forum returned it with goes down with it."""
+    link = card.sent_to
+    if link is None or card.archived:
+        return card.column, board.column_title(card.column), ""
+    where = link.forum_name or "the forum above"
+    above = is_removal_column(link.status, link.label.split(CHAIN)[0])
+    waiting = card.column == link.waits_in or (above and is_removed(board, card))
+    if link.card and waiting and link.status not in _AGAIN:
+        label = link.label if CHAIN in link.label else f"{link.label}{CHAIN}{where}"
+        return link.status, label, link.note
+    note = f"{where} returned it: {link.note}" if link.status == "returned" and link.note else ""
+    return card.column, board.column_title(card.column), note
+
+
+_AGAIN: Final = frozenset({"failed", "returned"})
 
 
 def expected_status(target: Board, card: Card) -> tuple[str, str, str] | None:
@@ -96,7 +128,7 @@ def expected_status(target: Board, card: Card) -> tuple[str, str, str] | None:
             return None
     elif card.column == "returned" and note:
         return "returned", "Returned", note
-    return card.column, target.column_title(card.column), ""
+    return reported(target, card)
 
 
 LOST: Final = (

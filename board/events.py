@@ -19,6 +19,7 @@ from .model import (
     RetroPhase,
     Session,
     Standard,
+    TallyLine,
     Timer,
 )
 from .sds_model import ScaledDaily
@@ -111,6 +112,7 @@ class SessionEnded(_Event, tag="session_ended", frozen=True):
     ended_by: str
     end_seq: int
     next_steps: tuple[NextStep, ...]
+    tally: tuple[TallyLine, ...] = ()  # a retrospective's vote, kept (SPEC R73)
 
 
 class DecisionRecorded(_Event, tag="decision_recorded", frozen=True):

@@ -166,6 +166,7 @@ def export_session(
         decisions=session.decisions,
         next_steps=steps,
         operations=tuple(operations),
+        tally=ended.tally,
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any, Final, Literal
 import msgspec
 
 from .log import LoggedOp
-from .model import Board, Decision, NextStep
+from .model import Board, Decision, NextStep, TallyLine
 
 FORMAT: Final = "scaleboard.session"
 VERSION: Final = 1
@@ -65,6 +65,7 @@ class SessionExport(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     decisions: tuple[Decision, ...]
     next_steps: tuple[NextStep, ...]  # the steps it agreed, as they stand at export time
     operations: tuple[LoggedOp, ...]  # seqs start_seq..end_seq, in order, no gaps
+    tally: tuple[TallyLine, ...] = ()  # a retrospective's vote, dots only (SPEC R73)
 
 
 class _Head(msgspec.Struct):

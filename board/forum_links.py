@@ -48,7 +48,7 @@ def escalate_card(board: Board, op: o.EscalateCard, ctx: Context) -> Result:
     if ctx.live and is_removed(board, card):
         where = _column(board, card.column)[1].title
         raise Rejected("conflict", f"{card.title!r} is in {where}: it is done with already.")
-    if op.to_kind != way.to_kind:
+    if not way.goes_to(op.to_kind) or op.to_forum == board.forum_id:
         raise Rejected("invalid", f"{way.action}: that goes to a {way.to_kind} forum.")
     before = card.sent_to
     if before is not None and before.status not in AGAIN:
@@ -63,8 +63,8 @@ def escalate_card(board: Board, op: o.EscalateCard, ctx: Context) -> Result:
         forum_name=clean_text(op.to_name, single_line=True),
         kind=op.to_kind,
         route=way.id,
-        status=way.column,
-        label=_template_title(way.to_kind, way.column),
+        status=way.lands_in(op.to_kind),
+        label=_template_title(op.to_kind, way.lands_in(op.to_kind)),
         asked=clean_text(op.note, single_line=False),
         waits_in=waits,
         left=left,

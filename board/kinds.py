@@ -168,12 +168,22 @@ class Route(msgspec.Struct, frozen=True):
     relation: str  # the forum relation naming the target forum (``forum_links``)
     card_kind: str = ""  # the kind the target card gets ("": the card's own)
     waits_in: str = ""  # the source's column the card waits in meanwhile ("": stays put)
+    up_kind: str = ""  # the source's parent may take it instead: an SoS's parent SoS (SPEC R72)
+    up_column: str = ""  # the column it lands in there
+
+    def goes_to(self, kind: str) -> bool:
+        """Whether a card may go this way to a ``kind`` forum (its target, or a parent)."""
+        return kind == self.to_kind or (bool(self.up_kind) and kind == self.up_kind)
+
+    def lands_in(self, kind: str) -> str:
+        """The column a card going this way lands in on a ``kind`` forum."""
+        return self.up_column if kind != self.to_kind and kind == self.up_kind else self.column
 
 
 ROUTES: Final[tuple[Route, ...]] = (
     Route(
         "escalate", "sos", "eat", ("impediment",), "escalated", "Escalate to EAT", "escalates_to",
-        waits_in="needs-eat",
+        waits_in="needs-eat", up_kind="sos", up_column="new",
     ),
     Route(
         "escalate", "metascrum", "ems", ("backlog_item", "risk"), "raised", "Escalate to EMS",

@@ -268,6 +268,17 @@ class Retro(msgspec.Struct, frozen=True):
     groups: dict[str, CardGroup] = msgspec.field(default_factory=dict)
 
 
+class TallyLine(msgspec.Struct, frozen=True):
+    """One voted topic of an ended retrospective, in discussion order (SPEC R73): a card
+    or a cluster (``cards``: its cards' titles), and its dots — never who cast them."""
+
+    id: str
+    title: str
+    dots: int
+    cards: tuple[str, ...] = ()
+    cluster: bool = False
+
+
 class Board(msgspec.Struct, frozen=True):
     """The live state of one forum after operation ``seq``."""
 

@@ -3,12 +3,15 @@
 The facts: every forum (its kind, name and count of open impediments), the teams, which
 teams each Scrum of Scrums serves (``serves``) and where each forum escalates
 (``escalates_to``: an SoS to an Executive Action Team, a MetaScrum to an Executive
-MetaScrum). The picture (``layout``) puts them in three rows, read bottom-up the way
-work flows up the Scrum Master Cycle and the Product Owner Cycle:
+MetaScrum; an SoS with a parent SoS to its parent, SPEC R72). The picture (``layout``)
+puts them in rows, read bottom-up the way work flows up the Scrum Master Cycle and the
+Product Owner Cycle:
 
 - bottom: the teams, grouped under the Scrum of Scrums that serves them;
 - middle: the Scrums of Scrums, then the MetaScrums, Scaled Retrospectives and Scaled
   Backlogs;
+- above the Scrums of Scrums, a row for each level of parent SoS (a Scrum of Scrums of
+  Scrums above the SoS it serves);
 - top: the Executive Action Teams, then the Executive MetaScrums.
 
 Lines join a team to each SoS serving it and a forum to the one it escalates to
@@ -26,6 +29,7 @@ from typing import Final, Literal
 import msgspec
 
 from .card_state import is_open
+from .chains import SOS, heights
 from .kinds import FORUM_KINDS
 from .model import Board, Card, Team
 
@@ -42,7 +46,6 @@ TIERS: Final[dict[str, tuple[int, int]]] = {
     "retro": (1, 2),
     "backlog": (1, 3),
 }
-TEAM_TIER: Final = 2
 
 # Geometry, in SVG user units (the viewBox scales it to the screen).
 MARGIN: Final = 24
@@ -74,7 +77,14 @@ def _worked_here(board: Board, card: Card) -> bool:
     link = card.sent_to
     if link is not None and link.card and link.status not in _BACK:
         return False  # arrived at the other forum: counted there (or done with there)
-    return not (card.origin is not None and card.column == "returned")
+    came = card.origin
+    if came is None:
+        return True
+    # Returned (R32a): in the Returned column; on a board without one (a parent SoS,
+    # R72), for as long as it stays returned.
+    if board.column("returned") is None:
+        return came.status != "returned"
+    return card.column != "returned"
 
 
 def holds_impediments(kind: str) -> bool:
@@ -207,10 +217,21 @@ def layout(facts: NetworkFacts) -> Picture:
     """The picture of ``facts``: three centred rows of boxes and the lines between them."""
     forums = forum_order(facts.forums)
     teams = team_order(facts.teams, forums)
-    rows: list[list[tuple[str, float]]] = [[], [], []]
+    # A parent Scrum of Scrums stands a row above the SoS it serves (SPEC R72).
+    kinds = {f.id: f.kind for f in forums}
+    parents = {
+        f.id: f.escalates_to
+        for f in forums
+        if f.kind == SOS and f.escalates_to is not None and kinds.get(f.escalates_to) == SOS
+    }
+    high = heights(parents)
+    tallest = max(high.values(), default=0)
+    rows: list[list[tuple[str, float]]] = [[] for _ in range(tallest + 3)]
     for f in forums:
-        rows[TIERS.get(f.kind, (1, 9))[0]].append((f"forum:{f.id}", FORUM_W))
-    rows[TEAM_TIER] = [(f"team:{t.id}", TEAM_W) for t in teams]
+        tier = TIERS.get(f.kind, (1, 9))[0]
+        rows[0 if tier == 0 else 1 + tallest - high.get(f.id, 0)].append((f"forum:{f.id}", FORUM_W))
+    team_tier = len(rows) - 1
+    rows[team_tier] = [(f"team:{t.id}", TEAM_W) for t in teams]
     shown = [r for r in rows if r]
     widest = max((sum(w for _, w in r) + GAP * (len(r) - 1) for r in shown), default=FORUM_W)
     width = widest + 2 * MARGIN
@@ -220,8 +241,10 @@ def layout(facts: NetworkFacts) -> Picture:
         if not row:
             continue
         places.update(_row(row, width, y))
-        y += (TEAM_H if i == TEAM_TIER else FORUM_H) + ROW_GAP
+        y += (TEAM_H if i == team_tier else FORUM_H) + ROW_GAP
     height = y - ROW_GAP + MARGIN if shown else 2 * MARGIN
+    for level in range(1, tallest + 1):  # lowest parents first: over their children
+        _over_children(places, parents, [k for k, h in high.items() if h == level], width)
     nodes: list[Node] = []
     boxes: dict[str, Node] = {}
     for f in forums:
@@ -269,6 +292,22 @@ def layout(facts: NetworkFacts) -> Picture:
             if up is not None and up.y < target.y:
                 edges.append(_edge("escalates_to", target, up))
     return Picture(width=width, height=height, nodes=tuple(nodes), edges=tuple(edges))
+
+
+def _over_children(
+    places: dict[str, tuple[float, float]], parents: Mapping[str, str], ids: list[str], width: float
+) -> None:
+    """Move the parent SoS ``ids`` (one row) over the middle of the SoS they serve, left
+    to right, never overlapping nor leaving the picture (SPEC R72)."""
+    wanted: list[tuple[float, str]] = []
+    for pid in ids:
+        xs = [places[f"forum:{c}"][0] for c, up in parents.items() if up == pid]
+        wanted.append((sum(xs) / len(xs) if xs else places[f"forum:{pid}"][0], pid))
+    left = float(MARGIN)
+    for x, pid in sorted(wanted):
+        x = min(max(x, left), width - MARGIN - FORUM_W)
+        places[f"forum:{pid}"] = (x, places[f"forum:{pid}"][1])
+        left = x + FORUM_W + GAP
 
 
 def _edge(kind: EdgeKind, source: Node, target: Node) -> Edge:

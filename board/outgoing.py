@@ -26,7 +26,8 @@ from .events import (
 )
 from .kinds import FEEDBACK_ROUTES
 from .log import Item
-from .model import Board, Card, NextStep, Standard
+from .model import Board, Card, NextStep, Standard, TallyLine
+from .tally import tally_markdown
 
 # -- the kinds -----------------------------------------------------------------------------
 
@@ -115,6 +116,7 @@ class SessionRef(msgspec.Struct, frozen=True, omit_defaults=True):
     participants: tuple[str, ...] = ()
     decisions: tuple[str, ...] = ()
     next_steps: tuple[StepRef, ...] = ()
+    tally: tuple[TallyLine, ...] = ()  # a retrospective's vote: dots only (SPEC R73)
 
 
 class Outgoing(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -286,6 +288,7 @@ def _session(event: SessionEnded) -> SessionRef:
         participants=s.participants,
         decisions=tuple(d.text for d in s.decisions),
         next_steps=tuple(_step(n) for n in event.next_steps),
+        tally=event.tally,
     )
 
 
@@ -349,6 +352,8 @@ def session_summary(forum: ForumRef, session: SessionRef) -> str:
         lines.append(f"- {md_inline(s.text)}{tail}{done}")
     if not session.next_steps:
         lines.append("- none")
+    if session.tally:  # R73: each voted topic and its dots, in discussion order
+        lines += ["", "### Vote", tally_markdown(session.tally, md_inline)]
     lines += ["", "### Attendance"]
     names = ", ".join(md_inline(p) for p in session.participants)
     lines.append(f"{len(session.participants)} people: {names}" if names else "nobody recorded")

@@ -41,6 +41,7 @@ from .rules import (
 from .rules import card_refs as _card_refs
 from .rules import required as _required
 from .rules import session as _session
+from .tally import session_tally
 
 Person = tuple[str, str]  # (display name, person key)
 
@@ -109,6 +110,7 @@ def start_session(board: Board, op: o.StartSession, ctx: Context) -> Result:
 def end_session(board: Board, op: o.EndSession, ctx: Context) -> Result:
     board, _ = add_participants(board, attendee(ctx))
     session = _session(board)
+    kept = session_tally(board)  # the vote outlives the phases (R73)
     board, revealed = _retro.end_session(board)  # every card face up, phases over
     board, round_ended = _sds.end_with_session(board, ctx)  # a Scaled Daily Scrum too (R54)
     made = tuple(s for s in board.next_steps.values() if s.session_id == session.id)
@@ -119,6 +121,7 @@ def end_session(board: Board, op: o.EndSession, ctx: Context) -> Result:
         ended_by=ctx.actor,
         end_seq=ctx.seq,
         next_steps=made,
+        tally=kept,
     )
     new = replace(
         board,

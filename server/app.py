@@ -44,6 +44,7 @@ from server.metrics.routes import METRICS_ROUTES
 from server.network.backlog_api import BACKLOG_API
 from server.network.backlog_pairs import pair_backlogs
 from server.network.escalation import catch_up
+from server.network.parents import PARENT_ROUTES
 from server.network.routes import NETWORK_ROUTES
 from server.network.standards_routes import STANDARDS_ROUTES
 from server.sessions.api import SESSION_API
@@ -196,6 +197,7 @@ def create_app(settings: Settings) -> Litestar:
             *METRICS_ROUTES,
             *NETWORK_ROUTES,
             *STANDARDS_ROUTES,
+            *PARENT_ROUTES,
             *PROJECTOR_ROUTES,
             *ROOM_ROUTES,
             *IMPORT_ROUTES,

@@ -1,4 +1,6 @@
-"""The demo network a new database starts with: five teams and one forum of each kind.
+"""The demo network a new database starts with: five teams and one forum of each kind,
+plus a second Scrum of Scrums and a Scrum of Scrums of Scrums above both (SPEC R72,
+``server/demo_chain.py``), and a past retrospective with its vote (``demo_retro.py``).
 
 Boards are built by applying ordinary operations, so the demo has a real operation
 log, and the Scrum of Scrums has a past session whose open next step is carried into
@@ -18,12 +20,15 @@ from typing import Any, Final
 from board import ops as o
 from board import ops_backlog as ob
 from board.apply import Context, apply
+from board.chains import PARENT
 from board.kinds import route
 from board.log import Accepted, Item
 from board.mail import mail_for
 from board.model import Board, Team, new_board
 from board.sds_ops import AnswerSds, NextSdsTeam, SetSdsSpeaker, StartSds
 from server.demo_boards import FORUMS
+from server.demo_chain import PARENTS, PLATFORM, chain_scripts, escalate_up
+from server.demo_retro import retro_session
 from server.demo_standards import standards_and_feedback
 from server.storage.forums import ForumDirectory
 
@@ -36,9 +41,13 @@ FORUM_LINKS = (
     ("sos-commerce", "product_to", "metascrum-commerce"),
     ("retro-q4", "improves_to", "eat"),
     ("metascrum-commerce", "backlog_in", "backlog-commerce"),
+    ("sos-of-sos", "escalates_to", "eat"),
 )
 # Which teams the demo's Scrum of Scrums serves (the network page draws it).
-SERVES = (("sos-commerce", ("checkout", "payments", "search", "mobile", "platform")),)
+SERVES = (
+    ("sos-commerce", ("checkout", "payments", "search", "mobile")),
+    (PLATFORM, ("platform",)),
+)
 
 TEAMS = [
     Team("checkout", "Checkout", "#1f77b4"),
@@ -295,11 +304,13 @@ def demo_scripts(now: float) -> list[Script]:
     start = now - 7 * DAY
     simple = [_simple(fid, kind, name, start, cards) for fid, kind, name, cards in FORUMS]
     sos = _scrum_of_scrums(start)
-    scripts = {s.board.forum_id: s for s in (sos, *simple)}
+    scripts = {s.board.forum_id: s for s in (sos, *simple, *chain_scripts(start, Script))}
     _linked_pairs(sos, scripts)
     _one_backlog(scripts)
     _ems_decides(scripts)
     standards_and_feedback(scripts)  # SPEC R66–R68
+    escalate_up(scripts)
+    retro_session(scripts["retro-q4"])
     return list(scripts.values())
 
 
@@ -345,4 +356,6 @@ async def seed_demo(forums: ForumDirectory) -> None:
         await forums.set_link(src, relation, dst)
     for forum_id, team_ids in SERVES:
         await forums.set_served(forum_id, team_ids)
+    for child, parent in PARENTS:
+        await forums.set_link(child, PARENT, parent)
     await forums.mark_seeded("demo")

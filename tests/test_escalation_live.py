@@ -248,7 +248,12 @@ async def test_metascrum_escalates_to_the_only_ems_by_default(tmp_path: Path) ->
 async def test_the_demo_sos_escalates_to_the_demo_eat(tmp_path: Path) -> None:
     server = ServerProcess(tmp_path / "demo.db", demo=True).start()
     try:
-        for src, dst in (("sos-commerce", "eat"), ("metascrum-commerce", "ems")):
+        pairs = (
+            ("sos-commerce", "sos-of-sos"),
+            ("sos-of-sos", "eat"),
+            ("metascrum-commerce", "ems"),
+        )
+        for src, dst in pairs:  # the demo SoS escalates to its parent SoS (SPEC R72)
             status, out = await call(server, "GET", f"/api/forums/{src}/escalates-to")
             assert status == 200 and out["forum"] == dst, out
         named = server.form("/name", {"name": "Maya Chen", "next": "/forums/sos-commerce"})

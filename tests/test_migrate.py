@@ -170,16 +170,17 @@ async def test_a_live_instance_moves_to_postgresql_and_back(
 
     moved = migrate("--from", source, "--to", url)
     assert moved.returncode == 0, moved.stderr
-    # the demo's sessions: the SoS's, the EMS's decision (R59) and the activity's
+    # the demo's sessions: the SoS's, the EMS's decision (R59), the EAT's standard (R66),
+    # the retrospective's vote (R73) and the activity's
     assert re.fullmatch(
-        r"Migrated 7 forums, [\d,]+ ops, 3 sessions \([\d,]+ rows\) to postgresql://\S+ in "
+        r"Migrated 9 forums, [\d,]+ ops, 5 sessions \([\d,]+ rows\) to postgresql://\S+ in "
         r"[\d.]+ s; every forum replays on the target to the source's board\.\n",
         moved.stdout,
     ), moved.stdout
-    assert "copied: forums 7/7" in moved.stderr and "verifying: forums 7/7" in moved.stderr
+    assert "copied: forums 9/9" in moved.stderr and "verifying: forums 9/9" in moved.stderr
     assert "Traceback" not in moved.stderr
     counts = await assert_same_rows(source, url)
-    assert counts["forums"] == 7 and counts["forum_tokens"] == 28 and counts["decisions"] >= 1
+    assert counts["forums"] == 9 and counts["forum_tokens"] == 36 and counts["decisions"] >= 1
 
     pg = on(url, tmp_path / "pg.log", server.admin_token)
     try:
@@ -241,7 +242,7 @@ async def test_a_target_that_is_not_empty_is_refused_without_force(
     refused = migrate("--from", other, "--to", url)
     assert refused.returncode == 2 and refused.stdout == ""
     assert refused.stderr.startswith("The target postgresql://")
-    assert "is not empty (" in refused.stderr and "6 forums" in refused.stderr
+    assert "is not empty (" in refused.stderr and "8 forums" in refused.stderr
     assert "--force" in refused.stderr and refused.stderr.count("\n") == 1
     await assert_same_rows(source, url)  # untouched
     forced = migrate("--from", other, "--to", url, "--force")

@@ -40,14 +40,20 @@ def picture_count(html: str, forum_id: str) -> int:
 def test_api_network_with_the_demo(demo: ServerProcess) -> None:  # SPEC R32
     forums = counts(demo)
     sos = forums["sos-commerce"]
-    assert sos["serves"] == ["checkout", "payments", "search", "mobile", "platform"]
-    assert sos["escalates_to"] == "eat"
+    assert sos["serves"] == ["checkout", "payments", "search", "mobile"]
+    assert sos["escalates_to"] == "sos-of-sos"  # its parent SoS (R72)
+    assert forums["sos-platform"]["escalates_to"] == "sos-of-sos"
+    assert forums["sos-of-sos"]["escalates_to"] == "eat"
+    # The impediment escalated the whole way counts at the EAT only (R32a, R72).
+    assert forums["sos-platform"]["open_impediments"] == 0
+    assert forums["sos-of-sos"]["open_impediments"] == 0
     # New (with one the EAT returned), Being removed; not Removed, nor the one with the
     # EAT (counted there, R32a).
     assert sos["open_impediments"] == 3
     assert forums["metascrum-commerce"]["escalates_to"] == "ems"
     assert forums["metascrum-commerce"]["open_impediments"] is None  # holds none
-    # Escalated (linked to the SoS's), accepted, in progress; not the returned one.
+    # Escalated (linked to the SoS's), accepted, in progress; not the returned one, nor
+    # the one that came up the chain and was removed.
     assert forums["eat"]["open_impediments"] == 3
     status, body = demo.request("GET", "/api/network")
     assert [t["id"] for t in body["teams"]][:2] == ["checkout", "payments"]

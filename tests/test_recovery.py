@@ -221,9 +221,10 @@ async def test_the_demo_is_created_once(db: Path) -> None:
     with running(db, demo=True) as server:
         status, forums = server.request("GET", "/api/forums")
         assert status == 200
-        # Five teams and one forum of each kind, with real boards.
+        # Five teams and one forum of each kind (three Scrums of Scrums: two and their
+        # parent, SPEC R72), with real boards.
         assert sorted(f["kind"] for f in forums) == sorted(
-            ["sos", "eat", "metascrum", "ems", "retro", "backlog"]
+            ["sos", "sos", "sos", "eat", "metascrum", "ems", "retro", "backlog"]
         )
         assert "sos-commerce" in {f["id"] for f in forums}
         teams = server.request("GET", "/api/teams")[1]

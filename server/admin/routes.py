@@ -18,12 +18,14 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 
 from board.access import LINK_KINDS, LINK_LABELS, LINK_WHAT, ROOM, LinkKind, is_link_kind
+from board.chains import SOS
 from board.kinds import FORUM_KINDS, routes_from
 from board.model import MAX_FORUM_NAME
 from server.access.guards import admin_guard, check_form, who
 from server.access.refusals import Denied
 from server.cadence.sprint_routes import admin_calendar
 from server.forums.forum_routes import set_escalation
+from server.network.parents import parents
 from server.storage.access import AccessRecords
 from server.web.deps import AccessDep, RendererDep, SettingsDep, StorageDep
 from server.web.errors import (
@@ -138,6 +140,8 @@ async def admin_page(
         FORUM_KINDS=FORUM_KINDS,
         serves=await storage.forums.served(),  # which teams each Scrum of Scrums serves
         sprints=await admin_calendar(storage, settings.sprint_days),  # SPEC R69
+        sos_forums=[r for r in rows if r.kind == SOS],  # the parents they may have (R72)
+        parents=await parents(storage.forums),
     )
     return html(body, headers={"Cache-Control": "no-store"})
 

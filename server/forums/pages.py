@@ -39,6 +39,8 @@ from server.forums.service import create_forum, teams_css, validate_forum
 from server.live.frames import peer_info
 from server.live.registry import Rooms
 from server.network.backlog_pairs import pair_backlogs
+from server.network.parents import parent_name
+from server.sessions.export_formats import kept_tally
 from server.storage import Storage
 from server.web.deps import (
     HistoriesDep,
@@ -185,6 +187,7 @@ async def forum_page(
         my_teams=my_teams(real, key),  # SPEC R52
         people=await known_people(storage, real, present),
         served=(await storage.forums.served()).get(forum_id, ()),  # the round's teams (R54)
+        escalates_up=await parent_name(storage.forums, forum_id),  # SPEC R72
     )
     return html(body, headers={"Cache-Control": "no-store"})
 
@@ -251,6 +254,7 @@ async def session_page(
         if (held := ref_board.sds if ref_board else None) and held.session_id == s.id
         else None,
         served=(await storage.forums.served()).get(forum.id, ()),  # representation (R56)
+        tally=await kept_tally(storage, forum.id, s.end_seq) if forum.kind == "retro" else (),
     )
     return html(body)
 

@@ -5,7 +5,8 @@ MetaScrum; an impediment that needs product work goes from a Scrum of Scrums to 
 MetaScrum, a proven retrospective experiment to the EAT (``board.kinds.ROUTES``). Which
 forum is the forum's relation for that route (``escalates_to``, ``product_to``,
 ``improves_to`` in the ``forum_links`` table, set by the admin); without one, the only
-forum of the target kind, if there is exactly one.
+forum of the target kind, if there is exactly one. A Scrum of Scrums with a parent SoS
+(relation ``parent``, SPEC R72) escalates to its parent instead.
 
 Escalating is three ops, each through its forum's room like any other: ``escalate_card``
 on the source board (marks the card as with the target), ``receive_escalation`` on the
@@ -25,6 +26,7 @@ from typing import Final
 import msgspec
 
 from board import ops as o
+from board.chains import PARENT
 from board.escalation import reconcile
 from board.kinds import Route, forum_kind, route, routes_from
 from board.model import Board, Card
@@ -72,6 +74,11 @@ async def escalation_target(
     way = route(forum.kind, route_id)
     if way is None:
         return None
+    if way.up_kind:  # an SoS with a parent SoS escalates there (SPEC R72)
+        parent = await storage.forums.link(forum.id, PARENT)
+        row = await storage.forums.forum(parent) if parent is not None else None
+        if row is not None and row.kind == way.up_kind:
+            return row
     chosen = await storage.forums.link(forum.id, way.relation)
     if chosen is not None:
         row = await storage.forums.forum(chosen)

@@ -22,11 +22,13 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 
+from board.chains import SOS
 from board.model import Id
 from board.network import NetworkFacts, layout
 from server.access.guards import admin_guard, check_form, forum_guard, member_guard, who
 from server.cadence.guardrails import recent_flags
 from server.live.registry import Rooms
+from server.network.parents import parents
 from server.network.queries import Counts, check_serves, network_facts
 from server.storage import Storage
 from server.storage.forums import ForumDirectory
@@ -77,11 +79,14 @@ async def network_page(
     """The network as a picture and as a table."""
     facts = await _facts(request, storage, rooms, counts)
     person = await who(request)
+    sos = [r for r in await storage.forums.forums() if r.kind == SOS] if person.admin else []
     body = renderer.page(
         "network.html",
         admin=person.admin,
         refresh=REFRESH_SECONDS,
         cadence=await recent_flags(storage, renderer, person.visible()),  # SPEC R70
+        sos_forums=sorted(sos, key=lambda r: (r.name.lower(), r.id)),
+        parents=await parents(storage.forums) if person.admin else {},
         **_context(facts),
     )
     return html(body, headers={"Cache-Control": "no-store"})

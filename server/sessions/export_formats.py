@@ -25,9 +25,10 @@ import msgspec
 
 from board.export import SessionExport, export_session
 from board.kinds import FORUM_KINDS
-from board.model import SOURCE_LABELS, Board
+from board.model import SOURCE_LABELS, Board, TallyLine
 from board.rules import without_invisible
 from board.sprints import SprintCalendar
+from board.tally import session_tally, tally_markdown
 from board.timer import mmss
 from server.config import TEMPLATES_DIR
 from server.storage import Storage
@@ -64,6 +65,15 @@ async def board_at(storage: Storage, forum_id: str, seq: int) -> Board | None:
         return await storage.log.board_at(forum_id, seq)
     except LookupError:
         return None
+
+
+async def kept_tally(storage: Storage, forum_id: str, end_seq: int | None) -> tuple[TallyLine, ...]:
+    """The vote an ended retrospective session kept (SPEC R73), from the board just
+    before its end (what its ``session_ended`` carries); ``()`` for any other session."""
+    if end_seq is None:
+        return ()
+    board = await board_at(storage, forum_id, end_seq - 1)
+    return session_tally(board) if board is not None else ()
 
 
 async def build_export(
@@ -135,6 +145,7 @@ _md_env = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
 )
 _md_env.filters["md"] = md
+_md_env.globals["tally_markdown"] = lambda lines: tally_markdown(lines, md)
 _md_env.globals.update(
     utc=utc, duration=duration, FORUM_KINDS=FORUM_KINDS, SOURCE_LABELS=SOURCE_LABELS, mmss=mmss
 )
@@ -147,6 +158,7 @@ def session_markdown(
     teams: dict[str, str],
     round_: dict[str, object] | None = None,
     sprint: str = "",
+    tally: tuple[TallyLine, ...] = (),
 ) -> str:
     """The session as Markdown: facts, its Scaled Daily Scrum (``round_``, from
     ``sds_export.markdown_context``), decisions, next steps and the board by column.
@@ -170,6 +182,7 @@ def session_markdown(
         sprint=sprint,  # "Sprint 14": when it started, in the network's calendar
         today=dt.date.today(),
         **(round_ or {"sds": None}),
+        tally=tally,
     )
 
 
@@ -189,6 +202,21 @@ def _iso(ts: float | None) -> str:
     if ts is None:
         return ""
     return dt.datetime.fromtimestamp(ts, tz=dt.UTC).isoformat(timespec="seconds")
+
+
+TALLY_FIELDS: Final = ("rank", "id", "title", "dots", "cluster", "cards")
+
+
+def tally_csv(lines: Iterable[TallyLine]) -> str:
+    """A retrospective's kept vote as CSV (SPEC R73): one row a voted topic, in
+    discussion order, with its dots — never who voted."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(TALLY_FIELDS)
+    for n, t in enumerate(lines, 1):
+        values = [n, t.id, t.title, t.dots, "yes" if t.cluster else "no", "; ".join(t.cards)]
+        writer.writerow([csv_cell(v) for v in values])
+    return out.getvalue()
 
 
 def steps_csv(steps: Iterable[ExportedStep], sprint_of: Callable[[float], str] = str) -> str:

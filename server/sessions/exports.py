@@ -18,7 +18,14 @@ from board.export import ImportProblem, SessionExport, encode
 from board.outgoing import ForumRef, SessionRef, StepRef, session_summary
 from server.access.guards import admin_guard, check_form, forum_guard, session_guard, who
 from server.cadence.calendar import calendar_now
-from server.sessions.export_formats import Running, build_export, session_markdown, steps_csv
+from server.sessions.export_formats import (
+    Running,
+    build_export,
+    kept_tally,
+    session_markdown,
+    steps_csv,
+    tally_csv,
+)
 from server.sessions.importing import ImportResult, import_session
 from server.sessions.sds_export import held, markdown_context, round_csv_download
 from server.storage import StoreError
@@ -69,7 +76,8 @@ async def export_markdown(
     round_ = markdown_context(held(detail.board, session_id), served)  # SPEC R56
     await calendar_now(storage, renderer)
     sprint = renderer.sprint_label(detail.session.started_at)
-    text = session_markdown(detail, name, kind, teams, round_, sprint)
+    tally = await kept_tally(storage, detail.session.forum_id, detail.session.end_seq)  # R73
+    text = session_markdown(detail, name, kind, teams, round_, sprint, tally)
     headers = _download(f"{session_id}.md")
     headers["Content-Disposition"] = headers["Content-Disposition"].replace("attachment", "inline")
     return Response(text, media_type="text/markdown", headers=headers)
@@ -100,6 +108,7 @@ async def summary_markdown(
             StepRef(id=n.id, text=n.text, owner=n.owner, due=n.due, status=n.status)
             for n in detail.step_list
         ),
+        tally=await kept_tally(storage, s.forum_id, s.end_seq),
     )
     text = session_summary(ForumRef(id=s.forum_id, name=name, kind=kind), ref)
     headers = _download(f"{session_id}-summary.md")
@@ -153,6 +162,24 @@ async def session_steps_csv(
         steps_csv((s for s in steps if s.session_id == session_id), renderer.sprint_label),
         media_type="text/csv",
         headers=_download(f"next-steps-{session_id}.csv"),
+    )
+
+
+@get("/sessions/{session_id:str}/vote.csv", include_in_schema=False, guards=[SEEN])
+async def session_tally_csv(
+    storage: StorageDep, renderer: RendererDep, session_id: str
+) -> Response[Any]:
+    """A retrospective session's kept vote (SPEC R73): each voted topic and its dots."""
+    detail = await storage.sessions.detail(session_id)
+    if detail is None:
+        return not_found(renderer, "There is no session with this id.")
+    if detail.board is None:
+        return _running(renderer, session_id)
+    s = detail.session
+    return Response(
+        tally_csv(await kept_tally(storage, s.forum_id, s.end_seq)),
+        media_type="text/csv",
+        headers=_download(f"vote-{session_id}.csv"),
     )
 
 
@@ -270,6 +297,7 @@ EXPORT_ROUTES: list[Any] = [
     forum_steps_csv,
     session_steps_csv,
     round_csv_download,
+    session_tally_csv,
     network_steps_csv,
     import_form,
     import_upload,

@@ -9,8 +9,14 @@ export function openEscalate(btn, openDialog) {
   const card = btn.closest(".card");
   openDialog("escalate-dialog", (form) => {
     form.elements.card.value = card.dataset.card;
-    form.elements.route.value = btn.dataset.route || "escalate";
-    const label = btn.dataset.label || btn.textContent.replace(/…$/, "");
+    const route = btn.dataset.route || "escalate";
+    // An SoS with a parent SoS escalates there (SPEC R72): the dialog names it.
+    const up = document.getElementById("escalate-up");
+    if (up) up.hidden = route !== "escalate";
+    const plain = btn.dataset.label || btn.textContent.replace(/…$/, "");
+    const again = plain.endsWith(" again") ? " again" : "";
+    const label = up && route === "escalate" ? `Escalate to ${up.dataset.parent}${again}` : plain;
+    form.elements.route.value = route;
     document.getElementById("escalate-dialog-title").textContent = label;
     const title = card.querySelector(".card-title");
     document.getElementById("escalate-card-title").textContent = title ? title.textContent : "";

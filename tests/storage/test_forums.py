@@ -125,3 +125,28 @@ async def test_is_new_until_a_forum_or_a_seed(
         assert not await fresh.forums.is_new()
     finally:
         await fresh.close()
+
+
+async def test_a_parent_sos_is_kept_and_carried_by_the_transfer(
+    storage: Storage, tmp_path: Path
+) -> None:  # SPEC R72: a Scrum of Scrums' parent, on both engines and across a migrate
+    from server.network.parents import parents, set_parent
+    from server.storage.sqlite import SqliteStorage
+
+    for fid in ("sos-a", "sos-b", "sosos"):
+        await storage.forums.create(new_board(fid, "sos", fid), 1.0)
+    await storage.forums.create(new_board("eat", "eat", "EAT"), 1.0)
+    assert await set_parent(storage.forums, "sos-a", "sosos") is None
+    assert await set_parent(storage.forums, "sos-b", "sosos") is None
+    refused = await set_parent(storage.forums, "sosos", "sos-a")
+    assert refused is not None and refused[0] == 400 and "circle" in refused[2]
+    assert await set_parent(storage.forums, "sos-a", "eat") is not None
+    assert await parents(storage.forums) == {"sos-a": "sosos", "sos-b": "sosos"}
+    other = await SqliteStorage.open(tmp_path / "copy.db")
+    try:
+        await other.transfer.write_all(storage.transfer.read_all())
+        assert await parents(other.forums) == {"sos-a": "sosos", "sos-b": "sosos"}
+    finally:
+        await other.close()
+    assert await set_parent(storage.forums, "sos-b", None) is None
+    assert await parents(storage.forums) == {"sos-a": "sosos"}
