@@ -21,7 +21,7 @@ from server.access.links import gate
 from server.access.refusals import Denied
 from server.access.service import Access
 from server.admin.routes import ADMIN_ROUTES
-from server.cadence.calendar import network_calendar
+from server.cadence.calendar import follow_calendar, network_calendar
 from server.cadence.sprint_routes import SPRINT_ROUTES
 from server.cadence.team_routes import TEAM_METRICS_ROUTES
 from server.config import SERVER_SEND, STATIC_DIR, TEMPLATES_DIR, Settings
@@ -125,6 +125,7 @@ def create_app(settings: Settings) -> Litestar:
             teams = await storage.forums.teams()
             renderer.set_teams(teams)
             renderer.set_calendar(await network_calendar(storage, settings.sprint_days))
+            follow_calendar(storage, renderer)  # set on another process: heard (SPEC R69)
             rooms.team_ids = frozenset(t.id for t in teams)
             secret = await storage.forums.secret()
             access = Access(storage.access, secret, storage.signals)

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.support import ROOT, LiveClient, live_as
+from tests.support import ROOT, LiveClient, live_as, name_cookie
 from tests.test_access import cookie_of, open_link
 from tests.test_admin_token import admin_link
 from tests.test_ownership_serve import two_servers
@@ -113,3 +113,37 @@ async def test_counts_of_a_forum_live_on_another_process(db_url: str, tmp_path: 
         while "here now" in b.http("GET", "/", headers={"cookie": cookie}, auth=False).text:
             assert time.monotonic() < deadline, "people still shown after they left"
             await asyncio.sleep(0.1)
+
+
+async def test_a_sprint_calendar_set_on_one_process_labels_the_others_pages(
+    db_url: str, tmp_path: Path
+) -> None:
+    """SPEC R69 across processes: what a process renders between page loads (a live
+    board's panels and regions) uses its copy of the calendar, which the
+    ``scaleboard_cadence`` signal makes current within a second of the admin's change
+    on another process."""
+    import datetime as dt
+    import re
+
+    with two_servers(db_url, tmp_path) as (a, b):
+        forum = a.new_forum("sos", "Sprints elsewhere")["id"]
+
+        named = name_cookie(b, "Ada")
+
+        def sprint_on_b() -> str:
+            page = b.http("GET", f"/forums/{forum}", headers=named)
+            assert page.status == 200, page.status
+            found = re.search(r'class="sprint-now">([^<]*)<', page.text)
+            assert found, page.text[:500]
+            return found.group(1)
+
+        start = (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=70)).isoformat()
+        status, cal = a.request("PUT", "/api/sprints", {"days": 7, "start": start})
+        assert status == 200, cal
+        wanted = f"Sprint {cal['current']}"
+        assert cal["current"] == 11, cal
+        began = time.monotonic()
+        while (seen := sprint_on_b()) != wanted and time.monotonic() - began < 3:
+            await asyncio.sleep(0.05)
+        assert seen == wanted, (seen, wanted)
+        assert time.monotonic() - began < 1.0

@@ -17,10 +17,9 @@ from litestar.response import Redirect
 from board.cadence import CadenceFlag
 from board.sprints import BadCalendar, SprintCalendar, parse_calendar
 from server.access.guards import admin_guard, check_form, who
-from server.cadence.calendar import calendar_now, default_start
+from server.cadence.calendar import calendar_now, default_start, set_calendar
 from server.cadence.guardrails import cadence_flags
 from server.storage import Storage
-from server.storage.cadence import SprintSettings
 from server.web.deps import RendererDep, StorageDep
 from server.web.errors import API_EXCEPTION_HANDLERS, ERRORS, ApiProblem, error_page, html
 from server.web.forms import FormData
@@ -112,12 +111,6 @@ async def sprints_page(request: Req, storage: StorageDep, renderer: RendererDep)
     return html(body, headers={"Cache-Control": "no-store"})
 
 
-async def _set(storage: Storage, calendar: SprintCalendar) -> None:
-    await storage.cadence.put_sprint_settings(
-        SprintSettings(calendar.days, calendar.start, time.time(), "admin")
-    )
-
-
 @post("/admin/sprints", include_in_schema=False, guards=[admin_guard])
 async def set_sprints_form(
     request: Req, storage: StorageDep, renderer: RendererDep, data: FormData
@@ -129,8 +122,7 @@ async def set_sprints_form(
     except BadCalendar as e:
         title = "The sprint calendar was not changed"
         return error_page(renderer, 422, title, str(e), "/admin#sprints", "Back to the admin page")
-    await _set(storage, calendar)
-    renderer.set_calendar(calendar)
+    await set_calendar(storage, renderer, calendar)
     return Redirect("/admin?sprints=set#sprints", status_code=303)
 
 
@@ -170,8 +162,7 @@ class SprintsApi(Controller):
             calendar = parse_calendar(str(data.days), data.start)
         except BadCalendar as e:
             raise ApiProblem(422, "invalid", str(e)) from None
-        await _set(storage, calendar)
-        renderer.set_calendar(calendar)
+        await set_calendar(storage, renderer, calendar)
         return await calendar_report(storage, calendar, None)
 
 

@@ -24,7 +24,8 @@ log = logging.getLogger("scaleboard.signals")
 ACCESS: Final = "scaleboard_access"  # payload: a forum id whose links were rotated
 ADMIN: Final = "scaleboard_admin"  # payload: "" (the admin token was replaced)
 MAIL: Final = "scaleboard_mail"  # payload: a forum id that has mail waiting
-CHANNELS: Final = (ACCESS, ADMIN, MAIL)
+CADENCE: Final = "scaleboard_cadence"  # payload: "" (the sprint calendar was set)
+CHANNELS: Final = (ACCESS, ADMIN, MAIL, CADENCE)
 MAX_PAYLOAD: Final = 4000  # bytes; PostgreSQL's limit is 8,000
 
 Handler = Callable[[str], None]
