@@ -67,12 +67,15 @@ def cookies_of_a_visit(
 def test_behind_tls_every_cookie_is_secure(server: ServerProcess) -> None:
     fid = server.new_forum("sos", "Cookies")["id"]
     secure = cookies_of_a_visit(server, fid, TLS)
-    assert sorted(secure) == ["sb_access", "sb_csrf", "sb_name", "sb_person"], secure  # R40
+    # R40; sb_names: the names this browser went by (/my/steps, R52)
+    assert sorted(secure) == ["sb_access", "sb_csrf", "sb_name", "sb_names", "sb_person"], secure
     for name, value in secure.items():
         flags = [f.strip().lower() for f in value.split(";")[1:]]
         assert "secure" in flags and "httponly" in flags, (name, value)
     plain = cookies_of_a_visit(server, fid, {})
-    assert sorted(plain) == ["sb_access", "sb_csrf", "sb_name", "sb_person"], plain  # R40
+    assert sorted(plain) == ["sb_access", "sb_csrf", "sb_name", "sb_names", "sb_person"], (
+        plain
+    )  # R40
     for name, value in plain.items():
         assert "secure" not in value.lower(), (name, value)  # over plain http it would be lost
 
