@@ -13,13 +13,18 @@ when they are counted and kept current while the session runs. The Scrum of Scru
 ``team_unrepresented`` guardrail reads that: a team is represented when a participant
 who is in it took part.
 
+A pick carries (R74): the person's last pick, kept network-wide by the server (a signed
+cookie), becomes their pick in a forum where they have none when they join it, as an
+ordinary ``set_my_teams`` (``carried_pick`` says which). Only people count for a team
+(R75): a key that is a token's (``~``, R42) is never counted and never carries teams.
+
 Keys never leave the server: the event says the person's display name, and a board
 that leaves it carries only its viewer's own pick (``members_for``). Pure: no I/O.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from msgspec.structs import replace
 
@@ -58,6 +63,19 @@ def set_my_teams(board: Board, op: o.SetMyTeams, ctx: Context) -> Result:
             kept[shown] = teams
         new = replace(new, session=replace(session, teams=kept))
     return new, [MyTeamsSet(name=ctx.actor, teams=teams)]
+
+
+def carried_pick(
+    board: Board, who: str, default: Iterable[str], known: frozenset[str]
+) -> o.SetMyTeams | None:
+    """The ``set_my_teams`` that makes a person's network-wide pick (``default``, team
+    ids) theirs in this forum as they join it (R74); ``None`` when they picked here
+    already ("no team" too), are no person (no key, or a token's), or when nothing of
+    ``default`` is still one of the network's teams (``known``)."""
+    if not who or who.startswith(MACHINE) or who in board.members:
+        return None
+    teams = tuple(dict.fromkeys(t for t in default if t in known))[:MAX_TEAMS]
+    return o.SetMyTeams(teams=teams) if teams else None
 
 
 def session_teams(

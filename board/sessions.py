@@ -59,7 +59,7 @@ def attendee(ctx: Context) -> tuple[Person, ...]:
 def add_participants(board: Board, people: tuple[Person, ...]) -> tuple[Board, Event | None]:
     """Count ``people`` (name, key) as taking part (SPEC R43): a person already counted
     is not counted again under a new name; another person with a name already counted
-    is counted as "Name (2)"."""
+    is counted as "Name (2)"; a token's key (``~``) is never counted (R42, R75)."""
     session = board.session
     if session is None:
         return board, None
@@ -68,7 +68,7 @@ def add_participants(board: Board, people: tuple[Person, ...]) -> tuple[Board, E
     new: list[str] = []
     for name, given in people:
         key = given or name  # an old log's op: its name is its key (R40)
-        if not name or key in counted:
+        if not name or key in counted or given.startswith(MACHINE):  # R42, R75: no token
             continue
         taken = set(counted.values())  # names other people are counted under
         shown, n = name, 1

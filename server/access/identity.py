@@ -18,7 +18,7 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 
 from board.apply import clean_text
-from board.model import MAX_NAME
+from board.model import MAX_NAME, MAX_TEAMS
 from board.rules import MACHINE
 from server.access.signing import seal, unseal
 
@@ -122,6 +122,43 @@ def names_used(connection: ASGIConnection[Any, Any, Any, Any], secret: str) -> l
     if current is not None and current not in found:
         found.insert(0, current)
     return found[:MAX_NAMES_USED]
+
+
+# -- the teams a person's pick carries to other forums (SPEC R74) -----------------------
+
+TEAMS_COOKIE = "sb_teams"
+_TEAMS = "teams"  # the signing purpose
+
+
+def teams_cookie(secret: str, teams: tuple[str, ...], *, secure: bool) -> Cookie:
+    """The signed cookie of the person's last pick (team ids), which the room applies in
+    a forum where they have picked none yet; an empty pick clears it."""
+    value = seal(secret, _TEAMS, json.dumps(list(teams[:MAX_TEAMS])).encode())
+    return Cookie(
+        key=TEAMS_COOKIE,
+        value=value if teams else "",
+        max_age=COOKIE_AGE if teams else 0,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+
+
+def carried_teams(connection: ASGIConnection[Any, Any, Any, Any], secret: str) -> tuple[str, ...]:
+    """The team ids of the person's last pick (SPEC R74; none: empty); a forged or
+    broken cookie counts for nothing."""
+    data = unseal(secret, _TEAMS, connection.cookies.get(TEAMS_COOKIE), limit=1024)
+    if data is None:
+        return ()
+    try:
+        raw = json.loads(data)
+    except ValueError:
+        return ()
+    if not isinstance(raw, list):
+        return ()
+    ids = (t for t in raw if isinstance(t, str) and 0 < len(t) <= 64)
+    return tuple(dict.fromkeys(ids))[:MAX_TEAMS]
 
 
 # -- the person (SPEC R40) --------------------------------------------------------------

@@ -22,14 +22,23 @@ from board.model import (
     MAX_TITLE,
 )
 from server.access.guards import admin_guard, check_form, forum_guard, session_guard, who
-from server.access.identity import name_cookie, names_cookie, names_used, safe_next, valid_name
+from server.access.identity import (
+    name_cookie,
+    names_cookie,
+    names_used,
+    safe_next,
+    teams_cookie,
+    valid_name,
+)
 from server.access.passes import over_tls
 from server.cadence.calendar import calendar_now
 from server.forums.backlog import session_overruns, team_choice
 from server.forums.people import (
+    carry_teams,
     forum_of,
     known_people,
     my_teams,
+    network_pick,
     picker,
     save_teams,
     session_teams,
@@ -317,12 +326,15 @@ async def set_name(
         )
     ids = many(data, "teams") if fields.get("team_forum") else []
     forum_id = forum_of(target)
+    sent = False  # a pick was saved in the forum
     if not error and name is not None and fields.get("team_forum") and forum_id:
-        error = await save_teams(request, rooms, secret, forum_id, name, ids) or ""
+        refused, sent = await save_teams(request, rooms, secret, forum_id, name, ids)
+        error = refused or ""
     if error:
         context = await picker(request, rooms, secret, target)
         if context:
             context["picked"] = tuple(ids)
+            context["carry"] = bool(fields.get("carry"))
         body = renderer.page(
             "name.html",
             next=target,
@@ -339,6 +351,9 @@ async def set_name(
     cookies = []  # ("My next steps" matches owners by them); the name's cookie last
     if went_by != used:
         cookies.append(names_cookie(secret, went_by, secure=over_tls(request.scope)))
+    if sent and fields.get("carry"):  # SPEC R74: the pick carries to other forums
+        picked = network_pick(ids, frozenset(renderer.teams))  # accepted: cleaned only
+        cookies.append(teams_cookie(secret, picked, secure=over_tls(request.scope)))
     cookies.append(name_cookie(secret, name, secure=over_tls(request.scope)))
     return Redirect(target, status_code=303, cookies=cookies)
 
@@ -368,6 +383,7 @@ PAGES = [
     session_page,
     name_form,
     set_name,
+    carry_teams,
     team_styles,
     healthz,
 ]

@@ -39,6 +39,9 @@ from board.protocol import (
 )
 from server.access.identity import (
     COOKIE,
+    api_key,
+    api_label,
+    carried_teams,
     current_person,
     guest_name,
     new_person,
@@ -176,6 +179,13 @@ async def live(
         await socket.close(code=CLOSE_UNKNOWN_FORUM, reason="unknown forum")
         return
     assert person is not None and role is not None
+    token = person.bearer  # a token's connection, not a person's (R42, R75)
+    if token and not projector:
+        name = api_label(role, admin=person.admin)
+        key = api_key(name)
+    # R74: the person's pick from other forums, for a forum where they may pick teams
+    may_pick = not projector and not token and can(role, "set_my_teams")
+    carried = carried_teams(socket, secret) if may_pick else ()
     if len(room.peers) >= settings.max_connections_per_forum:
         await socket.send_text(
             encode(Error(code="full", reason="This forum has too many connections.")).decode()
@@ -194,7 +204,8 @@ async def live(
         max_backlog_bytes=settings.max_backlog_bytes,
         on_drop=lambda _: _cancel(task),
         role="viewer" if projector else role,
-        takes_part=not projector,  # a screen on the wall is not a session participant
+        # a screen on the wall, or a token, is not a session participant (R75)
+        takes_part=not projector and not token,
         person="" if projector else key,  # a projector sees what nobody in particular may
     )
     revoked = False
@@ -287,7 +298,7 @@ async def live(
                     peer.deliver(SLOW_DOWN)
                     continue
                 said_hello = True
-                if await post(Join(peer, msg)) is None:
+                if await post(Join(peer, msg, carried)) is None:
                     break
             else:  # ping, counted like an op (R14)
                 peer.deliver(PONG if bucket.take() else SLOW_DOWN)

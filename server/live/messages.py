@@ -51,11 +51,15 @@ class Reply(Protocol):
 
 
 class Join:
-    __slots__ = ("hello", "peer")
+    """A client's ``hello``; ``teams`` its person's pick carried from other forums
+    (SPEC R74: team ids, empty when none or when it may not pick here)."""
 
-    def __init__(self, peer: Client, hello: Hello) -> None:
+    __slots__ = ("hello", "peer", "teams")
+
+    def __init__(self, peer: Client, hello: Hello, teams: tuple[str, ...] = ()) -> None:
         self.peer = peer
         self.hello = hello
+        self.teams = teams
 
 
 class Leave:

@@ -13,10 +13,12 @@ with plain data (``tests/test_room_turn.py``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from board import ops as o
+from board.access import can
 from board.log import Item
+from board.people import carried_pick
 from board.protocol import Limits, PeerInfo, Resync
 from board.protocol import encode as encode_msg
 from board.sync import Accepted, ForumSync, Outcome, Refused
@@ -26,6 +28,7 @@ from server.live.messages import Client, Idle, Join, Leave, OpIn, Reload, RoomMe
 from server.live.peer import Message, text_message
 
 if TYPE_CHECKING:
+    from board.access import Role
     from server.web.render import Renderer
 
 STORAGE_REFUSED = Refused(code="storage", reason="The server could not save this; try again.")
@@ -97,15 +100,17 @@ class RoomState:
                     if type(msg.op) is o.SetMyTeams:  # R52: everyone sees the new teams
                         joined.extend(self._people_of(msg.by or msg.actor))
                     if type(msg.op) is o.StartSession:
-                        people = [p for p in self.peers.values() if p.takes_part]
+                        people = [p for p in self.peers.values() if attends(p)]
                         self._note_presence(people, now, accepted)
             elif kind is Join:
                 assert isinstance(msg, Join)
+                if msg.teams and not msg.peer.closed:  # R74: before its welcome
+                    joined.extend(self._carry_teams(msg, now, teams, accepted))
                 info = self._join(plan, msg, fresh)
                 if info is not None:
                     joined.append(info)
                     self.holds.rejoin(msg.peer.id, msg.peer.person, self.sync.board)  # R44
-                    if msg.peer.takes_part:
+                    if attends(msg.peer):
                         self._note_presence([msg.peer], now, accepted)
             elif kind is Leave:
                 assert isinstance(msg, Leave)
@@ -184,6 +189,25 @@ class RoomState:
         fresh[peer.id] = self.welcomed[peer.id] = sync.seq
         return peer_info(peer, sync.board, self.renderer.teams) if is_new else None
 
+    def _carry_teams(
+        self, msg: Join, now: float, teams: frozenset[str], accepted: list[Accepted]
+    ) -> list[PeerInfo]:
+        """Apply the joining person's carried pick where they have none (SPEC R74): an
+        ordinary ``set_my_teams`` by them; the presence of their other connections."""
+        peer = msg.peer
+        if not attends(peer) or not can(cast("Role", peer.role), "set_my_teams"):  # R75
+            return []
+        op = carried_pick(self.sync.board, peer.person, msg.teams, teams)
+        if op is None:
+            return []
+        outcome = self.sync.submit(
+            op, op_id=None, actor=peer.name, at=now, teams=teams, by=peer.person
+        )
+        if type(outcome) is not Accepted:
+            return []
+        accepted.append(outcome)
+        return self._people_of(peer.person)  # the joining connection comes with its welcome
+
     def _people_of(self, who: str) -> list[PeerInfo]:
         """Presence of every connection of the person ``who`` (their key), as it is now."""
         board, teams = self.sync.board, self.renderer.teams
@@ -224,6 +248,12 @@ class RoomState:
         outcome = self.sync.submit(op, op_id=None, actor="", at=now)
         if isinstance(outcome, Accepted):
             accepted.append(outcome)
+
+
+def attends(peer: Client) -> bool:
+    """Whether a connection is someone who takes part (SPEC R43, R75): never a viewer,
+    the projector or a token's connection, which so never count for a team."""
+    return peer.takes_part and peer.role != "viewer"
 
 
 def answers_after_commit(

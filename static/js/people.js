@@ -71,8 +71,25 @@ function label(names) {
   return `${names.length === 1 ? "Team" : "Teams"}: ${names.join(", ")}`;
 }
 
-/** The "My teams" dialog: opens from the button, sends `set_my_teams`, and follows the
- * person's own presence (a pick made in another tab shows here too). */
+/** Keep a pick for the forums where this person has not picked yet (SPEC R74); why it
+ * was not kept, or null. */
+async function keepForOtherForums(ids) {
+  const csrf = document.querySelector("meta[name=csrf-token]");
+  const body = new URLSearchParams(ids.map((id) => ["teams", id]));
+  body.append("csrf", csrf ? csrf.content : "");
+  try {
+    const r = await fetch("/my/teams", { method: "POST", body, credentials: "same-origin" });
+    if (r.ok) return null;
+    const answer = await r.json().catch(() => ({}));
+    return answer.reason || `the server answered ${r.status}`;
+  } catch {
+    return "the server could not be reached";
+  }
+}
+
+/** The "My teams" dialog: opens from the button, sends `set_my_teams` (and, with "Use
+ * these in my other forums" ticked, keeps the pick for them), and follows the person's
+ * own presence (a pick made in another tab, or carried from another forum, shows here). */
 export class MyTeams {
   constructor({ live, openDialog, dialogError }) {
     this.button = document.getElementById("my-teams-button");
@@ -85,11 +102,15 @@ export class MyTeams {
       const boxes = Array.from(this.form.querySelectorAll("input[name=teams]:checked"));
       const submit = this.form.querySelector("button[type=submit]");
       submit.disabled = true;
-      live.send({ type: "set_my_teams", teams: boxes.map((b) => b.value) }, {
-        onAck: () => {
-          submit.disabled = false;
+      const ids = boxes.map((b) => b.value);
+      const carry = this.form.querySelector("input[name=carry]");
+      live.send({ type: "set_my_teams", teams: ids }, {
+        onAck: async () => {
           this.show(boxes.map((b) => b.dataset.name));
-          this.form.closest("dialog").close();
+          const problem = carry && carry.checked ? await keepForOtherForums(ids) : null;
+          submit.disabled = false;
+          if (problem) dialogError(this.form, `Saved here, but not for your other forums: ${problem}`);
+          else this.form.closest("dialog").close();
         },
         onReject: (msg) => {
           submit.disabled = false;
