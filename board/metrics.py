@@ -33,7 +33,12 @@ What the numbers mean (the rules the tests pin down):
   counted when that falls in the period; *time to close*: escalated → first removed or
   returned, likewise. The network counts each escalation once: the receiving forum's
   record when it is in the network (its times are the target's own), else the
-  sender's (``board.metrics_escalation``).
+  sender's (``board.metrics_escalation``). Feedback (SPEC R68) is not an escalation.
+- **Feedback** (the ``feedback-product`` and ``feedback-process`` routes, SPEC R68a):
+  *sent* and *received* as for escalations; *outcomes* at the period's end: open (not
+  answered), accepted, declined, done, closed (archived or removed unanswered), failed;
+  *time to answer*: sent → first answer, counted when the answer falls in the period
+  (``board.metrics_feedback``).
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ import msgspec
 from .card_state import CardState
 from .metrics_escalation import Escalations, escalations, network_escalations
 from .metrics_facts import CardEvent, ForumHistory
+from .metrics_feedback import Feedback, feedback, network_feedback
 from .metrics_follow_through import FollowThrough as FollowThrough
 from .metrics_follow_through import FollowThroughSummary as FollowThroughSummary
 from .metrics_follow_through import follow_through as follow_through
@@ -136,6 +142,7 @@ class Metrics(msgspec.Struct, frozen=True, kw_only=True):
     raised: int  # impediments raised in the period
     decisions: int  # decisions recorded in the period
     escalations: Escalations = msgspec.field(default_factory=Escalations)
+    feedback: Feedback = msgspec.field(default_factory=Feedback)  # not escalations (R68a)
 
 
 def week_bounds(period: Period) -> list[float]:
@@ -292,6 +299,7 @@ def forum_metrics(
         raised,
         decided,
         escalations=escalations(history, period),
+        feedback=feedback(history, period),
     )
 
 
@@ -307,6 +315,7 @@ def _assemble(
     decided: int,
     *,
     escalations: Escalations,
+    feedback: Feedback,
 ) -> Metrics:
     opened.sort(key=lambda o: (-o.age, o.forum_id, o.card_id))
     removals.sort(key=lambda r: (-r.removed_at, r.forum_id, r.card_id))
@@ -329,6 +338,7 @@ def _assemble(
         raised=raised,
         decisions=decided,
         escalations=escalations,
+        feedback=feedback,
     )
 
 
@@ -364,4 +374,5 @@ def network_metrics(parts: Sequence[Metrics], period: Period) -> Metrics:
         sum(p.raised for p in parts),
         sum(p.decisions for p in parts),
         escalations=network_escalations([p.escalations for p in parts], period),
+        feedback=network_feedback([p.feedback for p in parts], period),
     )

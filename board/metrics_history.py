@@ -21,7 +21,9 @@ and a card another forum escalated here (``receive_escalation``: its ``origin``)
 every column it went to here, ``archived``, or ``returned`` (``return_escalation``).
 Each status is also classed as an outcome (``escalation_outcome``). Escalations already
 on the first stored board count from the card's last change (when they were sent is
-not known).
+not known). A card sent another way than before (feedback after a returned
+escalation) starts a new fact. Feedback (SPEC R68) is recorded the same way, with its
+route; a received feedback card's status is its answer once it has one (R68a).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from .events import (
     SessionStarted,
     WipExceeded,
 )
+from .feedback import is_feedback, outcome_of
 from .log import LoggedOp
 from .metrics_facts import (
     CardChange,
@@ -161,6 +164,8 @@ class HistoryBuilder:
             self._notes[card.id] = origin.note
             if card.archived:
                 status = "archived"
+            elif is_feedback(card):  # its answer when it has one, not "returned" (R68a)
+                status = outcome_of(card) or card.column
             elif card.column == "returned" or noted:
                 status = "returned"
             else:
@@ -193,7 +198,11 @@ class HistoryBuilder:
         key = (direction, card.id)
         i = self._current.get(key)
         fact = self.escalations[i] if i is not None else None
-        if fact is None or (fact.changes[-1].outcome == "failed" and outcome != "failed"):
+        if (
+            fact is None
+            or (fact.changes[-1].outcome == "failed" and outcome != "failed")
+            or fact.route != route  # sent again another way (feedback after a return): new
+        ):
             self._current[key] = len(self.escalations)
             self.escalations.append(
                 EscalationFact(

@@ -30,7 +30,7 @@ import msgspec
 
 from .card_state import is_open
 from .chains import SOS, heights
-from .kinds import FORUM_KINDS
+from .kinds import FEEDBACK_ROUTES, FORUM_KINDS
 from .model import Board, Card, Team
 
 IMPEDIMENT: Final = "impediment"
@@ -67,7 +67,7 @@ def open_impediments(board: Board) -> int:
     """How many impediment cards on ``board`` are open and being worked here (SPEC R32,
     R32a): one escalated to another forum counts there once it arrived, not here,
     unless it came back or was refused; one escalated here that this forum returned
-    counts back there, not here."""
+    counts back there, not here. One sent as feedback (R68a) still counts here."""
     return sum(1 for c in board.cards.values() if c.kind == IMPEDIMENT and _worked_here(board, c))
 
 
@@ -75,7 +75,12 @@ def _worked_here(board: Board, card: Card) -> bool:
     if not is_open(board, card):
         return False
     link = card.sent_to
-    if link is not None and link.card and link.status not in _BACK:
+    if (
+        link is not None
+        and link.card
+        and link.status not in _BACK
+        and link.route not in FEEDBACK_ROUTES  # feedback is no escalation: still ours (R68a)
+    ):
         return False  # arrived at the other forum: counted there (or done with there)
     came = card.origin
     if came is None:

@@ -476,6 +476,14 @@ async def barrier(sender: LiveClient, others: list[LiveClient]) -> dict[str, Any
     return answer
 
 
+async def on_disk(client: LiveClient) -> None:
+    """Wait until everything ``client``'s forum accepted so far (all it has seen) is
+    committed: the ack of an op of its own comes only then, even of one that changes
+    nothing (SPEC R8a). The op is releasing the facilitator's focus, which nobody set."""
+    answer = await client.call({"type": "set_focus", "target": None})
+    assert answer["type"] == "ack", answer
+
+
 def name_cookie(server: ServerProcess, name: str) -> dict[str, str]:
     """The cookies of a browser that picked ``name`` at /name, as a request header. One
     browser per name and server (SPEC R40: the person cookie is who someone is), so a

@@ -1,12 +1,17 @@
-"""Escalation metrics from a real server: escalate, accept and remove in the EAT."""
+"""Escalation metrics from a real server: escalate, accept and remove in the EAT.
+
+The metrics are read from the stored logs. The SoS client sees each status the EAT's
+mail brings before that status is committed (SPEC R9), so the test waits for the ack of
+an op of its own after it (R8a) before it reads: no timing."""
 
 from __future__ import annotations
 
-from tests.support import LiveClient, ServerProcess, close_all
+from tests.support import LiveClient, ServerProcess, close_all, on_disk
 from tests.test_escalation_live import call, edited, escalate, event, linked_pair
 
 
 async def test_escalation_metrics_of_the_sos_eat_and_network(server: ServerProcess) -> None:
+    # SPEC R8a, R18, R18a
     sos, eat = await linked_pair(server)
     s = await LiveClient.connect(server.ws_url(sos["id"]))
     e = await LiveClient.connect(server.ws_url(eat["id"]))
@@ -19,6 +24,8 @@ async def test_escalation_metrics_of_the_sos_eat_and_network(server: ServerProce
             move = {"type": "move_card", "card": target, "column": column, "index": 0}
             assert (await e.call(move))["type"] == "ack"
             await event(s, edited(card, column))
+        await on_disk(s)  # the last status is on the SoS's disk (R8a); the EAT's moves
+        # were acked (R8), so they are on its disk already
     finally:
         await close_all([s, e])
 

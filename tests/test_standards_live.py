@@ -11,7 +11,15 @@ from typing import Any
 
 from board import ops_standards as so
 from tests.receiver import Receiver
-from tests.support import LiveClient, ServerProcess, close_all, free_port
+from tests.support import (
+    HttpResponse,
+    LiveClient,
+    ServerProcess,
+    close_all,
+    free_port,
+    name_cookie,
+    on_disk,
+)
 from tests.test_escalation_live import bearer, call, event, linked_pair
 from tests.test_escalation_restart import commit_without_delivering, wait_for_link
 
@@ -208,3 +216,116 @@ async def test_outcomes_and_standards_reach_their_forum_after_a_restart(tmp_path
         assert [x["text"] for x in board["standards"]] == ["Trunk daily"]
     finally:
         server.stop()
+
+
+def in_force_line(html: dict[str, Any]) -> str:
+    """The markup of ``region:standards-here`` a frame carries (``""``: none)."""
+    return str(html.get("region:standards-here", ""))
+
+
+async def board_page(server: ServerProcess, forum_id: str) -> HttpResponse:
+    """The forum's board page as a browser gets it (a reload)."""
+    cookie = name_cookie(server, "Ann")
+    page = await asyncio.to_thread(server.http, "GET", f"/forums/{forum_id}", headers=cookie)
+    assert page.status == 200, page.status
+    return page
+
+
+async def region_with(client: LiveClient, kind: str) -> str:
+    """The ``region:standards-here`` of the next batch with an event of ``kind``."""
+    msg = await client.expect(
+        "batch", match=lambda m: any(e["type"] == kind for it in m["items"] for e in it["events"])
+    )
+    return in_force_line(msg["html"])
+
+
+async def test_the_standards_in_force_line_follows_live(server: ServerProcess) -> None:
+    # SPEC R67: every client of a forum a standard applies to (and of the EAT) sees
+    # "N standards in force here" change without a reload, as server-rendered markup.
+    sos, eat = await linked_pair(server)
+    e = await LiveClient.connect(server.ws_url(eat["id"]))
+    first = await LiveClient.connect(server.ws_url(sos["id"]))
+    second = await LiveClient.connect(server.ws_url(sos["id"]))
+    try:
+        page = await board_page(server, sos["id"])
+        assert '<p class="standards-here" id="standards-here" hidden></p>' in page.text
+        card = await eat_ready(server, e)
+        base = f"/api/forums/{eat['id']}"
+        bad = {**adopt_body(sos["id"]), "applies": "sometimes"}
+        status, out = await call(server, "POST", f"{base}/cards/{card}/adopt", bad)
+        assert status == 400, out  # refused: nothing changes, no region is sent
+        status, std = await call(
+            server, "POST", f"{base}/cards/{card}/adopt", adopt_body(sos["id"])
+        )
+        assert status == 201, std
+        one = "1 standard in force here</a>"
+        for client in (first, second):
+            line = await region_with(client, "standard_announced")
+            assert line.startswith('<p class="standards-here" id="standards-here">'), line
+            assert one in line and f"/standards?forum={sos['id']}&amp;status=in-force" in line
+        assert one in await region_with(e, "standard_adopted")  # the EAT's own line too
+        # What a reload would show is what the clients were sent.
+        page = await board_page(server, sos["id"])
+        assert line in page.text
+        # A client that connects now gets the line in its full welcome.
+        late = await LiveClient.connect(server.ws_url(sos["id"]))
+        welcome = next(m for m in late.received if m["type"] == "welcome")
+        await late.close()
+        assert welcome["full"] and in_force_line(welcome["html"]) == line
+
+        status, gone = await call(
+            server, "POST", f"{base}/standards/{std['id']}/retire", {"reason": "Superseded"}
+        )
+        assert status == 200, gone
+        none = '<p class="standards-here" id="standards-here" hidden></p>'
+        for client in (first, second):
+            assert await region_with(client, "standard_announced") == none
+        assert await region_with(e, "standard_retired") == none
+        # Other batches carry no such region.
+        moved = await first.call({"type": "add_card", "column": "new", "title": "Plain"})
+        assert moved["type"] == "ack"
+        batch = await second.expect("batch", match=lambda m: m["items"])
+        assert "region:standards-here" not in batch["html"]
+    finally:
+        await close_all([e, first, second])
+
+
+async def test_feedback_is_no_escalation_on_the_network_page_or_metrics(
+    server: ServerProcess,
+) -> None:
+    # SPEC R68a, R32a, R8a: an impediment sent as feedback stays the SoS's open impediment
+    # and is counted as feedback, not as an escalation, in the stored metrics.
+    sos, eat = await linked_pair(server)
+    s = await LiveClient.connect(server.ws_url(sos["id"]))
+    e = await LiveClient.connect(server.ws_url(eat["id"]))
+    try:
+        added = await s.call({"type": "add_card", "column": "new", "title": "Standups drag"})
+        card = f"c{added['seq']}"
+        path = f"/api/forums/{sos['id']}/cards/{card}/send/feedback-process"
+        status, out = await call(server, "POST", path)
+        assert status == 201, out
+        target = out["target_card"]["id"]
+        answer = {"type": "answer_feedback", "card": target, "outcome": "done"}
+        assert (await e.call(answer))["type"] == "ack"
+        await event(
+            s, lambda ev: ev["type"] == "card_edited" and ev["card"]["sent_to"]["status"] == "done"
+        )
+        await on_disk(s)  # the answer is in the SoS's stored log (R8a)
+    finally:
+        await close_all([s, e])
+    status, net = await call(server, "GET", "/api/network")
+    assert status == 200, net
+    counts = {f["id"]: f["open_impediments"] for f in net["forums"]}
+    assert (counts[sos["id"]], counts[eat["id"]]) == (1, 0)
+    for forum, sent, received in ((sos, 1, 0), (eat, 0, 1)):
+        status, report = await call(server, "GET", f"/api/forums/{forum['id']}/metrics?days=7")
+        assert status == 200, report
+        m = report["metrics"]
+        assert (m["escalations"]["sent"], m["escalations"]["received"]) == (0, 0)
+        assert m["escalations"]["items"] == []
+        fb = m["feedback"]
+        assert (fb["sent"], fb["received"], fb["answered"]) == (sent, received, 1)
+        assert fb["outcomes"]["done"] == 1 and fb["time_to_answer"]["count"] == 1
+    page = await asyncio.to_thread(server.http, "GET", f"/forums/{sos['id']}/metrics?days=7")
+    assert '<strong data-metric="escalations-sent">0</strong>' in page.text
+    assert '<strong data-metric="feedback-sent">1</strong>' in page.text

@@ -48,6 +48,7 @@ from board.sprints import SprintCalendar, utc_day
 from board.timer import mmss
 from server.access import csrf
 from server.forums import sds as sds_region
+from server.forums import standards_region
 from server.forums import voting as voting_regions
 from server.web.formats import card_name, clock, duration, hue, initials, iso, when
 
@@ -274,6 +275,7 @@ class Renderer:
             **self.room_region(view),
             **voting_regions.regions(self, view, view.viewer),
             **self.dependencies_region(view),
+            **standards_region.region(self, view),
         }
 
     def dependencies_region(self, view: View) -> dict[str, str]:
@@ -368,9 +370,9 @@ class Renderer:
             out.update(self.focus_region(view or self.view(board, role=role)))
         if room_changed:
             out.update(self.room_region(view or self.view(board, role=role)))
-        out.update(
-            sds_region.items_region(self, items, view or (lambda: self.view(board, role=role)))
-        )
+        making = view or (lambda: self.view(board, role=role))
+        out.update(sds_region.items_region(self, items, making))
+        out.update(standards_region.items_region(self, items, making))
         out.update(
             voting_regions.items_regions(
                 self, items, board, view or (lambda: self.view(board, role=role)), viewer
