@@ -64,6 +64,10 @@ def page_render(quick: bool) -> dict[str, Any]:
             peers=[],
             name="Bench",
             limits=LIMITS,
+            my_teams=(),  # as forum_page passes them (server/forums/pages.py)
+            people=[],
+            served=(),
+            escalates_up="",
         )
 
     def render_cold() -> None:

@@ -81,6 +81,7 @@ _NOT_TAKING_PART = (
     o.EscalationStatus,
     o.SetMyTeams,
     ob.PairBacklog,
+    ob.UnpairBacklog,
     ob.MirrorItem,
     ob.BacklogOrder,
     so.StandardNotice,
@@ -132,6 +133,7 @@ _HANDLERS: dict[type, Callable[[Board, Any, Context], Result]] = {
     _sds_ops.NextSdsTeam: _sds.next_sds_team,
     _sds_ops.EndSds: _sds.end_sds,
     ob.PairBacklog: _pairs.pair_backlog,  # one Scaled Backlog (SPEC R57, R58)
+    ob.UnpairBacklog: _pairs.unpair_backlog,  # and no longer (R76)
     ob.MirrorItem: _wip.checked(_pairs.mirror_item),
     ob.BacklogOrder: _pairs.backlog_order,
     so.AdoptStandard: _standards.adopt_standard,

@@ -19,6 +19,10 @@ the two are kept one by mail (SPEC R18a), as escalation keeps a card linked:
   either board shows on both, and two re-orders at the same moment end in the same
   order on both: the Scaled Backlog's.
 - Mail applied from the other board sends nothing back to it but that order: no echo.
+- **Unpairing (R76).** ``unpair_backlog`` (server-made, when the admin chooses another
+  Scaled Backlog or none) clears ``Board.pair`` and keeps the old forum in
+  ``Board.unpaired``: its mail is refused from then on, and the items that came from it
+  stay here as they are but travel no more. Pairing with it again takes it off.
 
 Pure: no I/O; ``apply.py`` and ``mail.py`` call in here.
 """
@@ -35,6 +39,7 @@ from .backlog import ORDERED_COLUMN
 from .cards import add_card, archive_card, edit_card, move_card, restore_card
 from .events import (
     BacklogPaired,
+    BacklogUnpaired,
     CardAdded,
     CardArchived,
     CardEdited,
@@ -87,8 +92,21 @@ def pair_backlog(board: Board, op: ob.PairBacklog, ctx: Context) -> Result:
         raise Rejected("invalid", "A backlog is not paired with itself.")
     if (board.pair, board.pair_name) == (op.forum, op.name):
         return board, []
-    paired = replace(board, pair=op.forum, pair_name=op.name)
+    unpaired = tuple(f for f in board.unpaired if f != op.forum)  # () before R76: as it was
+    paired = replace(board, pair=op.forum, pair_name=op.name, unpaired=unpaired)
     return paired, [BacklogPaired(forum=op.forum, name=op.name)]
+
+
+def unpair_backlog(board: Board, op: ob.UnpairBacklog, ctx: Context) -> Result:
+    """Stop sharing the ordered column with ``op.forum`` (SPEC R76); a board not paired
+    with it is left as it is, so the same op again changes nothing."""
+    if board.kind not in PAIRED_KINDS:
+        raise Rejected("invalid", "Only a MetaScrum and a Scaled Backlog share a backlog.")
+    if board.pair != op.forum:
+        return board, []
+    unpaired = (*(f for f in board.unpaired if f != op.forum), op.forum)
+    alone = replace(board, pair="", pair_name="", unpaired=unpaired)
+    return alone, [BacklogUnpaired(forum=op.forum, name=op.name or board.pair_name)]
 
 
 def _ordered(board: Board) -> tuple[int, Any]:
@@ -100,6 +118,14 @@ def _ordered(board: Board) -> tuple[int, Any]:
 def _check_sender(board: Board, from_forum: str) -> None:
     if board.pair and board.pair != from_forum:
         raise Rejected("conflict", "This board shares its backlog with another forum.")
+    if from_forum in board.unpaired:  # R76: the old list no longer mirrors this one
+        raise Rejected("conflict", "This board no longer shares its backlog with that forum.")
+
+
+def _travels(board: Board, card: Card) -> bool:
+    """Whether ``card``'s item is one list's with the pair: made here, or on the pair (an
+    item that came from a board it was unpaired from stays here, R76)."""
+    return card.twin is None or card.twin.forum == board.pair
 
 
 def _index_after(board: Board, card_id: str | None, after: ob.ItemRef | None) -> int:
@@ -210,8 +236,9 @@ def _mirror(board: Board, card: Card) -> ob.MirrorItem:
     after: ob.ItemRef | None = None
     if present:
         ids = _ordered(board)[1].card_ids
-        at = ids.index(card.id)
-        after = item_ref(board, board.cards[ids[at - 1]]) if at > 0 else None
+        above = [board.cards[c] for c in ids[: ids.index(card.id)]]
+        shared = [c for c in above if _travels(board, c)]
+        after = item_ref(board, shared[-1]) if shared else None
     return ob.MirrorItem(
         from_forum=board.forum_id, item=item_ref(board, card), present=present, after=after,
         kind=card.kind, title=card.title, body=card.body, team=card.team, teams=card.teams,
@@ -245,7 +272,7 @@ def backlog_mail(item: Item, board: Board) -> list[tuple[str, ob.MirrorItem | ob
     touched = _touched(item)
     for card_id, within in touched:
         card = board.cards.get(card_id)
-        if card is not None and not (owner and within):
+        if card is not None and not (owner and within) and _travels(board, card):
             out.append((board.pair, _mirror(board, card)))
     if owner and touched:
         out.append((board.pair, order_of(board)))

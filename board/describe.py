@@ -13,6 +13,7 @@ from typing import Final
 
 from .events import (
     BacklogPaired,
+    BacklogUnpaired,
     CardAdded,
     CardArchived,
     CardEdited,
@@ -247,6 +248,8 @@ def _describe_event(before: Board, e: Event) -> str:
         return _describe_sds(e)
     if isinstance(e, BacklogPaired):
         return f"made the ordered column one list with {e.name or e.forum}"
+    if isinstance(e, BacklogUnpaired):
+        return f"stopped sharing the ordered column with {e.name or e.forum}"
     if isinstance(e, StandardAdopted):
         return f"adopted the standard “{e.standard.text}”"
     if isinstance(e, StandardRetired):

@@ -91,6 +91,13 @@ class BacklogPaired(_Event, tag="backlog_paired", frozen=True):
     name: str
 
 
+class BacklogUnpaired(_Event, tag="backlog_unpaired", frozen=True):
+    """This board's ordered column is no longer one list with ``forum``'s (SPEC R76)."""
+
+    forum: str
+    name: str
+
+
 class ForumRenamed(_Event, tag="forum_renamed", frozen=True):
     name: str
 
@@ -284,6 +291,7 @@ Event = (
     | ColumnRemoved
     | ForumRenamed
     | BacklogPaired
+    | BacklogUnpaired
     | SessionStarted
     | ParticipantsAdded
     | SessionEnded

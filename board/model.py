@@ -305,6 +305,9 @@ class Board(msgspec.Struct, frozen=True):
     # ordered column is this board's ordered column (SPEC R57, ``board/backlog_sync.py``).
     pair: str = ""
     pair_name: str = ""
+    # The forums this board stopped sharing its list with (``unpair_backlog``, R76): their
+    # mail is refused, so the old lists stop mirroring; pairing with one again takes it off.
+    unpaired: tuple[str, ...] = ()
     # Standards adopted here (an EAT) or announced here by an EAT (SPEC R66, R67).
     standards: tuple[Standard, ...] = ()
 

@@ -1,7 +1,8 @@
 """The server-made ops that keep one Scaled Backlog (SPEC R57, R58; ``backlog_sync.py``).
 
-They belong to ``ops.Op`` (``ops.ServerOp`` names ``BacklogOp``) and are tagged by
-``type`` like every op; a client sending one gets ``bad_message``. ``mirror_item`` and
+``unpair_backlog`` undoes a pairing (SPEC R76). They belong to ``ops.Op``
+(``ops.ServerOp`` names ``BacklogOp``) and are tagged by ``type`` like every op; a client
+sending one gets ``bad_message``. ``mirror_item`` and
 ``backlog_order`` travel as mail between a MetaScrum and its Scaled Backlog
 (``board/mail.py``).
 """
@@ -34,6 +35,14 @@ class PairBacklog(_Op, tag="pair_backlog", frozen=True):
     name: ForumName = ""
 
 
+class UnpairBacklog(_Op, tag="unpair_backlog", frozen=True):
+    """This board's ordered column is no longer one list with ``forum``'s (the admin chose
+    another Scaled Backlog, or none, SPEC R76); ``name`` is that forum's, for the event."""
+
+    forum: Id
+    name: ForumName = ""
+
+
 class MirrorItem(_Op, tag="mirror_item", frozen=True):
     """Mail between paired boards (SPEC R57): ``item`` is in the ordered list
     (``present``) right after ``after`` (``None``: at the top), as it is now; or it left
@@ -59,4 +68,4 @@ class BacklogOrder(_Op, tag="backlog_order", frozen=True):
     order: Annotated[tuple[ItemRef, ...], msgspec.Meta(max_length=5000)]
 
 
-BacklogOp = PairBacklog | MirrorItem | BacklogOrder
+BacklogOp = PairBacklog | UnpairBacklog | MirrorItem | BacklogOrder

@@ -103,6 +103,7 @@ def json_writes(server: ServerProcess) -> list[tuple[str, str, list[str]]]:
         "session_id": f"{forums[0]['id']}-1",
         "route_id": "escalate",
         "role": "viewer",
+        "standard_id": "st1",
     }
     found = []
     for path, item in schema["paths"].items():

@@ -358,7 +358,10 @@ def test_user_text_is_escaped_in_the_svg_and_tables(
         text = page(metrics_server, path).text
         assert XSS not in text
         at = text.index('id="chart-oldest"')
-        assert ESCAPED in text[at : text.index("</svg>", at)]  # a card title as SVG text
+        oldest = text[at : text.index("</svg>", at)]
+        assert XSS not in oldest
+        if path.startswith("/forums/"):  # the network's ten oldest are the demo's older ones
+            assert ESCAPED in oldest  # a card title as SVG text
         assert ESCAPED in section(text, "ages")  # and in the table beside it
         assert f"{ESCAPED} platform builds it" in section(text, "latency")  # decision text
 

@@ -16,6 +16,7 @@ from board import events as voting_events
 from board import ops as o
 from board.events import (
     BacklogPaired,
+    BacklogUnpaired,
     CardAdded,
     CardArchived,
     CardEdited,
@@ -309,6 +310,7 @@ EVENTS: list[Event] = [
     ColumnRemoved(column_id="col9"),
     ForumRenamed(name="ART"),
     BacklogPaired(forum="backlog-1", name="Scaled Backlog"),
+    BacklogUnpaired(forum="backlog-1", name="Scaled Backlog"),
     SessionStarted(session=SESSION),
     ParticipantsAdded(session_id="f1-1", names=("Cy",)),
     SessionEnded(session=SESSION, ended_at=9.0, ended_by="Ann", end_seq=12, next_steps=(STEP,)),
@@ -407,6 +409,7 @@ def test_server_decoding_is_strict() -> None:
         "receive_escalation",
         "escalation_status",
         "pair_backlog",
+        "unpair_backlog",
         "mirror_item",
         "backlog_order",
     ],

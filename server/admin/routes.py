@@ -25,6 +25,7 @@ from server.access.guards import admin_guard, check_form, who
 from server.access.refusals import Denied
 from server.cadence.sprint_routes import admin_calendar
 from server.forums.forum_routes import set_escalation
+from server.network.backlog_pairs import backlog_pairs
 from server.network.parents import parents
 from server.storage.access import AccessRecords
 from server.web.deps import AccessDep, RendererDep, SettingsDep, StorageDep
@@ -142,6 +143,10 @@ async def admin_page(
         sprints=await admin_calendar(storage, settings.sprint_days),  # SPEC R69
         sos_forums=[r for r in rows if r.kind == SOS],  # the parents they may have (R72)
         parents=await parents(storage.forums),
+        # Each MetaScrum's Scaled Backlog (R57, R76); ``?backlog=<id>``: just saved.
+        backlog_forums=[r for r in rows if r.kind == "backlog"],
+        backlog_of={m.id: b.id for m, b in await backlog_pairs(storage)},
+        backlog_saved=request.query_params.get("backlog", ""),
     )
     return html(body, headers={"Cache-Control": "no-store"})
 

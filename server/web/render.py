@@ -47,6 +47,7 @@ from board.model import RETRO_PHASES, SOURCE_LABELS, Board, Card, Team
 from board.sprints import SprintCalendar, utc_day
 from board.timer import mmss
 from server.access import csrf
+from server.forums import pair_note as pair_region
 from server.forums import sds as sds_region
 from server.forums import standards_region
 from server.forums import voting as voting_regions
@@ -271,6 +272,7 @@ class Renderer:
             **self.timer_region(view),
             **self.retro_region(view),
             **sds_region.region(self, view),
+            **pair_region.region(self, view),
             **self.focus_region(view),
             **self.room_region(view),
             **voting_regions.regions(self, view, view.viewer),
@@ -370,14 +372,11 @@ class Renderer:
             out.update(self.focus_region(view or self.view(board, role=role)))
         if room_changed:
             out.update(self.room_region(view or self.view(board, role=role)))
-        making = view or (lambda: self.view(board, role=role))
-        out.update(sds_region.items_region(self, items, making))
-        out.update(standards_region.items_region(self, items, making))
-        out.update(
-            voting_regions.items_regions(
-                self, items, board, view or (lambda: self.view(board, role=role)), viewer
-            )
-        )
+        make_view = view or (lambda: self.view(board, role=role))
+        out.update(sds_region.items_region(self, items, make_view))
+        out.update(standards_region.items_region(self, items, make_view))
+        out.update(pair_region.items_region(self, items, make_view))
+        out.update(voting_regions.items_regions(self, items, board, make_view, viewer))
         # Dependencies: the list, and dependency cards that show a card that changed.
         deps_changed, shown = dependencies.touched(board, items)
         if deps_changed:
