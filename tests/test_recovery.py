@@ -238,3 +238,24 @@ async def test_the_demo_is_created_once(db: Path) -> None:
         assert server.request("GET", "/api/teams")[1] == teams
         for forum_id, board in boards.items():
             assert server.board(forum_id) == board
+
+
+async def test_an_ack_covers_what_the_forum_accepted_before_it(db: Path) -> None:
+    """SPEC R8a: a client that saw another's items and then gets the ack of an op of its
+    own — even one that changes nothing — knows those items are on disk: a SIGKILL right
+    after that ack loses none of them."""
+    with running(db) as server:
+        forum = server.new_forum("sos", "Covered")
+        writer = await LiveClient.connect(server.ws_url(forum["id"]))
+        reader = await LiveClient.connect(server.ws_url(forum["id"]))
+        for i in range(40):  # not waiting for acks: a burst still being written
+            await writer.op({"type": "add_card", "column": "new", "title": f"Burst {i}"})
+        await reader.wait_seq(40)
+        answer = await reader.call({"type": "set_focus", "target": None})  # changes nothing
+        assert answer["type"] == "ack", answer
+        server.kill()
+    with running(db) as again:
+        board = again.board(forum["id"])
+        assert board["seq"] >= 40
+        titles = {c["title"] for c in board["cards"].values()}
+        assert {f"Burst {i}" for i in range(40)} <= titles
