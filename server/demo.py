@@ -67,6 +67,7 @@ MEMBERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 DAY = 24 * 3600.0
+HOUR = 3600.0
 ACCESS = "Production read access needs a VP's sign-off"
 
 
@@ -301,7 +302,16 @@ def _simple(
 
 
 def demo_scripts(now: float) -> list[Script]:
-    start = now - 7 * DAY
+    """Every demo forum's script, its last op an hour or more before ``now``: the
+    scripts step their own clocks (minutes per op, days between sessions), so they are
+    built from a week ago and, if that ends after ``now - 1 h``, built again from as much
+    earlier — a demo must never show links, sessions or decisions in the future."""
+    scripts = _scripts(now - 7 * DAY)
+    late = max(s.at for s in scripts) - (now - HOUR)
+    return _scripts(now - 7 * DAY - late) if late > 0 else scripts
+
+
+def _scripts(start: float) -> list[Script]:
     simple = [_simple(fid, kind, name, start, cards) for fid, kind, name, cards in FORUMS]
     sos = _scrum_of_scrums(start)
     scripts = {s.board.forum_id: s for s in (sos, *simple, *chain_scripts(start, Script))}
