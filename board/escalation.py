@@ -72,7 +72,10 @@ def status_updates(item: Item, board: Board) -> list[tuple[str, EscalationStatus
                 title = board.column_title(e.column)
                 was = is_removal_column(e.from_column, board.column_title(e.from_column))
                 ends = is_removal_column(e.column, title) != was
-                out.append(_status(card, *reported(board, card), follow=ends))
+                # Feedback is not the source's card to remove: its source only shows the
+                # status, wherever the target files it (R68).
+                follow = ends and not is_feedback(card)
+                out.append(_status(card, *reported(board, card), follow=follow))
         elif isinstance(e, CardArchived):
             card = linked(e.card.id)
             if card is not None:

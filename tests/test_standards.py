@@ -196,3 +196,13 @@ def test_answering_feedback_refuses_bad_input() -> None:
         msgspec.json.decode(
             b'{"type":"answer_feedback","card":"c1","outcome":"maybe"}', type=o.ClientOp
         )
+
+
+def test_unanswered_feedback_filed_in_removed_leaves_the_source_card_where_it_is() -> None:
+    """SPEC R68 (unlike R50): the target moving unanswered feedback into a removal column
+    sends the source its status without ``follow``: the source's card is not removed."""
+    _, eat = _feedback_pair()
+    move = o.MoveCard(card="c1", column="removed", index=0)
+    moved, events = run(eat, move)
+    ups = status_updates(_item(moved, move, events), moved)
+    assert [(forum, up.status, up.follow) for forum, up in ups] == [("sos", "removed", False)]
