@@ -82,6 +82,8 @@ def keep_server_send(app: ASGIApp) -> ASGIApp:
     """Put the server's own ASGI ``send`` of a websocket in its scope, before any
     middleware wraps it: the live fan-out writes through it (see ``server/live/transport.py``)."""
 
+    # A coroutine function, unlike the wrappers inside it: uvicorn tells ASGI 3 from
+    # ASGI 2 by that (``interface="auto"``).
     async def outermost(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             scope[SERVER_SEND] = send  # type: ignore[literal-required]

@@ -13,6 +13,7 @@ for the handshake (browsers cannot set headers on websockets): see ``server/live
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any, Final
 from urllib.parse import unquote_plus
 
@@ -136,15 +137,19 @@ async def _for_the_room(scope: Any, token: str) -> bool:
 def gate(app: ASGIApp) -> ASGIApp:
     """Take link tokens out of URLs, follow page links, and hold the CSRF token."""
 
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+    # Not a coroutine: a websocket (or any other scope) gets the app's own awaitable
+    # back, so no frame of this middleware stays alive for as long as the connection
+    # lasts (memory per idle connection, docs/performance.md).
+    def middleware(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         kind = scope["type"]
-        if kind not in ("http", "websocket"):
-            await app(scope, receive, send)
-            return
-        token = link_token(scope)  # taken by the edge already (``server.web.edge``)
+        if kind == "http":
+            return http(scope, receive, send)
         if kind == "websocket":
-            await app(scope, receive, send)
-            return
+            link_token(scope)  # taken by the edge already (``server.web.edge``)
+        return app(scope, receive, send)
+
+    async def http(scope: Scope, receive: Receive, send: Send) -> None:
+        token = link_token(scope)  # taken by the edge already (``server.web.edge``)
         method = scope.get("method", "GET")
         if (
             token is not None

@@ -20,7 +20,7 @@ that must hold for *every* request are done here, around the whole Litestar app:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from typing import Final
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -58,26 +58,28 @@ def edge(app: ASGIApp, process: str | None = None) -> ASGIApp:
         ((PROCESS_HEADER, process.encode()),) if process else ()
     )
 
-    async def outer(scope: Scope, receive: Receive, send: Send) -> None:
+    # Not a coroutine: a websocket (or any other scope) gets the app's own awaitable
+    # back, so the frame of this wrapper does not stay alive for as long as the
+    # connection lasts (memory per idle connection, docs/performance.md).
+    def outer(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         kind = scope["type"]
         if kind not in ("http", "websocket"):
-            await app(scope, receive, send)
-            return
+            return app(scope, receive, send)
         link_token(scope)  # before anything else reads the query string
         take_feed_token(scope)  # and a calendar feed's token out of its path
         if kind == "websocket":
             if not named:
-                await app(scope, receive, send)
-                return
+                return app(scope, receive, send)
 
             async def send_named(message: Message) -> None:
                 if message["type"] == "websocket.accept":
                     message["headers"] = [*message.get("headers", ()), *named]
                 await send(message)
 
-            await app(scope, receive, send_named)
-            return
+            return app(scope, receive, send_named)
+        return http(scope, receive, send)
 
+    async def http(scope: Scope, receive: Receive, send: Send) -> None:
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*secured(message.get("headers", ())), *named]
