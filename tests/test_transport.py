@@ -51,6 +51,21 @@ def test_the_protocol_class_has_what_the_fast_path_reads() -> None:
     assert "self.writable.set()" in inspect.getsource(cls.resume_writing)
     assert "close_sent" in inspect.getsource(cls.send)
     assert issubclass(cls, asyncio.Protocol)
+    # ``forget_handshake``: the request and response are kept by handle_connect and read
+    # by send only while the handshake is not complete; nothing else reads them.
+    for name in transport.HANDSHAKE:
+        assert f"self.{name}" in inspect.getsource(cls.handle_connect)
+    readers = {
+        n
+        for n, f in inspect.getmembers(cls, inspect.isfunction)
+        if any(f"self.{a}" in inspect.getsource(f) for a in transport.HANDSHAKE)
+    }
+    assert readers == {"handle_connect", "send"}, readers
+    send = inspect.getsource(cls.send)
+    start = send.index("\n        if not self.handshake_complete")
+    end = send.index("\n        elif", start)  # the branch for a completed handshake
+    assert start < send.index("self.response") and send.rindex("self.response") < end
+    assert "self.request" not in send
 
 
 @contextlib.asynccontextmanager
@@ -88,6 +103,7 @@ async def test_frames_go_straight_to_the_transport(tmp_path: Path) -> None:
                 assert proto.close_sent is False
                 assert isinstance(proto.transport, asyncio.Transport)
                 assert peer._fast is not None and peer._fast() is proto.transport
+                assert proto.request is None and proto.response is None  # forgotten
                 peer._send = _counting(peer._send, sent_by_send)  # the slow path, watched
 
             for i in range(5):

@@ -23,6 +23,7 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 from litestar import WebSocket, websocket
+from litestar.datastructures import Headers
 from litestar.exceptions import WebSocketDisconnect
 
 from board.access import can, refusal
@@ -55,6 +56,7 @@ from server.live.ownership import ForumElsewhere
 from server.live.peer import Peer, text_message
 from server.live.peer import Send as AsgiSend
 from server.live.rooms import Join, Leave, OpIn, Room, RoomClosed, RoomMessage
+from server.live.transport import forget_handshake
 from server.web.deps import AccessDep, RoomsDep, SecretDep, SettingsDep
 from server.web.render import hue
 
@@ -124,9 +126,20 @@ class LiveSocket(WebSocket[Any, Any, Any]):
     ``keep_server_send``, else the one Litestar passes): the fan-out calls it directly,
     not through Litestar's wrappers (the hot path, see peer.py)."""
 
+    __slots__ = ("raw_send",)  # Litestar's WebSocket has slots: no __dict__ for one field
+
     def __init__(self, scope: Any, receive: Any, send: Any) -> None:
         super().__init__(scope, receive, send)
         self.raw_send = scope.get(SERVER_SEND, send)
+
+    # The handshake reads a few headers; Litestar would keep the parsed ``Headers``
+    # (about 1.3 KB: a multidict of every header) in the scope for as long as the
+    # connection lasts. Here each read parses the raw headers afresh and nothing is
+    # kept (memory per idle connection, docs/performance.md). Cookies are still read,
+    # and cached, as Litestar reads them.
+    @property
+    def headers(self) -> Headers:
+        return Headers(self.scope["headers"])
 
 
 @websocket("/forums/{forum_id:str}/live", websocket_class=LiveSocket)
@@ -159,6 +172,7 @@ async def live(
     except Denied:
         person, role = None, None
     await socket.accept()
+    forget_handshake(cast(LiveSocket, socket).raw_send)  # uvicorn reads it no more
     known = await access.tokens(forum_id) is not None
     try:
         room = await rooms.get(forum_id) if known and role is not None else None

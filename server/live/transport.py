@@ -11,6 +11,10 @@ connection. That needs four private attributes of uvicorn's websockets-sansio pr
 uvicorn and that the fast path is taken against a real server, so a uvicorn release
 that changes them fails loudly there instead of making the server silently slower;
 ``pyproject.toml`` bounds uvicorn to the releases that test has passed on.
+
+Also here: ``forget_handshake``, which lets go of the handshake's request and response
+that uvicorn keeps on the protocol but reads no more once the handshake is done (about
+2 KB of headers per idle connection, docs/performance.md).
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ except ImportError:  # pragma: no cover - uvicorn without websockets
     WebSocketsSansIOProtocol = None  # type: ignore[assignment,misc]
 
 REQUIRED: Final = ("transport", "conn", "writable", "close_sent")
+# Kept by ``handle_connect`` and read only by ``send`` while the handshake is not done.
+HANDSHAKE: Final = ("request", "response")
 _OPEN = State.OPEN
 
 
@@ -62,3 +68,14 @@ def fast_writer(send: Callable[..., Any]) -> Callable[[], asyncio.Transport | No
         return transport
 
     return writer
+
+
+def forget_handshake(send: Callable[..., Any]) -> None:
+    """Once uvicorn has sent the handshake's response (``handshake_complete``), drop the
+    request and response it keeps on the protocol: nothing reads them after that."""
+    proto = server_protocol(send)
+    if proto is None or getattr(proto, "handshake_complete", False) is not True:
+        return
+    for name in HANDSHAKE:
+        if hasattr(proto, name):
+            setattr(proto, name, None)
