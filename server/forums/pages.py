@@ -50,6 +50,7 @@ from server.live.registry import Rooms
 from server.network.backlog_pairs import pair_backlogs
 from server.network.parents import parent_name
 from server.sessions.export_formats import kept_tally
+from server.sessions.sds_export import held
 from server.storage import Storage
 from server.web.deps import (
     HistoriesDep,
@@ -259,9 +260,7 @@ async def session_page(
         phases=phases,
         wip_overruns=await session_overruns(histories, forum.id, session_id),
         member_teams=await session_teams(histories, forum.id, session_id),
-        sds=held
-        if (held := ref_board.sds if ref_board else None) and held.session_id == s.id
-        else None,
+        sds=held(ref_board, s.id),  # the round it held (SPEC R56)
         served=(await storage.forums.served()).get(forum.id, ()),  # representation (R56)
         tally=await kept_tally(storage, forum.id, s.end_seq) if forum.kind == "retro" else (),
     )

@@ -15,6 +15,7 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect
 
 from board.export import ImportProblem, SessionExport, encode
+from board.model import Board
 from board.outgoing import ForumRef, SessionRef, StepRef, session_summary
 from server.access.guards import admin_guard, check_form, forum_guard, session_guard, who
 from server.cadence.calendar import calendar_now
@@ -28,7 +29,8 @@ from server.sessions.export_formats import (
 )
 from server.sessions.importing import ImportResult, import_session
 from server.sessions.sds_export import held, markdown_context, round_csv_download
-from server.storage import StoreError
+from server.storage import Storage, StoreError
+from server.storage.sessions import SessionDetail
 from server.web.deps import RendererDep, StorageDep
 from server.web.errors import (
     API_EXCEPTION_HANDLERS,
@@ -60,20 +62,32 @@ def _running(renderer: Renderer, session_id: str) -> Response[str]:
 # -- pages and downloads ------------------------------------------------------------------
 
 
-@get("/sessions/{session_id:str}/export.md", include_in_schema=False, guards=[SEEN])
-async def export_markdown(
-    storage: StorageDep, renderer: RendererDep, session_id: str
-) -> Response[Any]:
+async def _ended(
+    storage: Storage, renderer: Renderer, session_id: str
+) -> tuple[SessionDetail, Board] | Response[Any]:
+    """The ended session's record and its end board, or the page that says why there is
+    none to export: no such session (404), or still running (409)."""
     detail = await storage.sessions.detail(session_id)
     if detail is None:
         return not_found(renderer, "There is no session with this id.")
     if detail.board is None:
         return _running(renderer, session_id)
+    return detail, detail.board
+
+
+@get("/sessions/{session_id:str}/export.md", include_in_schema=False, guards=[SEEN])
+async def export_markdown(
+    storage: StorageDep, renderer: RendererDep, session_id: str
+) -> Response[Any]:
+    ended = await _ended(storage, renderer, session_id)
+    if isinstance(ended, Response):
+        return ended
+    detail, board = ended
     forum = await storage.forums.forum(detail.session.forum_id)
-    name, kind = (forum.name, forum.kind) if forum else (detail.board.name, detail.board.kind)
+    name, kind = (forum.name, forum.kind) if forum else (board.name, board.kind)
     teams = {t.id: t.name for t in renderer.teams.values()}
     served = (await storage.forums.served()).get(detail.session.forum_id, ())
-    round_ = markdown_context(held(detail.board, session_id), served)  # SPEC R56
+    round_ = markdown_context(held(board, session_id), served)  # SPEC R56
     await calendar_now(storage, renderer)
     sprint = renderer.sprint_label(detail.session.started_at)
     tally = await kept_tally(storage, detail.session.forum_id, detail.session.end_seq)  # R73
@@ -89,13 +103,12 @@ async def summary_markdown(
 ) -> Response[Any]:
     """The short summary a chat or wiki page takes (decisions, next steps, attendance):
     what ``session.ended`` webhooks carry (docs/integrations.md)."""
-    detail = await storage.sessions.detail(session_id)
-    if detail is None:
-        return not_found(renderer, "There is no session with this id.")
-    if detail.board is None:
-        return _running(renderer, session_id)
+    ended = await _ended(storage, renderer, session_id)
+    if isinstance(ended, Response):
+        return ended
+    detail, board = ended
     forum = await storage.forums.forum(detail.session.forum_id)
-    name, kind = (forum.name, forum.kind) if forum else (detail.board.name, detail.board.kind)
+    name, kind = (forum.name, forum.kind) if forum else (board.name, board.kind)
     s = detail.session
     ref = SessionRef(
         id=s.id,
@@ -170,11 +183,10 @@ async def session_tally_csv(
     storage: StorageDep, renderer: RendererDep, session_id: str
 ) -> Response[Any]:
     """A retrospective session's kept vote (SPEC R73): each voted topic and its dots."""
-    detail = await storage.sessions.detail(session_id)
-    if detail is None:
-        return not_found(renderer, "There is no session with this id.")
-    if detail.board is None:
-        return _running(renderer, session_id)
+    ended = await _ended(storage, renderer, session_id)
+    if isinstance(ended, Response):
+        return ended
+    detail, _ = ended
     s = detail.session
     return Response(
         tally_csv(await kept_tally(storage, s.forum_id, s.end_seq)),
