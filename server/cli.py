@@ -21,6 +21,7 @@ from server.access.signing import new_token
 from server.app import admin_link, asgi, create_app
 from server.cluster import add_cluster_parser, run_cluster
 from server.config import Settings
+from server.live import transport
 from server.live.shutdown import GRACEFUL_SECONDS, serve
 from server.storage import StoreError, open_storage, shown, store_at
 from server.storage.signals import ADMIN
@@ -228,7 +229,7 @@ def uvicorn_config(
         asgi(app if app is not None else create_app(settings), settings.process_name),
         host=settings.host,
         port=settings.port,
-        ws="websockets-sansio",
+        ws=transport.PROTOCOL,  # uvicorn's websockets-sansio, holding less (transport.py)
         ws_per_message_deflate=False,
         ws_max_size=settings.max_frame_bytes,
         ws_ping_interval=settings.ping_interval,

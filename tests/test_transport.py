@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import uvicorn
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
+from server.access.service import WHO
 from server.app import create_app
 from server.cli import uvicorn_config
 from server.config import Settings
@@ -68,6 +70,72 @@ def test_the_protocol_class_has_what_the_fast_path_reads() -> None:
     assert "self.request" not in send
 
 
+def _uses(cls: type, name: str) -> set[str]:
+    """The attributes uvicorn's protocol reads of ``self.<name>``, in all its source."""
+    return set(re.findall(rf"self\.{name}\.(\w+)", inspect.getsource(cls)))
+
+
+def test_the_lean_protocol_replaces_only_what_uvicorn_uses() -> None:
+    """``LeanProtocol`` swaps the receive queue and ``writable`` for lighter objects:
+    they must offer everything uvicorn calls on them."""
+    cls = transport.WebSocketsSansIOProtocol
+    assert cls is not None
+    queue_uses = _uses(cls, "queue")
+    assert queue_uses and queue_uses <= {"put_nowait", "get", "empty", "qsize"}, queue_uses
+    flag_uses = _uses(cls, "writable")
+    assert flag_uses and flag_uses <= {"set", "clear", "is_set", "wait"}, flag_uses
+    init = inspect.getsource(cls.__init__)
+    assert "self.queue" in init and "self.writable" in init
+    assert "self.writable.set()" in init  # so a new Flag starts set
+    # ``LeanProtocol.receive`` does what uvicorn's does: the next message, and reading
+    # resumed once the queue is empty.
+    receive = inspect.getsource(cls.receive)
+    assert "await self.queue.get()" in receive
+    assert "if self.read_paused and self.queue.empty():" in receive
+    assert "self.transport.resume_reading()" in receive
+
+
+async def test_the_inbox_gives_items_in_order_and_wakes_its_reader() -> None:
+    inbox: transport.Inbox[int] = transport.Inbox()
+    assert inbox.empty() and inbox.qsize() == 0
+    reader = asyncio.create_task(inbox.get())
+    await asyncio.sleep(0)
+    assert not reader.done()
+    inbox.put_nowait(1)
+    inbox.put_nowait(2)
+    assert await reader == 1
+    assert inbox.qsize() == 1 and await inbox.get() == 2 and inbox.empty()
+    cancelled = asyncio.create_task(inbox.get())  # a cancelled read loses nothing
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await cancelled
+    inbox.put_nowait(3)
+    assert await inbox.get() == 3
+    ready = inbox.next()  # a waiting reader is handed the item directly
+    inbox.put_nowait(4)
+    assert ready.done() and ready.result() == 4 and inbox.empty()
+
+
+async def test_the_flag_holds_writers_until_set() -> None:
+    flag = transport.Flag()
+    assert flag.is_set() and await flag.wait()
+    flag.clear()
+    waiters = [asyncio.create_task(flag.wait()) for _ in range(3)]
+    await asyncio.sleep(0)
+    assert not any(w.done() for w in waiters)
+    flag.set()
+    assert await asyncio.gather(*waiters) == [True, True, True]
+    flag.clear()
+    gone = asyncio.create_task(flag.wait())
+    await asyncio.sleep(0)
+    gone.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await gone
+    flag.set()
+    assert flag.is_set()
+
+
 @contextlib.asynccontextmanager
 async def served(tmp_path: Path) -> AsyncIterator[tuple[Any, int]]:
     settings = Settings(port=free_port(), db=tmp_path / "board.db", admin_token=ADMIN)
@@ -99,11 +167,15 @@ async def test_frames_go_straight_to_the_transport(tmp_path: Path) -> None:
                 assert proto is not None, "the server's send is not uvicorn's protocol"
                 assert isinstance(proto.conn, ServerProtocol)
                 assert proto.conn.state is State.OPEN
-                assert isinstance(proto.writable, asyncio.Event) and proto.writable.is_set()
+                assert isinstance(proto, transport.LeanProtocol)
+                assert isinstance(proto.queue, transport.Inbox)
+                assert isinstance(proto.writable, transport.Flag) and proto.writable.is_set()
                 assert proto.close_sent is False
                 assert isinstance(proto.transport, asyncio.Transport)
                 assert peer._fast is not None and peer._fast() is proto.transport
                 assert proto.request is None and proto.response is None  # forgotten
+                assert proto.scope["headers"] == []  # read by the handshake, then let go
+                assert WHO not in proto.scope  # asked once: no key grows the scope
                 peer._send = _counting(peer._send, sent_by_send)  # the slow path, watched
 
             for i in range(5):

@@ -252,7 +252,7 @@ class Access:
     # -- who ------------------------------------------------------------------------
 
     async def identify(self, connection: ASGIConnection[Any, Any, Any, Any]) -> Who:
-        """Who a request or websocket is (worked out once per connection).
+        """Who a request or websocket is (worked out once per request).
 
         An ``Authorization`` header decides alone (a wrong one is refused, 401);
         otherwise the access cookie's grants that still match the current tokens, and
@@ -269,7 +269,10 @@ class Access:
             link = scope.get(LINK_TOKEN)
             if scope["type"] == "websocket" and isinstance(link, str):
                 who = await self._with_token(who, link)
-        scope[WHO] = who
+        if scope["type"] != "websocket":  # a websocket's endpoint asks once
+            # (A key more would grow the scope dict a size step, ~0.8 KB, for as long
+            # as the connection lasts: memory per idle connection, performance.md.)
+            scope[WHO] = who
         return who
 
     async def _bearer(self, header: str) -> Who:

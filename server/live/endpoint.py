@@ -126,11 +126,16 @@ class LiveSocket(WebSocket[Any, Any, Any]):
     ``keep_server_send``, else the one Litestar passes): the fan-out calls it directly,
     not through Litestar's wrappers (the hot path, see peer.py)."""
 
-    __slots__ = ("raw_send",)  # Litestar's WebSocket has slots: no __dict__ for one field
+    # Litestar's WebSocket has slots: no __dict__ for two fields
+    __slots__ = ("raw_receive", "raw_send")
 
     def __init__(self, scope: Any, receive: Any, send: Any) -> None:
         super().__init__(scope, receive, send)
         self.raw_send = scope.get(SERVER_SEND, send)
+        # After the handshake the read loop awaits the server's own ``receive``: an idle
+        # connection then waits in uvicorn's future alone, not also in Litestar's
+        # wrapper coroutine (memory per idle connection, docs/performance.md).
+        self.raw_receive = receive
 
     # The handshake reads a few headers; Litestar would keep the parsed ``Headers``
     # (about 1.3 KB: a multidict of every header) in the scope for as long as the
@@ -207,6 +212,10 @@ async def live(
         await socket.close(code=CLOSE_TRY_LATER, reason="forum full")
         return
 
+    # Everything the handshake reads of the headers is read (the cookies Litestar
+    # parsed stay cached): the connection keeps none of them for its life.
+    socket.scope["headers"] = []
+
     task = asyncio.current_task()
     assert task is not None
     peer = Peer(
@@ -262,10 +271,12 @@ async def live(
 
     bucket = TokenBucket(settings.ops_per_second, settings.ops_burst)
     said_hello = False
+    receive = cast(LiveSocket, socket).raw_receive
     try:
         while True:
-            message = await socket.receive()
+            message = await receive()
             if message["type"] != "websocket.receive":
+                socket.connection_state = "disconnect"  # what Litestar's wrapper would note
                 break
             data: str | bytes = message.get("text") or message.get("bytes") or b""
             if too_large(data, settings.max_message_bytes):  # SPEC R1
